@@ -1,0 +1,219 @@
+r"""KSIM cross-impact dynamics, vectorised over futures and ensemble members.
+
+The state is the level :math:`x_i \in (0, 1)` of each of the eleven trends. Per step
+(J. Kane, 1972, "A primer for a new cross-impact language - KSIM"):
+
+.. math::
+
+    x_i(t + \Delta t) = x_i(t)^{\varphi_i(t)}, \qquad
+    \varphi_i = \frac{1 + \Delta t \sum_j A^-_{ij} z_j}{1 + \Delta t \sum_j A^+_{ij} z_j}
+
+with :math:`A^+ = \max(A, 0)` and :math:`A^- = \max(-A, 0)` (so
+:math:`A^\pm = (|A| \pm A)/2`, the form in DESIGN.md section 2.3) and :math:`z` the impactors:
+the trends themselves and the exogenous drivers, all in [0, 1]. A positive :math:`A_{ij}`
+pushes trend *i* up (:math:`\varphi_i < 1`), a negative one brakes it. Because
+:math:`\varphi_i > 0` and :math:`0 < x_i < 1`, :math:`x_i^{\varphi_i}` stays inside (0, 1).
+
+In log space the update is a scaling, :math:`\ln x_i \leftarrow \varphi_i \ln x_i`, which is
+how :func:`integrate` runs it: per step one ``exp`` per element and one small batched matrix
+product per future. Impactors split in three kinds so that each costs only what it must:
+
+* trends: ``strength * x`` enters the matrix product (``strength`` is a per-member scale of
+  all trend-on-trend impacts);
+* *dynamic* drivers whose value changes during the run (the transition towards a future's
+  axis position; later events): extra rows of the matrix product, filled per step by a
+  callback;
+* *static* drivers (momentum, levers, the 2021 status quo): constant per member, folded once
+  into ``C0`` = 1 + dt * (driver terms).
+
+See ``docs/model.md`` for the full model and its sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+#: Callback filling the dynamic-driver rows for one step: ``fill(step, members, out)`` with
+#: ``members`` a slice of the member axis and ``out`` of shape (futures, K, len(slice)).
+DynamicFill = Callable[[int, slice, np.ndarray], None]
+
+
+def split_signs(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split a cross-impact matrix into its pushing and braking magnitudes.
+
+    Parameters
+    ----------
+    matrix : ndarray
+        Signed impacts ``A[..., i, j]`` of impactor *j* on trend *i*, per year.
+
+    Returns
+    -------
+    positive, negative : ndarray
+        ``max(A, 0)`` and ``max(-A, 0)``, both non-negative, same shape as ``matrix``.
+    """
+    return np.maximum(matrix, 0.0), np.maximum(-matrix, 0.0)
+
+
+def ksim_step(x: np.ndarray, matrix: np.ndarray, drivers: np.ndarray, dt: float) -> np.ndarray:
+    """One KSIM step in its textbook form, for reference and tests.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., n)
+        Trend levels in (0, 1).
+    matrix : ndarray, shape (n, n + k)
+        Signed impacts per year; the first *n* columns are the trends, the rest drivers.
+    drivers : ndarray, shape (..., k)
+        Driver levels in [0, 1].
+    dt : float
+        Step length in years, > 0.
+
+    Returns
+    -------
+    ndarray, shape (..., n)
+        ``x ** phi`` with ``phi = (1 + dt/2 sum (|A|-A) z) / (1 + dt/2 sum (|A|+A) z)``.
+    """
+    z = np.concatenate([x, drivers], axis=-1)
+    absm = np.abs(matrix)
+    num = 1.0 + dt / 2.0 * z @ (absm - matrix).T
+    den = 1.0 + dt / 2.0 * z @ (absm + matrix).T
+    return x ** (num / den)
+
+
+def stack_matrix(trend_matrix: np.ndarray, dynamic_loadings: np.ndarray, dt: float) -> np.ndarray:
+    """Build the per-step product matrix of :func:`integrate`.
+
+    Parameters
+    ----------
+    trend_matrix : ndarray, shape (F, n, n)
+        Signed trend-on-trend impacts per year, per future.
+    dynamic_loadings : ndarray, shape (F, n, K)
+        Signed loadings of the dynamic drivers per year, per future.
+    dt : float
+        Step length in years.
+
+    Returns
+    -------
+    ndarray, shape (F, 2n, n + K)
+        ``dt * [[A+], [A-]]``: rows 0..n-1 give the pushing sums, rows n..2n-1 the braking sums.
+    """
+    full = np.concatenate([trend_matrix, dynamic_loadings], axis=-1)
+    pos, neg = split_signs(full)
+    return dt * np.concatenate([pos, neg], axis=-2)
+
+
+def static_terms(static_loadings: np.ndarray, static_drivers: np.ndarray, dt: float) -> np.ndarray:
+    """Fold constant drivers into ``C0 = 1 + dt * [A+ d; A- d]``.
+
+    Parameters
+    ----------
+    static_loadings : ndarray, shape (F, n, k, M) or (F, n, k, 1)
+        Signed loadings per year of the static drivers; may differ per member.
+    static_drivers : ndarray, shape (F, k, M) or (F, k, 1)
+        Values in [0, 1] of the static drivers per future and member.
+    dt : float
+        Step length in years.
+
+    Returns
+    -------
+    ndarray, shape (F, 2n, M)
+    """
+    pos, neg = split_signs(static_loadings)
+    d = static_drivers[:, None, :, :]
+    push = (pos * d).sum(axis=2)
+    brake = (neg * d).sum(axis=2)
+    return 1.0 + dt * np.concatenate([push, brake], axis=1)
+
+
+def integrate(
+    log_x0: np.ndarray,
+    product: np.ndarray,
+    c0: np.ndarray,
+    strength: np.ndarray,
+    n_steps: int,
+    *,
+    fill_dynamic: DynamicFill | None = None,
+    out: np.ndarray | None = None,
+    out_dtype: np.dtype | type = np.float64,
+    chunk: int = 2048,
+    threads: int = 1,
+) -> np.ndarray:
+    """Advance every future and member ``n_steps`` KSIM steps at once.
+
+    Parameters
+    ----------
+    log_x0 : ndarray, shape (F, n, M)
+        Natural log of the initial levels; must be < 0 (levels in (0, 1)).
+    product : ndarray, shape (F, 2n, n + K)
+        From :func:`stack_matrix` (already scaled by ``dt``).
+    c0 : ndarray, shape (F, 2n, M)
+        From :func:`static_terms`.
+    strength : ndarray, shape (F, M)
+        Per-member scale of all trend-on-trend impacts, >= 0.
+    n_steps : int
+        Number of steps; the result holds ``n_steps + 1`` time points.
+    fill_dynamic : callable, optional
+        Fills the K dynamic-driver rows per step (see :data:`DynamicFill`). Required if K > 0.
+    out : ndarray, shape (F, n_steps + 1, n, M), optional
+        Where to write the levels; allocated with ``out_dtype`` if not given.
+    out_dtype : dtype
+        Storage precision of the levels; the integration itself runs in float64.
+    chunk : int
+        Members per block; blocks keep the working arrays in cache.
+    threads : int
+        Blocks run on this many threads (numpy releases the GIL in its kernels). Results do
+        not depend on it.
+
+    Returns
+    -------
+    ndarray, shape (F, n_steps + 1, n, M)
+        Levels, clipped to the largest value below 1 and the smallest above 0 that the
+        storage dtype can represent (the log-space state itself never reaches the bounds).
+    """
+    n_fut, n, n_mem = log_x0.shape
+    n_dyn = product.shape[-1] - n
+    if product.shape != (n_fut, 2 * n, n + n_dyn):
+        raise ValueError(f"product(shape={product.shape}) must be (F, 2n, n+K) = "
+                         f"({n_fut}, {2 * n}, {n}+K)")
+    if c0.shape != (n_fut, 2 * n, n_mem):
+        raise ValueError(f"c0(shape={c0.shape}) must be ({n_fut}, {2 * n}, {n_mem})")
+    if n_dyn and fill_dynamic is None:
+        raise ValueError(f"fill_dynamic is required with {n_dyn} dynamic drivers")
+    if out is None:
+        out = np.empty((n_fut, n_steps + 1, n, n_mem), dtype=out_dtype)
+    info = np.finfo(out.dtype)
+    low, high = info.tiny, np.nextafter(out.dtype.type(1), out.dtype.type(0))
+
+    def run_block(start: int) -> None:
+        members = slice(start, min(start + chunk, n_mem))
+        width = members.stop - members.start
+        log_x = np.array(log_x0[:, :, members], dtype=np.float64)
+        const = np.ascontiguousarray(c0[:, :, members], dtype=np.float64)
+        scale = np.ascontiguousarray(strength[:, None, members], dtype=np.float64)
+        impactors = np.empty((n_fut, n + n_dyn, width))
+        sums = np.empty((n_fut, 2 * n, width))
+        x = np.empty((n_fut, n, width))
+        for step in range(n_steps + 1):
+            np.exp(log_x, out=x)
+            np.clip(x, low, high, out=out[:, step, :, members])
+            if step == n_steps:
+                break
+            np.multiply(x, scale, out=impactors[:, :n])
+            if n_dyn:
+                fill_dynamic(step, members, impactors[:, n:])
+            np.matmul(product, impactors, out=sums)
+            sums += const
+            np.divide(sums[:, n:], sums[:, :n], out=x)  # phi, reusing the buffer
+            log_x *= x
+
+    starts = range(0, n_mem, chunk)
+    if threads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(run_block, starts))
+    else:
+        for start in starts:
+            run_block(start)
+    return out

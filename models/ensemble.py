@@ -1,0 +1,260 @@
+r"""Run ensembles of futures: from plain parameter arrays to trend levels and impacts.
+
+A *world* (:class:`World`) holds every number the futures share: the cross-impact matrix,
+driver and lever loadings, impact weights, 2021 levels and the 2021 status quo of the
+drivers. A *future* (:class:`Future`) is a point on the two axes of the study (ownership:
+0 = shareholder model, 1 = stakeholder model; purpose: 0 = economic growth, 1 = broad
+welfare, NDS 2021 L3414-L3434) plus named driver overrides.
+
+Drivers and levers move from their 2021 reference values to the future's values along a
+linear transition of ``transition_years``:
+
+.. math::
+
+    d(t) = d_{2021} + g(t)\,(d_{future} - d_{2021}), \qquad
+    g(t) = \min\!\left(1, \frac{t - t_0}{\tau}\right)
+
+so all futures start from the same 2021 world and diverge. Per member, the uncertain
+parameters of :data:`PARAMETERS` perturb this picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models import catalogue
+from models.dynamics import integrate, stack_matrix, static_terms
+from models.impacts import impact_indices
+
+N_TRENDS = len(catalogue.TREND_LABELS)
+
+#: Uncertain parameters an ensemble may sample, with what they mean and their hard bounds.
+#: ``initial.<trend>`` and ``momentum.<trend>`` exist for every trend.
+PARAMETERS: dict[str, tuple[str, str, float, float]] = {
+    "cross_impact_strength": ("scale of all trend-on-trend impacts", "1", 0.0, 10.0),
+    "transition_years": ("years from 2021 until a future's drivers are reached", "year",
+                         0.05, 50.0),
+    "ownership_shift": ("shift of the future's ownership position", "1", -1.0, 1.0),
+    "purpose_shift": ("shift of the future's purpose position", "1", -1.0, 1.0),
+    "lever_efficacy": ("scale of every lever's effect", "1", 0.0, 10.0),
+    **{f"initial.{t}": (f"2021 level of {t}", "1", 0.0, 1.0) for t in catalogue.TREND_LABELS},
+    **{f"momentum.{t}": (f"own momentum of {t}", "1/year", -10.0, 10.0)
+       for t in catalogue.TREND_LABELS},
+}
+#: Parameters whose bounds are open: a value equal to the bound is not allowed.
+OPEN_BOUNDS = {f"initial.{t}" for t in catalogue.TREND_LABELS} | {"transition_years"}
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything the futures share, as arrays in catalogue order.
+
+    Attributes
+    ----------
+    trend_matrix : ndarray, shape (n_trends, n_trends)
+        Signed impact per year of trend j (column) on trend i (row).
+    driver_loadings : ndarray, shape (n_trends, n_drivers)
+        Signed impact per year of each driver; the ``momentum`` column is the trend's own push.
+    lever_loadings : ndarray, shape (n_trends, n_levers)
+        Signed impact per year of each lever at full setting.
+    area_trend_weights, area_driver_weights, area_lever_weights : ndarray
+        Impact-index weights, shapes (n_areas, n_trends / n_drivers / n_levers).
+    initial : ndarray, shape (n_trends,)
+        2021 levels, in (0, 1).
+    status_quo : ndarray, shape (n_drivers,)
+        2021 driver values, in [0, 1].
+    lever_reference : ndarray, shape (n_levers,)
+        2021 lever settings (the NDS 2021 policy mix), in [0, 1].
+    transition_years : float
+        Nominal transition length, > 0.
+    start, end : float
+        Decimal years of the first and last time point.
+    steps_per_year : int
+        Update steps per year (12 = monthly).
+    """
+
+    trend_matrix: np.ndarray
+    driver_loadings: np.ndarray
+    lever_loadings: np.ndarray
+    area_trend_weights: np.ndarray
+    area_driver_weights: np.ndarray
+    area_lever_weights: np.ndarray
+    initial: np.ndarray
+    status_quo: np.ndarray
+    lever_reference: np.ndarray
+    transition_years: float = 5.0
+    start: float = 2021.0
+    end: float = 2030.0
+    steps_per_year: int = 12
+
+    @property
+    def n_steps(self) -> int:
+        """Number of update steps from ``start`` to ``end``."""
+        return int(round((self.end - self.start) * self.steps_per_year))
+
+    def times(self) -> np.ndarray:
+        """Decimal years of the ``n_steps + 1`` time points."""
+        return self.start + np.arange(self.n_steps + 1) / self.steps_per_year
+
+
+@dataclass(frozen=True)
+class Future:
+    """A future as a point in the plane of the two axes, plus driver overrides.
+
+    Attributes
+    ----------
+    label : str
+        The future's label (YAML file stem and ``future`` coordinate).
+    ownership : float
+        0 = shareholder model, 1 = stakeholder model (L3428-L3431).
+    purpose : float
+        0 = economic growth, 1 = broad welfare (L3431-L3433).
+    drivers : mapping of str to float
+        Target values of other drivers, e.g. ``{"eu_regulation": 0.9}``.
+    levers : mapping of str to float
+        Lever settings in this future; levers not named keep their reference setting.
+    """
+
+    label: str
+    ownership: float
+    purpose: float
+    drivers: Mapping[str, float] = field(default_factory=dict)
+    levers: Mapping[str, float] = field(default_factory=dict)
+
+    def driver_targets(self, status_quo: np.ndarray, ownership: np.ndarray | float,
+                       purpose: np.ndarray | float) -> np.ndarray:
+        """Driver values this future moves towards, shape (n_drivers, ...) ."""
+        own = np.clip(ownership, 0.0, 1.0)
+        pur = np.clip(purpose, 0.0, 1.0)
+        shape = np.shape(own)
+        values = {
+            "shareholder": 1.0 - own, "stakeholder": own,
+            "growth": 1.0 - pur, "welfare": pur,
+        }
+        rows = []
+        for k, label in enumerate(catalogue.DRIVER_LABELS):
+            value = values.get(label, self.drivers.get(label, status_quo[k]))
+            rows.append(np.broadcast_to(value, shape))
+        return np.stack(rows)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Result of :func:`run`: arrays in kernel layout.
+
+    Attributes
+    ----------
+    levels : ndarray, shape (F, T, n_trends, M)
+    impacts : ndarray, shape (F, T, n_areas, M)
+    times : ndarray, shape (T,)
+    """
+
+    levels: np.ndarray
+    impacts: np.ndarray
+    times: np.ndarray
+
+
+def _member_values(name: str, nominal: float, members: Mapping[str, np.ndarray],
+                   shape: tuple[int, int]) -> np.ndarray:
+    value = members.get(name)
+    return np.full(shape, nominal) if value is None else np.broadcast_to(value, shape)
+
+
+def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], n_members: int,
+        *, out_dtype: type = np.float64, chunk: int = 2048, threads: int = 1) -> Outcome:
+    """Simulate every future and member.
+
+    Parameters
+    ----------
+    world : World
+    futures : list of Future
+        F futures, simulated together.
+    members : mapping of str to ndarray, shape (F, M)
+        Sampled values per parameter name of :data:`PARAMETERS`; parameters not given take
+        their nominal value from ``world``.
+    n_members : int
+        M, members per future.
+    out_dtype : dtype
+        Storage precision of levels and impacts.
+    chunk, threads : int
+        Passed to :func:`models.dynamics.integrate`; results do not depend on them.
+
+    Returns
+    -------
+    Outcome
+    """
+    unknown = sorted(set(members) - set(PARAMETERS))
+    if unknown:
+        raise KeyError(f"unknown parameters {unknown}; expected names from PARAMETERS")
+    n_fut, n_mem = len(futures), n_members
+    shape = (n_fut, n_mem)
+    drivers = catalogue.DRIVER_LABELS
+    dyn_idx = [drivers.index(d) for d in catalogue.AXIS_DRIVERS]
+    static_idx = [k for k in range(len(drivers)) if k not in dyn_idx]
+    dt = 1.0 / world.steps_per_year
+
+    initial = np.stack([_member_values(f"initial.{t}", world.initial[i], members, shape)
+                        for i, t in enumerate(catalogue.TREND_LABELS)], axis=1)  # (F, n, M)
+    momentum_col = drivers.index("momentum")
+    momentum = np.stack([_member_values(f"momentum.{t}", world.driver_loadings[i, momentum_col],
+                                        members, shape)
+                         for i, t in enumerate(catalogue.TREND_LABELS)], axis=1)  # (F, n, M)
+    strength = _member_values("cross_impact_strength", 1.0, members, shape)
+    years = _member_values("transition_years", world.transition_years, members, shape)
+    efficacy = _member_values("lever_efficacy", 1.0, members, shape)
+    own_shift = _member_values("ownership_shift", 0.0, members, shape)
+    pur_shift = _member_values("purpose_shift", 0.0, members, shape)
+
+    # Driver and lever targets per future and member: (F, k, M).
+    targets = np.stack([f.driver_targets(world.status_quo, f.ownership + own_shift[i],
+                                         f.purpose + pur_shift[i])
+                        for i, f in enumerate(futures)])
+    lever_targets = np.stack([
+        [np.full(n_mem, f.levers.get(lv, world.lever_reference[k]))
+         for k, lv in enumerate(catalogue.LEVER_LABELS)] for f in futures])
+    driver_delta = targets[:, dyn_idx] - world.status_quo[dyn_idx][None, :, None]
+    lever_delta = (lever_targets - world.lever_reference[None, :, None]) * efficacy[:, None, :]
+    delta = np.concatenate([driver_delta, lever_delta], axis=1)  # (F, K, M)
+
+    # Static part: momentum (per member), status-quo axis drivers, reference levers.
+    static_loadings = np.concatenate([
+        np.broadcast_to(world.driver_loadings[None, :, :, None],
+                        (n_fut, N_TRENDS, len(drivers), 1)).copy(),
+        np.broadcast_to(world.lever_loadings[None, :, :, None],
+                        (n_fut, N_TRENDS, len(catalogue.LEVER_LABELS), 1)),
+    ], axis=2)
+    static_loadings = np.broadcast_to(static_loadings,
+                                      static_loadings.shape[:3] + (n_mem,)).copy()
+    static_loadings[:, :, momentum_col, :] = momentum
+    n_drv = len(drivers)
+    static_loadings[:, :, n_drv:, :] *= efficacy[:, None, None, :]
+    static_values = np.concatenate([
+        np.broadcast_to(world.status_quo[None, :, None], (n_fut, n_drv, n_mem)),
+        np.broadcast_to(world.lever_reference[None, :, None],
+                        (n_fut, len(catalogue.LEVER_LABELS), n_mem)),
+    ], axis=1).copy()
+    static_values[:, momentum_col] = 1.0
+    c0 = static_terms(static_loadings, static_values, dt)
+
+    dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings],
+                                  axis=1)
+    product = stack_matrix(np.broadcast_to(world.trend_matrix, (n_fut, N_TRENDS, N_TRENDS)),
+                           np.broadcast_to(dyn_loadings, (n_fut,) + dyn_loadings.shape), dt)
+    times = world.times()
+    elapsed = times - world.start
+
+    def fill(step: int, sl: slice, out: np.ndarray) -> None:
+        ramp = np.minimum(elapsed[step] / years[:, sl], 1.0)
+        np.multiply(delta[:, :, sl], ramp[:, None, :], out=out)
+
+    levels = integrate(np.log(initial), product, c0, strength, world.n_steps,
+                       fill_dynamic=fill, out_dtype=out_dtype, chunk=chunk, threads=threads)
+    ramp_all = np.minimum(elapsed[None, :, None] / years[:, None, :], 1.0)  # (F, T, M)
+    area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights],
+                              axis=1)
+    impacts = impact_indices(levels, initial, world.area_trend_weights, area_dyn, delta,
+                             ramp_all, out_dtype=out_dtype)
+    return Outcome(levels=levels, impacts=impacts, times=times)

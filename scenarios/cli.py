@@ -1,0 +1,115 @@
+"""The ``futures`` command: subcommands dispatch to Hydra apps and analysis tools.
+
+Bad input ends with one line on stderr (``futures: error: KEY=VALUE: what is allowed``),
+exit status 2, no traceback, and nothing written.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scenarios import __version__
+from scenarios.errors import ConfigError
+
+USAGE = f"""\
+futures {__version__} - scenario planning for the Dutch digital transition to 2030
+
+Simulates the eleven trends of the NDS 2021 foresight study (Toekomstverkenning
+Digitalisering 2030) under its four futures - versnelling, voorwaardelijke_groei,
+radicale_markten, gelijk_speelveld - as Monte Carlo ensembles of a KSIM cross-impact model,
+and scores them on five impact areas.
+
+usage: futures COMMAND [ARGS...]
+
+commands:
+  run [OVERRIDES...]   simulate the futures; writes runs/<date>/<time>/outcomes.nc and
+                       prints that directory as the last line
+  help                 this text
+
+`futures run --help` lists the configuration keys and examples.
+"""
+
+RUN_USAGE = """\
+usage: futures run [-m] [KEY=VALUE ...] [hydra.run.dir=DIR]
+
+Simulates every chosen future as a Monte Carlo ensemble from 2021 to 2030 (monthly KSIM
+steps), writes outcomes.nc (an xarray/netCDF dataset: level(future, member, time, trend),
+impact(future, member, time, area), the sampled parameters, the resolved config, seed and
+version) into the run directory, and prints that directory as the last line on stdout.
+
+Overrides use Hydra's grammar (KEY=VALUE, +KEY=VALUE to add, ~KEY to delete):
+  seed=INT                      one seed for everything (default 2021); same seed, same data
+  ensemble.members=INT          members per future (default 1000)
+  ensemble.design=NAME          latin_hypercube (default) | sobol (members a power of two)
+  ensemble.nominal=BOOL         true: no sampling, every member nominal
+  futures=[A,B,...]             which futures (default all four)
+  future.LABEL.ownership=X      0 shareholder .. 1 stakeholder model
+  future.LABEL.purpose=X        0 economic growth .. 1 broad welfare
+  initial.TREND=X               2021 level in (0, 1)
+  cross_impact.ROW.COLUMN=X     impact of COLUMN on trend ROW per year (see conf/cross_impact.yaml)
+  levers.LEVER=X                lever setting in [0, 1] (reference 0.5)
+  output.precision=float32|float64, output.compression=0..9
+  hydra.run.dir=DIR             where to write (default runs/<date>/<time>)
+
+examples:
+  futures run
+  futures run ensemble.members=200 seed=7
+  futures run futures=[radicale_markten,gelijk_speelveld] hydra.run.dir=runs/rm_gs
+  futures run +future.halfway.ownership=0.45 +future.halfway.purpose=0.5 futures=[halfway]
+  futures run --cfg job          print the composed configuration and exit (Hydra)
+
+Bad input ends with one line on stderr naming the key, the value and what is allowed,
+exit status 2, and nothing written.
+"""
+
+
+def fail(message: str) -> int:
+    """Print one error line on stderr; return exit status 2."""
+    print(f"futures: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_command(args: list[str]) -> int:
+    """``futures run``: validate the overrides, then hand over to the Hydra app."""
+    if any(a in ("-h", "--help") for a in args):
+        print(RUN_USAGE, end="")
+        return 0
+    overrides = [a for a in args if not a.startswith("-")]
+    flags = [a for a in args if a.startswith("-")]
+    hydra_flags_with_value = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
+                              "--config-name", "-cn", "--config-dir", "-cd", "--info", "-i"}
+    passthrough = any(f in hydra_flags_with_value for f in flags)
+    if not passthrough and not any(f in ("-m", "--multirun") for f in flags):
+        unknown = [f for f in flags if f not in ("-m", "--multirun")]
+        if unknown:
+            return fail(f"option {unknown[0]!r} is not known; see `futures run --help`")
+        from scenarios.compose import load
+
+        try:
+            load(overrides)
+        except ConfigError as err:
+            return fail(str(err))
+    from scenarios import app
+
+    sys.argv = ["futures run", *args]
+    app.main()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``futures`` console script."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE, end="")
+        return 0
+    if args[0] in ("-V", "--version"):
+        print(__version__)
+        return 0
+    command, rest = args[0], args[1:]
+    if command == "run":
+        return run_command(rest)
+    return fail(f"command {command!r} not found; expected one of ['run', 'help']")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Find ``conf/``, register the schema, compose configs, and explain composition errors.
+
+Hydra and OmegaConf errors are several lines long and end in a hint about stack traces; the
+command line wants one line naming the key, the bad value and what is allowed. This module
+re-tries the overrides one at a time to find the culprit and words the error as
+:class:`scenarios.errors.ConfigError` does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf
+
+from scenarios.config import Config, RunSpec, validate
+from scenarios.errors import ConfigError
+
+CONFIG_NAME = "config"
+
+
+def conf_dir() -> Path:
+    """The folder holding the Hydra YAML: ``conf/`` beside the packages, or inside the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_conf", here.parent / "conf"):
+        if (candidate / f"{CONFIG_NAME}.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"no {CONFIG_NAME}.yaml in {here / '_conf'} or {here.parent / 'conf'}")
+
+
+def register_schema() -> None:
+    """Store :class:`scenarios.config.Config` as ``futures_schema`` (idempotent)."""
+    ConfigStore.instance().store(name="futures_schema", node=Config)
+
+
+def compose_config(overrides: list[str]) -> DictConfig:
+    """Compose ``conf/config.yaml`` with command-line overrides, as ``futures run`` does.
+
+    Raises
+    ------
+    ConfigError
+        If an override is malformed, names an unknown key or has a value of the wrong type.
+    """
+    register_schema()
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            parsed.extend(parser.parse_overrides([text]))
+        except Exception as err:  # hydra raises OverrideParseException with a long message
+            raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
+                              "ensemble.members=200 or futures=[versnelling]") from err
+    job = [o.input_line for o in parsed if not o.get_key_element().startswith("hydra")]
+    try:
+        return _compose(job)
+    except Exception:
+        pass
+    base = _compose([])
+    for override in parsed:
+        key = override.get_key_element()
+        if key.startswith("hydra"):
+            continue
+        try:
+            _compose([override.input_line])
+        except Exception as err:
+            raise _explain(base, override, err) from err
+    # Every override composes alone; together they clash. Report the first pair's error.
+    raise ConfigError("overrides", " ".join(job), "these overrides compose one by one but "
+                      "not together")
+
+
+def _compose(overrides: list[str]) -> DictConfig:
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3",
+                               job_name="futures"):
+        return compose(config_name=CONFIG_NAME, overrides=overrides)
+
+
+def _explain(base: DictConfig, override: Any, err: Exception) -> ConfigError:
+    key = override.key_or_group
+    value = override.value() if not override.is_delete() else "(delete)"
+    if override.is_sweep_override():
+        return ConfigError(key, override.input_line.split("=", 1)[-1],
+                           "a sweep (a,b,c) needs `futures run -m`")
+    parent, _, leaf = key.rpartition(".")
+    node = OmegaConf.select(base, parent) if parent else base
+    if not override.is_add() and not override.is_delete():
+        if not isinstance(node, DictConfig) or leaf not in node:
+            where = f"'{parent}'" if parent else "the top level"
+            allowed = sorted(node.keys()) if isinstance(node, DictConfig) else []
+            return ConfigError(key, value, f"unknown config key; keys at {where} are "
+                                           f"{[str(k) for k in allowed]}")
+    cause = err.__cause__ or err
+    first = " ".join(str(cause).strip().splitlines()[:1]) or type(cause).__name__
+    kind = OmegaConf.get_type(node, leaf) if isinstance(node, DictConfig) and leaf in node \
+        else None
+    expected = {int: "expected an integer", float: "expected a number",
+                bool: "expected true or false", str: "expected text",
+                list: "expected a list like [a,b]"}.get(kind, "")  # type: ignore[call-overload]
+    return ConfigError(key, value, expected or first)
+
+
+def load(overrides: list[str]) -> tuple[DictConfig, RunSpec]:
+    """Compose and validate: the config and its :class:`RunSpec`, or a ConfigError."""
+    cfg = compose_config(overrides)
+    return cfg, check(cfg)
+
+
+def check(cfg: DictConfig) -> RunSpec:
+    """Validate a composed config (also inside the Hydra job)."""
+    container = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(container, dict)
+    return validate(container)

@@ -1,0 +1,341 @@
+"""Typed configuration: the schema of every config node, and its validation.
+
+Hydra composes ``conf/`` into a ``DictConfig`` checked against :class:`Config` (registered in
+Hydra's ConfigStore as ``futures_schema``); :func:`validate` then checks what types cannot
+(labels, ranges, matrix shapes) and turns the config into plain :mod:`models` objects.
+Every problem raises :class:`scenarios.errors.ConfigError` naming the key, the bad value and
+what is allowed. No ``_target_`` instantiation: user YAML never imports or calls code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from models import catalogue
+from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
+from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
+from scenarios.errors import ConfigError
+
+#: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
+#: cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal.
+RELATIVE = {f"initial.{t}" for t in catalogue.TREND_LABELS} | \
+    {f"momentum.{t}" for t in catalogue.TREND_LABELS} | {"transition_years"}
+
+#: Largest allowed magnitude of a cross-impact entry or loading, per year. KSIM stays
+#: bounded for any value; this catches typos (e.g. 30 for 0.30).
+MAX_IMPACT = 5.0
+PRECISIONS = ("float32", "float64")
+
+
+@dataclass
+class EnsembleConfig:
+    """``ensemble``: how many members, how they are drawn, how they are computed."""
+
+    members: int = 1000
+    design: str = "latin_hypercube"
+    nominal: bool = False
+    threads: int = 2
+    chunk: int = 2048
+
+
+@dataclass
+class TimeConfig:
+    """``time``: the simulated period in decimal years and the step length."""
+
+    start: float = 2021.0
+    end: float = 2030.0
+    steps_per_year: int = 12
+
+
+@dataclass
+class OutputConfig:
+    """``output``: storage precision and compression of ``outcomes.nc``."""
+
+    precision: str = "float32"
+    compression: int = 4
+
+
+@dataclass
+class FutureConfig:
+    """``future.<label>``: a point on the two axes plus named overrides."""
+
+    ownership: float = 0.5
+    purpose: float = 0.5
+    drivers: dict[str, float] = field(default_factory=dict)
+    levers: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass
+class DriversConfig:
+    """``drivers``: the 2021 status quo and how fast the futures take hold."""
+
+    status_quo: dict[str, float] = field(default_factory=dict)
+    transition_years: float = 5.0
+
+
+@dataclass
+class ImpactsConfig:
+    """``impacts``: signed weights of trends, drivers and levers per area."""
+
+    trends: dict[str, dict[str, float]] = field(default_factory=dict)
+    drivers: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    """The whole configuration of ``futures run``."""
+
+    seed: int = 2021
+    futures: list[str] = field(default_factory=lambda: list(catalogue.FUTURE_LABELS))
+    ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
+    time: TimeConfig = field(default_factory=TimeConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    future: dict[str, FutureConfig] = field(default_factory=dict)
+    initial: dict[str, float] = field(default_factory=dict)
+    cross_impact: dict[str, Any] = field(default_factory=dict)
+    drivers: DriversConfig = field(default_factory=DriversConfig)
+    levers: dict[str, float] = field(default_factory=dict)
+    impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
+    uncertainties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A validated configuration as plain model objects."""
+
+    world: World
+    futures: list[Future]
+    uncertainties: list[Uncertainty]
+    members: int
+    design: str
+    nominal: bool
+    seed: int
+    threads: int
+    chunk: int
+    precision: str
+    compression: int
+
+
+def _expect(ok: bool, key: str, value: object, allowed: str) -> None:
+    if not ok:
+        raise ConfigError(key, value, allowed)
+
+
+def _number(key: str, value: object, low: float, high: float, *, open_low: bool = False,
+            open_high: bool = False) -> float:
+    bounds = f"{'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
+    allowed = f"expected a number in {bounds}"
+    _expect(isinstance(value, (int, float)) and not isinstance(value, bool), key, value, allowed)
+    v = float(value)  # type: ignore[arg-type]
+    inside = math.isfinite(v) and (v > low if open_low else v >= low) and \
+        (v < high if open_high else v <= high)
+    _expect(inside, key, value, allowed)
+    return v
+
+
+def _integer(key: str, value: object, low: int, high: int | None = None) -> int:
+    allowed = f"expected an integer >= {low}" + (f" and <= {high}" if high is not None else "")
+    _expect(isinstance(value, int) and not isinstance(value, bool), key, value, allowed)
+    _expect(value >= low and (high is None or value <= high), key, value, allowed)  # type: ignore[operator]
+    return int(value)  # type: ignore[arg-type]
+
+
+def _label(key: str, value: object, allowed: tuple[str, ...], what: str) -> str:
+    _expect(value in allowed, key, value, f"{what} not found; expected one of {list(allowed)}")
+    return str(value)
+
+
+def _mapping(key: str, value: object) -> Mapping[str, Any]:
+    _expect(isinstance(value, Mapping), key, value, "expected a mapping of label: value")
+    return value  # type: ignore[return-value]
+
+
+def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
+            cols: tuple[str, ...], bound: float) -> np.ndarray:
+    """Read a signed matrix given as ``row: {col: value}`` or ``row: [value, ...]``."""
+    out = np.zeros((len(rows), len(cols)))
+    for row, entries in _mapping(key, node).items():
+        i = rows.index(_label(f"{key}.{row}", row, rows, "row label"))
+        if isinstance(entries, (list, tuple)):
+            _expect(len(entries) == len(cols), f"{key}.{row}", f"list of {len(entries)}",
+                    f"a row given as a list needs {len(cols)} entries, one per column "
+                    f"{list(cols)}")
+            items = list(zip(cols, entries))
+        else:
+            items = list(_mapping(f"{key}.{row}", entries).items())
+        for col, value in items:
+            j = cols.index(_label(f"{key}.{row}.{col}", col, cols, "column label"))
+            out[i, j] = _number(f"{key}.{row}.{col}", value, -bound, bound)
+    return out
+
+
+def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
+    """Flatten ``uncertainties`` (nested like ``initial: {trend: {low, high}}``)."""
+    leaves: list[tuple[str, Mapping[str, Any]]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        entry = _mapping(f"uncertainties.{prefix}" if prefix else "uncertainties", value)
+        if "low" in entry or "high" in entry:
+            leaves.append((prefix, entry))
+            return
+        for k, v in entry.items():
+            walk(f"{prefix}.{k}" if prefix else str(k), v)
+
+    walk("", node)
+    names = tuple(PARAMETERS)
+    momentum = catalogue.DRIVER_LABELS.index("momentum")
+    nominals = {"cross_impact_strength": 1.0, "transition_years": world.transition_years,
+                "ownership_shift": 0.0, "purpose_shift": 0.0, "lever_efficacy": 1.0}
+    for i, t in enumerate(catalogue.TREND_LABELS):
+        nominals[f"initial.{t}"] = float(world.initial[i])
+        nominals[f"momentum.{t}"] = float(world.driver_loadings[i, momentum])
+    out = []
+    for name, entry in leaves:
+        key = f"uncertainties.{name}"
+        _label(key, name, names, "uncertain parameter")
+        extra = sorted(set(entry) - {"low", "high", "distribution"})
+        _expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
+                "unknown field; expected low, high, distribution")
+        relative = name in RELATIVE
+        _, _, lo, hi = PARAMETERS[name]
+        span = hi - lo
+        low = _number(f"{key}.low", entry.get("low"), -span if relative else lo,
+                      span if relative else hi)
+        high = _number(f"{key}.high", entry.get("high"), -span if relative else lo,
+                       span if relative else hi)
+        _expect(low < high, f"{key}.high", high, f"must be greater than low={low}")
+        dist = _label(f"{key}.distribution", entry.get("distribution", "uniform"),
+                      DISTRIBUTIONS, "distribution")
+        mode = 0.0 if relative else nominals[name]
+        if dist == "triangular":
+            _expect(low <= mode <= high, key, f"[{low}, {high}]",
+                    f"a triangular distribution needs its mode {mode} inside the range")
+        u = Uncertainty(name, low, high, nominals[name], dist, relative)
+        first, last = u.bounds
+        is_open = name in OPEN_BOUNDS
+        inside = (first > lo if is_open else first >= lo) and (last < hi if is_open else last <= hi)
+        where = f"nominal {nominals[name]} + [{low}, {high}]" if relative else f"[{low}, {high}]"
+        bounds = f"{'(' if is_open else '['}{lo}, {hi}{')' if is_open else ']'}"
+        _expect(inside, key, where, f"draws would leave {bounds}; narrow the range")
+        out.append(u)
+    return out
+
+
+def validate(cfg: Mapping[str, Any]) -> RunSpec:
+    """Check a composed configuration and turn it into model objects.
+
+    Parameters
+    ----------
+    cfg : mapping
+        The resolved configuration as plain containers (``OmegaConf.to_container``).
+
+    Returns
+    -------
+    RunSpec
+
+    Raises
+    ------
+    ConfigError
+        On the first problem, naming the key, the bad value and what is allowed.
+    """
+    trends, drivers, levers = (catalogue.TREND_LABELS, catalogue.DRIVER_LABELS,
+                               catalogue.LEVER_LABELS)
+    seed = _integer("seed", cfg["seed"], 0)
+    ens = cfg["ensemble"]
+    members = _integer("ensemble.members", ens["members"], 1, 10_000_000)
+    design = _label("ensemble.design", ens["design"], DESIGNS, "design")
+    if design == "sobol":
+        _expect(members & (members - 1) == 0, "ensemble.members", members,
+                "the sobol design needs a power of two (e.g. 1024)")
+    threads = _integer("ensemble.threads", ens["threads"], 1, 256)
+    chunk = _integer("ensemble.chunk", ens["chunk"], 1)
+    out = cfg["output"]
+    precision = _label("output.precision", out["precision"], PRECISIONS, "precision")
+    compression = _integer("output.compression", out["compression"], 0, 9)
+
+    tm = cfg["time"]
+    start = _number("time.start", tm["start"], 1900, 2200)
+    end = _number("time.end", tm["end"], start, 2200, open_low=True)
+    spy = _integer("time.steps_per_year", tm["steps_per_year"], 1, 365)
+
+    initial_node = _mapping("initial", cfg["initial"])
+    missing = [t for t in trends if t not in initial_node]
+    _expect(not missing, f"initial.{missing[0] if missing else ''}", "missing",
+            "every trend needs a 2021 level in (0, 1)")
+    for key in initial_node:
+        _label(f"initial.{key}", key, trends, "trend")
+    initial = np.array([_number(f"initial.{t}", initial_node[t], 0.0, 1.0, open_low=True,
+                                open_high=True) for t in trends])
+
+    matrix = _matrix("cross_impact", cfg["cross_impact"], trends, catalogue.columns(),
+                     MAX_IMPACT)
+    n_t, n_d = len(trends), len(drivers)
+
+    dcfg = cfg["drivers"]
+    sq_node = _mapping("drivers.status_quo", dcfg["status_quo"])
+    sq_allowed = ("ownership", "purpose") + tuple(
+        d for d in drivers if d not in catalogue.AXIS_DRIVERS[:4] and d != "momentum")
+    for key in sq_node:
+        _label(f"drivers.status_quo.{key}", key, sq_allowed, "status-quo driver")
+    sq = {k: _number(f"drivers.status_quo.{k}", v, 0.0, 1.0) for k, v in sq_node.items()}
+    own0, pur0 = sq.get("ownership", 0.5), sq.get("purpose", 0.5)
+    axis = {"shareholder": 1 - own0, "stakeholder": own0, "growth": 1 - pur0, "welfare": pur0,
+            "momentum": 1.0}
+    status_quo = np.array([axis.get(d, sq.get(d, 0.0)) for d in drivers])
+    transition = _number("drivers.transition_years", dcfg["transition_years"], 0.05, 50.0)
+
+    lever_node = _mapping("levers", cfg["levers"])
+    for key in lever_node:
+        _label(f"levers.{key}", key, levers, "lever")
+    lever_ref = np.array([_number(f"levers.{lv}", lever_node.get(lv, 0.0), 0.0, 1.0)
+                          for lv in levers])
+
+    icfg = cfg["impacts"]
+    areas = catalogue.AREA_LABELS
+    w_trend = _matrix("impacts.trends", icfg["trends"], areas, trends, MAX_IMPACT)
+    w_other = _matrix("impacts.drivers", icfg["drivers"], areas, drivers + levers, MAX_IMPACT)
+
+    world = World(
+        trend_matrix=matrix[:, :n_t], driver_loadings=matrix[:, n_t:n_t + n_d],
+        lever_loadings=matrix[:, n_t + n_d:], area_trend_weights=w_trend,
+        area_driver_weights=w_other[:, :n_d], area_lever_weights=w_other[:, n_d:],
+        initial=initial, status_quo=status_quo, lever_reference=lever_ref,
+        transition_years=transition, start=start, end=end, steps_per_year=spy)
+
+    defined = _mapping("future", cfg["future"])
+    chosen = cfg["futures"]
+    _expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
+            f"expected a non-empty list of future labels from {sorted(defined)}")
+    _expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
+    futures = []
+    for label in chosen:
+        _label("futures", label, tuple(defined), "future")
+        f = _mapping(f"future.{label}", defined[label])
+        key = f"future.{label}"
+        over = _mapping(f"{key}.drivers", f.get("drivers", {}))
+        for name in over:
+            _label(f"{key}.drivers.{name}", name, tuple(d for d in drivers if d not in
+                   ("momentum", "shareholder", "stakeholder", "growth", "welfare")),
+                   "driver override (axis drivers follow ownership and purpose)")
+        lev = _mapping(f"{key}.levers", f.get("levers", {}))
+        for name in lev:
+            _label(f"{key}.levers.{name}", name, levers, "lever")
+        futures.append(Future(
+            label=str(label),
+            ownership=_number(f"{key}.ownership", f["ownership"], 0.0, 1.0),
+            purpose=_number(f"{key}.purpose", f["purpose"], 0.0, 1.0),
+            drivers={k: _number(f"{key}.drivers.{k}", v, 0.0, 1.0) for k, v in over.items()},
+            levers={k: _number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()}))
+
+    uncertainties = _uncertainties(cfg["uncertainties"], world)
+    nominal = ens["nominal"]
+    _expect(isinstance(nominal, bool), "ensemble.nominal", nominal, "expected true or false")
+    return RunSpec(world=world, futures=futures, uncertainties=uncertainties, members=members,
+                   design=design, nominal=bool(nominal), seed=seed, threads=threads,
+                   chunk=chunk, precision=precision, compression=compression)

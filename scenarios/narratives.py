@@ -1,0 +1,132 @@
+"""The expected signature of each future (design/narratives.md) as data, and checks on it.
+
+Each cell gives a trend's direction from 2021 to 2030, its 2030 level band and its basis:
+TEXT (the document says so), PARTIAL (a cue in the text) or INF (inference, a prior). The
+checks compare ensemble medians with the cells; tests assert every TEXT cell and the robust
+patterns, and ``docs/calibration.md`` reports all 44 cells.
+
+Direction thresholds on the change of the median level, 2021 -> 2030: ``decline`` <= -0.05;
+``flat`` within +-0.05; ``rise`` >= +0.05; ``strong rise`` >= +0.15. Level bands for the 2030
+median (they overlap on purpose, being fuzzy words): L [0, 0.25], L-M [0.12, 0.40],
+M [0.30, 0.60], M-H [0.45, 0.75], H [0.60, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+BANDS = {"L": (0.0, 0.25), "L-M": (0.12, 0.40), "M": (0.30, 0.60), "M-H": (0.45, 0.75),
+         "H": (0.60, 1.0)}
+FLAT = 0.05
+STRONG = 0.15
+MIDPOINT = {"L": 0.15, "L-M": 0.25, "M": 0.45, "M-H": 0.55, "H": 0.68}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the cross-future table of narratives.md."""
+
+    future: str
+    trend: str
+    direction: str
+    level: str
+    basis: str
+
+    def holds(self, start: float, end: float) -> tuple[bool, bool]:
+        """Whether the direction and the level band hold for medians ``start`` -> ``end``."""
+        change = end - start
+        direction = {
+            "decline": change <= -FLAT,
+            "flat": abs(change) < FLAT,
+            "rise": change >= FLAT,
+            "strong rise": change >= STRONG,
+        }[self.direction]
+        low, high = BANDS[self.level]
+        return direction, low <= end <= high
+
+
+_TABLE = """\
+mega_ecosystemen      | rise,H,T        | flat,M,P          | decline,L,T      | decline,L-M,I
+decentralisering      | flat,L,T        | flat,L-M,I        | strong rise,H,T  | rise,M-H,I
+data_soevereiniteit   | rise,M,P        | strong rise,H,T   | strong rise,H,P  | strong rise,H,I
+digitale_valuta       | flat,L,I        | flat,L,I          | strong rise,H,T  | flat,L-M,I
+eigenwijze_data       | rise,H,I        | rise,M,P          | rise,M,I         | rise,H,I
+autonomisering        | strong rise,H,P | rise,M,P          | rise,M-H,I       | rise,M,I
+zwermcultuur          | rise,M-H,I      | flat,M,I          | strong rise,H,I  | rise,H,I
+virtuele_leefwerelden | strong rise,H,P | rise,M,P          | rise,M-H,I       | rise,M,I
+mensoptimalisering    | rise,M-H,I      | flat,L-M,P        | rise,M,I         | rise,M,I
+strijd_der_stacks     | rise,H,P        | strong rise,H,P   | flat,M,P         | flat,L-M,I
+kwetsbaarheid         | rise,H,P        | flat,M,I          | rise,H,P         | flat,M,I
+"""
+_FUTURES = ("versnelling", "voorwaardelijke_groei", "radicale_markten", "gelijk_speelveld")
+_BASIS = {"T": "TEXT", "P": "PARTIAL", "I": "INF"}
+
+
+def _cells() -> tuple[Cell, ...]:
+    out = []
+    for line in _TABLE.splitlines():
+        trend, *cols = (part.strip() for part in line.split("|"))
+        for future, col in zip(_FUTURES, cols):
+            direction, level, basis = col.split(",")
+            out.append(Cell(future, trend, direction, level, _BASIS[basis]))
+    return tuple(out)
+
+
+#: All 44 cells of narratives.md's cross-future summary.
+CELLS: tuple[Cell, ...] = _cells()
+
+#: Best-to-worst ranking of the impact areas per future (narratives.md), with the basis of
+#: each position.
+RANKINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "versnelling": (("verdienvermogen", "PARTIAL"), ("brede_welvaart", "INF"),
+                    ("publieke_waarden", "PARTIAL"), ("veiligheid", "INF"),
+                    ("openbaar_bestuur", "PARTIAL")),
+    "voorwaardelijke_groei": (("publieke_waarden", "PARTIAL"), ("verdienvermogen", "TEXT"),
+                              ("brede_welvaart", "PARTIAL"), ("openbaar_bestuur", "INF"),
+                              ("veiligheid", "INF")),
+    "radicale_markten": (("verdienvermogen", "PARTIAL"), ("publieke_waarden", "INF"),
+                         ("brede_welvaart", "INF"), ("veiligheid", "PARTIAL"),
+                         ("openbaar_bestuur", "PARTIAL")),
+    "gelijk_speelveld": (("brede_welvaart", "TEXT"), ("publieke_waarden", "PARTIAL"),
+                         ("openbaar_bestuur", "PARTIAL"), ("veiligheid", "INF"),
+                         ("verdienvermogen", "INF")),
+}
+
+
+def medians(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
+    """Ensemble medians of ``level`` at the first and last time point: (future, trend)."""
+    level = ds["level"].median("member")
+    return level.isel(time=0), level.isel(time=-1)
+
+
+def check_cells(ds: xr.Dataset) -> list[dict[str, object]]:
+    """Compare every narratives.md cell with the ensemble medians of ``ds``.
+
+    Returns
+    -------
+    list of dict
+        One row per cell present in ``ds``: future, trend, basis, expected direction and
+        level, the medians, and whether direction and level hold.
+    """
+    start, end = medians(ds)
+    rows = []
+    for cell in CELLS:
+        if cell.future not in ds.future.values:
+            continue
+        a = float(start.sel(future=cell.future, trend=cell.trend))
+        b = float(end.sel(future=cell.future, trend=cell.trend))
+        direction_ok, level_ok = cell.holds(a, b)
+        rows.append({"future": cell.future, "trend": cell.trend, "basis": cell.basis,
+                     "direction": cell.direction, "level": cell.level, "start": a, "end": b,
+                     "direction_ok": direction_ok, "level_ok": level_ok})
+    return rows
+
+
+def area_ranking(ds: xr.Dataset, future: str) -> list[str]:
+    """Areas of ``future`` from best to worst by the median impact index in the last year."""
+    final = ds["impact"].sel(future=future).isel(time=-1).median("member")
+    order = np.argsort(-final.values, kind="stable")
+    return [str(final.area.values[k]) for k in order]

@@ -1,0 +1,129 @@
+"""Run a validated configuration: sample members per future, simulate, label the result."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import xarray as xr
+
+from models import catalogue
+from models.ensemble import PARAMETERS, Outcome, run
+from models.sampling import sample
+from scenarios import __version__
+from scenarios.config import RunSpec
+
+
+def future_seed(seed: int, label: str) -> np.random.SeedSequence:
+    """The seed sequence of one future, a child of the run's ``seed``.
+
+    The child is keyed by the future's label (CRC-32), not by its position in the run, so a
+    future draws the same members whichever other futures run beside it.
+    """
+    return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(label.encode()),))
+
+
+def draw_members(spec: RunSpec) -> dict[str, np.ndarray]:
+    """Sample every uncertain parameter for every future: name -> array (F, M)."""
+    names = [u.name for u in spec.uncertainties]
+    out = {name: np.empty((len(spec.futures), spec.members)) for name in names}
+    for i, fut in enumerate(spec.futures):
+        if spec.nominal:
+            for u in spec.uncertainties:
+                out[u.name][i] = u.nominal
+            continue
+        rng = np.random.default_rng(future_seed(spec.seed, fut.label))
+        for name, values in sample(spec.uncertainties, spec.members, spec.design,
+                                   rng=rng).items():
+            out[name][i] = values
+    return out
+
+
+def simulate(spec: RunSpec) -> tuple[Outcome, dict[str, np.ndarray]]:
+    """Sample and simulate; returns the raw outcome and the sampled parameters."""
+    members = draw_members(spec)
+    outcome = run(spec.world, spec.futures, members, spec.members,
+                  out_dtype=np.dtype(spec.precision).type, chunk=spec.chunk,
+                  threads=spec.threads)
+    return outcome, members
+
+
+def _names(terms: tuple[catalogue.Term, ...], labels: list[str], lang: str) -> list[str]:
+    known = {t.label: getattr(t, f"name_{lang}") for t in terms}
+    return [known.get(label, label) for label in labels]
+
+
+def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
+               config_yaml: str) -> xr.Dataset:
+    """Label a run as the ``outcomes.nc`` Dataset of DESIGN.md section 4.
+
+    Returns
+    -------
+    xarray.Dataset
+        dims ``future, member, time, trend, area, parameter, axis``; variables ``level``,
+        ``impact``, ``sample`` and ``position``; attrs ``config``, ``seed``,
+        ``futures_version``.
+    """
+    labels = [f.label for f in spec.futures]
+    trends, areas = list(catalogue.TREND_LABELS), list(catalogue.AREA_LABELS)
+    params = list(members)
+    level = outcome.levels.transpose(0, 3, 1, 2)  # (F, M, T, n)
+    impact = outcome.impacts.transpose(0, 3, 1, 2)
+    sampled = np.stack([members[p] for p in params], axis=-1) if params else \
+        np.empty((len(labels), spec.members, 0))
+    ds = xr.Dataset(
+        data_vars={
+            "level": (("future", "member", "time", "trend"), np.ascontiguousarray(level), {
+                "units": "1",
+                "long_name": "trend level: penetration in Dutch society (0 absent, 1 saturated)",
+            }),
+            "impact": (("future", "member", "time", "area"), np.ascontiguousarray(impact), {
+                "units": "1",
+                "long_name": "impact index: weighted change since 2021 (positive is better)",
+            }),
+            "sample": (("future", "member", "parameter"), sampled, {
+                "units": "various (see parameter_units)",
+                "long_name": "sampled value of each uncertain parameter per member",
+            }),
+            "position": (("future", "axis"),
+                         np.array([[f.ownership, f.purpose] for f in spec.futures]), {
+                "units": "1",
+                "long_name": "position on the axes (ownership: 0 shareholder, 1 stakeholder; "
+                             "purpose: 0 economic growth, 1 broad welfare)",
+            }),
+        },
+        coords={
+            "future": ("future", labels, {"long_name": "future label"}),
+            "member": ("member", np.arange(spec.members), {
+                "units": "1", "long_name": "ensemble member"}),
+            "time": ("time", outcome.times, {"units": "year", "long_name": "decimal year"}),
+            "trend": ("trend", trends, {"long_name": "trend label"}),
+            "area": ("area", areas, {"long_name": "impact area label"}),
+            "parameter": ("parameter", params, {"long_name": "uncertain parameter"}),
+            "axis": ("axis", ["ownership", "purpose"], {"long_name": "scenario axis"}),
+            "future_name_nl": ("future", _names(catalogue.FUTURES, labels, "nl"),
+                               {"long_name": "future name (Dutch)"}),
+            "future_name_en": ("future", _names(catalogue.FUTURES, labels, "en"),
+                               {"long_name": "future name (English)"}),
+            "trend_name_nl": ("trend", _names(catalogue.TRENDS, trends, "nl"),
+                              {"long_name": "trend name (Dutch)"}),
+            "trend_name_en": ("trend", _names(catalogue.TRENDS, trends, "en"),
+                              {"long_name": "trend name (English)"}),
+            "area_name_nl": ("area", _names(catalogue.AREAS, areas, "nl"),
+                             {"long_name": "impact area name (Dutch)"}),
+            "area_name_en": ("area", _names(catalogue.AREAS, areas, "en"),
+                             {"long_name": "impact area name (English)"}),
+            "parameter_units": ("parameter", [PARAMETERS[p][1] for p in params],
+                                {"long_name": "units of the uncertain parameter"}),
+        },
+        attrs={
+            "title": "futures: Dutch digital transition to 2030, KSIM cross-impact ensemble",
+            "source": "NDS 2021, chapter 4 (Toekomstverkenning Digitalisering 2030)",
+            "model": "KSIM cross-impact simulation (Kane 1972), see docs/model.md",
+            "futures_version": __version__,
+            "seed": spec.seed,
+            "ensemble_design": "nominal" if spec.nominal else spec.design,
+            "config": config_yaml,
+        },
+    )
+    return ds
