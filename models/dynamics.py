@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -128,6 +129,24 @@ def static_terms(static_loadings: np.ndarray, static_drivers: np.ndarray, dt: fl
     return 1.0 + dt * np.concatenate([push, brake], axis=1)
 
 
+@dataclass(frozen=True)
+class Readout:
+    """Linear indices read off the state at every time point: ``T x + D dyn - base``.
+
+    Attributes
+    ----------
+    trend_weights : ndarray, shape (F, a, n)
+    driver_weights : ndarray, shape (F, a, K)
+        Weights of the dynamic-driver rows (as filled by the callback).
+    base : ndarray, shape (F, a, M)
+        Subtracted per member (e.g. the index at the start, so indices begin at 0).
+    """
+
+    trend_weights: np.ndarray
+    driver_weights: np.ndarray
+    base: np.ndarray
+
+
 def integrate(
     log_x0: np.ndarray,
     product: np.ndarray,
@@ -138,9 +157,10 @@ def integrate(
     fill_dynamic: DynamicFill | None = None,
     out: np.ndarray | None = None,
     out_dtype: np.dtype | type = np.float64,
+    readout: Readout | None = None,
     chunk: int = 2048,
     threads: int = 1,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
 
     Parameters
@@ -161,6 +181,9 @@ def integrate(
         Where to write the levels; allocated with ``out_dtype`` if not given.
     out_dtype : dtype
         Storage precision of the levels; the integration itself runs in float64.
+    readout : Readout, optional
+        Linear indices of levels and dynamic drivers computed at every time point while the
+        block is in cache (the impact indices); ``None`` for none.
     chunk : int
         Members per block; blocks keep the working arrays in cache.
     threads : int
@@ -169,9 +192,11 @@ def integrate(
 
     Returns
     -------
-    ndarray, shape (F, n_steps + 1, n, M)
+    levels : ndarray, shape (F, n_steps + 1, n, M)
         Levels, clipped to the largest value below 1 and the smallest above 0 that the
         storage dtype can represent (the log-space state itself never reaches the bounds).
+    indices : ndarray, shape (F, n_steps + 1, a, M) or None
+        The readout, in ``out_dtype``, if one was asked for.
     """
     n_fut, n, n_mem = log_x0.shape
     n_dyn = product.shape[-1] - n
@@ -184,6 +209,8 @@ def integrate(
         raise ValueError(f"fill_dynamic is required with {n_dyn} dynamic drivers")
     if out is None:
         out = np.empty((n_fut, n_steps + 1, n, n_mem), dtype=out_dtype)
+    indices = None if readout is None else \
+        np.empty((n_fut, n_steps + 1, readout.trend_weights.shape[-2], n_mem), dtype=out.dtype)
     info = np.finfo(out.dtype)
     low, high = info.tiny, np.nextafter(out.dtype.type(1), out.dtype.type(0))
 
@@ -196,19 +223,34 @@ def integrate(
         impactors = np.empty((n_fut, n + n_dyn, width))
         sums = np.empty((n_fut, 2 * n, width))
         x = np.empty((n_fut, n, width))
+        if readout is not None:
+            base = np.ascontiguousarray(readout.base[:, :, members], dtype=np.float64)
+            index = np.empty_like(base)
+            spare = np.empty_like(base)
         for step in range(n_steps + 1):
             np.exp(log_x, out=x)
             np.clip(x, low, high, out=out[:, step, :, members])
+            if n_dyn:
+                fill_dynamic(step, members, impactors[:, n:])
+            if readout is not None:
+                np.matmul(readout.trend_weights, x, out=index)
+                if n_dyn:
+                    np.matmul(readout.driver_weights, impactors[:, n:], out=spare)
+                    index += spare
+                index -= base
+                indices[:, step, :, members] = index  # type: ignore[index]
             if step == n_steps:
                 break
             np.multiply(x, scale, out=impactors[:, :n])
-            if n_dyn:
-                fill_dynamic(step, members, impactors[:, n:])
             np.matmul(product, impactors, out=sums)
             sums += const
             np.divide(sums[:, n:], sums[:, :n], out=x)  # phi, reusing the buffer
             log_x *= x
 
+    blocks = max(1, -(-n_mem // chunk))
+    if threads > 1:  # whole rounds of blocks, so no thread idles at the end
+        blocks = -(-blocks // threads) * threads
+    chunk = -(-n_mem // blocks)
     starts = range(0, n_mem, chunk)
     if threads > 1 and len(starts) > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -216,4 +258,4 @@ def integrate(
     else:
         for start in starts:
             run_block(start)
-    return out
+    return out, indices

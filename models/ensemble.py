@@ -27,7 +27,7 @@ import numpy as np
 
 from models import catalogue
 from models.dynamics import integrate, stack_matrix, static_terms
-from models.impacts import impact_indices
+from models.impacts import impact_readout
 
 N_TRENDS = len(catalogue.TREND_LABELS)
 
@@ -219,25 +219,17 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     lever_delta = (lever_targets - world.lever_reference[None, :, None]) * efficacy[:, None, :]
     delta = np.concatenate([driver_delta, lever_delta], axis=1)  # (F, K, M)
 
-    # Static part: momentum (per member), status-quo axis drivers, reference levers.
-    static_loadings = np.concatenate([
-        np.broadcast_to(world.driver_loadings[None, :, :, None],
-                        (n_fut, N_TRENDS, len(drivers), 1)).copy(),
-        np.broadcast_to(world.lever_loadings[None, :, :, None],
-                        (n_fut, N_TRENDS, len(catalogue.LEVER_LABELS), 1)),
-    ], axis=2)
-    static_loadings = np.broadcast_to(static_loadings,
-                                      static_loadings.shape[:3] + (n_mem,)).copy()
-    static_loadings[:, :, momentum_col, :] = momentum
-    n_drv = len(drivers)
-    static_loadings[:, :, n_drv:, :] *= efficacy[:, None, None, :]
-    static_values = np.concatenate([
-        np.broadcast_to(world.status_quo[None, :, None], (n_fut, n_drv, n_mem)),
-        np.broadcast_to(world.lever_reference[None, :, None],
-                        (n_fut, len(catalogue.LEVER_LABELS), n_mem)),
-    ], axis=1).copy()
-    static_values[:, momentum_col] = 1.0
-    c0 = static_terms(static_loadings, static_values, dt)
+    # Static part: status-quo drivers (shared), momentum (per member), reference levers
+    # (shared, scaled per member by the lever efficacy). C0 = 1 + dt * [push; brake].
+    other = [k for k in static_idx if k != momentum_col]
+    shared = static_terms(world.driver_loadings[None, :, other, None],
+                          world.status_quo[None, other, None], dt) - 1.0  # (1, 2n, 1)
+    shared += static_terms(world.driver_loadings[None, :, dyn_idx, None],
+                           world.status_quo[None, dyn_idx, None], dt) - 1.0
+    levers = static_terms(world.lever_loadings[None, :, :, None],
+                          world.lever_reference[None, :, None], dt) - 1.0  # (1, 2n, 1)
+    c0 = 1.0 + shared + levers * efficacy[:, None, :]
+    c0 += dt * np.concatenate([np.maximum(momentum, 0.0), np.maximum(-momentum, 0.0)], axis=1)
 
     dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings],
                                   axis=1)
@@ -250,11 +242,10 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         ramp = np.minimum(elapsed[step] / years[:, sl], 1.0)
         np.multiply(delta[:, :, sl], ramp[:, None, :], out=out)
 
-    levels = integrate(np.log(initial), product, c0, strength, world.n_steps,
-                       fill_dynamic=fill, out_dtype=out_dtype, chunk=chunk, threads=threads)
-    ramp_all = np.minimum(elapsed[None, :, None] / years[:, None, :], 1.0)  # (F, T, M)
     area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights],
                               axis=1)
-    impacts = impact_indices(levels, initial, world.area_trend_weights, area_dyn, delta,
-                             ramp_all, out_dtype=out_dtype)
+    readout = impact_readout(world.area_trend_weights, area_dyn, initial)
+    levels, impacts = integrate(np.log(initial), product, c0, strength, world.n_steps,
+                                fill_dynamic=fill, out_dtype=out_dtype, readout=readout,
+                                chunk=chunk, threads=threads)
     return Outcome(levels=levels, impacts=impacts, times=times)

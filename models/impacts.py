@@ -16,37 +16,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.dynamics import Readout
 
-def impact_indices(levels: np.ndarray, initial: np.ndarray, trend_weights: np.ndarray,
-                   driver_weights: np.ndarray, driver_delta: np.ndarray, ramp: np.ndarray,
-                   *, out_dtype: type = np.float64) -> np.ndarray:
-    """Compute the impact indices of every future, member and time.
+
+def impact_readout(trend_weights: np.ndarray, driver_weights: np.ndarray,
+                   initial: np.ndarray) -> Readout:
+    """The impact indices as a :class:`models.dynamics.Readout` of the integration.
 
     Parameters
     ----------
-    levels : ndarray, shape (F, T, n, M)
-        Trend levels.
-    initial : ndarray, shape (F, n, M)
-        Levels at the first time point.
     trend_weights : ndarray, shape (a, n)
         W, signed weight of each trend in each area.
     driver_weights : ndarray, shape (a, K)
-        V, signed weight of each moving driver or lever in each area.
-    driver_delta : ndarray, shape (F, K, M)
-        Full change of each moving driver from 2021 to the future's value.
-    ramp : ndarray, shape (F, T, M)
-        Fraction of that change reached at each time, in [0, 1].
-    out_dtype : dtype
-        Precision of the result.
+        V, signed weight of each moving driver or lever, in the order of the dynamic rows
+        (whose values are the changes ``d_k(t) - d_k(t0)``).
+    initial : ndarray, shape (F, n, M)
+        Levels at the first time point.
 
     Returns
     -------
-    ndarray, shape (F, T, a, M)
+    Readout
+        Evaluates ``I(t) = W x(t) + V (d(t) - d(t0)) - W x(t0)`` at every time point.
     """
-    w = np.asarray(trend_weights, dtype=np.float64)
-    base = np.einsum("an,fnm->fam", w, initial)  # (F, a, M)
-    out = np.matmul(w, levels, dtype=np.float64)
-    out -= base[:, None]
-    drive = np.einsum("ak,fkm->fam", driver_weights, driver_delta)  # (F, a, M)
-    out += ramp[:, :, None, :] * drive[:, None]
-    return out.astype(out_dtype, copy=False)
+    n_fut = initial.shape[0]
+    w = np.broadcast_to(np.asarray(trend_weights, dtype=np.float64),
+                        (n_fut,) + np.shape(trend_weights))
+    v = np.broadcast_to(np.asarray(driver_weights, dtype=np.float64),
+                        (n_fut,) + np.shape(driver_weights))
+    return Readout(trend_weights=np.ascontiguousarray(w), driver_weights=np.ascontiguousarray(v),
+                   base=np.matmul(w, initial))

@@ -74,8 +74,11 @@ def run_command(args: list[str]) -> int:
     if any(a in ("-h", "--help") for a in args):
         print(RUN_USAGE, end="")
         return 0
-    overrides = [a for a in args if not a.startswith("-")]
-    flags = [a for a in args if a.startswith("-")]
+    from scenarios.compose import normalize
+
+    flags = [a for a in args if a.startswith("-") and not a.startswith("~")]
+    overrides = normalize([a for a in args if a not in flags])
+    args = flags + overrides
     hydra_flags_with_value = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
                               "--config-name", "-cn", "--config-dir", "-cd", "--info", "-i"}
     passthrough = any(f in hydra_flags_with_value for f in flags)

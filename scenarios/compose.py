@@ -73,7 +73,50 @@ def compose_config(overrides: list[str]) -> DictConfig:
                       "not together")
 
 
+#: Config nodes that are open maps from labels to values: a plain ``KEY=VALUE`` under them
+#: sets an entry whether or not the YAML lists it (rewritten to Hydra's ``++KEY=VALUE``), and
+#: the labels are checked by :func:`scenarios.config.validate`.
+OPEN_MAPS = ("cross_impact.", "impacts.trends.", "impacts.drivers.", "initial.", "levers.",
+             "drivers.status_quo.", "future.", "uncertainties.")
+
+
+def normalize(overrides: list[str]) -> list[str]:
+    """Rewrite overrides so that entries of open maps can be set like any other key.
+
+    ``cross_impact.ROW.COL=X`` becomes ``++cross_impact.ROW.COL=X`` (add or replace), and a
+    whole row given as a list, ``cross_impact.ROW=[...]``, replaces the row's mapping
+    (``~cross_impact.ROW`` then ``+cross_impact.ROW=[...]``). Other overrides pass unchanged.
+    Overrides that cannot be parsed pass unchanged too; :func:`compose_config` reports them.
+    """
+    parser = OverridesParser.create()
+    out: list[str] = []
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+        except Exception:
+            out.append(text)
+            continue
+        key = override.key_or_group
+        plain = not (override.is_add() or override.is_delete() or override.is_force_add()) \
+            and override.package is None
+        if not plain or not key.startswith(OPEN_MAPS):
+            out.append(text)
+            continue
+        value = text.split("=", 1)[1]
+        if key.startswith("cross_impact.") and key.count(".") == 1 and \
+                value.lstrip().startswith("["):
+            out.extend([f"~{key}", f"+{key}={value}"] if _has(key) else [f"+{key}={value}"])
+        else:
+            out.append(f"++{text}")
+    return out
+
+
+def _has(key: str) -> bool:
+    return OmegaConf.select(_compose([]), key, default=None) is not None
+
+
 def _compose(overrides: list[str]) -> DictConfig:
+    register_schema()
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3",
                                job_name="futures"):
@@ -90,7 +133,7 @@ def _explain(base: DictConfig, override: Any, err: Exception) -> ConfigError:
     node = OmegaConf.select(base, parent) if parent else base
     if not override.is_add() and not override.is_delete():
         if not isinstance(node, DictConfig) or leaf not in node:
-            where = f"'{parent}'" if parent else "the top level"
+            where = parent or "the top level"
             allowed = sorted(node.keys()) if isinstance(node, DictConfig) else []
             return ConfigError(key, value, f"unknown config key; keys at {where} are "
                                            f"{[str(k) for k in allowed]}")

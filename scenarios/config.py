@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -96,7 +96,7 @@ class Config:
     ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
     time: TimeConfig = field(default_factory=TimeConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
-    future: dict[str, FutureConfig] = field(default_factory=dict)
+    future: dict[str, Any] = field(default_factory=dict)  # label -> FutureConfig fields
     initial: dict[str, float] = field(default_factory=dict)
     cross_impact: dict[str, Any] = field(default_factory=dict)
     drivers: DriversConfig = field(default_factory=DriversConfig)
@@ -163,7 +163,7 @@ def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
     for row, entries in _mapping(key, node).items():
         i = rows.index(_label(f"{key}.{row}", row, rows, "row label"))
         if isinstance(entries, (list, tuple)):
-            _expect(len(entries) == len(cols), f"{key}.{row}", f"list of {len(entries)}",
+            _expect(len(entries) == len(cols), f"{key}.{row}", list(entries),
                     f"a row given as a list needs {len(cols)} entries, one per column "
                     f"{list(cols)}")
             items = list(zip(cols, entries))
@@ -173,6 +173,22 @@ def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
             j = cols.index(_label(f"{key}.{row}.{col}", col, cols, "column label"))
             out[i, j] = _number(f"{key}.{row}.{col}", value, -bound, bound)
     return out
+
+
+def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
+    """Reject keys a dataclass schema does not define (e.g. added with ``+foo=1``)."""
+    allowed = {f.name: f for f in fields(schema)}
+    for key, value in _mapping(prefix.rstrip(".") or "config", node).items():
+        _expect(key in allowed, f"{prefix}{key}", value,
+                f"unknown config key; keys at {prefix.rstrip('.') or 'the top level'} are "
+                f"{sorted(allowed)}")
+        kind = allowed[key].type
+        nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
+                  "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
+                  "ImpactsConfig": ImpactsConfig}.get(kind if isinstance(kind, str)
+                                                      else getattr(kind, "__name__", ""))
+        if nested is not None:
+            _known_keys(f"{prefix}{key}.", value, nested)
 
 
 def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
@@ -227,6 +243,28 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
     return out
 
 
+def _future(label: str, node: object) -> Future:
+    """Check one ``future.<label>`` node (every defined future, run or not)."""
+    trends_or_axes = ("momentum", "shareholder", "stakeholder", "growth", "welfare")
+    key = f"future.{label}"
+    f = _mapping(key, node)
+    _known_keys(f"{key}.", f, FutureConfig)
+    over = _mapping(f"{key}.drivers", f.get("drivers", {}))
+    for name in over:
+        _label(f"{key}.drivers.{name}", name,
+               tuple(d for d in catalogue.DRIVER_LABELS if d not in trends_or_axes),
+               "driver override (axis drivers follow ownership and purpose)")
+    lev = _mapping(f"{key}.levers", f.get("levers", {}))
+    for name in lev:
+        _label(f"{key}.levers.{name}", name, catalogue.LEVER_LABELS, "lever")
+    return Future(
+        label=label,
+        ownership=_number(f"{key}.ownership", f.get("ownership", 0.5), 0.0, 1.0),
+        purpose=_number(f"{key}.purpose", f.get("purpose", 0.5), 0.0, 1.0),
+        drivers={k: _number(f"{key}.drivers.{k}", v, 0.0, 1.0) for k, v in over.items()},
+        levers={k: _number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()})
+
+
 def validate(cfg: Mapping[str, Any]) -> RunSpec:
     """Check a composed configuration and turn it into model objects.
 
@@ -246,6 +284,7 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     """
     trends, drivers, levers = (catalogue.TREND_LABELS, catalogue.DRIVER_LABELS,
                                catalogue.LEVER_LABELS)
+    _known_keys("", cfg, Config)
     seed = _integer("seed", cfg["seed"], 0)
     ens = cfg["ensemble"]
     members = _integer("ensemble.members", ens["members"], 1, 10_000_000)
@@ -313,25 +352,10 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     _expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
             f"expected a non-empty list of future labels from {sorted(defined)}")
     _expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
-    futures = []
     for label in chosen:
         _label("futures", label, tuple(defined), "future")
-        f = _mapping(f"future.{label}", defined[label])
-        key = f"future.{label}"
-        over = _mapping(f"{key}.drivers", f.get("drivers", {}))
-        for name in over:
-            _label(f"{key}.drivers.{name}", name, tuple(d for d in drivers if d not in
-                   ("momentum", "shareholder", "stakeholder", "growth", "welfare")),
-                   "driver override (axis drivers follow ownership and purpose)")
-        lev = _mapping(f"{key}.levers", f.get("levers", {}))
-        for name in lev:
-            _label(f"{key}.levers.{name}", name, levers, "lever")
-        futures.append(Future(
-            label=str(label),
-            ownership=_number(f"{key}.ownership", f["ownership"], 0.0, 1.0),
-            purpose=_number(f"{key}.purpose", f["purpose"], 0.0, 1.0),
-            drivers={k: _number(f"{key}.drivers.{k}", v, 0.0, 1.0) for k, v in over.items()},
-            levers={k: _number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()}))
+    points = {str(label): _future(str(label), defined[label]) for label in defined}
+    futures = [points[str(label)] for label in chosen]
 
     uncertainties = _uncertainties(cfg["uncertainties"], world)
     nominal = ens["nominal"]
