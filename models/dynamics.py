@@ -133,18 +133,21 @@ def static_terms(static_loadings: np.ndarray, static_drivers: np.ndarray, dt: fl
 class Readout:
     """Linear indices read off the state at every time point: ``T x + D dyn - base``.
 
+    With ``base=None`` the indices are measured from their own value at the first time
+    point, so they start at exactly 0.
+
     Attributes
     ----------
     trend_weights : ndarray, shape (F, a, n)
     driver_weights : ndarray, shape (F, a, K)
         Weights of the dynamic-driver rows (as filled by the callback).
-    base : ndarray, shape (F, a, M)
-        Subtracted per member (e.g. the index at the start, so indices begin at 0).
+    base : ndarray, shape (F, a, M), optional
+        Subtracted per member; ``None`` subtracts the value at the first time point.
     """
 
     trend_weights: np.ndarray
     driver_weights: np.ndarray
-    base: np.ndarray
+    base: np.ndarray | None = None
 
 
 def integrate(
@@ -224,9 +227,10 @@ def integrate(
         sums = np.empty((n_fut, 2 * n, width))
         x = np.empty((n_fut, n, width))
         if readout is not None:
-            base = np.ascontiguousarray(readout.base[:, :, members], dtype=np.float64)
-            index = np.empty_like(base)
-            spare = np.empty_like(base)
+            shape = (n_fut, readout.trend_weights.shape[-2], width)
+            index, spare = np.empty(shape), np.empty(shape)
+            base = None if readout.base is None else \
+                np.ascontiguousarray(readout.base[:, :, members], dtype=np.float64)
         for step in range(n_steps + 1):
             np.exp(log_x, out=x)
             np.clip(x, low, high, out=out[:, step, :, members])
@@ -237,6 +241,8 @@ def integrate(
                 if n_dyn:
                     np.matmul(readout.driver_weights, impactors[:, n:], out=spare)
                     index += spare
+                if base is None:
+                    base = index.copy()
                 index -= base
                 indices[:, step, :, members] = index  # type: ignore[index]
             if step == n_steps:

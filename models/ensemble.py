@@ -244,7 +244,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
 
     area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights],
                               axis=1)
-    readout = impact_readout(world.area_trend_weights, area_dyn, initial)
+    readout = impact_readout(world.area_trend_weights, area_dyn, n_fut)
     levels, impacts = integrate(np.log(initial), product, c0, strength, world.n_steps,
                                 fill_dynamic=fill, out_dtype=out_dtype, readout=readout,
                                 chunk=chunk, threads=threads)

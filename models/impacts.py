@@ -20,7 +20,7 @@ from models.dynamics import Readout
 
 
 def impact_readout(trend_weights: np.ndarray, driver_weights: np.ndarray,
-                   initial: np.ndarray) -> Readout:
+                   n_futures: int) -> Readout:
     """The impact indices as a :class:`models.dynamics.Readout` of the integration.
 
     Parameters
@@ -30,18 +30,18 @@ def impact_readout(trend_weights: np.ndarray, driver_weights: np.ndarray,
     driver_weights : ndarray, shape (a, K)
         V, signed weight of each moving driver or lever, in the order of the dynamic rows
         (whose values are the changes ``d_k(t) - d_k(t0)``).
-    initial : ndarray, shape (F, n, M)
-        Levels at the first time point.
+    n_futures : int
+        F, futures simulated together.
 
     Returns
     -------
     Readout
-        Evaluates ``I(t) = W x(t) + V (d(t) - d(t0)) - W x(t0)`` at every time point.
+        Evaluates ``I(t) = W x(t) + V (d(t) - d(t0))`` minus its value at ``t0``
+        (where ``d(t0) - d(t0) = 0``), so every index starts at exactly 0.
     """
-    n_fut = initial.shape[0]
+    n_fut = n_futures
     w = np.broadcast_to(np.asarray(trend_weights, dtype=np.float64),
                         (n_fut,) + np.shape(trend_weights))
     v = np.broadcast_to(np.asarray(driver_weights, dtype=np.float64),
                         (n_fut,) + np.shape(driver_weights))
-    return Readout(trend_weights=np.ascontiguousarray(w), driver_weights=np.ascontiguousarray(v),
-                   base=np.matmul(w, initial))
+    return Readout(trend_weights=np.ascontiguousarray(w), driver_weights=np.ascontiguousarray(v))

@@ -50,10 +50,13 @@ def compose_config(overrides: list[str]) -> DictConfig:
     parsed = []
     for text in overrides:
         try:
-            parsed.extend(parser.parse_overrides([text]))
+            (override,) = parser.parse_overrides([text])
+            if not override.key_or_group:
+                raise ValueError("empty key")
         except Exception as err:  # hydra raises OverrideParseException with a long message
             raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
                               "ensemble.members=200 or futures=[versnelling]") from err
+        parsed.append(override)
     job = [o.input_line for o in parsed if not o.get_key_element().startswith("hydra")]
     try:
         return _compose(job)

@@ -1,0 +1,232 @@
+"""Throughput of the KSIM ensemble kernel against two named baselines, measured in one run.
+
+All cases advance the same equations for 108 monthly steps (2021-2030) and read out the five
+impact indices at every time point:
+
+.. math::
+
+    x_i \\leftarrow x_i^{\\varphi_i}, \\qquad
+    \\varphi_i = \\frac{1 + \\Delta t \\sum_j A^-_{ij} z_j}{1 + \\Delta t \\sum_j A^+_{ij} z_j}
+
+Cases
+-----
+ours
+    :func:`models.ensemble.run` on the project's default configuration (sampled members,
+    ramped drivers, impacts included), float32 storage, with ``threads=2`` and ``threads=1``.
+(b) straightforward numpy
+    The textbook vectorisation: state ``x`` of shape (members, 11); per step one
+    ``hstack([x, d]) @ B`` with ``B = dt [A+; A-]^T`` (24 x 22), the ratio ``phi`` and one
+    ``x ** phi``; impacts ``x @ W.T - base`` per step. No log space, no blocking, no threads
+    of our own (numpy's BLAS may use its own). Output stored as float32 like ours.
+(a) per-member ``scipy.integrate.solve_ivp``
+    The continuous form of the same model, ``dx/dt = x ln(x) (A- z - A+ z) = -x ln(x) (A z)``,
+    integrated member by member over [0, 9] years with ``t_eval`` at the 109 monthly points
+    (RK45, scipy's default tolerances, the fastest honest setting). It is slow, so a subset
+    of members of one future is timed and the rate extrapolated as member-steps/s
+    (member-steps = members x 108).
+
+The baselines use a simplified problem of the same size and cost shape: one matrix
+``A = [trend_matrix | driver_loadings | lever_loadings]`` (11 x 24), constant per-member
+driver vectors ``d`` (status quo drivers with momentum = 1 and reference levers, plus uniform
+noise of +-0.05) and the per-member initial levels the default config samples. Ours runs the
+full model (per-member momentum, strength, lever efficacy and driver ramps), which does
+strictly more work per step.
+
+Before timing, (b) is checked against :func:`models.dynamics.integrate` (the kernel of
+``run``) and the iterated reference :func:`models.dynamics.ksim_step` on an identical small
+problem; the max abs difference is printed.
+
+Run from the repository root with the virtualenv active::
+
+    python bench/bench_kernel.py            # 4 futures x 10,000 members
+    python bench/bench_kernel.py --quick    # smoke run, a few seconds
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+import scipy
+from scipy.integrate import solve_ivp
+
+from models import catalogue
+from models.dynamics import Readout, integrate, ksim_step, stack_matrix, static_terms
+from models.ensemble import run
+from scenarios.compose import load
+from scenarios.runner import draw_members
+
+N = len(catalogue.TREND_LABELS)
+
+
+def best_of(fn, repeats: int) -> float:
+    """Best wall time in seconds of ``repeats`` calls of ``fn`` (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def baseline_inputs(world, initial: np.ndarray, rng: np.random.Generator):
+    """The simplified problem: A (11, 24), drivers d (R, 13), x0 (R, 11), W (5, 11)."""
+    a = np.concatenate([world.trend_matrix, world.driver_loadings, world.lever_loadings], axis=1)
+    d0 = np.concatenate([world.status_quo, world.lever_reference])  # momentum driver is 1
+    d = np.clip(d0 + rng.uniform(-0.05, 0.05, (initial.shape[0], d0.size)), 0.0, 1.0)
+    return a, d, initial, world.area_trend_weights
+
+
+def textbook(x0, d, a, w, dt, n_steps, out_dtype=np.float32):
+    """Baseline (b): the straightforward numpy version; levels (T, R, 11), impacts (T, R, 5)."""
+    b = dt * np.concatenate([np.maximum(a, 0.0), np.maximum(-a, 0.0)], axis=0).T  # (24, 22)
+    levels = np.empty((n_steps + 1,) + x0.shape, dtype=out_dtype)
+    impacts = np.empty((n_steps + 1, x0.shape[0], w.shape[0]), dtype=out_dtype)
+    base = x0 @ w.T
+    x = x0
+    for step in range(n_steps + 1):
+        levels[step] = x
+        impacts[step] = x @ w.T - base
+        if step == n_steps:
+            break
+        s = np.hstack([x, d]) @ b
+        phi = (1.0 + s[:, N:]) / (1.0 + s[:, :N])
+        x = x ** phi
+    return levels, impacts
+
+
+def ivp_members(x0, d, a, w, years, n_steps):
+    """Baseline (a): one solve_ivp per member; levels (R, T, 11), impacts (R, T, 5)."""
+    t_eval = np.linspace(0.0, years, n_steps + 1)
+    levels = np.empty((x0.shape[0], n_steps + 1, N))
+    for r in range(x0.shape[0]):
+        dr = d[r]
+
+        def rhs(t, x, dr=dr):
+            z = np.concatenate([x, dr])
+            return -x * np.log(x) * (a @ z)
+
+        sol = solve_ivp(rhs, (0.0, years), x0[r], t_eval=t_eval)
+        levels[r] = sol.y.T
+    return levels, levels @ w.T - (x0 @ w.T)[:, None, :]
+
+
+def agreement(world, rng, n_steps: int, dt: float) -> None:
+    """Print max abs differences of (b) against integrate() and ksim_step() on 64 members."""
+    x0 = rng.uniform(0.05, 0.95, (64, N))
+    a, d, x0, w = baseline_inputs(world, x0, rng)
+    lev_b, imp_b = textbook(x0, d, a, w, dt, n_steps, out_dtype=np.float64)
+    product = stack_matrix(a[None, :, :N], a[None, :, N:N], dt)  # no dynamic drivers
+    c0 = static_terms(a[None, :, N:, None], d.T[None], dt)
+    readout = Readout(trend_weights=w[None], driver_weights=np.zeros((1, w.shape[0], 0)),
+                      base=(x0 @ w.T).T[None])
+    lev_k, imp_k = integrate(np.log(x0.T)[None], product, c0, np.ones((1, 64)), n_steps,
+                             out_dtype=np.float64, readout=readout)
+    ref = [x0]
+    for _ in range(n_steps):
+        ref.append(ksim_step(ref[-1], a, d, dt))
+    lev_r = np.stack(ref)
+    lev_a, _ = ivp_members(x0[:4], d[:4], a, w, n_steps * dt, n_steps)
+    print("Agreement on an identical problem (64 members, 108 steps, float64):")
+    print(f"  (b) vs models.dynamics.integrate, levels : {np.abs(lev_b - lev_k[0].transpose(0, 2, 1)).max():.2e}")
+    print(f"  (b) vs models.dynamics.integrate, impacts: {np.abs(imp_b - imp_k[0].transpose(0, 2, 1)).max():.2e}")
+    print(f"  (b) vs iterated models.dynamics.ksim_step: {np.abs(lev_b - lev_r).max():.2e}")
+    print(f"  (a) solve_ivp vs (b), 4 members (continuous limit, differs by the O(dt) "
+          f"discretisation): {np.abs(lev_a - lev_b[:, :4].transpose(1, 0, 2)).max():.2e}")
+
+
+def machine_info() -> None:
+    """Print date, CPU, cores, versions and the BLAS thread pool."""
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
+                       cpu)
+    except OSError:
+        pass
+    print(f"date {datetime.datetime.now().isoformat(timespec='seconds')}; CPU {cpu}; "
+          f"cores (os.cpu_count) {os.cpu_count()}; {platform.python_implementation()} "
+          f"{platform.python_version()}; numpy {np.__version__}; scipy {scipy.__version__}")
+    try:
+        from threadpoolctl import threadpool_info
+        for pool in threadpool_info():
+            print(f"threadpool: {pool.get('internal_api')} {pool.get('version')} "
+                  f"threads={pool.get('num_threads')} coretype={pool.get('architecture')}")
+    except ImportError:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        print(f"threadpoolctl not installed; numpy BLAS: {blas.get('name')} "
+              f"{blas.get('version')} ({' '.join(str(blas.get('openblas configuration', '')).split())})")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                "OMP_NUM_THREADS"):
+        print(f"{var}={os.environ[var]}" if var in os.environ else f"{var} not set")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000, help="members per future")
+    parser.add_argument("--futures", type=int, default=4, help="futures (1-4)")
+    parser.add_argument("--ivp-members", type=int, default=200,
+                        help="members of one future timed for baseline (a)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed repeats, best kept")
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.members, args.futures, args.ivp_members, args.repeats = 500, 2, 10, 3
+    repeats = max(3, args.repeats)
+
+    machine_info()
+    _, spec = load([f"ensemble.members={args.members}"])
+    futures = spec.futures[:args.futures]
+    members = {k: v[:len(futures)] for k, v in draw_members(spec).items()}
+    world, n_steps = spec.world, spec.world.n_steps
+    dt = 1.0 / world.steps_per_year
+    rng = np.random.default_rng(2021)
+    agreement(world, rng, n_steps, dt)
+
+    n_rows = len(futures) * args.members
+    initial = np.stack([members[f"initial.{t}"].reshape(-1) for t in catalogue.TREND_LABELS],
+                       axis=1)  # (F*M, 11)
+    a, d, x0, w = baseline_inputs(world, initial, rng)
+    steps = n_rows * n_steps
+    rows = []
+
+    for threads in (spec.threads, 1):
+        t = best_of(lambda th=threads: run(world, futures, members, args.members,
+                                           out_dtype=np.float32, chunk=spec.chunk,
+                                           threads=th), repeats)
+        rows.append((f"(ours) models.ensemble.run threads={threads}",
+                     f"{len(futures)} x {args.members}", t, steps / t))
+    t = best_of(lambda: textbook(x0, d, a, w, dt, n_steps), repeats)
+    rows.append(("(b) straightforward numpy", f"{len(futures)} x {args.members}", t, steps / t))
+    k = min(args.ivp_members, args.members)
+    start = time.perf_counter()
+    ivp_members(x0[:k], d[:k], a, w, n_steps * dt, n_steps)
+    t = time.perf_counter() - start
+    rows.append(("(a) solve_ivp per member, extrapolated*", f"1 x {k}", t, k * n_steps / t))
+
+    ours = rows[0][3]
+    print(f"\nKSIM kernel, {n_steps} monthly steps, impacts included; best of {repeats} "
+          f"(a: one pass); member-steps = members x futures x {n_steps}")
+    print(f"| {'case':<42} | {'futures x members':>17} | {'time s':>8} | "
+          f"{'M member-steps/s':>16} | {'ours(2t) / case':>15} |")
+    print(f"|{'-' * 44}|{'-' * 18}:|{'-' * 9}:|{'-' * 17}:|{'-' * 16}:|")
+    for name, size, t, rate in rows:
+        print(f"| {name:<42} | {size:>17} | {t:>8.3f} | {rate / 1e6:>16.3f} | "
+              f"{ours / rate:>15.1f} |")
+    print(f"* (a) times {k} members of one future and extrapolates the rate "
+          f"({k} x {n_steps} member-steps in {rows[-1][2]:.2f} s).")
+    ratio_b, ratio_a = ours / rows[2][3], ours / rows[3][3]
+    print(f"ours/(b) = {ratio_b:.1f}x (target >= 4x: {'met' if ratio_b >= 4 else 'NOT met'}); "
+          f"ours/(a) = {ratio_a:.0f}x (target >= 500x: "
+          f"{'met' if ratio_a >= 500 else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Shared fixtures: the default ensemble in-process, and the `futures` command as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import xarray as xr
+from omegaconf import OmegaConf
+
+from scenarios.compose import load
+from scenarios.runner import simulate, to_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dataset_for(overrides: list[str]) -> xr.Dataset:
+    """Run a configuration in-process and return its outcomes Dataset."""
+    cfg, spec = load(overrides)
+    outcome, members = simulate(spec)
+    return to_dataset(spec, outcome, members, OmegaConf.to_yaml(cfg, resolve=True))
+
+
+@pytest.fixture(scope="session")
+def default_run() -> xr.Dataset:
+    """The default configuration exactly as `futures run` uses it (all four futures)."""
+    return dataset_for([])
+
+
+def futures_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `futures` console script; capture its output."""
+    exe = Path(sys.executable).with_name("futures")
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd or ROOT,
+                          env=env, timeout=300)
+
+
+@pytest.fixture
+def cli():
+    """The `futures` command as a callable."""
+    return futures_cli

@@ -1,0 +1,119 @@
+"""`futures run` end to end: the output contract of DESIGN.md section 4, help, provenance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+import yaml
+
+from models import catalogue
+
+
+def test_run_writes_outcomes_and_prints_directory_last(cli, tmp_path):
+    """The last stdout line is the run directory, which holds outcomes.nc."""
+    out = tmp_path / "run"
+    result = cli("run", "ensemble.members=16", f"hydra.run.dir={out}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(out)
+    assert (out / "outcomes.nc").is_file()
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_outcomes_schema(cli, tmp_path):
+    """Dims, labels, variables, units, long names and provenance attrs are as promised."""
+    out = tmp_path / "run"
+    assert cli("run", "ensemble.members=8", "seed=11", f"hydra.run.dir={out}").returncode == 0
+    with xr.open_dataset(out / "outcomes.nc", engine="h5netcdf") as ds:
+        assert ds["level"].dims == ("future", "member", "time", "trend")
+        assert ds["impact"].dims == ("future", "member", "time", "area")
+        assert list(ds.future.values) == list(catalogue.FUTURE_LABELS)
+        assert list(ds.trend.values) == list(catalogue.TREND_LABELS)
+        assert list(ds.area.values) == list(catalogue.AREA_LABELS)
+        assert ds.sizes["member"] == 8
+        assert ds.time.values[0] == 2021.0 and ds.time.values[-1] == 2030.0
+        assert ds.sizes["time"] == 109  # monthly
+        for name in list(ds.data_vars) + list(ds.coords):
+            assert "long_name" in ds[name].attrs, name
+        for name in ds.data_vars:
+            assert "units" in ds[name].attrs, name
+        level = ds["level"].values
+        assert np.all((level > 0) & (level < 1))
+        assert np.isfinite(ds["impact"].values).all()
+        np.testing.assert_array_equal(ds["impact"].isel(time=0).values, 0.0)
+        assert ds.attrs["seed"] == 11
+        assert ds.attrs["futures_version"]
+        config = yaml.safe_load(ds.attrs["config"])
+        assert config["seed"] == 11 and config["ensemble"]["members"] == 8
+        assert "cross_impact_strength" in ds.parameter.values
+        assert ds["sample"].sizes["parameter"] == ds.sizes["parameter"] > 20
+
+
+def test_same_seed_gives_identical_file(cli, tmp_path):
+    """Same config and seed: identical dataset, byte for byte; another seed differs."""
+    paths = []
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        out = tmp_path / name
+        assert cli("run", "ensemble.members=32", f"seed={seed}",
+                   f"hydra.run.dir={out}").returncode == 0
+        paths.append(out / "outcomes.nc")
+    a, b, c = (xr.load_dataset(p, engine="h5netcdf") for p in paths)
+    xr.testing.assert_identical(a, b)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert not np.array_equal(a["level"].values, c["level"].values)
+
+
+def test_subset_of_futures_draws_the_same_members(cli, tmp_path):
+    """A future's members do not depend on which other futures run beside it."""
+    both, one = tmp_path / "both", tmp_path / "one"
+    assert cli("run", "ensemble.members=8", "futures=[versnelling,gelijk_speelveld]",
+               f"hydra.run.dir={both}").returncode == 0
+    assert cli("run", "ensemble.members=8", "futures=[gelijk_speelveld]",
+               f"hydra.run.dir={one}").returncode == 0
+    a = xr.load_dataset(both / "outcomes.nc", engine="h5netcdf")
+    b = xr.load_dataset(one / "outcomes.nc", engine="h5netcdf")
+    xr.testing.assert_identical(a.sel(future=["gelijk_speelveld"])["level"], b["level"])
+
+
+def test_point_between_futures(cli, tmp_path):
+    """A user-defined point on the axes runs beside the named futures."""
+    out = tmp_path / "run"
+    result = cli("run", "ensemble.members=8", "+future.halfway={ownership:0.45,purpose:0.5}",
+                 "futures=[versnelling,halfway,gelijk_speelveld]", f"hydra.run.dir={out}")
+    assert result.returncode == 0, result.stderr
+    ds = xr.load_dataset(out / "outcomes.nc", engine="h5netcdf")
+    assert list(ds.future.values) == ["versnelling", "halfway", "gelijk_speelveld"]
+    np.testing.assert_allclose(ds["position"].sel(future="halfway").values, [0.45, 0.5])
+    mega = ds["level"].sel(trend="mega_ecosystemen").isel(time=-1).median("member")
+    assert float(mega.sel(future="versnelling")) > float(mega.sel(future="halfway")) > \
+        float(mega.sel(future="gelijk_speelveld"))
+
+
+def test_float64_and_no_compression(cli, tmp_path):
+    """Output precision and compression are the user's choice."""
+    out = tmp_path / "run"
+    assert cli("run", "ensemble.members=4", "output.precision=float64", "output.compression=0",
+               f"hydra.run.dir={out}").returncode == 0
+    ds = xr.load_dataset(out / "outcomes.nc", engine="h5netcdf")
+    assert ds["level"].dtype == np.float64
+
+
+def test_help_texts(cli):
+    """`futures --help` and `futures run --help` explain usage with examples."""
+    top = cli("--help")
+    assert top.returncode == 0
+    assert "futures run" in top.stdout and "versnelling" in top.stdout
+    run = cli("run", "--help")
+    assert run.returncode == 0
+    for text in ("ensemble.members", "seed", "futures=[", "hydra.run.dir", "examples:"):
+        assert text in run.stdout
+
+
+def test_hydra_writes_its_config_beside_the_outcomes(cli, tmp_path):
+    """Hydra's .hydra/ folder records the composed config and the overrides."""
+    out = tmp_path / "run"
+    assert cli("run", "ensemble.members=4", "seed=3", f"hydra.run.dir={out}").returncode == 0
+    overrides = yaml.safe_load((out / ".hydra" / "overrides.yaml").read_text())
+    assert "seed=3" in overrides
+    assert Path(out / ".hydra" / "config.yaml").is_file()
