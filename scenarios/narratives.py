@@ -130,3 +130,30 @@ def area_ranking(ds: xr.Dataset, future: str) -> list[str]:
     final = ds["impact"].sel(future=future).isel(time=-1).median("member")
     order = np.argsort(-final.values, kind="stable")
     return [str(final.area.values[k]) for k in order]
+
+
+def report(ds: xr.Dataset) -> str:
+    """A markdown table of every cell and ranking: expected, median, held or not."""
+    lines = ["| future | trend | basis | expected | median 2021 -> 2030 | holds |",
+             "|---|---|---|---|---|---|"]
+    rows = check_cells(ds)
+    for r in rows:
+        ok = "yes" if r["direction_ok"] and r["level_ok"] else \
+            "no (direction)" if not r["direction_ok"] else "no (level)"
+        lines.append(f"| {r['future']} | {r['trend']} | {r['basis']} | {r['direction']}, "
+                     f"{r['level']} | {r['start']:.2f} -> {r['end']:.2f} | {ok} |")
+    held = sum(r["direction_ok"] and r["level_ok"] for r in rows)
+    lines += ["", f"{held} of {len(rows)} cells hold.", "",
+              "| future | expected ranking (best first) | model ranking |", "|---|---|---|"]
+    for future, expected in RANKINGS.items():
+        if future in ds.future.values:
+            lines.append(f"| {future} | {', '.join(a for a, _ in expected)} | "
+                         f"{', '.join(area_ranking(ds, future))} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    with xr.open_dataset(sys.argv[1], engine="h5netcdf") as data:
+        print(report(data))
