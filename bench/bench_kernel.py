@@ -64,15 +64,20 @@ from scenarios.runner import draw_members
 N = len(catalogue.TREND_LABELS)
 
 
-def best_of(fn, repeats: int) -> float:
-    """Best wall time in seconds of ``repeats`` calls of ``fn`` (after one warm-up call)."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def timings(fns: list, repeats: int) -> list[list[float]]:
+    """Wall times in seconds of each function, ``repeats`` rounds after one warm-up round.
+
+    Rounds interleave the functions, so a noisy spell of a shared machine hits every case
+    alike rather than one case's whole series.
+    """
+    times: list[list[float]] = [[] for _ in fns]
+    for rnd in range(repeats + 1):
+        for fn, series in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            if rnd:
+                series.append(time.perf_counter() - start)
+    return times
 
 
 def baseline_inputs(world, initial: np.ndarray, rng: np.random.Generator):
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.members, args.futures, args.ivp_members, args.repeats = 500, 2, 20, 3
-    repeats = max(3, args.repeats)
+    repeats = max(3, args.repeats)  # at least 3 timed rounds
 
     machine_info()
     _, spec = load([f"ensemble.members={args.members}"])
@@ -228,18 +233,20 @@ def main(argv: list[str] | None = None) -> int:
         ("(a') solve_ivp per member, max_step=1 month *", f"1 x {k}", k * n_steps,
          lambda: ivp_members(x0[:k], d[:k], a, w, n_steps * dt, n_steps, max_step=dt)),
     ]
-    rows = [(name, sz, t, work / t) for name, sz, work, fn in cases
-            for t in [best_of(fn, repeats)]]
+    times = timings([case[3] for case in cases], repeats)
+    rows = [(name, sz, min(ts), float(np.median(ts)), work / min(ts))
+            for (name, sz, work, _), ts in zip(cases, times)]
 
-    ours = rows[0][3]
-    rate = {name.split()[0]: r for name, _, _, r in rows}
+    ours = rows[0][4]
+    rate = {name.split()[0]: r for name, *_, r in rows}
     print(f"\nKSIM kernel: {n_steps} monthly steps, impacts included, float32 storage; best of "
-          f"{repeats} after a warm-up; member-steps = futures x members x {n_steps}")
-    print(f"| {'case':<56} | {'futures x members':>17} | {'best s':>7} | "
+          f"{repeats} interleaved rounds after a warm-up; member-steps = futures x members x {n_steps}")
+    print(f"| {'case':<56} | {'futures x members':>17} | {'best s':>7} | {'median s':>8} | "
           f"{'M member-steps/s':>16} | {'ours / case':>11} |")
-    print(f"|{'-' * 58}|{'-' * 18}:|{'-' * 8}:|{'-' * 17}:|{'-' * 12}:|")
-    for name, sz, t, r in rows:
-        print(f"| {name:<56} | {sz:>17} | {t:>7.3f} | {r / 1e6:>16.3f} | {ours / r:>11.1f} |")
+    print(f"|{'-' * 58}|{'-' * 18}:|{'-' * 8}:|{'-' * 9}:|{'-' * 17}:|{'-' * 12}:|")
+    for name, sz, t, med, r in rows:
+        print(f"| {name:<56} | {sz:>17} | {t:>7.3f} | {med:>8.3f} | {r / 1e6:>16.3f} | "
+              f"{ours / r:>11.1f} |")
     print(f"* (a), (a'): {k} members of one future timed, rate extrapolated as member-steps/s "
           f"(member-steps = {k} x {n_steps}).")
     for label, target in (("(b)", 4), ("(a)", 500), ("(a')", 500)):

@@ -110,10 +110,9 @@ AREA_LABELS: tuple[str, ...] = tuple(a.label for a in AREAS)
 DRIVER_LABELS: tuple[str, ...] = tuple(d.label for d in DRIVERS)
 LEVER_LABELS: tuple[str, ...] = tuple(lever.label for lever in LEVERS)
 
-#: Drivers that move from the 2021 status quo towards a future's position over the
-#: transition; the others are constant (momentum, levers) or event-driven.
-AXIS_DRIVERS: tuple[str, ...] = ("shareholder", "stakeholder", "growth", "welfare",
-                                 "eu_regulation")
+#: Drivers set by a future's position on the two axes (ownership, purpose); a future may
+#: override the other drivers except ``momentum``, which is always 1.
+AXIS_DRIVERS: tuple[str, ...] = ("shareholder", "stakeholder", "growth", "welfare")
 
 #: The four futures of the study (L3436-L3496), in the document's order.
 FUTURES: tuple[Term, ...] = (

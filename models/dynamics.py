@@ -188,7 +188,8 @@ def integrate(
         Linear indices of levels and dynamic drivers computed at every time point while the
         block is in cache (the impact indices); ``None`` for none.
     chunk : int
-        Members per block; blocks keep the working arrays in cache.
+        Members per block (rounded up to a multiple of 8); blocks keep the working arrays in
+        cache. Results can differ in the last bits between chunk sizes.
     threads : int
         Blocks run on this many threads (numpy releases the GIL in its kernels). Results do
         not depend on it.
@@ -217,25 +218,38 @@ def integrate(
     info = np.finfo(out.dtype)
     low, high = info.tiny, np.nextafter(out.dtype.type(1), out.dtype.type(0))
 
+    # Every block has the same width, a multiple of 8 (the last one padded by repeating its
+    # final member): BLAS kernels round differently for different widths, and with equal
+    # widths a member's result depends only on its own inputs and ``chunk``, not on
+    # ``threads`` or on how many members run.
+    width = min(-(-chunk // 8) * 8, -(-n_mem // 8) * 8)
+
+    def padded(array: np.ndarray, members: slice) -> np.ndarray:
+        """A private, contiguous float64 copy of the block (the loop writes into it)."""
+        part = np.array(array[..., members], dtype=np.float64)
+        pad = width - part.shape[-1]
+        if pad:
+            part = np.concatenate([part, np.repeat(part[..., -1:], pad, axis=-1)], axis=-1)
+        return np.ascontiguousarray(part)
+
     def run_block(start: int) -> None:
-        members = slice(start, min(start + chunk, n_mem))
-        width = members.stop - members.start
-        log_x = np.array(log_x0[:, :, members], dtype=np.float64)
-        const = np.ascontiguousarray(c0[:, :, members], dtype=np.float64)
-        scale = np.ascontiguousarray(strength[:, None, members], dtype=np.float64)
-        impactors = np.empty((n_fut, n + n_dyn, width))
+        members = slice(start, min(start + width, n_mem))
+        valid = members.stop - members.start
+        log_x = padded(log_x0, members)
+        const = padded(c0, members)
+        scale = padded(strength, members)[:, None, :]
+        impactors = np.zeros((n_fut, n + n_dyn, width))
         sums = np.empty((n_fut, 2 * n, width))
         x = np.empty((n_fut, n, width))
         if readout is not None:
             shape = (n_fut, readout.trend_weights.shape[-2], width)
             index, spare = np.empty(shape), np.empty(shape)
-            base = None if readout.base is None else \
-                np.ascontiguousarray(readout.base[:, :, members], dtype=np.float64)
+            base = None if readout.base is None else padded(readout.base, members)
         for step in range(n_steps + 1):
             np.exp(log_x, out=x)
-            np.clip(x, low, high, out=out[:, step, :, members])
+            np.clip(x[..., :valid], low, high, out=out[:, step, :, members])
             if n_dyn:
-                fill_dynamic(step, members, impactors[:, n:])
+                fill_dynamic(step, members, impactors[:, n:, :valid])
             if readout is not None:
                 np.matmul(readout.trend_weights, x, out=index)
                 if n_dyn:
@@ -244,7 +258,7 @@ def integrate(
                 if base is None:
                     base = index.copy()
                 index -= base
-                indices[:, step, :, members] = index  # type: ignore[index]
+                indices[:, step, :, members] = index[..., :valid]  # type: ignore[index]
             if step == n_steps:
                 break
             np.multiply(x, scale, out=impactors[:, :n])
@@ -253,11 +267,7 @@ def integrate(
             np.divide(sums[:, n:], sums[:, :n], out=x)  # phi, reusing the buffer
             log_x *= x
 
-    blocks = max(1, -(-n_mem // chunk))
-    if threads > 1:  # whole rounds of blocks, so no thread idles at the end
-        blocks = -(-blocks // threads) * threads
-    chunk = -(-n_mem // blocks)
-    starts = range(0, n_mem, chunk)
+    starts = range(0, n_mem, width)
     if threads > 1 and len(starts) > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             list(pool.map(run_block, starts))

@@ -192,8 +192,9 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     n_fut, n_mem = len(futures), n_members
     shape = (n_fut, n_mem)
     drivers = catalogue.DRIVER_LABELS
-    dyn_idx = [drivers.index(d) for d in catalogue.AXIS_DRIVERS]
-    static_idx = [k for k in range(len(drivers)) if k not in dyn_idx]
+    # Every driver but momentum may move: the axis drivers with the future's position, the
+    # others where a future overrides them (and, later, with events).
+    dyn_idx = [k for k, d in enumerate(drivers) if d != "momentum"]
     dt = 1.0 / world.steps_per_year
 
     initial = np.stack([_member_values(f"initial.{t}", world.initial[i], members, shape)
@@ -221,11 +222,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
 
     # Static part: status-quo drivers (shared), momentum (per member), reference levers
     # (shared, scaled per member by the lever efficacy). C0 = 1 + dt * [push; brake].
-    other = [k for k in static_idx if k != momentum_col]
-    shared = static_terms(world.driver_loadings[None, :, other, None],
-                          world.status_quo[None, other, None], dt) - 1.0  # (1, 2n, 1)
-    shared += static_terms(world.driver_loadings[None, :, dyn_idx, None],
-                           world.status_quo[None, dyn_idx, None], dt) - 1.0
+    shared = static_terms(world.driver_loadings[None, :, dyn_idx, None],
+                          world.status_quo[None, dyn_idx, None], dt) - 1.0  # (1, 2n, 1)
     levers = static_terms(world.lever_loadings[None, :, :, None],
                           world.lever_reference[None, :, None], dt) - 1.0  # (1, 2n, 1)
     c0 = 1.0 + shared + levers * efficacy[:, None, :]

@@ -245,7 +245,7 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
 
 def _future(label: str, node: object) -> Future:
     """Check one ``future.<label>`` node (every defined future, run or not)."""
-    trends_or_axes = ("momentum", "shareholder", "stakeholder", "growth", "welfare")
+    trends_or_axes = ("momentum",) + catalogue.AXIS_DRIVERS
     key = f"future.{label}"
     f = _mapping(key, node)
     _known_keys(f"{key}.", f, FutureConfig)
@@ -319,7 +319,7 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     dcfg = cfg["drivers"]
     sq_node = _mapping("drivers.status_quo", dcfg["status_quo"])
     sq_allowed = ("ownership", "purpose") + tuple(
-        d for d in drivers if d not in catalogue.AXIS_DRIVERS[:4] and d != "momentum")
+        d for d in drivers if d not in catalogue.AXIS_DRIVERS and d != "momentum")
     for key in sq_node:
         _label(f"drivers.status_quo.{key}", key, sq_allowed, "status-quo driver")
     sq = {k: _number(f"drivers.status_quo.{k}", v, 0.0, 1.0) for k, v in sq_node.items()}
