@@ -150,6 +150,120 @@ class Readout:
     base: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every block of one :func:`integrate` call reads (inputs) or writes (outputs)."""
+
+    log_x0: np.ndarray
+    product: np.ndarray
+    c0: np.ndarray
+    strength: np.ndarray
+    fill_dynamic: DynamicFill | None
+    readout: Readout | None
+    out: np.ndarray
+    indices: np.ndarray | None
+    n_steps: int
+    width: int
+
+
+class Block:
+    """The working state of one block of members, advanced one step at a time.
+
+    Event processes (:mod:`models.events`) act on it between steps: they may change
+    ``log_x`` (knock a level) and ``offsets`` (added to the dynamic-driver rows).
+
+    Attributes
+    ----------
+    members : slice
+        The block's members in the full ensemble.
+    valid : int
+        How many of the ``width`` columns are real members (the rest is padding).
+    log_x : ndarray, shape (F, n, width)
+        Log levels at the current time.
+    offsets : ndarray, shape (F, K, width)
+        Event-driven additions to the dynamic drivers; zero unless an event sets them.
+    step : int
+        Index of the current time point.
+    """
+
+    def __init__(self, shared: _Shared, start: int) -> None:
+        self.shared = shared
+        n_fut, n, n_mem = shared.log_x0.shape
+        self.n = n
+        self.n_dyn = shared.product.shape[-1] - n
+        self.width = shared.width
+        self.members = slice(start, min(start + self.width, n_mem))
+        self.valid = self.members.stop - self.members.start
+        self.log_x = self._padded(shared.log_x0)
+        self.const = self._padded(shared.c0)
+        self.scale = self._padded(shared.strength)[:, None, :]
+        self.impactors = np.zeros((n_fut, n + self.n_dyn, self.width))
+        self.offsets = np.zeros((n_fut, self.n_dyn, self.width))
+        self.use_offsets = False  # set by event processes that write ``offsets``
+        self.sums = np.empty((n_fut, 2 * n, self.width))
+        self.x = np.empty((n_fut, n, self.width))
+        self.step = 0
+        dtype = shared.out.dtype
+        self.low = np.finfo(dtype).tiny
+        self.high = np.nextafter(dtype.type(1), dtype.type(0))
+        readout = shared.readout
+        if readout is not None:
+            shape = (n_fut, readout.trend_weights.shape[-2], self.width)
+            self.index, self.spare = np.empty(shape), np.empty(shape)
+            self.base = None if readout.base is None else self._padded(readout.base)
+
+    def _padded(self, array: np.ndarray) -> np.ndarray:
+        """A private, contiguous float64 copy of the block (the loop writes into it)."""
+        part = np.array(array[..., self.members], dtype=np.float64)
+        pad = self.width - part.shape[-1]
+        if pad:
+            part = np.concatenate([part, np.repeat(part[..., -1:], pad, axis=-1)], axis=-1)
+        return np.ascontiguousarray(part)
+
+    def levels(self) -> np.ndarray:
+        """Current levels, shape (F, n, width) (a fresh array)."""
+        return np.exp(self.log_x)
+
+    def record(self) -> None:
+        """Store the levels (and readout) of the current time point; set its drivers."""
+        shared, n, valid, step = self.shared, self.n, self.valid, self.step
+        np.exp(self.log_x, out=self.x)
+        np.clip(self.x[..., :valid], self.low, self.high,
+                out=shared.out[:, step, :, self.members])
+        dyn = self.impactors[:, n:]
+        if self.n_dyn:
+            shared.fill_dynamic(step, self.members, dyn[..., :valid])  # type: ignore[misc]
+            if self.use_offsets:
+                dyn += self.offsets
+        if shared.readout is not None:
+            np.matmul(shared.readout.trend_weights, self.x, out=self.index)
+            if self.n_dyn:
+                np.matmul(shared.readout.driver_weights, dyn, out=self.spare)
+                self.index += self.spare
+            if self.base is None:
+                self.base = self.index.copy()
+            self.index -= self.base
+            shared.indices[:, step, :, self.members] = self.index[..., :valid]  # type: ignore[index]
+
+    def advance(self) -> None:
+        """One KSIM step from the recorded time point to the next."""
+        n = self.n
+        np.multiply(self.x, self.scale, out=self.impactors[:, :n])
+        np.matmul(self.shared.product, self.impactors, out=self.sums)
+        self.sums += self.const
+        np.divide(self.sums[:, n:], self.sums[:, :n], out=self.x)  # phi, reusing the buffer
+        self.log_x *= self.x
+        self.step += 1
+
+
+def run_plain(block: Block) -> None:
+    """Record the first time point, then advance and record ``n_steps`` times."""
+    block.record()
+    for _ in range(block.shared.n_steps):
+        block.advance()
+        block.record()
+
+
 def integrate(
     log_x0: np.ndarray,
     product: np.ndarray,
@@ -161,6 +275,7 @@ def integrate(
     out: np.ndarray | None = None,
     out_dtype: np.dtype | type = np.float64,
     readout: Readout | None = None,
+    drive: Callable[[Block], None] | None = None,
     chunk: int = 2048,
     threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -187,6 +302,9 @@ def integrate(
     readout : Readout, optional
         Linear indices of levels and dynamic drivers computed at every time point while the
         block is in cache (the impact indices); ``None`` for none.
+    drive : callable, optional
+        Runs one :class:`Block` through time; :func:`run_plain` (the default) records and
+        advances it step by step. :mod:`models.events` passes a simpy-driven one.
     chunk : int
         Members per block (rounded up to a multiple of 8); blocks keep the working arrays in
         cache. Results can differ in the last bits between chunk sizes.
@@ -215,57 +333,18 @@ def integrate(
         out = np.empty((n_fut, n_steps + 1, n, n_mem), dtype=out_dtype)
     indices = None if readout is None else \
         np.empty((n_fut, n_steps + 1, readout.trend_weights.shape[-2], n_mem), dtype=out.dtype)
-    info = np.finfo(out.dtype)
-    low, high = info.tiny, np.nextafter(out.dtype.type(1), out.dtype.type(0))
-
     # Every block has the same width, a multiple of 8 (the last one padded by repeating its
     # final member): BLAS kernels round differently for different widths, and with equal
     # widths a member's result depends only on its own inputs and ``chunk``, not on
     # ``threads`` or on how many members run.
     width = min(-(-chunk // 8) * 8, -(-n_mem // 8) * 8)
-
-    def padded(array: np.ndarray, members: slice) -> np.ndarray:
-        """A private, contiguous float64 copy of the block (the loop writes into it)."""
-        part = np.array(array[..., members], dtype=np.float64)
-        pad = width - part.shape[-1]
-        if pad:
-            part = np.concatenate([part, np.repeat(part[..., -1:], pad, axis=-1)], axis=-1)
-        return np.ascontiguousarray(part)
+    shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
+                     fill_dynamic=fill_dynamic, readout=readout, out=out, indices=indices,
+                     n_steps=n_steps, width=width)
+    loop = drive or run_plain
 
     def run_block(start: int) -> None:
-        members = slice(start, min(start + width, n_mem))
-        valid = members.stop - members.start
-        log_x = padded(log_x0, members)
-        const = padded(c0, members)
-        scale = padded(strength, members)[:, None, :]
-        impactors = np.zeros((n_fut, n + n_dyn, width))
-        sums = np.empty((n_fut, 2 * n, width))
-        x = np.empty((n_fut, n, width))
-        if readout is not None:
-            shape = (n_fut, readout.trend_weights.shape[-2], width)
-            index, spare = np.empty(shape), np.empty(shape)
-            base = None if readout.base is None else padded(readout.base, members)
-        for step in range(n_steps + 1):
-            np.exp(log_x, out=x)
-            np.clip(x[..., :valid], low, high, out=out[:, step, :, members])
-            if n_dyn:
-                fill_dynamic(step, members, impactors[:, n:, :valid])
-            if readout is not None:
-                np.matmul(readout.trend_weights, x, out=index)
-                if n_dyn:
-                    np.matmul(readout.driver_weights, impactors[:, n:], out=spare)
-                    index += spare
-                if base is None:
-                    base = index.copy()
-                index -= base
-                indices[:, step, :, members] = index[..., :valid]  # type: ignore[index]
-            if step == n_steps:
-                break
-            np.multiply(x, scale, out=impactors[:, :n])
-            np.matmul(product, impactors, out=sums)
-            sums += const
-            np.divide(sums[:, n:], sums[:, :n], out=x)  # phi, reusing the buffer
-            log_x *= x
+        loop(Block(shared, start))
 
     starts = range(0, n_mem, width)
     if threads > 1 and len(starts) > 1:
