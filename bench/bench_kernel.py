@@ -1,40 +1,34 @@
-"""Throughput of the KSIM ensemble kernel against two named baselines, measured in one run.
+"""Throughput of the KSIM ensemble kernel against named baselines, measured in one run.
 
-All cases advance the same equations for 108 monthly steps (2021-2030) and read out the five
-impact indices at every time point:
-
-.. math::
-
-    x_i \\leftarrow x_i^{\\varphi_i}, \\qquad
-    \\varphi_i = \\frac{1 + \\Delta t \\sum_j A^-_{ij} z_j}{1 + \\Delta t \\sum_j A^+_{ij} z_j}
+Every case advances the same equations for 108 monthly steps (2021-2030), stores levels in
+float32 and reads out the five impact indices at every time point:
+``x_i <- x_i ** phi_i``, ``phi_i = (1 + dt sum_j A-_ij z_j) / (1 + dt sum_j A+_ij z_j)``.
 
 Cases
 -----
 ours
-    :func:`models.ensemble.run` on the project's default configuration (sampled members,
-    ramped drivers, impacts included), float32 storage, with ``threads=2`` and ``threads=1``.
+    :func:`models.ensemble.run` on the default configuration (sampled members, per-member
+    momentum, strength and lever efficacy, ramped drivers, impacts), ``threads=2`` and ``1``;
+    and :func:`models.dynamics.integrate` (the kernel of ``run``) on the baselines' problem.
 (b) straightforward numpy
-    The textbook vectorisation: state ``x`` of shape (members, 11); per step one
+    The textbook vectorisation: state ``x`` (members, 11); per step one
     ``hstack([x, d]) @ B`` with ``B = dt [A+; A-]^T`` (24 x 22), the ratio ``phi`` and one
-    ``x ** phi``; impacts ``x @ W.T - base`` per step. No log space, no blocking, no threads
-    of our own (numpy's BLAS may use its own). Output stored as float32 like ours.
+    ``x ** phi``; impacts ``x @ W.T - base``. No log space, no blocking, no threads of its own
+    (numpy's BLAS may use its own).
 (a) per-member ``scipy.integrate.solve_ivp``
-    The continuous form of the same model, ``dx/dt = x ln(x) (A- z - A+ z) = -x ln(x) (A z)``,
-    integrated member by member over [0, 9] years with ``t_eval`` at the 109 monthly points
-    (RK45, scipy's default tolerances, the fastest honest setting). It is slow, so a subset
-    of members of one future is timed and the rate extrapolated as member-steps/s
-    (member-steps = members x 108).
+    The continuous form, ``dx/dt = x ln(x) (A- z - A+ z) = -x ln(x) (A z)``, member by
+    member over [0, 9] years, ``t_eval`` at the 109 monthly points. (a): RK45 with scipy's
+    default tolerances (the adaptive solver needs only a few steps on this smooth problem);
+    (a'): ``max_step`` one month, i.e. at least the model's own time resolution. A subset of
+    members of one future is timed and the rate extrapolated (member-steps = members x 108).
 
-The baselines use a simplified problem of the same size and cost shape: one matrix
+The baselines solve a simplified problem of the same size: one matrix
 ``A = [trend_matrix | driver_loadings | lever_loadings]`` (11 x 24), constant per-member
-driver vectors ``d`` (status quo drivers with momentum = 1 and reference levers, plus uniform
-noise of +-0.05) and the per-member initial levels the default config samples. Ours runs the
-full model (per-member momentum, strength, lever efficacy and driver ramps), which does
-strictly more work per step.
-
-Before timing, (b) is checked against :func:`models.dynamics.integrate` (the kernel of
-``run``) and the iterated reference :func:`models.dynamics.ksim_step` on an identical small
-problem; the max abs difference is printed.
+drivers ``d`` (status quo with momentum = 1 and reference levers, plus uniform noise of
++-0.05) and the sampled initial levels of the default config. ``run`` does strictly more
+work per step (driver ramps, per-member strength). Before timing, (b) is checked against
+``integrate`` and the iterated reference :func:`models.dynamics.ksim_step` on one small
+identical problem, and the max abs differences are printed.
 
 Run from the repository root with the virtualenv active::
 
@@ -48,6 +42,7 @@ import argparse
 import datetime
 import os
 import platform
+import subprocess
 import sys
 import time
 
@@ -65,13 +60,10 @@ N = len(catalogue.TREND_LABELS)
 
 
 def timings(fns: list, repeats: int) -> list[list[float]]:
-    """Wall times in seconds of each function, ``repeats`` rounds after one warm-up round.
-
-    Rounds interleave the functions, so a noisy spell of a shared machine hits every case
-    alike rather than one case's whole series.
-    """
+    """Wall times (s) of each function over ``repeats`` rounds that interleave them, so a
+    noisy spell of a shared machine hits every case alike, not one case's whole series."""
     times: list[list[float]] = [[] for _ in fns]
-    for rnd in range(repeats + 1):
+    for rnd in range(repeats + 1):  # round 0 warms up
         for fn, series in zip(fns, times):
             start = time.perf_counter()
             fn()
@@ -130,12 +122,11 @@ def kernel_problem(a, d, x0, w, dt, n_fut):
     m = x0.shape[0] // n_fut
     x0f = x0.reshape(n_fut, m, N).transpose(0, 2, 1)  # (F, 11, M)
     df = d.reshape(n_fut, m, -1).transpose(0, 2, 1)
-    ws = np.broadcast_to(w, (n_fut,) + w.shape)
+    ws = np.ascontiguousarray(np.broadcast_to(w, (n_fut,) + w.shape))
     product = stack_matrix(np.broadcast_to(a[:, :N], (n_fut, N, N)),
                            np.zeros((n_fut, N, 0)), dt)  # no dynamic drivers
     c0 = static_terms(a[None, :, N:, None], df, dt)
-    readout = Readout(trend_weights=np.ascontiguousarray(ws),
-                      driver_weights=np.zeros((n_fut, w.shape[0], 0)), base=ws @ x0f)
+    readout = Readout(ws, np.zeros((n_fut, w.shape[0], 0)), base=ws @ x0f)
     return np.log(x0f), product, c0, np.ones((n_fut, m)), readout
 
 
@@ -154,7 +145,8 @@ def agreement(world, rng, n_steps: int, dt: float) -> None:
         "(b) vs models.dynamics.integrate, levels": lev_b - lev_k[0].transpose(0, 2, 1),
         "(b) vs models.dynamics.integrate, impacts": imp_b - imp_k[0].transpose(0, 2, 1),
         "(b) vs iterated models.dynamics.ksim_step": lev_b - np.stack(ref),
-        "(a) vs (b), 8 members: continuous limit, O(dt)": lev_a - lev_b[:, :8].transpose(1, 0, 2),
+        "(a) vs (b), 8 members: continuous limit, O(dt)":
+            lev_a - lev_b[:, :8].transpose(1, 0, 2),
     }
     print(f"Agreement on an identical problem (64 members, {n_steps} steps, float64), "
           "max abs difference:")
@@ -162,30 +154,45 @@ def agreement(world, rng, n_steps: int, dt: float) -> None:
         print(f"  {name:<48} {np.abs(value).max():.2e}")
 
 
+def code_version() -> str:
+    """Where ``models`` was imported from: its git commit, and whether models/ or scenarios/
+    differ from it (a checkout), or just the folder (e.g. an exported snapshot)."""
+    import models
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(models.__file__)))
+    git = ["git", "-C", root]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    if not head or not os.path.exists(os.path.join(root, ".git")):
+        return f"models from {root} (not a git checkout)"
+    dirty = subprocess.run([*git, "status", "--porcelain", "models", "scenarios"],
+                           capture_output=True, text=True).stdout.strip()
+    return f"commit {head}" + (" + uncommitted changes in models/ or scenarios/"
+                               if dirty else "") + f" ({root})"
+
+
 def machine_info() -> None:
-    """Print date, CPU, cores, versions and the BLAS thread pool."""
-    cpu = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")),
-                       cpu)
-    except OSError:
-        pass
+    """Print date, CPU, cores, versions, the BLAS and the code measured."""
+    info = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    cpu = next((ln.split(":", 1)[1].strip() for ln in info.splitlines()
+                if ln.startswith("model name")), "unknown")
     print(f"date {datetime.datetime.now().isoformat(timespec='seconds')}; CPU {cpu}; "
           f"cores (os.cpu_count) {os.cpu_count()}; {platform.python_implementation()} "
           f"{platform.python_version()}; numpy {np.__version__}; scipy {scipy.__version__}")
     try:
         from threadpoolctl import threadpool_info
-        for pool in threadpool_info():
-            print(f"threadpool: {pool.get('internal_api')} {pool.get('version')} "
-                  f"threads={pool.get('num_threads')} coretype={pool.get('architecture')}")
+        for p in threadpool_info():
+            print(f"threadpool: {p.get('internal_api')} {p.get('version')} "
+                  f"threads={p.get('num_threads')} coretype={p.get('architecture')}")
     except ImportError:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        config = " ".join(str(blas.get("openblas configuration", "")).split())
         print(f"threadpoolctl not installed; numpy BLAS: {blas.get('name')} "
-              f"{blas.get('version')} ({' '.join(str(blas.get('openblas configuration', '')).split())})")
-    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                "OMP_NUM_THREADS"):
-        print(f"{var}={os.environ[var]}" if var in os.environ else f"{var} not set")
+              f"{blas.get('version')} ({config})")
+    print(f"code: {code_version()}")
+    print("; ".join(f"{v}={os.environ[v]}" if v in os.environ else f"{v} not set" for v in
+                    ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                     "OMP_NUM_THREADS")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,22 +223,23 @@ def main(argv: list[str] | None = None) -> int:
     problem = kernel_problem(a, d, x0, w, dt, n_fut)
     size, steps = f"{n_fut} x {args.members}", n_fut * args.members * n_steps
     k = min(args.ivp_members, args.members)
+    def ours(threads):
+        return lambda: run(world, futures, members, args.members, out_dtype=np.float32,
+                           chunk=spec.chunk, threads=threads)
+
+    def ivp(**options):
+        return lambda: ivp_members(x0[:k], d[:k], a, w, n_steps * dt, n_steps, **options)
+
     cases = [
-        (f"(ours) ensemble.run, threads={spec.threads}", size, steps,
-         lambda: run(world, futures, members, args.members, out_dtype=np.float32,
-                     chunk=spec.chunk, threads=spec.threads)),
-        ("(ours) ensemble.run, threads=1", size, steps,
-         lambda: run(world, futures, members, args.members, out_dtype=np.float32,
-                     chunk=spec.chunk, threads=1)),
+        (f"(ours) ensemble.run, threads={spec.threads}", size, steps, ours(spec.threads)),
+        ("(ours) ensemble.run, threads=1", size, steps, ours(1)),
         (f"(ours) dynamics.integrate on (b)'s problem, threads={spec.threads}", size, steps,
          lambda: integrate(*problem[:4], n_steps, out_dtype=np.float32, readout=problem[4],
                            chunk=spec.chunk, threads=spec.threads)),
-        ("(b) straightforward numpy", size, steps,
-         lambda: textbook(x0, d, a, w, dt, n_steps)),
-        ("(a) solve_ivp per member, RK45 defaults *", f"1 x {k}", k * n_steps,
-         lambda: ivp_members(x0[:k], d[:k], a, w, n_steps * dt, n_steps)),
+        ("(b) straightforward numpy", size, steps, lambda: textbook(x0, d, a, w, dt, n_steps)),
+        ("(a) solve_ivp per member, RK45 defaults *", f"1 x {k}", k * n_steps, ivp()),
         ("(a') solve_ivp per member, max_step=1 month *", f"1 x {k}", k * n_steps,
-         lambda: ivp_members(x0[:k], d[:k], a, w, n_steps * dt, n_steps, max_step=dt)),
+         ivp(max_step=dt)),
     ]
     times = timings([case[3] for case in cases], repeats)
     rows = [(name, sz, min(ts), float(np.median(ts)), work / min(ts))
@@ -240,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     ours = rows[0][4]
     rate = {name.split()[0]: r for name, *_, r in rows}
     print(f"\nKSIM kernel: {n_steps} monthly steps, impacts included, float32 storage; best of "
-          f"{repeats} interleaved rounds after a warm-up; member-steps = futures x members x {n_steps}")
+          f"{repeats} interleaved rounds after a warm-up round; member-steps = futures x "
+          f"members x {n_steps}")
     print(f"| {'case':<56} | {'futures x members':>17} | {'best s':>7} | {'median s':>8} | "
           f"{'M member-steps/s':>16} | {'ours / case':>11} |")
     print(f"|{'-' * 58}|{'-' * 18}:|{'-' * 8}:|{'-' * 9}:|{'-' * 17}:|{'-' * 12}:|")

@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         "futures run output.precision=float64": base + ["output.precision=float64"],
     }
     startup_cmd = [sys.executable, "-c", "import scenarios.app"]
+    from bench_kernel import code_version  # the sibling script, on sys.path as its folder
+
+    print(f"code: {code_version()}")
     print(f"date {datetime.datetime.now().isoformat(timespec='seconds')}; cores "
           f"{os.cpu_count()}; python {sys.version.split()[0]}; futures script {futures}")
     for var in ("PYTHONDONTWRITEBYTECODE", "OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS"):

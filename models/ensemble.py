@@ -21,12 +21,13 @@ parameters of :data:`PARAMETERS` perturb this picture.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from models import catalogue
 from models.dynamics import integrate, stack_matrix, static_terms
+from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 
 N_TRENDS = len(catalogue.TREND_LABELS)
@@ -150,11 +151,14 @@ class Outcome:
     levels : ndarray, shape (F, T, n_trends, M)
     impacts : ndarray, shape (F, T, n_areas, M)
     times : ndarray, shape (T,)
+    events : EventLog or None
+        The events of every member, if events ran.
     """
 
     levels: np.ndarray
     impacts: np.ndarray
     times: np.ndarray
+    events: EventLog | None = None
 
 
 def _member_values(name: str, nominal: float, members: Mapping[str, np.ndarray],
@@ -163,8 +167,14 @@ def _member_values(name: str, nominal: float, members: Mapping[str, np.ndarray],
     return np.full(shape, nominal) if value is None else np.broadcast_to(value, shape)
 
 
+def dynamic_rows() -> tuple[str, ...]:
+    """Labels of the dynamic driver rows: every driver but momentum, then the levers."""
+    return tuple(d for d in catalogue.DRIVER_LABELS if d != "momentum") + catalogue.LEVER_LABELS
+
+
 def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], n_members: int,
-        *, out_dtype: type = np.float64, chunk: int = 2048, threads: int = 1) -> Outcome:
+        *, events: EventModel | None = None, rngs: list[np.random.Generator] | None = None,
+        out_dtype: type = np.float64, chunk: int = 2048, threads: int = 1) -> Outcome:
     """Simulate every future and member.
 
     Parameters
@@ -177,6 +187,10 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         their nominal value from ``world``.
     n_members : int
         M, members per future.
+    events : EventModel, optional
+        Discrete events (:mod:`models.events`); ``None`` runs the continuous model.
+    rngs : list of numpy.random.Generator, optional
+        One per future, for the events' random draws; required with ``events``.
     out_dtype : dtype
         Storage precision of levels and impacts.
     chunk, threads : int
@@ -235,6 +249,19 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                            np.broadcast_to(dyn_loadings, (n_fut,) + dyn_loadings.shape), dt)
     times = world.times()
     elapsed = times - world.start
+    drive, logs = None, {}
+    if events is not None:
+        if rngs is None or len(rngs) != n_fut:
+            raise ValueError(f"events need one generator per future ({n_fut})")
+        delta = np.where(events.ramped_by_events[:, :, None], 0.0, delta)
+        rows = dynamic_rows()
+        reference = np.concatenate([world.status_quo[dyn_idx], world.lever_reference])
+        top = reference[None, :, None] + np.maximum(delta, 0.0)
+        lever_rows = np.array([r in catalogue.LEVER_LABELS for r in rows])
+        events = replace(events, headroom=np.maximum(1.0 - top, 0.0),
+                         lever_scale=np.where(lever_rows[None, :, None],
+                                              efficacy[:, None, :], 0.0))
+        drive = make_drive(events, draw_pools(events, n_mem, rngs), dt, logs)
 
     def fill(step: int, sl: slice, out: np.ndarray) -> None:
         ramp = np.minimum(elapsed[step] / years[:, sl], 1.0)
@@ -245,5 +272,9 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     readout = impact_readout(world.area_trend_weights, area_dyn, n_fut)
     levels, impacts = integrate(np.log(initial), product, c0, strength, world.n_steps,
                                 fill_dynamic=fill, out_dtype=out_dtype, readout=readout,
-                                chunk=chunk, threads=threads)
-    return Outcome(levels=levels, impacts=impacts, times=times)
+                                drive=drive, chunk=chunk, threads=threads)
+    log = None
+    if events is not None:
+        log = EventLog.merge([logs[k][0] for k in sorted(logs)],
+                             sum(v[1] for v in logs.values()))
+    return Outcome(levels=levels, impacts=impacts, times=times, events=log)

@@ -80,7 +80,8 @@ def compose_config(overrides: list[str]) -> DictConfig:
 #: sets an entry whether or not the YAML lists it (rewritten to Hydra's ``++KEY=VALUE``), and
 #: the labels are checked by :func:`scenarios.config.validate`.
 OPEN_MAPS = ("cross_impact.", "impacts.trends.", "impacts.drivers.", "initial.", "levers.",
-             "drivers.status_quo.", "future.", "uncertainties.")
+             "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
+             "events.eu_rules.", "events.elections.policy.")
 
 
 def normalize(overrides: list[str]) -> list[str]:

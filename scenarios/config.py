@@ -9,7 +9,6 @@ what is allowed. No ``_target_`` instantiation: user YAML never imports or calls
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -19,7 +18,8 @@ import numpy as np
 from models import catalogue
 from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
-from scenarios.errors import ConfigError
+from models.events import EventModel
+from scenarios.checks import expect, integer, label, mapping, number
 
 #: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
 #: cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal.
@@ -103,6 +103,7 @@ class Config:
     levers: dict[str, float] = field(default_factory=dict)
     impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
     uncertainties: dict[str, Any] = field(default_factory=dict)
+    events: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,66 +121,33 @@ class RunSpec:
     chunk: int
     precision: str
     compression: int
-
-
-def _expect(ok: bool, key: str, value: object, allowed: str) -> None:
-    if not ok:
-        raise ConfigError(key, value, allowed)
-
-
-def _number(key: str, value: object, low: float, high: float, *, open_low: bool = False,
-            open_high: bool = False) -> float:
-    bounds = f"{'(' if open_low else '['}{low}, {high}{')' if open_high else ']'}"
-    allowed = f"expected a number in {bounds}"
-    _expect(isinstance(value, (int, float)) and not isinstance(value, bool), key, value, allowed)
-    v = float(value)  # type: ignore[arg-type]
-    inside = math.isfinite(v) and (v > low if open_low else v >= low) and \
-        (v < high if open_high else v <= high)
-    _expect(inside, key, value, allowed)
-    return v
-
-
-def _integer(key: str, value: object, low: int, high: int | None = None) -> int:
-    allowed = f"expected an integer >= {low}" + (f" and <= {high}" if high is not None else "")
-    _expect(isinstance(value, int) and not isinstance(value, bool), key, value, allowed)
-    _expect(value >= low and (high is None or value <= high), key, value, allowed)  # type: ignore[operator]
-    return int(value)  # type: ignore[arg-type]
-
-
-def _label(key: str, value: object, allowed: tuple[str, ...], what: str) -> str:
-    _expect(value in allowed, key, value, f"{what} not found; expected one of {list(allowed)}")
-    return str(value)
-
-
-def _mapping(key: str, value: object) -> Mapping[str, Any]:
-    _expect(isinstance(value, Mapping), key, value, "expected a mapping of label: value")
-    return value  # type: ignore[return-value]
+    events: EventModel | None = None
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
             cols: tuple[str, ...], bound: float) -> np.ndarray:
     """Read a signed matrix given as ``row: {col: value}`` or ``row: [value, ...]``."""
     out = np.zeros((len(rows), len(cols)))
-    for row, entries in _mapping(key, node).items():
-        i = rows.index(_label(f"{key}.{row}", row, rows, "row label"))
+    for row, entries in mapping(key, node).items():
+        i = rows.index(label(f"{key}.{row}", row, rows, "row label"))
         if isinstance(entries, (list, tuple)):
-            _expect(len(entries) == len(cols), f"{key}.{row}", list(entries),
+            expect(len(entries) == len(cols), f"{key}.{row}", list(entries),
                     f"a row given as a list needs {len(cols)} entries, one per column "
                     f"{list(cols)}")
             items = list(zip(cols, entries))
         else:
-            items = list(_mapping(f"{key}.{row}", entries).items())
+            items = list(mapping(f"{key}.{row}", entries).items())
         for col, value in items:
-            j = cols.index(_label(f"{key}.{row}.{col}", col, cols, "column label"))
-            out[i, j] = _number(f"{key}.{row}.{col}", value, -bound, bound)
+            j = cols.index(label(f"{key}.{row}.{col}", col, cols, "column label"))
+            out[i, j] = number(f"{key}.{row}.{col}", value, -bound, bound)
     return out
 
 
 def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
     """Reject keys a dataclass schema does not define (e.g. added with ``+foo=1``)."""
     allowed = {f.name: f for f in fields(schema)}
-    for key, value in _mapping(prefix.rstrip(".") or "config", node).items():
-        _expect(key in allowed, f"{prefix}{key}", value,
+    for key, value in mapping(prefix.rstrip(".") or "config", node).items():
+        expect(key in allowed, f"{prefix}{key}", value,
                 f"unknown config key; keys at {prefix.rstrip('.') or 'the top level'} are "
                 f"{sorted(allowed)}")
         kind = allowed[key].type
@@ -196,7 +164,7 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
     leaves: list[tuple[str, Mapping[str, Any]]] = []
 
     def walk(prefix: str, value: Any) -> None:
-        entry = _mapping(f"uncertainties.{prefix}" if prefix else "uncertainties", value)
+        entry = mapping(f"uncertainties.{prefix}" if prefix else "uncertainties", value)
         if "low" in entry or "high" in entry:
             leaves.append((prefix, entry))
             return
@@ -214,23 +182,23 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
     out = []
     for name, entry in leaves:
         key = f"uncertainties.{name}"
-        _label(key, name, names, "uncertain parameter")
+        label(key, name, names, "uncertain parameter")
         extra = sorted(set(entry) - {"low", "high", "distribution"})
-        _expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
+        expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
                 "unknown field; expected low, high, distribution")
         relative = name in RELATIVE
         _, _, lo, hi = PARAMETERS[name]
         span = hi - lo
-        low = _number(f"{key}.low", entry.get("low"), -span if relative else lo,
+        low = number(f"{key}.low", entry.get("low"), -span if relative else lo,
                       span if relative else hi)
-        high = _number(f"{key}.high", entry.get("high"), -span if relative else lo,
+        high = number(f"{key}.high", entry.get("high"), -span if relative else lo,
                        span if relative else hi)
-        _expect(low < high, f"{key}.high", high, f"must be greater than low={low}")
-        dist = _label(f"{key}.distribution", entry.get("distribution", "uniform"),
+        expect(low < high, f"{key}.high", high, f"must be greater than low={low}")
+        dist = label(f"{key}.distribution", entry.get("distribution", "uniform"),
                       DISTRIBUTIONS, "distribution")
         mode = 0.0 if relative else nominals[name]
         if dist == "triangular":
-            _expect(low <= mode <= high, key, f"[{low}, {high}]",
+            expect(low <= mode <= high, key, f"[{low}, {high}]",
                     f"a triangular distribution needs its mode {mode} inside the range")
         u = Uncertainty(name, low, high, nominals[name], dist, relative)
         first, last = u.bounds
@@ -238,31 +206,31 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
         inside = (first > lo if is_open else first >= lo) and (last < hi if is_open else last <= hi)
         where = f"nominal {nominals[name]} + [{low}, {high}]" if relative else f"[{low}, {high}]"
         bounds = f"{'(' if is_open else '['}{lo}, {hi}{')' if is_open else ']'}"
-        _expect(inside, key, where, f"draws would leave {bounds}; narrow the range")
+        expect(inside, key, where, f"draws would leave {bounds}; narrow the range")
         out.append(u)
     return out
 
 
-def _future(label: str, node: object) -> Future:
+def _future(future_label: str, node: object) -> Future:
     """Check one ``future.<label>`` node (every defined future, run or not)."""
     trends_or_axes = ("momentum",) + catalogue.AXIS_DRIVERS
-    key = f"future.{label}"
-    f = _mapping(key, node)
+    key = f"future.{future_label}"
+    f = mapping(key, node)
     _known_keys(f"{key}.", f, FutureConfig)
-    over = _mapping(f"{key}.drivers", f.get("drivers", {}))
+    over = mapping(f"{key}.drivers", f.get("drivers", {}))
     for name in over:
-        _label(f"{key}.drivers.{name}", name,
+        label(f"{key}.drivers.{name}", name,
                tuple(d for d in catalogue.DRIVER_LABELS if d not in trends_or_axes),
                "driver override (axis drivers follow ownership and purpose)")
-    lev = _mapping(f"{key}.levers", f.get("levers", {}))
+    lev = mapping(f"{key}.levers", f.get("levers", {}))
     for name in lev:
-        _label(f"{key}.levers.{name}", name, catalogue.LEVER_LABELS, "lever")
+        label(f"{key}.levers.{name}", name, catalogue.LEVER_LABELS, "lever")
     return Future(
-        label=label,
-        ownership=_number(f"{key}.ownership", f.get("ownership", 0.5), 0.0, 1.0),
-        purpose=_number(f"{key}.purpose", f.get("purpose", 0.5), 0.0, 1.0),
-        drivers={k: _number(f"{key}.drivers.{k}", v, 0.0, 1.0) for k, v in over.items()},
-        levers={k: _number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()})
+        label=future_label,
+        ownership=number(f"{key}.ownership", f.get("ownership", 0.5), 0.0, 1.0),
+        purpose=number(f"{key}.purpose", f.get("purpose", 0.5), 0.0, 1.0),
+        drivers={k: number(f"{key}.drivers.{k}", v, 0.0, 1.0) for k, v in over.items()},
+        levers={k: number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()})
 
 
 def validate(cfg: Mapping[str, Any]) -> RunSpec:
@@ -285,31 +253,31 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     trends, drivers, levers = (catalogue.TREND_LABELS, catalogue.DRIVER_LABELS,
                                catalogue.LEVER_LABELS)
     _known_keys("", cfg, Config)
-    seed = _integer("seed", cfg["seed"], 0)
+    seed = integer("seed", cfg["seed"], 0)
     ens = cfg["ensemble"]
-    members = _integer("ensemble.members", ens["members"], 1, 10_000_000)
-    design = _label("ensemble.design", ens["design"], DESIGNS, "design")
+    members = integer("ensemble.members", ens["members"], 1, 10_000_000)
+    design = label("ensemble.design", ens["design"], DESIGNS, "design")
     if design == "sobol":
-        _expect(members & (members - 1) == 0, "ensemble.members", members,
+        expect(members & (members - 1) == 0, "ensemble.members", members,
                 "the sobol design needs a power of two (e.g. 1024)")
-    threads = _integer("ensemble.threads", ens["threads"], 1, 256)
-    chunk = _integer("ensemble.chunk", ens["chunk"], 1)
+    threads = integer("ensemble.threads", ens["threads"], 1, 256)
+    chunk = integer("ensemble.chunk", ens["chunk"], 1)
     out = cfg["output"]
-    precision = _label("output.precision", out["precision"], PRECISIONS, "precision")
-    compression = _integer("output.compression", out["compression"], 0, 9)
+    precision = label("output.precision", out["precision"], PRECISIONS, "precision")
+    compression = integer("output.compression", out["compression"], 0, 9)
 
     tm = cfg["time"]
-    start = _number("time.start", tm["start"], 1900, 2200)
-    end = _number("time.end", tm["end"], start, 2200, open_low=True)
-    spy = _integer("time.steps_per_year", tm["steps_per_year"], 1, 365)
+    start = number("time.start", tm["start"], 1900, 2200)
+    end = number("time.end", tm["end"], start, 2200, open_low=True)
+    spy = integer("time.steps_per_year", tm["steps_per_year"], 1, 365)
 
-    initial_node = _mapping("initial", cfg["initial"])
+    initial_node = mapping("initial", cfg["initial"])
     missing = [t for t in trends if t not in initial_node]
-    _expect(not missing, f"initial.{missing[0] if missing else ''}", "missing",
+    expect(not missing, f"initial.{missing[0] if missing else ''}", "missing",
             "every trend needs a 2021 level in (0, 1)")
     for key in initial_node:
-        _label(f"initial.{key}", key, trends, "trend")
-    initial = np.array([_number(f"initial.{t}", initial_node[t], 0.0, 1.0, open_low=True,
+        label(f"initial.{key}", key, trends, "trend")
+    initial = np.array([number(f"initial.{t}", initial_node[t], 0.0, 1.0, open_low=True,
                                 open_high=True) for t in trends])
 
     matrix = _matrix("cross_impact", cfg["cross_impact"], trends, catalogue.columns(),
@@ -317,22 +285,22 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     n_t, n_d = len(trends), len(drivers)
 
     dcfg = cfg["drivers"]
-    sq_node = _mapping("drivers.status_quo", dcfg["status_quo"])
+    sq_node = mapping("drivers.status_quo", dcfg["status_quo"])
     sq_allowed = ("ownership", "purpose") + tuple(
         d for d in drivers if d not in catalogue.AXIS_DRIVERS and d != "momentum")
     for key in sq_node:
-        _label(f"drivers.status_quo.{key}", key, sq_allowed, "status-quo driver")
-    sq = {k: _number(f"drivers.status_quo.{k}", v, 0.0, 1.0) for k, v in sq_node.items()}
+        label(f"drivers.status_quo.{key}", key, sq_allowed, "status-quo driver")
+    sq = {k: number(f"drivers.status_quo.{k}", v, 0.0, 1.0) for k, v in sq_node.items()}
     own0, pur0 = sq.get("ownership", 0.5), sq.get("purpose", 0.5)
     axis = {"shareholder": 1 - own0, "stakeholder": own0, "growth": 1 - pur0, "welfare": pur0,
             "momentum": 1.0}
     status_quo = np.array([axis.get(d, sq.get(d, 0.0)) for d in drivers])
-    transition = _number("drivers.transition_years", dcfg["transition_years"], 0.05, 50.0)
+    transition = number("drivers.transition_years", dcfg["transition_years"], 0.05, 50.0)
 
-    lever_node = _mapping("levers", cfg["levers"])
+    lever_node = mapping("levers", cfg["levers"])
     for key in lever_node:
-        _label(f"levers.{key}", key, levers, "lever")
-    lever_ref = np.array([_number(f"levers.{lv}", lever_node.get(lv, 0.0), 0.0, 1.0)
+        label(f"levers.{key}", key, levers, "lever")
+    lever_ref = np.array([number(f"levers.{lv}", lever_node.get(lv, 0.0), 0.0, 1.0)
                           for lv in levers])
 
     icfg = cfg["impacts"]
@@ -347,19 +315,22 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
         initial=initial, status_quo=status_quo, lever_reference=lever_ref,
         transition_years=transition, start=start, end=end, steps_per_year=spy)
 
-    defined = _mapping("future", cfg["future"])
+    defined = mapping("future", cfg["future"])
     chosen = cfg["futures"]
-    _expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
+    expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
             f"expected a non-empty list of future labels from {sorted(defined)}")
-    _expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
-    for label in chosen:
-        _label("futures", label, tuple(defined), "future")
-    points = {str(label): _future(str(label), defined[label]) for label in defined}
-    futures = [points[str(label)] for label in chosen]
+    expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
+    for name in chosen:
+        label("futures", name, tuple(defined), "future")
+    points = {str(name): _future(str(name), defined[name]) for name in defined}
+    futures = [points[str(name)] for name in chosen]
 
     uncertainties = _uncertainties(cfg["uncertainties"], world)
     nominal = ens["nominal"]
-    _expect(isinstance(nominal, bool), "ensemble.nominal", nominal, "expected true or false")
+    expect(isinstance(nominal, bool), "ensemble.nominal", nominal, "expected true or false")
+    from scenarios.events_config import build  # imports this module's helpers
+
+    events = build(cfg.get("events", {}), world, futures)
     return RunSpec(world=world, futures=futures, uncertainties=uncertainties, members=members,
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
-                   chunk=chunk, precision=precision, compression=compression)
+                   chunk=chunk, precision=precision, compression=compression, events=events)

@@ -12,8 +12,8 @@ the trend-on-trend, EU-regulation and lever entries held at their hand-set value
 
 Targets are the 2030 levels of the 44 cells: the 2021 level for ``flat`` cells, otherwise the
 middle of the level band, moved to at least +0.08 (``rise``), +0.20 (``strong rise``) or
--0.10 (``decline``) from 2021. The medians of a fixed 128-member ensemble (default seed
-and uncertainties) are fitted with
+-0.10 (``decline``) from 2021. The medians of a fixed 128-member ensemble (default seed,
+uncertainties and events) are fitted with
 ``scipy.optimize.least_squares`` and a small ridge penalty. Run
 ``python -m scenarios.narrative_fit`` to print the fitted entries. Residuals weigh 4 (TEXT),
 2 (PARTIAL) or 1 (INF), doubled for ``flat`` cells, whose band is narrowest.
@@ -30,7 +30,7 @@ from models import catalogue
 from models.ensemble import run
 from scenarios.compose import load
 from scenarios.narratives import BANDS, CELLS, MIDPOINT
-from scenarios.runner import draw_members
+from scenarios.runner import draw_members, event_rngs
 
 #: Members of the fixed ensemble (default seed) whose medians are fitted.
 MEMBERS = 128
@@ -116,7 +116,8 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     def residuals(p: np.ndarray) -> np.ndarray:
         m = p[:len(TRENDS)]
         drawn = {name: m[TRENDS.index(name.split(".")[1])] + off for name, off in offsets.items()}
-        out = run(with_params(p), spec.futures, {**members, **drawn}, MEMBERS)
+        out = run(with_params(p), spec.futures, {**members, **drawn}, MEMBERS,
+                  events=spec.events, rngs=event_rngs(spec) if spec.events else None)
         final = np.median(out.levels[:, -1], axis=-1)
         return np.concatenate([(weight * (final - goal)).ravel(), 0.02 * p])
 

@@ -9,6 +9,7 @@ import xarray as xr
 
 from models import catalogue
 from models.ensemble import PARAMETERS, Outcome, run
+from models.events import KINDS
 from models.sampling import sample
 from scenarios import __version__
 from scenarios.config import RunSpec
@@ -21,6 +22,12 @@ def future_seed(seed: int, label: str) -> np.random.SeedSequence:
     future draws the same members whichever other futures run beside it.
     """
     return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(label.encode()),))
+
+
+def event_rngs(spec: RunSpec) -> list[np.random.Generator]:
+    """One generator per future for its events: a second child keyed by the label."""
+    return [np.random.default_rng(np.random.SeedSequence(
+        spec.seed, spawn_key=(zlib.crc32(f.label.encode()), 1))) for f in spec.futures]
 
 
 def draw_members(spec: RunSpec) -> dict[str, np.ndarray]:
@@ -42,7 +49,8 @@ def draw_members(spec: RunSpec) -> dict[str, np.ndarray]:
 def simulate(spec: RunSpec) -> tuple[Outcome, dict[str, np.ndarray]]:
     """Sample and simulate; returns the raw outcome and the sampled parameters."""
     members = draw_members(spec)
-    outcome = run(spec.world, spec.futures, members, spec.members,
+    outcome = run(spec.world, spec.futures, members, spec.members, events=spec.events,
+                  rngs=event_rngs(spec) if spec.events is not None else None,
                   out_dtype=np.dtype(spec.precision).type, chunk=spec.chunk,
                   threads=spec.threads)
     return outcome, members
@@ -126,4 +134,47 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
             "config": config_yaml,
         },
     )
+    if outcome.events is not None:
+        ds = ds.merge(event_variables(spec, outcome))
+        ds.attrs["events_exhausted"] = outcome.events.exhausted
+    ds.attrs["events"] = "enabled" if outcome.events is not None else "disabled"
     return ds
+
+
+def event_variables(spec: RunSpec, outcome: Outcome) -> xr.Dataset:
+    """The events as a flat table (dim ``event``) plus counts per year, member and kind."""
+    log = outcome.events
+    assert log is not None
+    world = spec.world
+    times = outcome.times
+    years = np.arange(int(np.floor(world.start)), int(np.ceil(world.end)))
+    # an event at step s happened during the month ending at times[s]
+    year_of = np.floor(world.start + (np.maximum(log.step, 1) - 1) / world.steps_per_year)
+    year_idx = np.clip(year_of.astype(int) - years[0], 0, len(years) - 1)
+    counts = np.zeros((len(spec.futures), spec.members, len(years), len(KINDS)), np.uint16)
+    np.add.at(counts, (log.future, log.member, year_idx, log.kind), 1)
+    kinds = list(KINDS)
+    flags = " ".join(kinds)
+    return xr.Dataset(
+        {
+            "event_future": ("event", log.future.astype(np.int16), {
+                "units": "1", "long_name": "future of the event (index into future)"}),
+            "event_member": ("event", log.member.astype(np.int32), {
+                "units": "1", "long_name": "ensemble member of the event"}),
+            "event_time": ("event", times[log.step], {
+                "units": "year", "long_name": "decimal year at the end of the event's month"}),
+            "event_kind": ("event", log.kind.astype(np.int8), {
+                "units": "1", "long_name": "kind of event (index into kind)",
+                "flag_values": np.arange(len(kinds), dtype=np.int8), "flag_meanings": flags}),
+            "event_size": ("event", log.size.astype(np.float32), {
+                "units": "1", "long_name": "event size: severity (hazards), total step in "
+                                           "eu_regulation (EU rules), 1 if the policy "
+                                           "window was used (elections)"}),
+            "event_count": (("future", "member", "year", "kind"), counts, {
+                "units": "1", "long_name": "number of events per calendar year"}),
+        },
+        coords={
+            "kind": ("kind", kinds, {"long_name": "event kind"}),
+            "year": ("year", years, {"units": "year", "long_name": "calendar year"}),
+        },
+    )
