@@ -201,14 +201,14 @@ class _Recorder:
         self.block = block
         self.rows: list[tuple[np.ndarray, ...]] = []
 
-    def add(self, mask: np.ndarray, kind: int, size: np.ndarray | float) -> None:
+    def add(self, step: int, mask: np.ndarray, kind: int, size: np.ndarray | float) -> None:
         valid = mask[:, : self.block.valid]
         future, member = np.nonzero(valid)
         if future.size == 0:
             return
         sizes = np.broadcast_to(size, mask.shape)[:, : self.block.valid][future, member]
         self.rows.append((future, member + self.block.members.start,
-                          np.full(future.size, self.block.step), np.full(future.size, kind),
+                          np.full(future.size, step), np.full(future.size, kind),
                           np.asarray(sizes, dtype=np.float64)))
 
 
@@ -292,7 +292,7 @@ def make_drive(model: EventModel, pools: Pools, dt: float, logs: dict[int, tuple
                         block.offsets[:, row] = np.where(
                             mask, np.minimum(block.offsets[:, row] + hazard.jumps[row] * size,
                                              room), block.offsets[:, row])
-                    rec.add(mask, kinds[hazard.kind], size)
+                    rec.add(int(env.now), mask, kinds[hazard.kind], size)
                 integral -= np.where(fired, nxt, 0.0)
                 count += fired
                 exhausted[0] += int((fired & (count == pool))[..., :valid].sum())
@@ -310,14 +310,14 @@ def make_drive(model: EventModel, pools: Pools, dt: float, logs: dict[int, tuple
                     jump = np.where(here, ev.jumps, 0.0)[:, :, None]
                     block.offsets[:] = np.minimum(block.offsets + jump, headroom)
                     size = np.broadcast_to(np.abs(ev.jumps).sum(axis=1)[:, None], every.shape)
-                    rec.add(every, kinds["eu_rule"], size)
+                    rec.add(step, every, kinds["eu_rule"], size)
                 else:
                     used = every & (windows[:, j] < ev.success)
                     rows = ~np.isnan(ev.lever_changes)  # (F, K): levers this window sets
                     change = np.nan_to_num(ev.lever_changes)[:, :, None] * lever_scale
                     where = used[:, None, :] & rows[:, :, None]
                     block.offsets[:] = np.where(where, change, block.offsets)
-                    rec.add(every, kinds["election"], used.astype(float))
+                    rec.add(step, every, kinds["election"], used.astype(float))
 
         def recorder(env: simpy.Environment):  # noqa: ANN202
             block.record()

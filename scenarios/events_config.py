@@ -87,8 +87,8 @@ def build(node: Mapping[str, Any], world: World, futures: list[Future]) -> Event
         dates = mapping(f"{key}.date", rule.get("date", {}))
         expect("default" in dates, f"{key}.date", dict(dates),
                 "needs a 'default' date, and may give one per future label")
-        steps = np.array([_step(f"{key}.date.{lab}", dates.get(lab, dates["default"]), world)
-                          for lab in labels])
+        steps = np.array([_step(f"{key}.date.{lab if lab in dates else 'default'}",
+                                dates.get(lab, dates["default"]), world) for lab in labels])
         jumps = np.zeros((n_fut, n_rows))
         jumps[:, eu] = share * rise
         scheduled.append(Scheduled("eu_rule", str(name), steps, jumps,

@@ -57,6 +57,21 @@ BAD = [
     (["members=10"], "members=10: unknown config key"),
     (["ensemble.members=1,2"], "a sweep (a,b,c) needs `futures run -m`"),
     (["=5"], "cannot parse it"),
+    (["events.enabled=maybe"], "events.enabled='maybe': expected true or false"),
+    (["events.hazards.meteor.rate=1"], "events.hazards.meteor='meteor': hazard kind not found"),
+    (["events.hazards.cyber_incident.rate=-1"], "events.hazards.cyber_incident.rate=-1: "
+                                                "expected a number in [0.0, 50.0]"),
+    (["events.hazards.cyber_incident.knocks.metaverse=0.1"], "knocks.metaverse='metaverse': "
+                                                             "trend not found"),
+    (["events.hazards.cyber_incident.size=[0,2]"], "events.hazards.cyber_incident.size=0: "
+                                                   "expected a number in (0.0, 1.0]"),
+    (["events.eu_rules.dma.share=0.9"], "the shares of the rules may add up to at most 1"),
+    (["events.eu_rules.dma.date.default=2035"], "events.eu_rules.dma.date.default=2035: "
+                                                "expected a number in [2021.0, 2030.0]"),
+    (["events.elections.policy.versnelling.2027={ai_investment:0.9}"], "not an election year"),
+    (["events.elections.policy.versnelling.2025.ai_investment=1.5"],
+     "expected a number in [0.0, 1.0]"),
+    (["events.pool=0"], "events.pool=0: expected an integer >= 1"),
 ]
 
 
