@@ -39,15 +39,11 @@ Run from the repository root with the virtualenv active::
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
-import subprocess
 import sys
 import time
 
 import numpy as np
-import scipy
+from machine import machine_info  # bench/machine.py, beside this script
 from scipy.integrate import solve_ivp
 
 from models import catalogue
@@ -154,47 +150,6 @@ def agreement(world, rng, n_steps: int, dt: float) -> None:
         print(f"  {name:<48} {np.abs(value).max():.2e}")
 
 
-def code_version() -> str:
-    """Where ``models`` was imported from: its git commit, and whether models/ or scenarios/
-    differ from it (a checkout), or just the folder (e.g. an exported snapshot)."""
-    import models
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(models.__file__)))
-    git = ["git", "-C", root]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True).stdout.strip()
-    if not head or not os.path.exists(os.path.join(root, ".git")):
-        return f"models from {root} (not a git checkout)"
-    dirty = subprocess.run([*git, "status", "--porcelain", "models", "scenarios"],
-                           capture_output=True, text=True).stdout.strip()
-    return f"commit {head}" + (" + uncommitted changes in models/ or scenarios/"
-                               if dirty else "") + f" ({root})"
-
-
-def machine_info() -> None:
-    """Print date, CPU, cores, versions, the BLAS and the code measured."""
-    info = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
-    cpu = next((ln.split(":", 1)[1].strip() for ln in info.splitlines()
-                if ln.startswith("model name")), "unknown")
-    print(f"date {datetime.datetime.now().isoformat(timespec='seconds')}; CPU {cpu}; "
-          f"cores (os.cpu_count) {os.cpu_count()}; {platform.python_implementation()} "
-          f"{platform.python_version()}; numpy {np.__version__}; scipy {scipy.__version__}")
-    try:
-        from threadpoolctl import threadpool_info
-        for p in threadpool_info():
-            print(f"threadpool: {p.get('internal_api')} {p.get('version')} "
-                  f"threads={p.get('num_threads')} coretype={p.get('architecture')}")
-    except ImportError:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        config = " ".join(str(blas.get("openblas configuration", "")).split())
-        print(f"threadpoolctl not installed; numpy BLAS: {blas.get('name')} "
-              f"{blas.get('version')} ({config})")
-    print(f"code: {code_version()}")
-    print("; ".join(f"{v}={os.environ[v]}" if v in os.environ else f"{v} not set" for v in
-                    ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
-                     "OMP_NUM_THREADS")))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=10_000, help="members per future")
@@ -202,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ivp-members", type=int, default=200,
                         help="members of one future timed for baseline (a)")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats, best kept")
+    parser.add_argument("--chunk", type=int, default=None,
+                        help="members per block for ours (default: the config's)")
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
@@ -213,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     futures = spec.futures[:args.futures]
     members = {k: v[:len(futures)] for k, v in draw_members(spec).items()}
     world, n_steps, n_fut = spec.world, spec.world.n_steps, len(futures)
+    chunk = args.chunk or spec.chunk
     dt = 1.0 / world.steps_per_year
     rng = np.random.default_rng(2021)
     agreement(world, rng, n_steps, dt)
@@ -225,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     k = min(args.ivp_members, args.members)
     def ours(threads):
         return lambda: run(world, futures, members, args.members, out_dtype=np.float32,
-                           chunk=spec.chunk, threads=threads)
+                           chunk=chunk, threads=threads)
 
     def ivp(**options):
         return lambda: ivp_members(x0[:k], d[:k], a, w, n_steps * dt, n_steps, **options)
@@ -235,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         ("(ours) ensemble.run, threads=1", size, steps, ours(1)),
         (f"(ours) dynamics.integrate on (b)'s problem, threads={spec.threads}", size, steps,
          lambda: integrate(*problem[:4], n_steps, out_dtype=np.float32, readout=problem[4],
-                           chunk=spec.chunk, threads=spec.threads)),
+                           chunk=chunk, threads=spec.threads)),
         ("(b) straightforward numpy", size, steps, lambda: textbook(x0, d, a, w, dt, n_steps)),
         ("(a) solve_ivp per member, RK45 defaults *", f"1 x {k}", k * n_steps, ivp()),
         ("(a') solve_ivp per member, max_step=1 month *", f"1 x {k}", k * n_steps,
@@ -249,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = {name.split()[0]: r for name, *_, r in rows}
     print(f"\nKSIM kernel: {n_steps} monthly steps, impacts included, float32 storage; best of "
           f"{repeats} interleaved rounds after a warm-up round; member-steps = futures x "
-          f"members x {n_steps}")
+          f"members x {n_steps}; ours with chunk={chunk}")
     print(f"| {'case':<56} | {'futures x members':>17} | {'best s':>7} | {'median s':>8} | "
           f"{'M member-steps/s':>16} | {'ours / case':>11} |")
     print(f"|{'-' * 58}|{'-' * 18}:|{'-' * 8}:|{'-' * 9}:|{'-' * 17}:|{'-' * 12}:|")

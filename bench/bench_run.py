@@ -31,8 +31,6 @@ Run from the repository root with the virtualenv active::
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
 import re
 import shutil
 import subprocess
@@ -42,6 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine_info  # bench/machine.py, beside this script
 
 SIMULATED = re.compile(r"simulated \d+ futures x \d+ members in ([0-9.]+) s")
 
@@ -85,14 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         "futures run output.precision=float64": base + ["output.precision=float64"],
     }
     startup_cmd = [sys.executable, "-c", "import scenarios.app"]
-    from bench_kernel import code_version  # the sibling script, on sys.path as its folder
-
-    print(f"code: {code_version()}")
-    print(f"date {datetime.datetime.now().isoformat(timespec='seconds')}; cores "
-          f"{os.cpu_count()}; python {sys.version.split()[0]}; futures script {futures}")
-    for var in ("PYTHONDONTWRITEBYTECODE", "OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS"):
-        if var in os.environ:
-            print(f"note: {var}={os.environ[var]} is set")
+    machine_info()
+    print(f"futures script: {futures}")
     timed(startup_cmd)  # warm the file cache; not counted
 
     walls: dict[str, list[float]] = {name: [] for name in cases}
@@ -117,14 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     startup = min(walls["baseline: start-up (import scenarios.app)"])
     print(f"\nfutures run end to end: wall time of a fresh process, best of {rounds} "
           f"interleaved rounds; sim s = sampling + simulation as logged by the run")
-    print(f"| {'case':<42} | {'best s':>7} | {'median s':>8} | {'sim s':>6} | "
+    print(f"| {'case':<42} | {'best s':>7} | {'median s':>8} | {'sim s best/med':>14} | "
           f"{'outcomes.nc MB':>14} | {'wall / start-up':>15} | {'wall - start-up s':>17} |")
-    print(f"|{'-' * 44}|{'-' * 8}:|{'-' * 9}:|{'-' * 7}:|{'-' * 15}:|{'-' * 16}:|{'-' * 18}:|")
+    print(f"|{'-' * 44}|{'-' * 8}:|{'-' * 9}:|{'-' * 15}:|{'-' * 15}:|{'-' * 16}:|{'-' * 18}:|")
     for name, series in walls.items():
         best = min(series)
-        sim = f"{min(sims[name]):.2f}" if sims[name] else "-"
+        sim = f"{min(sims[name]):.2f} / {float(np.median(sims[name])):.2f}" \
+            if sims[name] else "-"
         size = f"{sizes[name]:.1f}" if name in sizes else "-"
-        print(f"| {name:<42} | {best:>7.2f} | {float(np.median(series)):>8.2f} | {sim:>6} | "
+        print(f"| {name:<42} | {best:>7.2f} | {float(np.median(series)):>8.2f} | {sim:>14} | "
               f"{size:>14} | {best / startup:>15.1f} | {best - startup:>17.2f} |")
     names = list(cases)
     f32, f64 = sizes[names[1]], sizes[names[3]]

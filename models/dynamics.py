@@ -36,6 +36,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
+
+#: Natural log of the smallest level the integration keeps (1e-12).
+LOG_FLOOR = float(np.log(1e-12))
 
 #: Callback filling the dynamic-driver rows for one step: ``fill(step, members, out)`` with
 #: ``members`` a slice of the member axis and ``out`` of shape (futures, K, len(slice)).
@@ -186,7 +190,8 @@ class Block:
         Index of the current time point.
     """
 
-    def __init__(self, shared: _Shared, start: int) -> None:
+    def __init__(self, shared: _Shared, start: int, log_x: np.ndarray | None = None,
+                 offsets: np.ndarray | None = None, x: np.ndarray | None = None) -> None:
         self.shared = shared
         n_fut, n, n_mem = shared.log_x0.shape
         self.n = n
@@ -194,14 +199,20 @@ class Block:
         self.width = shared.width
         self.members = slice(start, min(start + self.width, n_mem))
         self.valid = self.members.stop - self.members.start
-        self.log_x = self._padded(shared.log_x0)
+        if log_x is None:
+            self.log_x = self._padded(shared.log_x0)
+        else:  # a view into an ensemble-wide array that event processes also act on
+            log_x[...] = self._padded(shared.log_x0)
+            self.log_x = log_x
         self.const = self._padded(shared.c0)
         self.scale = self._padded(shared.strength)[:, None, :]
         self.impactors = np.zeros((n_fut, n + self.n_dyn, self.width))
-        self.offsets = np.zeros((n_fut, self.n_dyn, self.width))
-        self.use_offsets = False  # set by event processes that write ``offsets``
+        self.offsets = np.zeros((n_fut, self.n_dyn, self.width)) if offsets is None \
+            else offsets
+        self.use_offsets = offsets is not None  # event processes write ``offsets``
         self.sums = np.empty((n_fut, 2 * n, self.width))
-        self.x = np.empty((n_fut, n, self.width))
+        # levels after record(), the ratio phi after advance()
+        self.x = np.empty((n_fut, n, self.width)) if x is None else x
         self.step = 0
         dtype = shared.out.dtype
         self.low = np.finfo(dtype).tiny
@@ -219,10 +230,6 @@ class Block:
         if pad:
             part = np.concatenate([part, np.repeat(part[..., -1:], pad, axis=-1)], axis=-1)
         return np.ascontiguousarray(part)
-
-    def levels(self) -> np.ndarray:
-        """Current levels, shape (F, n, width) (a fresh array)."""
-        return np.exp(self.log_x)
 
     def record(self) -> None:
         """Store the levels (and readout) of the current time point; set its drivers."""
@@ -253,7 +260,51 @@ class Block:
         self.sums += self.const
         np.divide(self.sums[:, n:], self.sums[:, :n], out=self.x)  # phi, reusing the buffer
         self.log_x *= self.x
+        # Levels below 1e-12 are held there: the trend is absent either way, and levels near
+        # the float64 denormal range (1e-308) would slow every later matmul a hundredfold.
+        np.maximum(self.log_x, LOG_FLOOR, out=self.log_x)
         self.step += 1
+
+
+@dataclass
+class Ensemble:
+    """All blocks of one integration with their shared, block-major state.
+
+    Attributes
+    ----------
+    blocks : list of Block
+    log_x : ndarray, shape (B, F, n, width)
+        Log levels; ``blocks[b].log_x`` is ``log_x[b]``. Member ``b * width + j``.
+    offsets : ndarray, shape (B, F, K, width)
+        Event offsets of the dynamic drivers; ``blocks[b].offsets`` is ``offsets[b]``.
+    x : ndarray, shape (B, F, n, width)
+        Levels right after :meth:`record` (the buffer holds other values after
+        :meth:`advance`).
+    n_members : int
+        Real members (the last block may be padded).
+    each : callable
+        ``each(fn)`` calls ``fn(block)`` for every block, in parallel when threads allow.
+    """
+
+    blocks: list[Block]
+    log_x: np.ndarray
+    offsets: np.ndarray
+    x: np.ndarray
+    n_members: int
+    each: Callable[[Callable[[Block], None]], None]
+
+    @property
+    def step(self) -> int:
+        """Index of the current time point."""
+        return self.blocks[0].step
+
+    def record(self) -> None:
+        """Every block stores its current time point."""
+        self.each(Block.record)
+
+    def advance(self) -> None:
+        """Every block takes one KSIM step."""
+        self.each(Block.advance)
 
 
 def run_plain(block: Block) -> None:
@@ -275,7 +326,7 @@ def integrate(
     out: np.ndarray | None = None,
     out_dtype: np.dtype | type = np.float64,
     readout: Readout | None = None,
-    drive: Callable[[Block], None] | None = None,
+    drive: Callable[[Ensemble], None] | None = None,
     chunk: int = 2048,
     threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -303,8 +354,9 @@ def integrate(
         Linear indices of levels and dynamic drivers computed at every time point while the
         block is in cache (the impact indices); ``None`` for none.
     drive : callable, optional
-        Runs one :class:`Block` through time; :func:`run_plain` (the default) records and
-        advances it step by step. :mod:`models.events` passes a simpy-driven one.
+        Runs all blocks through time on one clock, given an :class:`Ensemble`
+        (:mod:`models.events` passes a simpy-driven one). Without it each block runs
+        :func:`run_plain` on its own.
     chunk : int
         Members per block (rounded up to a multiple of 8); blocks keep the working arrays in
         cache. Results can differ in the last bits between chunk sizes.
@@ -341,16 +393,27 @@ def integrate(
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
                      fill_dynamic=fill_dynamic, readout=readout, out=out, indices=indices,
                      n_steps=n_steps, width=width)
-    loop = drive or run_plain
-
-    def run_block(start: int) -> None:
-        loop(Block(shared, start))
-
     starts = range(0, n_mem, width)
-    if threads > 1 and len(starts) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(run_block, starts))
-    else:
-        for start in starts:
-            run_block(start)
+    # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
+    # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.
+    with threadpool_limits(limits=1, user_api="blas"), \
+            ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+
+        def each(fn: Callable[[Block], None], blocks: list[Block]) -> None:
+            if threads > 1 and len(blocks) > 1:
+                list(pool.map(fn, blocks))
+            else:
+                for block in blocks:
+                    fn(block)
+
+        if drive is None:  # each block runs through time on its own: no sync per step
+            each(lambda start: run_plain(Block(shared, start)), list(starts))
+        else:  # one clock for all blocks; their state lives in ensemble-wide arrays
+            n_blocks = len(starts)
+            log_x = np.empty((n_blocks, n_fut, n, width))
+            offsets = np.zeros((n_blocks, n_fut, n_dyn, width))
+            x = np.empty((n_blocks, n_fut, n, width))
+            blocks = [Block(shared, start, log_x[b], offsets[b], x[b])
+                      for b, start in enumerate(starts)]
+            drive(Ensemble(blocks, log_x, offsets, x, n_mem, lambda fn: each(fn, blocks)))
     return out, indices

@@ -249,7 +249,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                            np.broadcast_to(dyn_loadings, (n_fut,) + dyn_loadings.shape), dt)
     times = world.times()
     elapsed = times - world.start
-    drive, logs = None, {}
+    drive, logs = None, []
     if events is not None:
         if rngs is None or len(rngs) != n_fut:
             raise ValueError(f"events need one generator per future ({n_fut})")
@@ -261,7 +261,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         events = replace(events, headroom=np.maximum(1.0 - top, 0.0),
                          lever_scale=np.where(lever_rows[None, :, None],
                                               efficacy[:, None, :], 0.0))
-        drive = make_drive(events, draw_pools(events, n_mem, rngs), dt, logs)
+        pools = draw_pools(events, n_mem, rngs)
+        drive = make_drive(events, pools, dt, logs)
 
     def fill(step: int, sl: slice, out: np.ndarray) -> None:
         ramp = np.minimum(elapsed[step] / years[:, sl], 1.0)
@@ -275,6 +276,6 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                                 drive=drive, chunk=chunk, threads=threads)
     log = None
     if events is not None:
-        log = EventLog.merge([logs[k][0] for k in sorted(logs)],
-                             sum(v[1] for v in logs.values()))
+        (rows, exhausted), = logs
+        log = EventLog.merge([rows], exhausted, events, pools)
     return Outcome(levels=levels, impacts=impacts, times=times, events=log)

@@ -4,13 +4,14 @@ Some things happen at moments, not smoothly (DESIGN.md section 2.4). Per block o
 (:class:`models.dynamics.Block`) one ``simpy.Environment`` runs, in integer steps (months):
 
 * ``ksim`` - the monthly cross-impact update (``block.advance``);
-* ``hazards`` - stochastic events whose rates depend on the current levels;
+* ``hazards`` - stochastic events whose rates depend on the levels just recorded;
+* ``recorder`` - stores levels and impacts of the month;
 * ``schedule`` - scheduled events: EU rules entering into force and elections that open
-  policy windows, at dates that differ per future;
-* ``recorder`` - stores levels and impacts after the month's events.
+  policy windows, at dates that differ per future.
 
-Processes start in that order, so at each month the update runs first, then the events of
-that month, then the recorder. Events never loop over members: they act on boolean member
+Processes start in the order ksim, recorder, hazards, schedule, so each month the update
+runs first, then the recorder stores the month, then that month's events act: their effects
+show from the next month on. Events never loop over members: they act on boolean member
 masks over the block's arrays, so a block of thousands of members costs a few array
 operations per month.
 
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from models.dynamics import Block
+from models.dynamics import LOG_FLOOR, Block, Ensemble
 
 #: Event kinds in the order of the ``kind`` coordinate: stochastic kinds first.
 KINDS = ("cyber_incident", "crypto_crash", "stack_split", "eu_rule", "election")
@@ -164,14 +165,24 @@ def draw_pools(model: EventModel, n_members: int, rngs: list[np.random.Generator
 
 @dataclass
 class EventLog:
-    """Events of one run: one row per event and member.
+    """Events of one run.
+
+    Stochastic events have one row per event and member; scheduled events (the same for
+    every member of a future, bar whether a policy window was used) are kept per future.
 
     Attributes
     ----------
     future, member, step, kind : ndarray of int
+        Stochastic events, one row each.
     size : ndarray of float
     exhausted : int
         Member-kind pairs that used up their pool of thresholds.
+    scheduled_step : ndarray of int, shape (F, S)
+        Step of each scheduled event per future (-1: none).
+    scheduled_size : ndarray, shape (F, S)
+        Total step in the drivers (EU rules) or 1 (elections).
+    window_used : ndarray of bool, shape (F, S, M)
+        Whether the member's policy window was used (always true for EU rules).
     """
 
     future: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
@@ -180,154 +191,189 @@ class EventLog:
     kind: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     size: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
     exhausted: int = 0
+    scheduled_step: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.int32))
+    scheduled_size: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    window_used: np.ndarray = field(default_factory=lambda: np.empty((0, 0, 0), bool))
 
     @classmethod
-    def merge(cls, parts: list[list[tuple[np.ndarray, ...]]], exhausted: int) -> EventLog:
+    def merge(cls, parts: list[list[tuple[np.ndarray, ...]]], exhausted: int,
+              model: EventModel, pools: Pools) -> EventLog:
         """Join the rows of every block, sorted by future, member, step and kind."""
+        n_fut, n_sched, n_mem = pools.windows.shape
+        used = np.ones((n_fut, n_sched, n_mem), dtype=bool)
+        steps = np.full((n_fut, n_sched), -1, dtype=np.int32)
+        sizes = np.zeros((n_fut, n_sched))
+        for j, ev in enumerate(model.scheduled):
+            steps[:, j] = ev.steps
+            if ev.kind == "election":
+                used[:, j] = pools.windows[:, j] < ev.success
+                sizes[:, j] = 1.0
+            else:
+                sizes[:, j] = np.abs(ev.jumps).sum(axis=1)
+        log = cls(exhausted=exhausted, scheduled_step=steps, scheduled_size=sizes,
+                  window_used=used)
         rows = [r for part in parts for r in part]
         if not rows:
-            return cls(exhausted=exhausted)
+            return log
         future, member, step, kind, size = (np.concatenate(c) for c in zip(*rows))
-        order = np.lexsort((kind, step, member, future))
-        return cls(future[order].astype(np.int16), member[order].astype(np.int64),
-                   step[order].astype(np.int32), kind[order].astype(np.int8),
-                   size[order].astype(np.float64), exhausted)
+        key = ((future.astype(np.int64) * n_mem + member) * 1_000_000 + step) * 8 + kind
+        order = np.argsort(key, kind="stable")
+        log.future, log.member = future[order].astype(np.int16), member[order].astype(np.int64)
+        log.step, log.kind = step[order].astype(np.int32), kind[order].astype(np.int8)
+        log.size = size[order].astype(np.float64)
+        return log
 
 
-class _Recorder:
-    """Collects a block's event rows (block-local, so threads never share it)."""
+def _blocks(array: np.ndarray, n_blocks: int, width: int, fill: float) -> np.ndarray:
+    """Member axis (last) to block-major: (..., M) -> (B, ..., width), padded with ``fill``."""
+    pad = n_blocks * width - array.shape[-1]
+    if pad:
+        array = np.concatenate([array, np.full(array.shape[:-1] + (pad,), fill,
+                                               dtype=array.dtype)], axis=-1)
+    split = array.reshape(array.shape[:-1] + (n_blocks, width))
+    return np.ascontiguousarray(np.moveaxis(split, -2, 0))
 
-    def __init__(self, block: Block) -> None:
-        self.block = block
-        self.rows: list[tuple[np.ndarray, ...]] = []
 
-    def add(self, step: int, mask: np.ndarray, kind: int, size: np.ndarray | float) -> None:
-        valid = mask[:, : self.block.valid]
-        future, member = np.nonzero(valid)
-        if future.size == 0:
+def _knock(log_x: np.ndarray, at: np.ndarray, knock: float, size: np.ndarray) -> None:
+    """Move levels ``log_x[at]`` towards 0 (knock < 0) or 1 (knock > 0) by
+    ``|knock| * size`` of the way."""
+    frac = abs(knock) * size
+    old = log_x[at]
+    if knock < 0:
+        log_x[at] = np.maximum(old + np.log1p(-frac), LOG_FLOOR)
+    else:  # 1 - x' = (1 - x)(1 - frac), with expm1/log1p exact near 1
+        log_x[at] = np.log1p(np.expm1(old) * (1.0 - frac))
+
+
+def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
+                    kinds: dict[str, int], headroom: np.ndarray, lever_scale: np.ndarray,
+                    windows: np.ndarray, thresholds: np.ndarray,
+                    sizes: np.ndarray) -> tuple[list[tuple[np.ndarray, ...]], int]:
+    """Run one block through time on its own simpy clock; return its event rows."""
+    env = simpy.Environment()
+    n_fut, _, width = block.log_x.shape
+    n_steps, first = block.shared.n_steps, block.members.start
+    rows: list[tuple[np.ndarray, ...]] = []
+    exhausted = [0]
+
+    def ksim(env: simpy.Environment):  # noqa: ANN202 - simpy process
+        for _ in range(n_steps):
+            yield env.timeout(1)
+            block.advance()
+
+    def recorder(env: simpy.Environment):  # noqa: ANN202
+        block.record()
+        for _ in range(n_steps):
+            yield env.timeout(1)
+            block.record()
+
+    def hazards(env: simpy.Environment):  # noqa: ANN202
+        if not model.hazards:
             return
-        sizes = np.broadcast_to(size, mask.shape)[:, : self.block.valid][future, member]
-        self.rows.append((future, member + self.block.members.start,
-                          np.full(future.size, step), np.full(future.size, kind),
-                          np.asarray(sizes, dtype=np.float64)))
+        n_h, n = len(model.hazards), block.log_x.shape[1]
+        n_dyn = block.offsets.shape[1]
+        rated = np.stack([h.rate * dt * h.rate_weights for h in model.hazards])  # (H, n)
+        knocks = [[(i, h.knocks[i]) for i in np.flatnonzero(h.knocks)] for h in model.hazards]
+        jumps = [[(r, h.jumps[r]) for r in np.flatnonzero(h.jumps)] for h in model.hazards]
+        lows = np.array([h.size[0] for h in model.hazards])
+        spans = np.array([h.size[1] - h.size[0] for h in model.hazards])
+        codes = np.array([kinds[h.kind] for h in model.hazards])
+        pool = thresholds.shape[2]
+        # Flat views: fancy indexing with one flat index is several times cheaper than with
+        # one index array per axis, and this runs every month.
+        cumulative = np.cumsum(thresholds, axis=2).reshape(-1)  # (F, H, P, w)
+        draws = sizes.reshape(-1)
+        integral = np.zeros((n_fut, n_h, width))
+        rate = np.empty_like(integral)
+        count = np.zeros(n_fut * n_h * width, dtype=np.int64)
+        nxt = np.ascontiguousarray(np.cumsum(thresholds, axis=2)[:, :, 0])  # (F, H, w)
+        next_flat = nxt.reshape(-1)
+        log_x, offsets, room = (block.log_x.reshape(-1), block.offsets.reshape(-1),
+                                headroom.reshape(-1))
+        for _ in range(n_steps + 1):
+            integral += np.matmul(rated, block.x, out=rate)  # the levels just recorded
+            fired = np.flatnonzero(integral >= nxt)
+            if fired.size:
+                fh, m = np.divmod(fired, width)
+                f, h = np.divmod(fh, n_h)
+                used = count[fired]
+                at = (fh * pool + used) * width + m
+                size = lows[h] + spans[h] * draws[at]
+                used += 1
+                count[fired] = used
+                more = used < pool
+                next_flat[fired] = np.where(more, cumulative[np.where(more, at + width, at)],
+                                            np.inf)
+                exhausted[0] += int((~more).sum())
+                for k in range(n_h):  # in order, so knocks on one trend compose
+                    if not (knocks[k] or jumps[k]):
+                        continue
+                    sel = np.flatnonzero(h == k)
+                    if not sel.size:
+                        continue
+                    fk, mk, sk = f[sel], m[sel], size[sel]
+                    for i, knock in knocks[k]:
+                        _knock(log_x, (fk * n + i) * width + mk, knock, sk)
+                    for row, jump in jumps[k]:
+                        where = (fk * n_dyn + row) * width + mk
+                        offsets[where] = np.minimum(offsets[where] + jump * sk, room[where])
+                rows.append((f, m + first, np.full(f.size, int(env.now)), codes[h], size))
+            for row in model.pulse_rows:
+                block.offsets[:, row] *= decay
+            yield env.timeout(1)
+
+    def schedule(env: simpy.Environment):  # noqa: ANN202
+        plan = sorted({(int(s), j) for j, ev in enumerate(model.scheduled)
+                       for s in ev.steps if s >= 0})
+        for step, j in plan:
+            if step > env.now:
+                yield env.timeout(step - env.now)
+            ev = model.scheduled[j]
+            here = (ev.steps == step)[:, None, None]  # futures where it happens now
+            if ev.kind == "eu_rule":
+                jump = np.where(here, ev.jumps[:, :, None], 0.0)
+                np.minimum(block.offsets + jump, headroom, out=block.offsets)
+            else:
+                used = here & (windows[:, j] < ev.success)[:, None, :]
+                sets = ~np.isnan(ev.lever_changes)[:, :, None]  # the levers it sets
+                change = np.nan_to_num(ev.lever_changes)[:, :, None] * lever_scale
+                block.offsets[...] = np.where(used & sets, change, block.offsets)
+
+    for process in (ksim, recorder, hazards, schedule):
+        env.process(process(env))
+    env.run()
+    real = [tuple(part[r[1] < block.shared.log_x0.shape[-1]] for part in r) for r in rows]
+    return [r for r in real if r[0].size], exhausted[0]
 
 
-def _knock(block: Block, mask: np.ndarray, knocks: np.ndarray, size: np.ndarray) -> None:
-    """Move trends of the masked members towards 0 or 1 by ``knock * size`` of the way."""
-    for i in np.flatnonzero(knocks):
-        frac = np.where(mask, abs(knocks[i]) * size, 0.0)
-        if knocks[i] < 0:
-            block.log_x[:, i] += np.log1p(-frac)
-        else:
-            gap = -np.expm1(block.log_x[:, i])  # 1 - x, exact near 1
-            block.log_x[:, i] = np.log1p(-gap * (1.0 - frac))
+def make_drive(model: EventModel, pools: Pools, dt: float, logs: list):  # noqa: ANN201
+    """A ``drive`` for :func:`models.dynamics.integrate`: one simpy clock for all blocks.
 
-
-def make_drive(model: EventModel, pools: Pools, dt: float, logs: dict[int, tuple]):  # noqa: ANN201
-    """A ``drive`` for :func:`models.dynamics.integrate` that runs each block on simpy.
-
-    ``logs`` receives, per block start, ``(rows, exhausted)``.
+    The events act on the block-major arrays of :class:`models.dynamics.Ensemble`,
+    vectorised over blocks, futures and members. ``logs`` receives one
+    ``(rows, exhausted)`` tuple, rows as ``(future, member, step, kind, size)`` arrays.
     """
     kinds = {k: i for i, k in enumerate(KINDS)}
     decay = 0.5 ** (dt / model.half_life) if model.half_life > 0 else 0.0
+    assert model.headroom is not None and model.lever_scale is not None
 
-    def drive(block: Block) -> None:
-        env = simpy.Environment()
-        rec = _Recorder(block)
-        members = block.members
-        width, valid = block.width, block.valid
+    def drive(ens: Ensemble) -> None:
+        n_blocks, n_fut, _, width = ens.log_x.shape
+        n_steps = ens.blocks[0].shared.n_steps
+        headroom = _blocks(model.headroom, n_blocks, width, 0.0)  # (B, F, K, w)
+        lever_scale = _blocks(model.lever_scale, n_blocks, width, 0.0)
+        windows = _blocks(pools.windows, n_blocks, width, 1.0)  # (B, F, S, w)
+        thresholds = _blocks(pools.thresholds, n_blocks, width, np.inf)  # (B, F, H, P, w)
+        sizes = _blocks(pools.sizes, n_blocks, width, 0.0)
+        found: dict[int, tuple[list, int]] = {}
 
-        def cut(array: np.ndarray) -> np.ndarray:
-            part = array[..., members]
-            if part.shape[-1] < width:
-                pad = np.zeros(part.shape[:-1] + (width - part.shape[-1],), dtype=part.dtype)
-                part = np.concatenate([part, pad], axis=-1)
-            return part
+        def run_block(block: Block) -> None:
+            b = block.members.start // width
+            found[b] = _simulate_block(model, block, dt, decay, kinds, headroom[b],
+                                       lever_scale[b], windows[b], thresholds[b], sizes[b])
 
-        assert model.headroom is not None and model.lever_scale is not None
-        headroom = cut(model.headroom)
-        lever_scale = cut(model.lever_scale)
-        thresholds, sizes = cut(pools.thresholds), cut(pools.sizes)
-        windows = cut(pools.windows)
-        block.use_offsets = True
-        n_steps = block.shared.n_steps
-        n_fut = block.log_x.shape[0]
-        exhausted = [0]
-
-        def ksim(env: simpy.Environment):  # noqa: ANN202 - simpy process
-            for _ in range(n_steps):
-                yield env.timeout(1)
-                block.advance()
-
-        def hazards(env: simpy.Environment):  # noqa: ANN202
-            if not model.hazards:
-                return
-            weights = np.stack([h.rate_weights for h in model.hazards])  # (H, n)
-            rates = np.array([h.rate for h in model.hazards])[None, :, None] * dt
-            integral = np.zeros((n_fut, len(model.hazards), width))
-            count = np.zeros((n_fut, len(model.hazards), width), dtype=np.int64)
-            pool = thresholds.shape[2]
-            for _ in range(n_steps):
-                yield env.timeout(1)
-                if model.pulse_rows.size:
-                    block.offsets[:, model.pulse_rows] *= decay
-                integral += rates * np.matmul(weights, block.levels())
-                usable = count < pool
-                nxt = np.take_along_axis(thresholds, np.minimum(count, pool - 1)[:, :, None],
-                                         axis=2)[:, :, 0]
-                fired = usable & (integral >= nxt)
-                if not fired.any():
-                    continue
-                draw = np.take_along_axis(sizes, np.minimum(count, pool - 1)[:, :, None],
-                                          axis=2)[:, :, 0]
-                for h, hazard in enumerate(model.hazards):
-                    mask = fired[:, h]
-                    if not mask.any():
-                        continue
-                    low, high = hazard.size
-                    size = low + (high - low) * draw[:, h]
-                    _knock(block, mask, hazard.knocks, size)
-                    for row in np.flatnonzero(hazard.jumps):
-                        room = headroom[:, row]
-                        block.offsets[:, row] = np.where(
-                            mask, np.minimum(block.offsets[:, row] + hazard.jumps[row] * size,
-                                             room), block.offsets[:, row])
-                    rec.add(int(env.now), mask, kinds[hazard.kind], size)
-                integral -= np.where(fired, nxt, 0.0)
-                count += fired
-                exhausted[0] += int((fired & (count == pool))[..., :valid].sum())
-
-        def schedule(env: simpy.Environment):  # noqa: ANN202
-            plan = sorted({(int(s), j) for j, ev in enumerate(model.scheduled)
-                           for s in ev.steps if s >= 0})
-            for step, j in plan:
-                if step > env.now:
-                    yield env.timeout(step - env.now)
-                ev = model.scheduled[j]
-                here = (ev.steps == step)[:, None]  # futures where it happens now
-                every = np.broadcast_to(here, (n_fut, width))
-                if ev.kind == "eu_rule":
-                    jump = np.where(here, ev.jumps, 0.0)[:, :, None]
-                    block.offsets[:] = np.minimum(block.offsets + jump, headroom)
-                    size = np.broadcast_to(np.abs(ev.jumps).sum(axis=1)[:, None], every.shape)
-                    rec.add(step, every, kinds["eu_rule"], size)
-                else:
-                    used = every & (windows[:, j] < ev.success)
-                    rows = ~np.isnan(ev.lever_changes)  # (F, K): levers this window sets
-                    change = np.nan_to_num(ev.lever_changes)[:, :, None] * lever_scale
-                    where = used[:, None, :] & rows[:, :, None]
-                    block.offsets[:] = np.where(where, change, block.offsets)
-                    rec.add(step, every, kinds["election"], used.astype(float))
-
-        def recorder(env: simpy.Environment):  # noqa: ANN202
-            block.record()
-            for _ in range(n_steps):
-                yield env.timeout(1)
-                block.record()
-
-        for process in (ksim, hazards, schedule, recorder):
-            env.process(process(env))
-        env.run()
-        logs[members.start] = (rec.rows, exhausted[0])
+        ens.each(run_block)  # each block on its own clock, in parallel
+        rows = [r for b in sorted(found) for r in found[b][0]]
+        logs.append((rows, sum(v[1] for v in found.values())))
 
     return drive

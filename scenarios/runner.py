@@ -142,19 +142,29 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
 
 
 def event_variables(spec: RunSpec, outcome: Outcome) -> xr.Dataset:
-    """The events as a flat table (dim ``event``) plus counts per year, member and kind."""
-    log = outcome.events
-    assert log is not None
-    world = spec.world
-    times = outcome.times
+    """The events: a table of stochastic events (dim ``event``), the scheduled events per
+    future (dim ``milestone``) and counts per future, member, year and kind."""
+    log, model = outcome.events, spec.events
+    assert log is not None and model is not None
+    world, times = spec.world, outcome.times
     years = np.arange(int(np.floor(world.start)), int(np.ceil(world.end)))
-    # an event at step s happened during the month ending at times[s]
-    year_of = np.floor(world.start + (np.maximum(log.step, 1) - 1) / world.steps_per_year)
-    year_idx = np.clip(year_of.astype(int) - years[0], 0, len(years) - 1)
+
+    def year_index(step: np.ndarray) -> np.ndarray:
+        # an event at step s happened during the month ending at times[s]
+        year = np.floor(world.start + (np.maximum(step, 1) - 1) / world.steps_per_year)
+        return np.clip(year.astype(int) - years[0], 0, len(years) - 1)
+
     counts = np.zeros((len(spec.futures), spec.members, len(years), len(KINDS)), np.uint16)
-    np.add.at(counts, (log.future, log.member, year_idx, log.kind), 1)
+    np.add.at(counts, (log.future, log.member, year_index(log.step), log.kind), 1)
+    names = [f"{ev.kind}:{ev.name}" for ev in model.scheduled]
+    kinds_of = [ev.kind for ev in model.scheduled]
+    for f in range(len(spec.futures)):
+        for j, kind in enumerate(kinds_of):
+            if log.scheduled_step[f, j] >= 0:
+                counts[f, :, year_index(log.scheduled_step[f, j]), KINDS.index(kind)] += 1
+    milestone_time = np.where(log.scheduled_step >= 0,
+                              times[np.maximum(log.scheduled_step, 0)], np.nan)
     kinds = list(KINDS)
-    flags = " ".join(kinds)
     return xr.Dataset(
         {
             "event_future": ("event", log.future.astype(np.int16), {
@@ -165,16 +175,25 @@ def event_variables(spec: RunSpec, outcome: Outcome) -> xr.Dataset:
                 "units": "year", "long_name": "decimal year at the end of the event's month"}),
             "event_kind": ("event", log.kind.astype(np.int8), {
                 "units": "1", "long_name": "kind of event (index into kind)",
-                "flag_values": np.arange(len(kinds), dtype=np.int8), "flag_meanings": flags}),
+                "flag_values": np.arange(len(kinds), dtype=np.int8),
+                "flag_meanings": " ".join(kinds)}),
             "event_size": ("event", log.size.astype(np.float32), {
-                "units": "1", "long_name": "event size: severity (hazards), total step in "
-                                           "eu_regulation (EU rules), 1 if the policy "
-                                           "window was used (elections)"}),
+                "units": "1", "long_name": "event severity"}),
+            "milestone_time": (("future", "milestone"), milestone_time, {
+                "units": "year", "long_name": "when the scheduled event happens (NaN: never)"}),
+            "milestone_size": (("future", "milestone"), log.scheduled_size, {
+                "units": "1", "long_name": "step in eu_regulation (EU rules); 1 (elections)"}),
+            "policy_window_used": (("future", "member", "milestone"),
+                                   log.window_used.transpose(0, 2, 1).astype(np.uint8), {
+                "units": "1", "long_name": "1 if the member's policy window was used "
+                                           "(elections; always 1 for EU rules)"}),
             "event_count": (("future", "member", "year", "kind"), counts, {
                 "units": "1", "long_name": "number of events per calendar year"}),
         },
         coords={
             "kind": ("kind", kinds, {"long_name": "event kind"}),
             "year": ("year", years, {"units": "year", "long_name": "calendar year"}),
+            "milestone": ("milestone", names, {"long_name": "scheduled event (kind:name)"}),
+            "milestone_kind": ("milestone", kinds_of, {"long_name": "kind of scheduled event"}),
         },
     )

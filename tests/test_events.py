@@ -14,7 +14,8 @@ from scenarios.runner import draw_members, event_rngs
 from tests.conftest import dataset_for
 
 EVENT_VARS = ("event_future", "event_member", "event_time", "event_kind", "event_size",
-              "event_count")
+              "event_count", "milestone_time", "milestone_size", "policy_window_used")
+STOCHASTIC = ["cyber_incident", "crypto_crash", "stack_split"]
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +33,17 @@ def test_events_are_stored_with_units(small_events):
     assert list(ds.kind.values) == list(KINDS)
     assert list(ds.year.values) == list(range(2021, 2030))
     assert ds.attrs["events"] == "enabled"
-    # the counts are the table, binned
+    # the counts of stochastic kinds are the table, binned by the year of the event's month
     table = np.zeros(ds["event_count"].shape, dtype=int)
     year = np.floor(ds["event_time"].values - 1e-9).astype(int) - 2021
     np.add.at(table, (ds["event_future"].values, ds["event_member"].values,
                       np.clip(year, 0, 8), ds["event_kind"].values), 1)
-    np.testing.assert_array_equal(table, ds["event_count"].values)
+    np.testing.assert_array_equal(table[..., :3], ds["event_count"].sel(kind=STOCHASTIC).values)
+    assert set(np.unique(ds["event_kind"].values)) <= {0, 1, 2}
+    # scheduled kinds: every member counts each EU rule and each election once
+    for kind, n in (("eu_rule", 4), ("election", 3)):
+        total = ds["event_count"].sel(kind=kind).sum("year")
+        assert (total == n).all(), kind
 
 
 def test_same_seed_same_events_other_seed_other_events(small_events):
@@ -59,45 +65,54 @@ def test_events_do_not_depend_on_blocks_or_threads():
 
 
 def test_eu_rules_happen_at_their_date_in_every_member(small_events):
-    """Each EU rule enters into force once per member, in the month of its date per future."""
+    """Each EU rule enters into force in the month of its date, per future, for everyone."""
     ds = small_events
-    _, spec = load(["ensemble.members=200"])
-    rule = KINDS.index("eu_rule")
     dates = {"voorwaardelijke_groei": [2023.3, 2024.1, 2025.7, 2026.6],
              "versnelling": [2023.8, 2024.5, 2026.0, 2027.0]}
+    rules = [m for m in ds.milestone.values if m.startswith("eu_rule:")]
+    assert rules == ["eu_rule:dma", "eu_rule:dsa", "eu_rule:data_act", "eu_rule:ai_rules"]
     for future, expected in dates.items():
-        f = list(ds.future.values).index(future)
-        sel = (ds["event_future"].values == f) & (ds["event_kind"].values == rule)
-        times = ds["event_time"].values[sel]
-        members = ds["event_member"].values[sel]
-        for date in expected:
-            month_end = 2021 + np.ceil((date - 2021) * 12 - 1e-9) / 12
-            at = np.isclose(times, month_end)
-            assert sorted(members[at]) == list(range(200)), (future, date)
-        assert len(times) == 4 * 200
+        got = ds["milestone_time"].sel(future=future, milestone=rules).values
+        month_end = 2021 + np.ceil((np.array(expected) - 2021) * 12 - 1e-9) / 12
+        np.testing.assert_allclose(got, month_end)
+    assert (ds["policy_window_used"].sel(milestone=rules) == 1).all()
+    year = ds["event_count"].sel(kind="eu_rule", future="voorwaardelijke_groei")
+    np.testing.assert_array_equal(year.sel(year=[2023, 2024, 2025, 2026]).values, 1)
+
+
+def test_eu_rule_takes_effect_in_its_month():
+    """eu_regulation steps at the first rule's month: before it the trends are as if
+    regulation stayed at its 2021 level; one month later they differ."""
+    base = ["ensemble.members=20", "futures=[voorwaardelijke_groei]", "~events.hazards",
+            "events.elections.dates=[]"]
+    rules = dataset_for(base)
+    flat = dataset_for(base + ["future.voorwaardelijke_groei.drivers.eu_regulation=0.45"])
+    first = float(rules["milestone_time"].min())
+    a, b = rules["level"], flat["level"]
+    np.testing.assert_array_equal(a.sel(time=slice(None, first)).values,
+                                  b.sel(time=slice(None, first)).values)
+    later = a.time.values[a.time.values > first][0]
+    assert not np.array_equal(a.sel(time=later).values, b.sel(time=later).values)
 
 
 def test_eu_rules_step_regulation_strongest_in_voorwaardelijke_groei(small_events):
     """The rules carry the rise of eu_regulation; their steps are largest in VG."""
-    ds = small_events
-    rule = KINDS.index("eu_rule")
-    size = {}
-    for f, future in enumerate(ds.future.values):
-        sel = (ds["event_future"].values == f) & (ds["event_kind"].values == rule)
-        size[str(future)] = float(ds["event_size"].values[sel].sum())
-    assert max(size, key=size.get) == "voorwaardelijke_groei"
-    assert size["versnelling"] == 0.0  # regulation falls there: no rule adds to it
+    size = small_events["milestone_size"].sel(
+        milestone=[m for m in small_events.milestone.values if m.startswith("eu_rule:")])
+    total = size.sum("milestone").to_series()
+    assert total.idxmax() == "voorwaardelijke_groei"
+    assert total["versnelling"] == 0.0  # regulation falls there: no rule adds to it
 
 
 def test_elections_open_policy_windows(small_events):
-    """Elections happen for every member; about `success` of the windows are used."""
+    """Three elections per member; about `success` (0.7) of the windows are used."""
     ds = small_events
-    el = KINDS.index("election")
-    sel = ds["event_kind"].values == el
-    assert sel.sum() == 3 * 4 * 200
-    used = ds["event_size"].values[sel]
-    assert set(np.unique(used)) <= {0.0, 1.0}
-    assert 0.6 < used.mean() < 0.8  # success 0.7, 2400 draws
+    elections = [m for m in ds.milestone.values if m.startswith("election:")]
+    assert elections == ["election:2021", "election:2025", "election:2029"]
+    used = ds["policy_window_used"].sel(milestone=elections).values
+    assert 0.6 < used.mean() < 0.8  # 2400 draws
+    np.testing.assert_allclose(ds["milestone_time"].sel(milestone="election:2025").values,
+                               2021 + np.ceil((2025.7 - 2021) * 12 - 1e-9) / 12)
 
 
 def _constant_world_incidents(level: float, members: int = 4000) -> float:
@@ -154,7 +169,7 @@ def test_simpy_clock_without_events_equals_plain_loop():
              "events.hazards.stack_split.rate=0"]
     on = dataset_for(quiet)
     off = dataset_for(["ensemble.members=40", "events.enabled=false"])
-    assert on.sizes["event"] == 0
+    assert on.sizes["event"] == 0 and on.sizes["milestone"] == 0
     np.testing.assert_array_equal(on["level"].values, off["level"].values)
     np.testing.assert_array_equal(on["impact"].values, off["impact"].values)
 

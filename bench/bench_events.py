@@ -1,0 +1,93 @@
+"""Benchmark: what discrete events add to the run time of an ensemble.
+
+Baseline, measured in the same run: the continuous model (``events.enabled=false``) on the
+same configuration, members and threads. Target (issue 3): events add <= 30 % at
+4 futures x 10,000 members. Each figure is the best of ``--repeats`` runs of
+``models.ensemble.run`` (sampling and file writing excluded; they are the same either way).
+
+Also measured, for the record: the cost of one simpy process per member (the design we did
+not take) on a small ensemble, scaled per member-step.
+
+Run from the repository root: ``python bench/bench_events.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import simpy
+
+from models.ensemble import run
+from scenarios.compose import load
+from scenarios.runner import draw_members, event_rngs
+
+
+def best_of(fn, repeats: int) -> float:  # noqa: ANN001
+    """Best wall time of ``repeats`` calls, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def per_member_processes(members: int, steps: int) -> float:
+    """Seconds for one simpy process per member doing one tiny numpy update per month."""
+    env = simpy.Environment()
+    state = np.full((members, 11), 0.5)
+
+    def member(env: simpy.Environment, i: int):  # noqa: ANN202
+        for _ in range(steps):
+            yield env.timeout(1)
+            state[i] **= 0.999
+
+    for i in range(members):
+        env.process(member(env, i))
+    start = time.perf_counter()
+    env.run()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    _, spec = load([f"ensemble.members={args.members}", f"ensemble.threads={args.threads}"])
+    members = draw_members(spec)
+    n_fut, steps = len(spec.futures), spec.world.n_steps
+    member_steps = n_fut * args.members * steps
+
+    def core() -> None:
+        run(spec.world, spec.futures, members, args.members, out_dtype=np.float32,
+            chunk=spec.chunk, threads=spec.threads)
+
+    def with_events() -> None:
+        run(spec.world, spec.futures, members, args.members, events=spec.events,
+            rngs=event_rngs(spec), out_dtype=np.float32, chunk=spec.chunk,
+            threads=spec.threads)
+
+    core(), with_events()  # warm up: imports, page faults
+    base = best_of(core, args.repeats)
+    events = best_of(with_events, args.repeats)
+    small = 500
+    per_process = per_member_processes(small, steps) / (small * steps) * member_steps
+
+    print(f"{n_fut} futures x {args.members} members x {steps} steps, "
+          f"threads={args.threads}, best of {args.repeats}")
+    print(f"{'variant':44s} {'seconds':>8s} {'M member-steps/s':>17s} {'ratio':>7s}")
+    rows = [("continuous model (baseline)", base),
+            ("events on (simpy clock per block)", events),
+            ("one simpy process per member (est.)", per_process)]
+    for name, sec in rows:
+        print(f"{name:44s} {sec:8.3f} {member_steps / sec / 1e6:17.1f} {sec / base:7.2f}")
+    print(f"events add {100 * (events / base - 1):.0f}% (target <= 30%)")
+
+
+if __name__ == "__main__":
+    main()
