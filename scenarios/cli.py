@@ -34,8 +34,9 @@ usage: futures run [-m] [KEY=VALUE ...] [hydra.run.dir=DIR]
 
 Simulates every chosen future as a Monte Carlo ensemble from 2021 to 2030 (monthly KSIM
 steps), writes outcomes.nc (an xarray/netCDF dataset: level(future, member, time, trend),
-impact(future, member, time, area), the sampled parameters, the resolved config, seed and
-version) into the run directory, and prints that directory as the last line on stdout.
+impact(future, member, time, area), the sampled parameters, the events of every member,
+the resolved config, seed and version) into the run directory, and prints that directory
+as the last line on stdout.
 
 Overrides use Hydra's grammar (KEY=VALUE, +KEY=VALUE to add, ~KEY to delete):
   seed=INT                      one seed for everything (default 2021); same seed, same data
@@ -48,6 +49,9 @@ Overrides use Hydra's grammar (KEY=VALUE, +KEY=VALUE to add, ~KEY to delete):
   initial.TREND=X               2021 level in (0, 1)
   cross_impact.ROW.COLUMN=X     impact of COLUMN on trend ROW per year (see conf/cross_impact.yaml)
   levers.LEVER=X                lever setting in [0, 1] (reference 0.5)
+  events.enabled=BOOL           discrete events on (default) or off (the continuous model)
+  events.hazards.KIND.rate=X    cyber_incident | crypto_crash | stack_split, per year
+  ~events.eu_rules              run without the EU rules (see conf/events.yaml)
   output.precision=float32|float64, output.compression=0..9
   hydra.run.dir=DIR             where to write (default runs/<date>/<time>)
 
@@ -55,7 +59,8 @@ examples:
   futures run
   futures run ensemble.members=200 seed=7
   futures run futures=[radicale_markten,gelijk_speelveld] hydra.run.dir=runs/rm_gs
-  futures run +future.halfway.ownership=0.45 +future.halfway.purpose=0.5 futures=[halfway]
+  futures run +future.halfway={ownership:0.45,purpose:0.5} futures=[versnelling,halfway]
+  futures run events.enabled=false               the continuous model, no events
   futures run --cfg job          print the composed configuration and exit (Hydra)
 
 Bad input ends with one line on stderr naming the key, the value and what is allowed,
