@@ -155,6 +155,24 @@ class Readout:
 
 
 @dataclass(frozen=True)
+class Ramped:
+    """Dynamic drivers of the form ``d(t) = g(t) * delta``: a per-member ramp times a fixed
+    change. Their part of the step, ``P_dyn @ d``, becomes ``g(t) * (P_dyn @ delta)`` with
+    the product taken once per block instead of every step.
+
+    Attributes
+    ----------
+    delta : ndarray, shape (F, K, M)
+        Full change of each dynamic driver per future and member.
+    ramp : callable
+        ``ramp(step, members)`` gives the fraction reached, shape (F, len(members)).
+    """
+
+    delta: np.ndarray
+    ramp: Callable[[int, slice], np.ndarray]
+
+
+@dataclass(frozen=True)
 class _Shared:
     """What every block of one :func:`integrate` call reads (inputs) or writes (outputs)."""
 
@@ -163,6 +181,7 @@ class _Shared:
     c0: np.ndarray
     strength: np.ndarray
     fill_dynamic: DynamicFill | None
+    ramped: Ramped | None
     readout: Readout | None
     out: np.ndarray
     indices: np.ndarray | None
@@ -222,6 +241,16 @@ class Block:
             shape = (n_fut, readout.trend_weights.shape[-2], self.width)
             self.index, self.spare = np.empty(shape), np.empty(shape)
             self.base = None if readout.base is None else self._padded(readout.base)
+        if shared.ramped is not None:  # the drivers' part of every step, up to the ramp
+            delta = self._padded(shared.ramped.delta)
+            self.trend_product = np.ascontiguousarray(shared.product[..., :n])
+            self.driver_product = np.ascontiguousarray(shared.product[..., n:])
+            self.push = np.matmul(self.driver_product, delta)  # (F, 2n, width)
+            self.ramp = np.zeros((n_fut, 1, self.width))
+            self.term = np.empty_like(self.sums)
+            self.offset_term = np.zeros_like(self.sums)  # P_dyn @ offsets, set by record()
+            if readout is not None:
+                self.index_push = np.matmul(readout.driver_weights, delta)
 
     def _padded(self, array: np.ndarray) -> np.ndarray:
         """A private, contiguous float64 copy of the block (the loop writes into it)."""
@@ -238,13 +267,23 @@ class Block:
         np.clip(self.x[..., :valid], self.low, self.high,
                 out=shared.out[:, step, :, self.members])
         dyn = self.impactors[:, n:]
-        if self.n_dyn:
+        if shared.ramped is not None:
+            self.ramp[:, 0, :valid] = shared.ramped.ramp(step, self.members)
+            if self.use_offsets:  # drivers hold from this record to the next advance
+                np.matmul(self.driver_product, self.offsets, out=self.offset_term)
+        elif self.n_dyn:
             shared.fill_dynamic(step, self.members, dyn[..., :valid])  # type: ignore[misc]
             if self.use_offsets:
                 dyn += self.offsets
         if shared.readout is not None:
             np.matmul(shared.readout.trend_weights, self.x, out=self.index)
-            if self.n_dyn:
+            if shared.ramped is not None:
+                np.multiply(self.index_push, self.ramp, out=self.spare)
+                self.index += self.spare
+                if self.use_offsets:
+                    self.index += np.matmul(shared.readout.driver_weights, self.offsets,
+                                            out=self.spare)
+            elif self.n_dyn:
                 np.matmul(shared.readout.driver_weights, dyn, out=self.spare)
                 self.index += self.spare
             if self.base is None:
@@ -255,9 +294,19 @@ class Block:
     def advance(self) -> None:
         """One KSIM step from the recorded time point to the next."""
         n = self.n
-        np.multiply(self.x, self.scale, out=self.impactors[:, :n])
-        np.matmul(self.shared.product, self.impactors, out=self.sums)
-        self.sums += self.const
+        if self.shared.ramped is not None:
+            trends = self.impactors[:, :n]
+            np.multiply(self.x, self.scale, out=trends)
+            np.matmul(self.trend_product, trends, out=self.sums)
+            self.sums += self.const
+            np.multiply(self.push, self.ramp, out=self.term)
+            self.sums += self.term
+            if self.use_offsets:
+                self.sums += self.offset_term
+        else:
+            np.multiply(self.x, self.scale, out=self.impactors[:, :n])
+            np.matmul(self.shared.product, self.impactors, out=self.sums)
+            self.sums += self.const
         np.divide(self.sums[:, n:], self.sums[:, :n], out=self.x)  # phi, reusing the buffer
         self.log_x *= self.x
         # Levels below 1e-12 are held there: the trend is absent either way, and levels near
@@ -323,6 +372,7 @@ def integrate(
     n_steps: int,
     *,
     fill_dynamic: DynamicFill | None = None,
+    ramped: Ramped | None = None,
     out: np.ndarray | None = None,
     out_dtype: np.dtype | type = np.float64,
     readout: Readout | None = None,
@@ -345,7 +395,10 @@ def integrate(
     n_steps : int
         Number of steps; the result holds ``n_steps + 1`` time points.
     fill_dynamic : callable, optional
-        Fills the K dynamic-driver rows per step (see :data:`DynamicFill`). Required if K > 0.
+        Fills the K dynamic-driver rows per step (see :data:`DynamicFill`).
+    ramped : Ramped, optional
+        Dynamic drivers as a ramp times a fixed change: the faster form of ``fill_dynamic``
+        (one of the two is required if K > 0).
     out : ndarray, shape (F, n_steps + 1, n, M), optional
         Where to write the levels; allocated with ``out_dtype`` if not given.
     out_dtype : dtype
@@ -379,7 +432,7 @@ def integrate(
                          f"({n_fut}, {2 * n}, {n}+K)")
     if c0.shape != (n_fut, 2 * n, n_mem):
         raise ValueError(f"c0(shape={c0.shape}) must be ({n_fut}, {2 * n}, {n_mem})")
-    if n_dyn and fill_dynamic is None:
+    if n_dyn and fill_dynamic is None and ramped is None:
         raise ValueError(f"fill_dynamic is required with {n_dyn} dynamic drivers")
     if out is None:
         out = np.empty((n_fut, n_steps + 1, n, n_mem), dtype=out_dtype)
@@ -391,7 +444,8 @@ def integrate(
     # ``threads`` or on how many members run.
     width = min(-(-chunk // 8) * 8, -(-n_mem // 8) * 8)
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
-                     fill_dynamic=fill_dynamic, readout=readout, out=out, indices=indices,
+                     fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
+                     indices=indices,
                      n_steps=n_steps, width=width)
     starts = range(0, n_mem, width)
     # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the

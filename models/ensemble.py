@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from models import catalogue
-from models.dynamics import integrate, stack_matrix, static_terms
+from models.dynamics import Ramped, integrate, stack_matrix, static_terms
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 
@@ -264,15 +264,15 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         pools = draw_pools(events, n_mem, rngs)
         drive = make_drive(events, pools, dt, logs)
 
-    def fill(step: int, sl: slice, out: np.ndarray) -> None:
-        ramp = np.minimum(elapsed[step] / years[:, sl], 1.0)
-        np.multiply(delta[:, :, sl], ramp[:, None, :], out=out)
+    def ramp(step: int, sl: slice) -> np.ndarray:
+        return np.minimum(elapsed[step] / years[:, sl], 1.0)
 
     area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights],
                               axis=1)
     readout = impact_readout(world.area_trend_weights, area_dyn, n_fut)
     levels, impacts = integrate(np.log(initial), product, c0, strength, world.n_steps,
-                                fill_dynamic=fill, out_dtype=out_dtype, readout=readout,
+                                ramped=Ramped(delta, ramp), out_dtype=out_dtype,
+                                readout=readout,
                                 drive=drive, chunk=chunk, threads=threads)
     log = None
     if events is not None:

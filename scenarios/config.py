@@ -40,7 +40,7 @@ class EnsembleConfig:
     design: str = "latin_hypercube"
     nominal: bool = False
     threads: int = 2
-    chunk: int = 2048
+    chunk: int = 1024
 
 
 @dataclass
