@@ -229,6 +229,7 @@ class Block:
         self.offsets = np.zeros((n_fut, self.n_dyn, self.width)) if offsets is None \
             else offsets
         self.use_offsets = offsets is not None  # event processes write ``offsets``
+        self.offsets_dirty = False
         self.sums = np.empty((n_fut, 2 * n, self.width))
         # levels after record(), the ratio phi after advance()
         self.x = np.empty((n_fut, n, self.width)) if x is None else x
@@ -248,7 +249,14 @@ class Block:
             self.push = np.matmul(self.driver_product, delta)  # (F, 2n, width)
             self.ramp = np.zeros((n_fut, 1, self.width))
             self.term = np.empty_like(self.sums)
-            self.offset_term = np.zeros_like(self.sums)  # P_dyn @ offsets, set by record()
+            # Event offsets: the rows that change every month (pulses, e.g. security pressure)
+            # enter through their few non-zero loadings; the others through a product that
+            # is taken again only when they change (``offsets_dirty``).
+            self.offset_static = np.zeros_like(self.sums)
+            self.pulse_rows: tuple[int, ...] = ()
+            self.offsets_dirty = True
+            if readout is not None:
+                self.index_static = np.zeros_like(self.index)
             if readout is not None:
                 self.index_push = np.matmul(readout.driver_weights, delta)
 
@@ -270,7 +278,7 @@ class Block:
         if shared.ramped is not None:
             self.ramp[:, 0, :valid] = shared.ramped.ramp(step, self.members)
             if self.use_offsets:  # drivers hold from this record to the next advance
-                np.matmul(self.driver_product, self.offsets, out=self.offset_term)
+                self._take_offsets()
         elif self.n_dyn:
             shared.fill_dynamic(step, self.members, dyn[..., :valid])  # type: ignore[misc]
             if self.use_offsets:
@@ -281,8 +289,9 @@ class Block:
                 np.multiply(self.index_push, self.ramp, out=self.spare)
                 self.index += self.spare
                 if self.use_offsets:
-                    self.index += np.matmul(shared.readout.driver_weights, self.offsets,
-                                            out=self.spare)
+                    self.index += self.index_static
+                    for j, (rows, coef) in enumerate(self.pulse_index):
+                        self.index[:, rows] += coef * self.pulse_now[:, j, None, :]
             elif self.n_dyn:
                 np.matmul(shared.readout.driver_weights, dyn, out=self.spare)
                 self.index += self.spare
@@ -290,6 +299,34 @@ class Block:
                 self.base = self.index.copy()
             self.index -= self.base
             shared.indices[:, step, :, self.members] = self.index[..., :valid]  # type: ignore[index]
+
+    def set_pulses(self, rows: tuple[int, ...]) -> None:
+        """Declare the offset rows that change every month (they take the sparse path)."""
+        self.pulse_rows = tuple(int(r) for r in rows)
+        pd = self.driver_product
+        self.pulse_push = [(np.flatnonzero(pd[:, :, r].any(axis=0)),
+                            pd[:, np.flatnonzero(pd[:, :, r].any(axis=0)), r][:, :, None])
+                           for r in self.pulse_rows]
+        readout = self.shared.readout
+        if readout is not None:
+            dw = readout.driver_weights
+            self.pulse_index = [(np.flatnonzero(dw[:, :, r].any(axis=0)),
+                                 dw[:, np.flatnonzero(dw[:, :, r].any(axis=0)), r][:, :, None])
+                                for r in self.pulse_rows]
+        self.pulse_now = np.zeros((self.offsets.shape[0], len(rows), self.width))
+        self.offsets_dirty = True
+
+    def _take_offsets(self) -> None:
+        """Fix the event offsets that hold until the next record."""
+        if self.offsets_dirty:
+            static = self.offsets.copy()
+            static[:, list(self.pulse_rows)] = 0.0
+            np.matmul(self.driver_product, static, out=self.offset_static)
+            if self.shared.readout is not None:
+                np.matmul(self.shared.readout.driver_weights, static, out=self.index_static)
+            self.offsets_dirty = False
+        if self.pulse_rows:
+            self.pulse_now[...] = self.offsets[:, list(self.pulse_rows)]
 
     def advance(self) -> None:
         """One KSIM step from the recorded time point to the next."""
@@ -302,7 +339,9 @@ class Block:
             np.multiply(self.push, self.ramp, out=self.term)
             self.sums += self.term
             if self.use_offsets:
-                self.sums += self.offset_term
+                self.sums += self.offset_static
+                for j, (rows, coef) in enumerate(self.pulse_push):
+                    self.sums[:, rows] += coef * self.pulse_now[:, j, None, :]
         else:
             np.multiply(self.x, self.scale, out=self.impactors[:, :n])
             np.matmul(self.shared.product, self.impactors, out=self.sums)

@@ -251,6 +251,8 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
                     sizes: np.ndarray) -> tuple[list[tuple[np.ndarray, ...]], int]:
     """Run one block through time on its own simpy clock; return its event rows."""
     env = simpy.Environment()
+    block.set_pulses(tuple(model.pulse_rows))
+    pulse = set(int(r) for r in model.pulse_rows)
     n_fut, _, width = block.log_x.shape
     n_steps, first = block.shared.n_steps, block.members.start
     rows: list[tuple[np.ndarray, ...]] = []
@@ -273,6 +275,8 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
         n_h, n = len(model.hazards), block.log_x.shape[1]
         n_dyn = block.offsets.shape[1]
         rated = np.stack([h.rate * dt * h.rate_weights for h in model.hazards])  # (H, n)
+        need = np.flatnonzero(rated.any(axis=0))
+        rated = rated[:, need]
         knocks = [[(i, h.knocks[i]) for i in np.flatnonzero(h.knocks)] for h in model.hazards]
         jumps = [[(r, h.jumps[r]) for r in np.flatnonzero(h.jumps)] for h in model.hazards]
         lows = np.array([h.size[0] for h in model.hazards])
@@ -291,7 +295,7 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
         log_x, offsets, room = (block.log_x.reshape(-1), block.offsets.reshape(-1),
                                 headroom.reshape(-1))
         for _ in range(n_steps + 1):
-            integral += np.matmul(rated, block.x, out=rate)  # the levels just recorded
+            integral += np.matmul(rated, block.x[:, need], out=rate)  # levels just recorded
             fired = np.flatnonzero(integral >= nxt)
             if fired.size:
                 fh, m = np.divmod(fired, width)
@@ -317,6 +321,8 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
                     for row, jump in jumps[k]:
                         where = (fk * n_dyn + row) * width + mk
                         offsets[where] = np.minimum(offsets[where] + jump * sk, room[where])
+                        if row not in pulse:
+                            block.offsets_dirty = True
                 rows.append((f, m + first, np.full(f.size, int(env.now)), codes[h], size))
             for row in model.pulse_rows:
                 block.offsets[:, row] *= decay
@@ -333,11 +339,13 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
             if ev.kind == "eu_rule":
                 jump = np.where(here, ev.jumps[:, :, None], 0.0)
                 np.minimum(block.offsets + jump, headroom, out=block.offsets)
+                block.offsets_dirty = True
             else:
                 used = here & (windows[:, j] < ev.success)[:, None, :]
                 sets = ~np.isnan(ev.lever_changes)[:, :, None]  # the levers it sets
                 change = np.nan_to_num(ev.lever_changes)[:, :, None] * lever_scale
                 block.offsets[...] = np.where(used & sets, change, block.offsets)
+                block.offsets_dirty = True
 
     for process in (ksim, recorder, hazards, schedule):
         env.process(process(env))
