@@ -47,7 +47,8 @@ from machine import machine_info  # bench/machine.py, beside this script
 from scipy.integrate import solve_ivp
 
 from models import catalogue
-from models.dynamics import Readout, integrate, ksim_step, stack_matrix, static_terms
+from models.dynamics import Readout, ksim_step, stack_matrix, static_terms
+from models.integrator import integrate
 from models.ensemble import run
 from scenarios.compose import load
 from scenarios.runner import draw_members

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from models import catalogue
-from models.dynamics import Ramped, integrate, stack_matrix, static_terms
+from models.dynamics import Ramped, stack_matrix, static_terms
+from models.integrator import integrate
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from models.dynamics import LOG_FLOOR, Block, Ensemble
+from models.dynamics import LOG_FLOOR
+from models.integrator import Block, Ensemble
 
 #: Event kinds in the order of the ``kind`` coordinate: stochastic kinds first.
 KINDS = ("cyber_incident", "crypto_crash", "stack_split", "eu_rule", "election")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from models import catalogue
-from models.dynamics import (LOG_FLOOR, Readout, integrate, ksim_step, split_signs, stack_matrix,
-                             static_terms)
+from models.dynamics import LOG_FLOOR, Readout, ksim_step, split_signs, stack_matrix, static_terms
+from models.integrator import integrate
 from models.ensemble import Future, World, run
 from models.impacts import impact_readout
 

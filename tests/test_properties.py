@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from models.dynamics import LOG_FLOOR, integrate, ksim_step, stack_matrix, static_terms
+from models.dynamics import LOG_FLOOR, ksim_step, stack_matrix, static_terms
+from models.integrator import integrate
 
 #: The bound on any impact that the configuration validation accepts.
 MAX_IMPACT = 5.0

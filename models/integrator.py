@@ -1,0 +1,358 @@
+"""The ensemble integrator: member blocks advanced through time, on threads or on a clock.
+
+:func:`integrate` splits the members into blocks of equal width and runs each block's
+:class:`Block` through time, the plain way (:func:`run_plain`) or with a ``drive`` that puts
+all blocks on a simpy clock with event processes (:mod:`models.events`). The equations are
+in :mod:`models.dynamics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from models.dynamics import LOG_FLOOR, DynamicFill, Ramped, Readout
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every block of one :func:`integrate` call reads (inputs) or writes (outputs)."""
+
+    log_x0: np.ndarray
+    product: np.ndarray
+    c0: np.ndarray
+    strength: np.ndarray
+    fill_dynamic: DynamicFill | None
+    ramped: Ramped | None
+    readout: Readout | None
+    out: np.ndarray
+    indices: np.ndarray | None
+    n_steps: int
+    width: int
+
+
+class Block:
+    """The working state of one block of members, advanced one step at a time.
+
+    Event processes (:mod:`models.events`) act on it between steps: they may change
+    ``log_x`` (knock a level) and ``offsets`` (added to the dynamic-driver rows).
+
+    Attributes
+    ----------
+    members : slice
+        The block's members in the full ensemble.
+    valid : int
+        How many of the ``width`` columns are real members (the rest is padding).
+    log_x : ndarray, shape (F, n, width)
+        Log levels at the current time.
+    offsets : ndarray, shape (F, K, width)
+        Event-driven additions to the dynamic drivers; zero unless an event sets them.
+    step : int
+        Index of the current time point.
+    """
+
+    def __init__(self, shared: _Shared, start: int, log_x: np.ndarray | None = None,
+                 offsets: np.ndarray | None = None, x: np.ndarray | None = None) -> None:
+        self.shared = shared
+        n_fut, n, n_mem = shared.log_x0.shape
+        self.n = n
+        self.n_dyn = shared.product.shape[-1] - n
+        self.width = shared.width
+        self.members = slice(start, min(start + self.width, n_mem))
+        self.valid = self.members.stop - self.members.start
+        if log_x is None:
+            self.log_x = self._padded(shared.log_x0)
+        else:  # a view into an ensemble-wide array that event processes also act on
+            log_x[...] = self._padded(shared.log_x0)
+            self.log_x = log_x
+        self.const = self._padded(shared.c0)
+        self.scale = self._padded(shared.strength)[:, None, :]
+        self.impactors = np.zeros((n_fut, n + self.n_dyn, self.width))
+        self.offsets = np.zeros((n_fut, self.n_dyn, self.width)) if offsets is None \
+            else offsets
+        self.use_offsets = offsets is not None  # event processes write ``offsets``
+        self.offsets_dirty = False
+        self.sums = np.empty((n_fut, 2 * n, self.width))
+        # levels after record(), the ratio phi after advance()
+        self.x = np.empty((n_fut, n, self.width)) if x is None else x
+        self.step = 0
+        dtype = shared.out.dtype
+        self.low = np.finfo(dtype).tiny
+        self.high = np.nextafter(dtype.type(1), dtype.type(0))
+        readout = shared.readout
+        if readout is not None:
+            shape = (n_fut, readout.trend_weights.shape[-2], self.width)
+            self.index, self.spare = np.empty(shape), np.empty(shape)
+            self.base = None if readout.base is None else self._padded(readout.base)
+        if shared.ramped is not None:  # the drivers' part of every step, up to the ramp
+            delta = self._padded(shared.ramped.delta)
+            self.trend_product = np.ascontiguousarray(shared.product[..., :n])
+            self.driver_product = np.ascontiguousarray(shared.product[..., n:])
+            self.push = np.matmul(self.driver_product, delta)  # (F, 2n, width)
+            self.ramp = np.zeros((n_fut, 1, self.width))
+            self.term = np.empty_like(self.sums)
+            # Event offsets: the rows that change every month (pulses, e.g. security pressure)
+            # enter through their few non-zero loadings; the others through a product that
+            # is taken again only when they change (``offsets_dirty``).
+            self.offset_static = np.zeros_like(self.sums)
+            self.pulse_rows: tuple[int, ...] = ()
+            self.offsets_dirty = True
+            if readout is not None:
+                self.index_static = np.zeros_like(self.index)
+            if readout is not None:
+                self.index_push = np.matmul(readout.driver_weights, delta)
+
+    def _padded(self, array: np.ndarray) -> np.ndarray:
+        """A private, contiguous float64 copy of the block (the loop writes into it)."""
+        part = np.array(array[..., self.members], dtype=np.float64)
+        pad = self.width - part.shape[-1]
+        if pad:
+            part = np.concatenate([part, np.repeat(part[..., -1:], pad, axis=-1)], axis=-1)
+        return np.ascontiguousarray(part)
+
+    def record(self) -> None:
+        """Store the levels (and readout) of the current time point; set its drivers."""
+        shared, n, valid, step = self.shared, self.n, self.valid, self.step
+        np.exp(self.log_x, out=self.x)
+        np.clip(self.x[..., :valid], self.low, self.high,
+                out=shared.out[:, step, :, self.members])
+        dyn = self.impactors[:, n:]
+        if shared.ramped is not None:
+            self.ramp[:, 0, :valid] = shared.ramped.ramp(step, self.members)
+            if self.use_offsets:  # drivers hold from this record to the next advance
+                self._take_offsets()
+        elif self.n_dyn:
+            shared.fill_dynamic(step, self.members, dyn[..., :valid])  # type: ignore[misc]
+            if self.use_offsets:
+                dyn += self.offsets
+        if shared.readout is not None:
+            np.matmul(shared.readout.trend_weights, self.x, out=self.index)
+            if shared.ramped is not None:
+                np.multiply(self.index_push, self.ramp, out=self.spare)
+                self.index += self.spare
+                if self.use_offsets:
+                    self.index += self.index_static
+                    for j, (rows, coef) in enumerate(self.pulse_index):
+                        self.index[:, rows] += coef * self.pulse_now[:, j, None, :]
+            elif self.n_dyn:
+                np.matmul(shared.readout.driver_weights, dyn, out=self.spare)
+                self.index += self.spare
+            if self.base is None:
+                self.base = self.index.copy()
+            self.index -= self.base
+            shared.indices[:, step, :, self.members] = self.index[..., :valid]  # type: ignore[index]
+
+    def set_pulses(self, rows: tuple[int, ...]) -> None:
+        """Declare the offset rows that change every month (they take the sparse path)."""
+        self.pulse_rows = tuple(int(r) for r in rows)
+        pd = self.driver_product
+        self.pulse_push = [(np.flatnonzero(pd[:, :, r].any(axis=0)),
+                            pd[:, np.flatnonzero(pd[:, :, r].any(axis=0)), r][:, :, None])
+                           for r in self.pulse_rows]
+        readout = self.shared.readout
+        if readout is not None:
+            dw = readout.driver_weights
+            self.pulse_index = [(np.flatnonzero(dw[:, :, r].any(axis=0)),
+                                 dw[:, np.flatnonzero(dw[:, :, r].any(axis=0)), r][:, :, None])
+                                for r in self.pulse_rows]
+        self.pulse_now = np.zeros((self.offsets.shape[0], len(rows), self.width))
+        self.offsets_dirty = True
+
+    def _take_offsets(self) -> None:
+        """Fix the event offsets that hold until the next record."""
+        if self.offsets_dirty:
+            static = self.offsets.copy()
+            static[:, list(self.pulse_rows)] = 0.0
+            np.matmul(self.driver_product, static, out=self.offset_static)
+            if self.shared.readout is not None:
+                np.matmul(self.shared.readout.driver_weights, static, out=self.index_static)
+            self.offsets_dirty = False
+        if self.pulse_rows:
+            self.pulse_now[...] = self.offsets[:, list(self.pulse_rows)]
+
+    def advance(self) -> None:
+        """One KSIM step from the recorded time point to the next."""
+        n = self.n
+        if self.shared.ramped is not None:
+            trends = self.impactors[:, :n]
+            np.multiply(self.x, self.scale, out=trends)
+            np.matmul(self.trend_product, trends, out=self.sums)
+            self.sums += self.const
+            np.multiply(self.push, self.ramp, out=self.term)
+            self.sums += self.term
+            if self.use_offsets:
+                self.sums += self.offset_static
+                for j, (rows, coef) in enumerate(self.pulse_push):
+                    self.sums[:, rows] += coef * self.pulse_now[:, j, None, :]
+        else:
+            np.multiply(self.x, self.scale, out=self.impactors[:, :n])
+            np.matmul(self.shared.product, self.impactors, out=self.sums)
+            self.sums += self.const
+        np.divide(self.sums[:, n:], self.sums[:, :n], out=self.x)  # phi, reusing the buffer
+        self.log_x *= self.x
+        # Levels below 1e-12 are held there: the trend is absent either way, and levels near
+        # the float64 denormal range (1e-308) would slow every later matmul a hundredfold.
+        np.maximum(self.log_x, LOG_FLOOR, out=self.log_x)
+        self.step += 1
+
+
+@dataclass
+class Ensemble:
+    """All blocks of one integration with their shared, block-major state.
+
+    Attributes
+    ----------
+    blocks : list of Block
+    log_x : ndarray, shape (B, F, n, width)
+        Log levels; ``blocks[b].log_x`` is ``log_x[b]``. Member ``b * width + j``.
+    offsets : ndarray, shape (B, F, K, width)
+        Event offsets of the dynamic drivers; ``blocks[b].offsets`` is ``offsets[b]``.
+    x : ndarray, shape (B, F, n, width)
+        Levels right after :meth:`record` (the buffer holds other values after
+        :meth:`advance`).
+    n_members : int
+        Real members (the last block may be padded).
+    each : callable
+        ``each(fn)`` calls ``fn(block)`` for every block, in parallel when threads allow.
+    """
+
+    blocks: list[Block]
+    log_x: np.ndarray
+    offsets: np.ndarray
+    x: np.ndarray
+    n_members: int
+    each: Callable[[Callable[[Block], None]], None]
+
+    @property
+    def step(self) -> int:
+        """Index of the current time point."""
+        return self.blocks[0].step
+
+    def record(self) -> None:
+        """Every block stores its current time point."""
+        self.each(Block.record)
+
+    def advance(self) -> None:
+        """Every block takes one KSIM step."""
+        self.each(Block.advance)
+
+
+def run_plain(block: Block) -> None:
+    """Record the first time point, then advance and record ``n_steps`` times."""
+    block.record()
+    for _ in range(block.shared.n_steps):
+        block.advance()
+        block.record()
+
+
+def integrate(
+    log_x0: np.ndarray,
+    product: np.ndarray,
+    c0: np.ndarray,
+    strength: np.ndarray,
+    n_steps: int,
+    *,
+    fill_dynamic: DynamicFill | None = None,
+    ramped: Ramped | None = None,
+    out: np.ndarray | None = None,
+    out_dtype: np.dtype | type = np.float64,
+    readout: Readout | None = None,
+    drive: Callable[[Ensemble], None] | None = None,
+    chunk: int = 2048,
+    threads: int = 1,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Advance every future and member ``n_steps`` KSIM steps at once.
+
+    Parameters
+    ----------
+    log_x0 : ndarray, shape (F, n, M)
+        Natural log of the initial levels; must be < 0 (levels in (0, 1)).
+    product : ndarray, shape (F, 2n, n + K)
+        From :func:`stack_matrix` (already scaled by ``dt``).
+    c0 : ndarray, shape (F, 2n, M)
+        From :func:`static_terms`.
+    strength : ndarray, shape (F, M)
+        Per-member scale of all trend-on-trend impacts, >= 0.
+    n_steps : int
+        Number of steps; the result holds ``n_steps + 1`` time points.
+    fill_dynamic : callable, optional
+        Fills the K dynamic-driver rows per step (see :data:`DynamicFill`).
+    ramped : Ramped, optional
+        Dynamic drivers as a ramp times a fixed change: the faster form of ``fill_dynamic``
+        (one of the two is required if K > 0).
+    out : ndarray, shape (F, n_steps + 1, n, M), optional
+        Where to write the levels; allocated with ``out_dtype`` if not given.
+    out_dtype : dtype
+        Storage precision of the levels; the integration itself runs in float64.
+    readout : Readout, optional
+        Linear indices of levels and dynamic drivers computed at every time point while the
+        block is in cache (the impact indices); ``None`` for none.
+    drive : callable, optional
+        Runs all blocks through time on one clock, given an :class:`Ensemble`
+        (:mod:`models.events` passes a simpy-driven one). Without it each block runs
+        :func:`run_plain` on its own.
+    chunk : int
+        Members per block (rounded up to a multiple of 8); blocks keep the working arrays in
+        cache. Results can differ in the last bits between chunk sizes.
+    threads : int
+        Blocks run on this many threads (numpy releases the GIL in its kernels). Results do
+        not depend on it.
+
+    Returns
+    -------
+    levels : ndarray, shape (F, n_steps + 1, n, M)
+        Levels, clipped to the largest value below 1 and the smallest above 0 that the
+        storage dtype can represent (the log-space state itself never reaches the bounds).
+    indices : ndarray, shape (F, n_steps + 1, a, M) or None
+        The readout, in ``out_dtype``, if one was asked for.
+    """
+    n_fut, n, n_mem = log_x0.shape
+    n_dyn = product.shape[-1] - n
+    if product.shape != (n_fut, 2 * n, n + n_dyn):
+        raise ValueError(f"product(shape={product.shape}) must be (F, 2n, n+K) = "
+                         f"({n_fut}, {2 * n}, {n}+K)")
+    if c0.shape != (n_fut, 2 * n, n_mem):
+        raise ValueError(f"c0(shape={c0.shape}) must be ({n_fut}, {2 * n}, {n_mem})")
+    if n_dyn and fill_dynamic is None and ramped is None:
+        raise ValueError(f"fill_dynamic is required with {n_dyn} dynamic drivers")
+    if out is None:
+        out = np.empty((n_fut, n_steps + 1, n, n_mem), dtype=out_dtype)
+    indices = None if readout is None else \
+        np.empty((n_fut, n_steps + 1, readout.trend_weights.shape[-2], n_mem), dtype=out.dtype)
+    # Every block has the same width, a multiple of 8 (the last one padded by repeating its
+    # final member): BLAS kernels round differently for different widths, and with equal
+    # widths a member's result depends only on its own inputs and ``chunk``, not on
+    # ``threads`` or on how many members run.
+    width = min(-(-chunk // 8) * 8, -(-n_mem // 8) * 8)
+    shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
+                     fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
+                     indices=indices,
+                     n_steps=n_steps, width=width)
+    starts = range(0, n_mem, width)
+    # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
+    # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.
+    with threadpool_limits(limits=1, user_api="blas"), \
+            ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+
+        def each(fn: Callable[[Block], None], blocks: list[Block]) -> None:
+            if threads > 1 and len(blocks) > 1:
+                list(pool.map(fn, blocks))
+            else:
+                for block in blocks:
+                    fn(block)
+
+        if drive is None:  # each block runs through time on its own: no sync per step
+            each(lambda start: run_plain(Block(shared, start)), list(starts))
+        else:  # one clock for all blocks; their state lives in ensemble-wide arrays
+            n_blocks = len(starts)
+            log_x = np.empty((n_blocks, n_fut, n, width))
+            offsets = np.zeros((n_blocks, n_fut, n_dyn, width))
+            x = np.empty((n_blocks, n_fut, n, width))
+            blocks = [Block(shared, start, log_x[b], offsets[b], x[b])
+                      for b, start in enumerate(starts)]
+            drive(Ensemble(blocks, log_x, offsets, x, n_mem, lambda fn: each(fn, blocks)))
+    return out, indices
