@@ -5,8 +5,10 @@ same configuration, members and threads. Target (issue 3): events add <= 30 % at
 4 futures x 10,000 members. Each figure is the best of ``--repeats`` runs of
 ``models.ensemble.run`` (sampling and file writing excluded; they are the same either way).
 
-Also measured, for the record: the cost of one simpy process per member (the design we did
-not take) on a small ensemble, scaled per member-step.
+Also measured: the same comparison end to end, as a user runs it (``futures run`` with
+``ensemble.members=10000``, events on and off, sampling and writing outcomes.nc included,
+best of ``--repeats`` interleaved), and, for the record, the cost of one simpy process per
+member (the design we did not take) on a small ensemble, scaled per member-step.
 
 Run from the repository root: ``python bench/bench_events.py``.
 """
@@ -14,7 +16,11 @@ Run from the repository root: ``python bench/bench_events.py``.
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import simpy
@@ -56,6 +62,8 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-end-to-end", dest="end_to_end", action="store_false",
+                        help="skip the futures run measurement")
     args = parser.parse_args()
 
     _, spec = load([f"ensemble.members={args.members}", f"ensemble.threads={args.threads}"])
@@ -86,7 +94,27 @@ def main() -> None:
             ("one simpy process per member (est.)", per_process)]
     for name, sec in rows:
         print(f"{name:44s} {sec:8.3f} {member_steps / sec / 1e6:17.1f} {sec / base:7.2f}")
-    print(f"events add {100 * (events / base - 1):.0f}% (target <= 30%)")
+    print(f"simulation only: events add {100 * (events / base - 1):.0f}% (target <= 30%)")
+    if args.end_to_end:
+        end_to_end(args.members, args.repeats)
+
+
+def end_to_end(members: int, repeats: int) -> None:
+    """Wall time of ``futures run`` with events off and on, interleaved."""
+    exe = str(Path(sys.executable).with_name("futures"))
+    walls: dict[bool, list[float]] = {False: [], True: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            for on in (False, True):
+                out = Path(tmp) / f"run-{on}"
+                start = time.perf_counter()
+                subprocess.run([exe, "run", f"ensemble.members={members}",
+                                f"events.enabled={str(on).lower()}", f"hydra.run.dir={out}"],
+                               check=True, capture_output=True)
+                walls[on].append(time.perf_counter() - start)
+    off, on = min(walls[False]), min(walls[True])
+    print(f"end to end (futures run, {members} members, best of {repeats}): "
+          f"events off {off:.2f} s, on {on:.2f} s: events add {100 * (on / off - 1):.0f}%")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ class OutputConfig:
     """``output``: storage precision and compression of ``outcomes.nc``."""
 
     precision: str = "float32"
-    compression: int = 4
+    compression: int = 1
 
 
 @dataclass
