@@ -30,7 +30,7 @@ from scenarios.compose import load
 from scenarios.runner import draw_members, event_rngs
 
 
-def best_of(fn, repeats: int) -> float:  # noqa: ANN001
+def best_of(fn, repeats: int) -> float:
     """Best wall time of ``repeats`` calls, in seconds."""
     times = []
     for _ in range(repeats):
@@ -45,7 +45,7 @@ def per_member_processes(members: int, steps: int) -> float:
     env = simpy.Environment()
     state = np.full((members, 11), 0.5)
 
-    def member(env: simpy.Environment, i: int):  # noqa: ANN202
+    def member(env: simpy.Environment, i: int):
         for _ in range(steps):
             yield env.timeout(1)
             state[i] **= 0.999

@@ -48,8 +48,8 @@ from scipy.integrate import solve_ivp
 
 from models import catalogue
 from models.dynamics import Readout, ksim_step, stack_matrix, static_terms
-from models.integrator import integrate
 from models.ensemble import run
+from models.integrator import integrate
 from scenarios.compose import load
 from scenarios.runner import draw_members
 

@@ -27,9 +27,9 @@ import numpy as np
 
 from models import catalogue
 from models.dynamics import Ramped, stack_matrix, static_terms
-from models.integrator import integrate
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
+from models.integrator import integrate
 
 N_TRENDS = len(catalogue.TREND_LABELS)
 

@@ -1,7 +1,7 @@
 """Discrete events on one simpy clock: incidents, crashes, a split Stack, EU rules, elections.
 
 Some things happen at moments, not smoothly (DESIGN.md section 2.4). Per block of members
-(:class:`models.dynamics.Block`) one ``simpy.Environment`` runs, in integer steps (months):
+(:class:`models.integrator.Block`) one ``simpy.Environment`` runs, in integer steps (months):
 
 * ``ksim`` - the monthly cross-impact update (``block.advance``);
 * ``hazards`` - stochastic events whose rates depend on the levels just recorded;
@@ -259,18 +259,18 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
     rows: list[tuple[np.ndarray, ...]] = []
     exhausted = [0]
 
-    def ksim(env: simpy.Environment):  # noqa: ANN202 - simpy process
+    def ksim(env: simpy.Environment):
         for _ in range(n_steps):
             yield env.timeout(1)
             block.advance()
 
-    def recorder(env: simpy.Environment):  # noqa: ANN202
+    def recorder(env: simpy.Environment):
         block.record()
         for _ in range(n_steps):
             yield env.timeout(1)
             block.record()
 
-    def hazards(env: simpy.Environment):  # noqa: ANN202
+    def hazards(env: simpy.Environment):
         if not model.hazards:
             return
         n_h, n = len(model.hazards), block.log_x.shape[1]
@@ -329,7 +329,7 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
                 block.offsets[:, row] *= decay
             yield env.timeout(1)
 
-    def schedule(env: simpy.Environment):  # noqa: ANN202
+    def schedule(env: simpy.Environment):
         plan = sorted({(int(s), j) for j, ev in enumerate(model.scheduled)
                        for s in ev.steps if s >= 0})
         for step, j in plan:
@@ -355,11 +355,12 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
     return [r for r in real if r[0].size], exhausted[0]
 
 
-def make_drive(model: EventModel, pools: Pools, dt: float, logs: list):  # noqa: ANN201
-    """A ``drive`` for :func:`models.dynamics.integrate`: one simpy clock for all blocks.
+def make_drive(model: EventModel, pools: Pools, dt: float, logs: list):
+    """A ``drive`` for :func:`models.integrator.integrate`: one simpy clock per block.
 
-    The events act on the block-major arrays of :class:`models.dynamics.Ensemble`,
-    vectorised over blocks, futures and members. ``logs`` receives one
+    Each block of :class:`models.integrator.Ensemble` runs through time on its own clock
+    (:func:`_simulate_block`), the blocks in parallel; the events act on the block's slices
+    of the block-major arrays, vectorised over futures and members. ``logs`` receives one
     ``(rows, exhausted)`` tuple, rows as ``(future, member, step, kind, size)`` arrays.
     """
     kinds = {k: i for i, k in enumerate(KINDS)}
@@ -367,8 +368,7 @@ def make_drive(model: EventModel, pools: Pools, dt: float, logs: list):  # noqa:
     assert model.headroom is not None and model.lever_scale is not None
 
     def drive(ens: Ensemble) -> None:
-        n_blocks, n_fut, _, width = ens.log_x.shape
-        n_steps = ens.blocks[0].shared.n_steps
+        n_blocks, _, _, width = ens.log_x.shape
         headroom = _blocks(model.headroom, n_blocks, width, 0.0)  # (B, F, K, w)
         lever_scale = _blocks(model.lever_scale, n_blocks, width, 0.0)
         windows = _blocks(pools.windows, n_blocks, width, 1.0)  # (B, F, S, w)

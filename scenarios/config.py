@@ -17,8 +17,8 @@ import numpy as np
 
 from models import catalogue
 from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
-from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from models.events import EventModel
+from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from scenarios.checks import expect, integer, label, mapping, number
 
 #: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,

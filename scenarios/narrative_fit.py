@@ -105,7 +105,7 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     cols = {name: DRIVERS.index(name) for name in
             ("momentum", "shareholder", "stakeholder", "growth", "welfare")}
 
-    def with_params(p: np.ndarray):  # noqa: ANN202 - returns a World
+    def with_params(p: np.ndarray):
         m, s, w = p.reshape(3, -1)
         loadings = world.driver_loadings.copy()
         loadings[:, cols["momentum"]] = m

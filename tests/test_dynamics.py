@@ -7,9 +7,9 @@ import pytest
 
 from models import catalogue
 from models.dynamics import LOG_FLOOR, Readout, ksim_step, split_signs, stack_matrix, static_terms
-from models.integrator import integrate
 from models.ensemble import Future, World, run
 from models.impacts import impact_readout
+from models.integrator import integrate
 
 N_TRENDS = len(catalogue.TREND_LABELS)
 N_DRIVERS = len(catalogue.DRIVER_LABELS)

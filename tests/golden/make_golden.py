@@ -11,7 +11,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from conftest import dataset_for  # noqa: E402
+from conftest import dataset_for
 
 #: The configuration of the golden file: small, all four futures, a fixed seed.
 OVERRIDES = ["ensemble.members=4", "seed=7"]
