@@ -87,14 +87,16 @@ def run_command(args: list[str]) -> int:
     hydra_flags_with_value = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
                               "--config-name", "-cn", "--config-dir", "-cd", "--info", "-i"}
     passthrough = any(f in hydra_flags_with_value for f in flags)
-    if not passthrough and not any(f in ("-m", "--multirun") for f in flags):
+    if not passthrough:
+        multirun = any(f in ("-m", "--multirun") for f in flags)
         unknown = [f for f in flags if f not in ("-m", "--multirun")]
         if unknown:
             return fail(f"option {unknown[0]!r} is not known; see `futures run --help`")
-        from scenarios.compose import load
+        from scenarios.compose import load, sweep_variants
 
-        try:
-            load(overrides)
+        try:  # a sweep is checked value by value before any job starts
+            for variant in sweep_variants(overrides) if multirun else [overrides]:
+                load(variant)
         except ConfigError as err:
             return fail(str(err))
     from scenarios import app

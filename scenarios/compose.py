@@ -151,6 +151,40 @@ def _explain(base: DictConfig, override: Any, err: Exception) -> ConfigError:
     return ConfigError(key, value, expected or first)
 
 
+def sweep_variants(overrides: list[str]) -> list[list[str]]:
+    """Override lists that together try every value of every swept key once.
+
+    For ``a=1,2 b=x,y,z`` that is ``[a=1 b=x], [a=2 b=x], [a=1 b=y], [a=1 b=z]``: each
+    value is checked with the other keys at their first value, so a bad value anywhere in a
+    sweep is found before any job starts (without composing the whole product).
+    """
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+        except Exception:  # compose_config words the error
+            return [overrides]
+        parsed.append(override)
+    sweeps = {i: list(o.sweep_string_iterator()) for i, o in enumerate(parsed)
+              if o.is_sweep_override()}
+
+    def with_values(chosen: dict[int, str]) -> list[str]:
+        out = []
+        for i, (text, o) in enumerate(zip(overrides, parsed)):
+            if i in sweeps:
+                prefix = text.split("=", 1)[0]
+                out.append(f"{prefix}={chosen.get(i, sweeps[i][0])}")
+            else:
+                out.append(text)
+        return out
+
+    variants = [with_values({})]
+    for i, values in sweeps.items():
+        variants += [with_values({i: v}) for v in values[1:]]
+    return variants
+
+
 def load(overrides: list[str]) -> tuple[DictConfig, RunSpec]:
     """Compose and validate: the config and its :class:`RunSpec`, or a ConfigError."""
     cfg = compose_config(overrides)

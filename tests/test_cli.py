@@ -117,3 +117,15 @@ def test_hydra_writes_its_config_beside_the_outcomes(cli, tmp_path):
     overrides = yaml.safe_load((out / ".hydra" / "overrides.yaml").read_text())
     assert "seed=3" in overrides
     assert Path(out / ".hydra" / "config.yaml").is_file()
+
+
+def test_multirun_writes_one_outcome_per_job(cli, tmp_path):
+    """`futures run -m` (Hydra multirun) runs every combination, each into its own folder."""
+    out = tmp_path / "sweep"
+    result = cli("run", "-m", "seed=1,2", "futures=[versnelling],[gelijk_speelveld]",
+                 "ensemble.members=4", f"hydra.sweep.dir={out}")
+    assert result.returncode == 0, result.stderr
+    files = sorted(out.glob("*/outcomes.nc"))
+    assert len(files) == 4
+    seeds = sorted(xr.open_dataset(f, engine="h5netcdf").attrs["seed"] for f in files)
+    assert seeds == [1, 1, 2, 2]

@@ -104,3 +104,13 @@ def test_bad_input_keeps_earlier_output(cli, tmp_path):
     before = (out / "outcomes.nc").read_bytes()
     assert cli("run", "ensemble.members=0", f"hydra.run.dir={out}").returncode == 2
     assert (out / "outcomes.nc").read_bytes() == before
+
+
+def test_bad_value_in_a_sweep_stops_before_any_job(cli, tmp_path):
+    """`-m` with one bad value: the one-line error, and no job runs (no sweep folder)."""
+    out = tmp_path / "sweep"
+    result = cli("run", "-m", "ensemble.members=8,-1", "seed=1,2", f"hydra.sweep.dir={out}")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("futures: error: ensemble.members=-1: expected an "
+                                     "integer >= 1 and <= 10000000")
+    assert not out.exists()
