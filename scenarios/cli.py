@@ -24,6 +24,9 @@ usage: futures COMMAND [ARGS...]
 commands:
   run [OVERRIDES...]   simulate the futures; writes runs/<date>/<time>/outcomes.nc and
                        prints that directory as the last line
+  run -m KEY=a,b ...   a sweep (Hydra multirun): one job per combination, then
+                       <sweep>/sweep.nc with one dimension per swept key
+  collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -118,7 +121,28 @@ def main(argv: list[str] | None = None) -> int:
     command, rest = args[0], args[1:]
     if command == "run":
         return run_command(rest)
-    return fail(f"command {command!r} not found; expected one of ['run', 'help']")
+    if command == "collect":
+        return collect_command(rest)
+    return fail(f"command {command!r} not found; expected one of ['run', 'collect', 'help']")
+
+
+def collect_command(args: list[str]) -> int:
+    """``futures collect SWEEP_DIR``: stack a sweep's jobs into ``sweep.nc``."""
+    if any(a in ("-h", "--help") for a in args) or len(args) != 1:
+        print("usage: futures collect SWEEP_DIR\n\nStacks the jobs of a `futures run -m` "
+              "sweep into SWEEP_DIR/sweep.nc, one dimension per swept key, and prints "
+              "SWEEP_DIR.")
+        return 0 if args and args[0] in ("-h", "--help") else 2
+    from pathlib import Path
+
+    from scenarios.sweep import collect
+
+    try:
+        path = collect(Path(args[0]))
+    except ConfigError as err:
+        return fail(str(err))
+    print(path.parent.resolve())
+    return 0
 
 
 if __name__ == "__main__":
