@@ -77,36 +77,68 @@ def fail(message: str) -> int:
     return 2
 
 
+#: Hydra's own options that take a value (``--cfg job``): passed through untouched.
+HYDRA_VALUE_FLAGS = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
+                     "--config-name", "-cn", "--config-dir", "-cd", "--info", "-i"}
+
+
 def run_command(args: list[str]) -> int:
     """``futures run``: validate the overrides, then hand over to the Hydra app."""
     if any(a in ("-h", "--help") for a in args):
         print(RUN_USAGE, end="")
         return 0
-    from scenarios.compose import normalize
+    from scenarios.compose import load, normalize, sweep_variants
 
-    flags = [a for a in args if a.startswith("-") and not a.startswith("~")]
-    overrides = normalize([a for a in args if a not in flags])
-    args = flags + overrides
-    hydra_flags_with_value = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
-                              "--config-name", "-cn", "--config-dir", "-cd", "--info", "-i"}
-    passthrough = any(f in hydra_flags_with_value for f in flags)
-    if not passthrough:
+    flags, overrides, argv = [], [], []
+    i = 0
+    while i < len(args):  # keep the order; rewrite only the overrides
+        arg = args[i]
+        if arg in HYDRA_VALUE_FLAGS:
+            takes = 2 if i + 1 < len(args) and "=" not in args[i + 1] else 1
+            flags.append(arg)
+            argv.extend(args[i:i + takes])
+            i += takes
+            continue
+        if arg.startswith("-"):
+            flags.append(arg)
+            argv.append(arg)
+        else:
+            rewritten = normalize([arg])
+            overrides.extend(rewritten)
+            argv.extend(rewritten)
+        i += 1
+    if not any(f in HYDRA_VALUE_FLAGS for f in flags):
         multirun = any(f in ("-m", "--multirun") for f in flags)
         unknown = [f for f in flags if f not in ("-m", "--multirun")]
         if unknown:
             return fail(f"option {unknown[0]!r} is not known; see `futures run --help`")
-        from scenarios.compose import load, sweep_variants
-
         try:  # a sweep is checked value by value before any job starts
             for variant in sweep_variants(overrides) if multirun else [overrides]:
                 load(variant)
         except ConfigError as err:
             return fail(str(err))
+        if multirun:
+            announce(overrides)
     from scenarios import app
 
-    sys.argv = ["futures run", *args]
+    sys.argv = ["futures run", *argv]
     app.main()
     return 0
+
+
+def announce(overrides: list[str]) -> None:
+    """Before a sweep: how many jobs, and how many members each, on stderr."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from scenarios.compose import load, sweep_variants
+
+    jobs = 1
+    for override in OverridesParser.create().parse_overrides(overrides):
+        if override.is_sweep_override():
+            jobs *= len(list(override.sweep_string_iterator()))
+    _, spec = load(sweep_variants(overrides)[0])
+    print(f"futures: sweep of {jobs} jobs; the first runs {len(spec.futures)} futures x "
+          f"{spec.members} members", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

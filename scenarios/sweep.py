@@ -107,7 +107,10 @@ def collect(sweep_dir: Path | str) -> Path:
         for key in swept:
             stacked = stacked.assign_coords({key: ("job", _coordinate(
                 [o.get(key, "") for o in overrides]))})
-        combined = stacked.set_index(job=swept).unstack("job")
+        if len(swept) == 1:
+            combined = stacked.swap_dims(job=swept[0])
+        else:
+            combined = stacked.set_index(job=swept).unstack("job")
         combined = combined.transpose(*swept, ...)
         for key in swept:
             combined[key].attrs.update(long_name=f"swept config key {key}", units="1")

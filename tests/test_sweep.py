@@ -69,3 +69,20 @@ def test_collect_refuses_what_is_not_a_sweep(cli, tmp_path, make):
     assert result.returncode == 2
     assert result.stderr.startswith("futures: error: SWEEP_DIR=")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("launcher", ["parallel", "submitit_local"])
+def test_real_launchers(cli, tmp_path, launcher):
+    """The joblib preset and submitit's local executor run a sweep and collect it."""
+    out = tmp_path / launcher
+    result = cli("run", "-m", f"hydra/launcher={launcher}", "seed=1,2", "ensemble.members=8",
+                 "futures=[radicale_markten]", f"hydra.sweep.dir={out}")
+    assert result.returncode == 0, result.stderr
+    assert "futures: sweep of 2 jobs; the first runs 1 futures x 8 members" in result.stderr
+    ds = xr.load_dataset(out / "sweep.nc", engine="h5netcdf")
+    assert ds["level"].dims[0] == "seed" and list(ds["seed"].values) == [1, 2]
+    serial = cli("run", "seed=2", "ensemble.members=8", "futures=[radicale_markten]",
+                 f"hydra.run.dir={tmp_path / 'serial'}")
+    assert serial.returncode == 0
+    one = xr.load_dataset(tmp_path / "serial" / "outcomes.nc", engine="h5netcdf")
+    np.testing.assert_array_equal(ds["level"].sel(seed=2).values, one["level"].values)
