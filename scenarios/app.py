@@ -8,27 +8,58 @@ import time
 from pathlib import Path
 
 import hydra
+import xarray as xr
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from scenarios.compose import CONFIG_NAME, check, conf_dir, register_schema
 from scenarios.errors import ConfigError
 from scenarios.runner import simulate, to_dataset
-from scenarios.storage import write_atomic
+from scenarios.storage import ENGINE, write_atomic
 
 log = logging.getLogger("futures")
 OUTCOMES = "outcomes.nc"
 
 
+def config_text(cfg: DictConfig) -> str:
+    """The resolved config as stored with the outcomes (without the ``resume`` switch)."""
+    container = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(container, dict)
+    container.pop("resume", None)
+    return OmegaConf.to_yaml(OmegaConf.create(container))
+
+
+def already_done(path: Path, config: str) -> bool:
+    """Whether ``path`` holds outcomes of exactly this config (a finished job)."""
+    if not path.is_file():
+        return False
+    try:
+        with xr.open_dataset(path, engine=ENGINE) as ds:
+            return ds.attrs.get("config") == config
+    except (OSError, ValueError):  # a foreign or unreadable file: run the job again
+        return False
+
+
 def run_job(cfg: DictConfig, output_dir: Path) -> Path:
-    """Simulate one configuration and write ``outcomes.nc`` into ``output_dir``."""
+    """Simulate one configuration and write ``outcomes.nc`` into ``output_dir``.
+
+    With ``resume=true`` a job whose folder already holds the outcomes of the same config is
+    skipped; leftovers of an interrupted write are removed either way.
+    """
     spec = check(cfg)
+    config = config_text(cfg)
+    path = output_dir / OUTCOMES
+    for stale in output_dir.glob(f".{OUTCOMES}.*.tmp"):  # a write that was killed
+        stale.unlink(missing_ok=True)
+    if cfg.get("resume", False) and already_done(path, config):
+        log.info("resume: %s already holds this job's outcomes; skipped", path)
+        return path
     started = time.perf_counter()
     outcome, members = simulate(spec)
     log.info("simulated %d futures x %d members in %.2f s", len(spec.futures), spec.members,
              time.perf_counter() - started)
-    ds = to_dataset(spec, outcome, members, OmegaConf.to_yaml(cfg, resolve=True))
-    path = write_atomic(ds, output_dir / OUTCOMES, compression=spec.compression)
+    ds = to_dataset(spec, outcome, members, config)
+    path = write_atomic(ds, path, compression=spec.compression)
     log.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path
 

@@ -56,6 +56,7 @@ Overrides use Hydra's grammar (KEY=VALUE, +KEY=VALUE to add, ~KEY to delete):
   events.hazards.KIND.rate=X    cyber_incident | crypto_crash | stack_split, per year
   ~events.eu_rules              run without the EU rules (see conf/events.yaml)
   output.precision=float32|float64, output.compression=0..9
+  resume=true                   skip jobs whose folder already holds this config's outcomes
   hydra.run.dir=DIR             where to write (default runs/<date>/<time>)
 
 examples:

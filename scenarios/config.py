@@ -92,6 +92,7 @@ class Config:
     """The whole configuration of ``futures run``."""
 
     seed: int = 2021
+    resume: bool = False
     futures: list[str] = field(default_factory=lambda: list(catalogue.FUTURE_LABELS))
     ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
     time: TimeConfig = field(default_factory=TimeConfig)

@@ -53,6 +53,25 @@ def _overrides(job: Path) -> dict[str, str]:
     return out
 
 
+def expected_jobs(sweep_dir: Path) -> int:
+    """How many jobs the sweep's command asked for (from ``multirun.yaml``)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    saved = yaml.safe_load((sweep_dir / "multirun.yaml").read_text()) or {}
+    task = saved.get("hydra", {}).get("overrides", {}).get("task", []) or []
+    count = 1
+    for override in OverridesParser.create().parse_overrides([str(t) for t in task]):
+        if override.is_sweep_override():
+            count *= len(list(override.sweep_string_iterator()))
+    return count
+
+
+def missing_jobs(sweep_dir: Path) -> list[int]:
+    """Job numbers the sweep asked for that left no outcomes (failed, killed or not run)."""
+    done = {int(p.name) for p in jobs(sweep_dir)}
+    return [n for n in range(expected_jobs(sweep_dir)) if n not in done]
+
+
 def _coordinate(values: list[str]) -> np.ndarray:
     """Swept values as numbers where they all are, else as text."""
     parsed = [yaml.safe_load(v) for v in values]
@@ -120,13 +139,27 @@ def collect(sweep_dir: Path | str) -> Path:
     combined.attrs = {k: v for k, v in first.attrs.items()
                       if k != "config" and k not in swept}
     first.close()
+    missing = missing_jobs(sweep_dir)
     combined.attrs.update(
         sweep_dir=str(sweep_dir), swept_keys=" ".join(swept), jobs=len(found),
+        missing_jobs=" ".join(str(n) for n in missing),
         common_overrides=" ".join(f"{k}={v}" for k, v in overrides[0].items()
                                   if k not in swept))
     path = write_atomic(combined, sweep_dir / SWEEP_FILE, compression=1)
     log.info("collected %d jobs into %s (swept: %s)", len(found), path, ", ".join(swept))
+    if missing:
+        report_missing(sweep_dir, missing)
     return path
+
+
+def report_missing(sweep_dir: Path, missing: list[int]) -> None:
+    """One clear line on stderr naming the jobs without outcomes and how to finish them."""
+    import sys
+
+    print(f"futures: {len(missing)} of {expected_jobs(sweep_dir)} jobs left no outcomes "
+          f"(jobs {', '.join(map(str, missing))}); sweep.nc holds the others. To finish: "
+          f"rerun the same command with resume=true hydra.sweep.dir={sweep_dir}",
+          file=sys.stderr, flush=True)
 
 
 class CollectSweep(Callback):

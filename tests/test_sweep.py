@@ -86,3 +86,48 @@ def test_real_launchers(cli, tmp_path, launcher):
     assert serial.returncode == 0
     one = xr.load_dataset(tmp_path / "serial" / "outcomes.nc", engine="h5netcdf")
     np.testing.assert_array_equal(ds["level"].sel(seed=2).values, one["level"].values)
+
+
+def test_kill_and_resume(tmp_path):
+    """kill -9 mid-sweep, then the same command + resume=true: only missing jobs run."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    exe = str(Path(sys.executable).with_name("futures"))
+    out = tmp_path / "sweep"
+    command = [exe, "run", "-m", "seed=1,2,3,4", "ensemble.members=3000",
+               "futures=[versnelling,gelijk_speelveld]", f"hydra.sweep.dir={out}"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (out / "0" / "outcomes.nc").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = sorted(p.parent.name for p in out.glob("*/outcomes.nc"))
+    assert "0" in done_before and len(done_before) < 4, done_before
+    assert not (out / "sweep.nc").exists()
+    first = (out / "0" / "outcomes.nc").stat().st_mtime_ns
+
+    from tests.conftest import futures_cli
+
+    collected = futures_cli("collect", str(out))  # a partial sweep collects, and says so
+    assert collected.returncode == 0
+    assert "jobs left no outcomes" in collected.stderr and "resume=true" in collected.stderr
+
+    result = futures_cli(*command[1:], "resume=true")
+    assert result.returncode == 0, result.stderr
+    assert (out / "0" / "outcomes.nc").stat().st_mtime_ns == first  # not run again
+    assert sorted(p.parent.name for p in out.glob("*/outcomes.nc")) == ["0", "1", "2", "3"]
+    assert not list(out.rglob("*.tmp"))
+    ds = xr.load_dataset(out / "sweep.nc", engine="h5netcdf")
+    assert list(ds["seed"].values) == [1, 2, 3, 4] and ds.attrs["missing_jobs"] == ""
+    # the resumed sweep equals an uninterrupted one
+    fresh = tmp_path / "fresh"
+    assert futures_cli(*command[1:-1], f"hydra.sweep.dir={fresh}").returncode == 0
+    xr.testing.assert_equal(ds["level"],
+                            xr.load_dataset(fresh / "sweep.nc", engine="h5netcdf")["level"])
