@@ -136,8 +136,7 @@ class Block:
                 self.index += self.spare
                 if self.use_offsets:
                     self.index += self.index_static
-                    for j, (rows, coef) in enumerate(self.pulse_index):
-                        self.index[:, rows] += coef * self.pulse_now[:, j, None, :]
+                    _add_pulses(self.index, self.pulse_index, self.pulse_now)
             elif self.n_dyn:
                 np.matmul(shared.readout.driver_weights, dyn, out=self.spare)
                 self.index += self.spare
@@ -149,16 +148,10 @@ class Block:
     def set_pulses(self, rows: tuple[int, ...]) -> None:
         """Declare the offset rows that change every month (they take the sparse path)."""
         self.pulse_rows = tuple(int(r) for r in rows)
-        pd = self.driver_product
-        self.pulse_push = [(np.flatnonzero(pd[:, :, r].any(axis=0)),
-                            pd[:, np.flatnonzero(pd[:, :, r].any(axis=0)), r][:, :, None])
-                           for r in self.pulse_rows]
-        readout = self.shared.readout
-        if readout is not None:
-            dw = readout.driver_weights
-            self.pulse_index = [(np.flatnonzero(dw[:, :, r].any(axis=0)),
-                                 dw[:, np.flatnonzero(dw[:, :, r].any(axis=0)), r][:, :, None])
-                                for r in self.pulse_rows]
+        self.pulse_push = _sparse_columns(self.driver_product, self.pulse_rows)
+        if self.shared.readout is not None:
+            self.pulse_index = _sparse_columns(self.shared.readout.driver_weights,
+                                               self.pulse_rows)
         self.pulse_now = np.zeros((self.offsets.shape[0], len(rows), self.width))
         self.offsets_dirty = True
 
@@ -177,19 +170,16 @@ class Block:
     def advance(self) -> None:
         """One KSIM step from the recorded time point to the next."""
         n = self.n
+        np.multiply(self.x, self.scale, out=self.impactors[:, :n])
         if self.shared.ramped is not None:
-            trends = self.impactors[:, :n]
-            np.multiply(self.x, self.scale, out=trends)
-            np.matmul(self.trend_product, trends, out=self.sums)
+            np.matmul(self.trend_product, self.impactors[:, :n], out=self.sums)
             self.sums += self.const
             np.multiply(self.push, self.ramp, out=self.term)
             self.sums += self.term
             if self.use_offsets:
                 self.sums += self.offset_static
-                for j, (rows, coef) in enumerate(self.pulse_push):
-                    self.sums[:, rows] += coef * self.pulse_now[:, j, None, :]
+                _add_pulses(self.sums, self.pulse_push, self.pulse_now)
         else:
-            np.multiply(self.x, self.scale, out=self.impactors[:, :n])
             np.matmul(self.shared.product, self.impactors, out=self.sums)
             self.sums += self.const
         np.divide(self.sums[:, n:], self.sums[:, :n], out=self.x)  # phi, reusing the buffer
@@ -239,6 +229,23 @@ class Ensemble:
     def advance(self) -> None:
         """Every block takes one KSIM step."""
         self.each(Block.advance)
+
+
+def _sparse_columns(matrix: np.ndarray,
+                    columns: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per column of ``matrix`` (F, rows, K): its non-zero rows and their values (F, r, 1)."""
+    out = []
+    for col in columns:
+        rows = np.flatnonzero(matrix[:, :, col].any(axis=0))
+        out.append((rows, matrix[:, rows, col][:, :, None]))
+    return out
+
+
+def _add_pulses(target: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]],
+                values: np.ndarray) -> None:
+    """``target[:, rows] += coef * values[:, j]`` for each sparse pulse column ``j``."""
+    for j, (rows, coef) in enumerate(parts):
+        target[:, rows] += coef * values[:, j, None, :]
 
 
 def run_plain(block: Block) -> None:

@@ -7,9 +7,13 @@ exit status 2, no traceback, and nothing written.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from scenarios import __version__
 from scenarios.errors import ConfigError
+
+if TYPE_CHECKING:
+    from scenarios.config import RunSpec
 
 USAGE = f"""\
 futures {__version__} - scenario planning for the Dutch digital transition to 2030
@@ -114,12 +118,12 @@ def run_command(args: list[str]) -> int:
         if unknown:
             return fail(f"option {unknown[0]!r} is not known; see `futures run --help`")
         try:  # a sweep is checked value by value before any job starts
-            for variant in sweep_variants(overrides) if multirun else [overrides]:
-                load(variant)
+            specs = [load(v)[1] for v in (sweep_variants(overrides) if multirun
+                                          else [overrides])]
         except ConfigError as err:
             return fail(str(err))
         if multirun:
-            announce(overrides)
+            announce(overrides, specs[0])
     from scenarios import app
 
     sys.argv = ["futures run", *argv]
@@ -127,17 +131,14 @@ def run_command(args: list[str]) -> int:
     return 0
 
 
-def announce(overrides: list[str]) -> None:
-    """Before a sweep: how many jobs, and how many members each, on stderr."""
+def announce(overrides: list[str], spec: RunSpec) -> None:
+    """Before a sweep: how many jobs, and how many members the first runs, on stderr."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    from scenarios.compose import load, sweep_variants
 
     jobs = 1
     for override in OverridesParser.create().parse_overrides(overrides):
         if override.is_sweep_override():
             jobs *= len(list(override.sweep_string_iterator()))
-    _, spec = load(sweep_variants(overrides)[0])
     print(f"futures: sweep of {jobs} jobs; the first runs {len(spec.futures)} futures x "
           f"{spec.members} members", file=sys.stderr)
 
