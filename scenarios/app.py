@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import hydra
@@ -66,14 +67,31 @@ def run_job(cfg: DictConfig, output_dir: Path) -> Path:
 
 register_schema()
 
+#: A command's work inside Hydra: the composed config and the run directory to write into.
+Task = Callable[[DictConfig, Path], object]
 
-@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=CONFIG_NAME)
-def main(cfg: DictConfig) -> None:
-    """Hydra task: run and print the run directory as the last line of stdout."""
-    output_dir = Path(HydraConfig.get().runtime.output_dir)
-    try:
-        run_job(cfg, output_dir)
-    except ConfigError as err:
-        print(f"futures: error: {err}", file=sys.stderr)
-        sys.exit(2)
-    print(output_dir, flush=True)
+
+def hydra_app(task: Task) -> Callable[[], None]:
+    """Wrap ``task`` as a Hydra application over ``conf/``.
+
+    Every command that takes overrides (``run``, ``sensitivity``, ...) runs through this: Hydra
+    composes the config, makes the run directory (``hydra.run.dir``), and the task writes into
+    it. A :class:`ConfigError` ends the job with one line and exit status 2; on success the run
+    directory is printed as the last line of stdout.
+    """
+
+    @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=CONFIG_NAME)
+    def app(cfg: DictConfig) -> None:
+        output_dir = Path(HydraConfig.get().runtime.output_dir)
+        try:
+            task(cfg, output_dir)
+        except ConfigError as err:
+            print(f"futures: error: {err}", file=sys.stderr)
+            sys.exit(2)
+        print(output_dir, flush=True)
+
+    return app
+
+
+#: ``futures run``: simulate and write ``outcomes.nc``.
+main = hydra_app(run_job)

@@ -7,6 +7,7 @@ exit status 2, no traceback, and nothing written.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scenarios import __version__
@@ -89,8 +90,20 @@ HYDRA_VALUE_FLAGS = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
 
 def run_command(args: list[str]) -> int:
     """``futures run``: validate the overrides, then hand over to the Hydra app."""
+    return hydra_command("run", args, RUN_USAGE, "scenarios.app:run_job", sweeps=True)
+
+
+def hydra_command(name: str, args: list[str], usage: str, task: str, *,
+                  sweeps: bool = False) -> int:
+    """A command that takes Hydra overrides like ``futures run`` and writes a run directory.
+
+    ``task`` names ``module:function``; the function takes the composed config and the run
+    directory (see :func:`scenarios.app.hydra_app`). Every override (and, with ``sweeps``,
+    every swept value) is validated first, so bad input gives one line and exit status 2
+    before Hydra makes any folder.
+    """
     if any(a in ("-h", "--help") for a in args):
-        print(RUN_USAGE, end="")
+        print(usage, end="")
         return 0
     from scenarios.compose import load, normalize, sweep_variants
 
@@ -114,9 +127,10 @@ def run_command(args: list[str]) -> int:
         i += 1
     if not any(f in HYDRA_VALUE_FLAGS for f in flags):
         multirun = any(f in ("-m", "--multirun") for f in flags)
-        unknown = [f for f in flags if f not in ("-m", "--multirun")]
+        allowed = ("-m", "--multirun") if sweeps else ()
+        unknown = [f for f in flags if f not in allowed]
         if unknown:
-            return fail(f"option {unknown[0]!r} is not known; see `futures run --help`")
+            return fail(f"option {unknown[0]!r} is not known; see `futures {name} --help`")
         try:  # a sweep is checked value by value before any job starts
             specs = [load(v)[1] for v in (sweep_variants(overrides) if multirun
                                           else [overrides])]
@@ -124,10 +138,13 @@ def run_command(args: list[str]) -> int:
             return fail(str(err))
         if multirun:
             announce(overrides, specs[0])
-    from scenarios import app
+    import importlib
 
-    sys.argv = ["futures run", *argv]
-    app.main()
+    from scenarios.app import hydra_app
+
+    module, _, function = task.partition(":")
+    sys.argv = [f"futures {name}", *argv]
+    hydra_app(getattr(importlib.import_module(module), function))()
     return 0
 
 
@@ -153,11 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         print(__version__)
         return 0
     command, rest = args[0], args[1:]
-    if command == "run":
-        return run_command(rest)
-    if command == "collect":
-        return collect_command(rest)
-    return fail(f"command {command!r} not found; expected one of ['run', 'collect', 'help']")
+    if command not in COMMANDS:
+        return fail(f"command {command!r} not found; expected one of "
+                    f"{[*COMMANDS, 'help']}")
+    return COMMANDS[command](rest)
 
 
 def collect_command(args: list[str]) -> int:
@@ -177,6 +193,14 @@ def collect_command(args: list[str]) -> int:
         return fail(str(err))
     print(path.parent.resolve())
     return 0
+
+
+#: Subcommands: name -> handler taking the remaining arguments, returning the exit status.
+#: Commands that take overrides are built with :func:`hydra_command`.
+COMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "run": run_command,
+    "collect": collect_command,
+}
 
 
 if __name__ == "__main__":
