@@ -174,8 +174,10 @@ def dynamic_rows() -> tuple[str, ...]:
 
 
 def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], n_members: int,
-        *, events: EventModel | None = None, rngs: list[np.random.Generator] | None = None,
-        out_dtype: type = np.float64, chunk: int = 2048, threads: int = 1) -> Outcome:
+        *, events: EventModel | None = None,
+        rngs: list[np.random.SeedSequence] | list[np.random.Generator] | None = None,
+        member_start: int = 0, out_dtype: type = np.float64, chunk: int = 2048,
+        threads: int = 1) -> Outcome:
     """Simulate every future and member.
 
     Parameters
@@ -190,8 +192,12 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         M, members per future.
     events : EventModel, optional
         Discrete events (:mod:`models.events`); ``None`` runs the continuous model.
-    rngs : list of numpy.random.Generator, optional
-        One per future, for the events' random draws; required with ``events``.
+    rngs : list of numpy.random.SeedSequence or Generator, optional
+        One per future, for the events' random draws; required with ``events``. With seed
+        sequences the draws belong to members (see :func:`models.events.draw_pools`).
+    member_start : int
+        Index of the first member in the whole ensemble, when this call computes a chunk
+        of it: members draw the events they would draw in the whole run.
     out_dtype : dtype
         Storage precision of levels and impacts.
     chunk, threads : int
@@ -262,7 +268,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         events = replace(events, headroom=np.maximum(1.0 - top, 0.0),
                          lever_scale=np.where(lever_rows[None, :, None],
                                               efficacy[:, None, :], 0.0))
-        pools = draw_pools(events, n_mem, rngs)
+        pools = draw_pools(events, n_mem, rngs, start=member_start)
         drive = make_drive(events, pools, dt, logs)
 
     def ramp(step: int, sl: slice) -> np.ndarray:

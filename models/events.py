@@ -18,7 +18,7 @@ operations per month.
 Stochastic events use time rescaling: each member and kind accumulates its integrated hazard
 ``H += rate(x) * dt`` and fires when ``H`` passes the next of its own exponential thresholds,
 drawn up front (:func:`draw_pools`). The draws belong to members, not to blocks, so results
-do not depend on how members are split into blocks or threads.
+do not depend on how members are split into blocks, threads or chunks.
 
 Effects: a level *knock* moves a trend a fraction of the way to 0 (negative factor) or to 1
 (positive factor), scaled by the event's size; a driver *jump* adds to the event offset of a
@@ -153,15 +153,47 @@ class Pools:
     windows: np.ndarray
 
 
-def draw_pools(model: EventModel, n_members: int, rngs: list[np.random.Generator]) -> Pools:
-    """Draw every member's event randomness, one generator per future."""
+#: Members per block of event random numbers. Each (future, block) has its own generator,
+#: so the draws of any slice of members can be made on their own - a chunk computed on another
+#: machine draws exactly what the whole run would.
+DRAW_BLOCK = 4096
+
+
+def _draws(model: EventModel, rng: np.random.Generator,
+           n_members: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_h, n_s = len(model.hazards), len(model.scheduled)
-    thresholds, sizes, windows = [], [], []
-    for rng in rngs:
-        thresholds.append(rng.standard_exponential((n_h, model.pool, n_members)))
-        sizes.append(rng.random((n_h, model.pool, n_members)))
-        windows.append(rng.random((n_s, n_members)))
-    return Pools(np.stack(thresholds), np.stack(sizes), np.stack(windows))
+    return (rng.standard_exponential((n_h, model.pool, n_members)),
+            rng.random((n_h, model.pool, n_members)), rng.random((n_s, n_members)))
+
+
+def _member_draws(model: EventModel, seed: np.random.SeedSequence, start: int,
+                  stop: int) -> tuple[np.ndarray, ...]:
+    first, last = start // DRAW_BLOCK, -(-stop // DRAW_BLOCK)
+    blocks = [_draws(model, np.random.default_rng(np.random.SeedSequence(
+        seed.entropy, spawn_key=(*seed.spawn_key, b), pool_size=seed.pool_size)), DRAW_BLOCK)
+        for b in range(first, last)]
+    lo = start - first * DRAW_BLOCK
+    return tuple(np.concatenate(part, axis=-1)[..., lo:lo + stop - start]
+                 for part in zip(*blocks))
+
+
+def draw_pools(model: EventModel, n_members: int,
+               rngs: list[np.random.SeedSequence] | list[np.random.Generator],
+               start: int = 0) -> Pools:
+    """Draw the event randomness of members ``start .. start + n_members``, per future.
+
+    Parameters
+    ----------
+    rngs : list of SeedSequence or Generator, one per future
+        A ``SeedSequence`` addresses members: members draw the same numbers whatever slice
+        of the ensemble is drawn (blocks of :data:`DRAW_BLOCK` members, one child sequence
+        each). A ``Generator`` draws for ``n_members`` in one go (``start`` is ignored).
+    """
+    parts = [_member_draws(model, src, start, start + n_members)
+             if isinstance(src, np.random.SeedSequence) else _draws(model, src, n_members)
+             for src in rngs]
+    thresholds, sizes, windows = (np.stack(p) for p in zip(*parts))
+    return Pools(thresholds, sizes, windows)
 
 
 @dataclass

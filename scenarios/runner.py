@@ -24,10 +24,14 @@ def future_seed(seed: int, label: str) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(label.encode()),))
 
 
-def event_rngs(spec: RunSpec) -> list[np.random.Generator]:
-    """One generator per future for its events: a second child keyed by the label."""
-    return [np.random.default_rng(np.random.SeedSequence(
-        spec.seed, spawn_key=(zlib.crc32(f.label.encode()), 1))) for f in spec.futures]
+def event_rngs(spec: RunSpec) -> list[np.random.SeedSequence]:
+    """One seed sequence per future for its events: a second child keyed by the label.
+
+    :func:`models.events.draw_pools` spawns one generator per block of members from it, so
+    any chunk of members draws the same events as the whole run.
+    """
+    return [np.random.SeedSequence(spec.seed, spawn_key=(zlib.crc32(f.label.encode()), 1))
+            for f in spec.futures]
 
 
 def draw_members(spec: RunSpec) -> dict[str, np.ndarray]:
