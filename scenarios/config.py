@@ -9,6 +9,7 @@ what is allowed. No ``_target_`` instantiation: user YAML never imports or calls
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional
@@ -45,7 +46,7 @@ class EnsembleConfig:
     chunk: int = 1024
     batch: int = 8192
     backend: str = "local"
-    scheduler: Optional[str] = None
+    scheduler: Optional[str] = None  # noqa: UP045 - OmegaConf reads typing.Optional
     workers: int = 2
 
 
@@ -342,6 +343,10 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
         transition_years=transition, start=start, end=end, steps_per_year=spy)
 
     defined = mapping("future", cfg["future"])
+    for name in defined:  # labels become coordinates, file names and page ids: keep them plain
+        expect(isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name)
+               is not None, f"future.{name}", name, "a future label is 1-40 characters: "
+               "a lower-case letter, then lower-case letters, digits or _")
     chosen = cfg["futures"]
     expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
             f"expected a non-empty list of future labels from {sorted(defined)}")
