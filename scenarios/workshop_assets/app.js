@@ -16,7 +16,7 @@ const TEXT = {
     four: "The same world assumptions and levers in every future: impact in 2030 (median)",
     baseline: "baseline: {f}, default settings", worldOnly: "world assumptions changed",
     current: "current: world assumptions + levers (band 10-90 %)",
-    computed: "computed in {s} ms on the server ({n} futures x {m} members, events off)",
+    computed: "server: {s} ms for {n} futures x {m} members (events off)",
     busy: "computing ...", failed: "the server refused: {e}",
   },
   nl: {
@@ -32,7 +32,7 @@ const TEXT = {
     four: "Dezelfde aannames en beleidsknoppen in elke toekomst: impact in 2030 (mediaan)",
     baseline: "basislijn: {f}, standaardinstellingen", worldOnly: "aannames over de wereld gewijzigd",
     current: "huidig: aannames + beleid (band 10-90 %)",
-    computed: "berekend in {s} ms op de server ({n} toekomsten x {m} leden, zonder gebeurtenissen)",
+    computed: "server: {s} ms voor {n} toekomsten x {m} leden (zonder gebeurtenissen)",
     busy: "bezig ...", failed: "de server weigerde: {e}",
   },
 };
