@@ -20,6 +20,10 @@ baseline: runner.simulate, events on
     computes it (sampling and the discrete events, on by default), without writing a file.
 baseline: runner.simulate, events off
     The same with ``events.enabled=false``: the continuous model, as the workshop uses it.
+summary: quantiles by one sort / summary: np.quantile
+    The three quantiles (10, 50, 90 %) over the members of one request's chart arrays
+    (3 variants x 109 times x 16 series x members), by ``workshop_model.quantiles`` and by
+    ``np.quantile`` (the named baseline for that step).
 
 Run from the repository root with the virtualenv active::
 
@@ -42,6 +46,7 @@ from machine import machine_info  # bench/machine.py, beside this script
 from scenarios.compose import load
 from scenarios.runner import simulate
 from scenarios.workshop import Session, make_server, settings
+from scenarios.workshop_model import QUANTILES, quantiles
 
 
 def payload(rng: np.random.Generator) -> dict:
@@ -85,11 +90,14 @@ def main() -> None:
         conn.close()
         assert response.status == 200, body[:200]
 
+    chart = np.random.default_rng(1).random((3, 109, 16, m))
     cases = {
         "workshop request (in-process)": in_process,
         "workshop request (HTTP)": over_http,
         "baseline: runner.simulate, events on": lambda: simulate(spec_on),
         "baseline: runner.simulate, events off": lambda: simulate(spec_off),
+        "summary: quantiles by one sort": lambda: quantiles(chart, QUANTILES),
+        "summary: np.quantile": lambda: np.quantile(chart, QUANTILES, axis=-1),
     }
     for case in cases.values():  # warm-up: imports, first allocations
         case()
