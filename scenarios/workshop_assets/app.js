@@ -15,8 +15,8 @@ const TEXT = {
     areas: "Impact areas: change since 2021 (positive is better); band: 10-90 % of the members",
     four: "The same world assumptions and levers in every future: impact in 2030 (median)",
     baseline: "baseline: {f}, default settings", worldOnly: "world assumptions changed",
-    current: "current: world assumptions + levers (band 10-90 %)",
-    computed: "server: {s} ms for {n} futures x {m} members (events off)",
+    current: "current: world assumptions + levers",
+    computed: "server: {s} ms ({n} futures x {m} members, no events)",
     busy: "computing ...", failed: "the server refused: {e}",
   },
   nl: {
@@ -31,8 +31,8 @@ const TEXT = {
     areas: "Impactgebieden: verandering sinds 2021 (positief is beter); band: 10-90 % van de leden",
     four: "Dezelfde aannames en beleidsknoppen in elke toekomst: impact in 2030 (mediaan)",
     baseline: "basislijn: {f}, standaardinstellingen", worldOnly: "aannames over de wereld gewijzigd",
-    current: "huidig: aannames + beleid (band 10-90 %)",
-    computed: "server: {s} ms voor {n} toekomsten x {m} leden (zonder gebeurtenissen)",
+    current: "huidig: aannames + beleid",
+    computed: "server: {s} ms ({n} toekomsten x {m} leden, geen gebeurtenissen)",
     busy: "bezig ...", failed: "de server weigerde: {e}",
   },
 };
