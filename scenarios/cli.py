@@ -32,6 +32,8 @@ commands:
   run -m KEY=a,b ...   a sweep (Hydra multirun): one job per combination, then
                        <sweep>/sweep.nc with one dimension per swept key
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
+  workshop [--port N] [OVERRIDES...]
+                       serve the live sliders page on 127.0.0.1 (see `futures workshop -h`)
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -298,6 +300,7 @@ def collect_command(args: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": run_command,
     "collect": collect_command,
+    "workshop": lambda args: __import__("scenarios.workshop", fromlist=["_"]).command(args),
 }
 
 

@@ -96,6 +96,16 @@ class ImpactsConfig:
 
 
 @dataclass
+class WorkshopConfig:
+    """``workshop``: the live page of ``futures workshop`` (checked by scenarios.workshop)."""
+
+    members: int = 256
+    host: str = "127.0.0.1"
+    port: int = 8050
+    lang: str = "en"
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -113,6 +123,7 @@ class Config:
     impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
+    workshop: WorkshopConfig = field(default_factory=WorkshopConfig)
 
 
 @dataclass(frozen=True)
@@ -167,7 +178,8 @@ def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
         kind = allowed[key].type
         nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
                   "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
-                  "ImpactsConfig": ImpactsConfig}.get(kind if isinstance(kind, str)
+                  "ImpactsConfig": ImpactsConfig,
+                  "WorkshopConfig": WorkshopConfig}.get(kind if isinstance(kind, str)
                                                       else getattr(kind, "__name__", ""))
         if nested is not None:
             _known_keys(f"{prefix}{key}.", value, nested)
