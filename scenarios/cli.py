@@ -6,6 +6,7 @@ exit status 2, no traceback, and nothing written.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -32,6 +33,9 @@ commands:
   run -m KEY=a,b ...   a sweep (Hydra multirun): one job per combination, then
                        <sweep>/sweep.nc with one dimension per swept key
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
+  sensitivity [OVERRIDES...]
+                       Sobol indices per future and year; writes sensitivity.nc and
+                       figures into the run directory and prints it last
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -94,13 +98,14 @@ def run_command(args: list[str]) -> int:
 
 
 def hydra_command(name: str, args: list[str], usage: str, task: str, *,
-                  sweeps: bool = False) -> int:
+                  sweeps: bool = False, check: str = "") -> int:
     """A command that takes Hydra overrides like ``futures run`` and writes a run directory.
 
     ``task`` names ``module:function``; the function takes the composed config and the run
     directory (see :func:`scenarios.app.hydra_app`). Every override (and, with ``sweeps``,
     every swept value) is validated first, so bad input gives one line and exit status 2
-    before Hydra makes any folder.
+    before Hydra makes any folder. ``check`` names a further ``module:function`` taking the
+    composed config (the command's own settings), raising ConfigError.
     """
     if any(a in ("-h", "--help") for a in args):
         print(usage, end="")
@@ -132,14 +137,17 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
         if unknown:
             return fail(f"option {unknown[0]!r} is not known; see `futures {name} --help`")
         try:  # a sweep is checked value by value before any job starts
-            specs = [load(v)[1] for v in (sweep_variants(overrides) if multirun
-                                          else [overrides])]
+            loaded = [load(v) for v in (sweep_variants(overrides) if multirun
+                                        else [overrides])]
+            specs = [spec for _, spec in loaded]
+            if check:
+                module, _, function = check.partition(":")
+                for cfg, _ in loaded:
+                    getattr(importlib.import_module(module), function)(cfg)
         except ConfigError as err:
             return fail(str(err))
         if multirun:
             announce(overrides, specs[0])
-    import importlib
-
     from scenarios.app import hydra_app
 
     module, _, function = task.partition(":")
@@ -200,6 +208,10 @@ def collect_command(args: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": run_command,
     "collect": collect_command,
+    "sensitivity": lambda args: hydra_command(
+        "sensitivity", args, importlib.import_module("scenarios.sensitivity").USAGE,
+        "scenarios.sensitivity:sensitivity_job",
+        check="scenarios.sensitivity:check_config"),
 }
 
 

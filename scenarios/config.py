@@ -88,6 +88,19 @@ class ImpactsConfig:
 
 
 @dataclass
+class SensitivityConfig:
+    """``sensitivity``: Sobol indices over time (``futures sensitivity``, docs/sensitivity.md)."""
+
+    samples: int = 1024
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    years: list[int] | None = None
+    events: bool = False
+    output: str = "brede_welvaart"
+    top: int = 4
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -105,6 +118,7 @@ class Config:
     impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
 
 
 @dataclass(frozen=True)
