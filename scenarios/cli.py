@@ -36,6 +36,9 @@ commands:
   sensitivity [OVERRIDES...]
                        Sobol indices per future and year; writes sensitivity.nc and
                        figures into the run directory and prints it last
+  calibrate [OVERRIDES...]
+                       fit trend momenta to the document's series (WBSO AI share);
+                       writes calibration.yaml/.md and a figure, prints the directory
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -212,6 +215,9 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
         "sensitivity", args, importlib.import_module("scenarios.sensitivity").USAGE,
         "scenarios.sensitivity:sensitivity_job",
         check="scenarios.sensitivity:check_config"),
+    "calibrate": lambda args: hydra_command(
+        "calibrate", args, importlib.import_module("scenarios.calibrate").USAGE,
+        "scenarios.calibrate:calibrate_job", check="scenarios.calibrate:check_config"),
 }
 
 

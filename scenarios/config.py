@@ -101,6 +101,14 @@ class SensitivityConfig:
 
 
 @dataclass
+class CalibrateConfig:
+    """``calibrate``: series to fit (``futures calibrate``, docs/calibration.md)."""
+
+    confidence: float = 0.95
+    series: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -119,6 +127,7 @@ class Config:
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
 
 
 @dataclass(frozen=True)
