@@ -39,6 +39,9 @@ commands:
   calibrate [OVERRIDES...]
                        fit trend momenta to the document's series (WBSO AI share);
                        writes calibration.yaml/.md and a figure, prints the directory
+  signposts [OVERRIDES...]
+                       early trend levels that warn of a bad 2030 outcome; writes the
+                       monitoring table signposts.csv/.md, prints the directory
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -218,6 +221,9 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "calibrate": lambda args: hydra_command(
         "calibrate", args, importlib.import_module("scenarios.calibrate").USAGE,
         "scenarios.calibrate:calibrate_job", check="scenarios.calibrate:check_config"),
+    "signposts": lambda args: hydra_command(
+        "signposts", args, importlib.import_module("scenarios.signposts").USAGE,
+        "scenarios.signposts:signposts_job", check="scenarios.signposts:check_config"),
 }
 
 

@@ -109,6 +109,16 @@ class CalibrateConfig:
 
 
 @dataclass
+class SignpostsConfig:
+    """``signposts``: early-warning rules (``futures signposts``, docs/signposts.md)."""
+
+    years: list[int] = field(default_factory=lambda: [2024, 2025, 2026])
+    worst: float = 0.25
+    depth: int = 2
+    min_leaf: float = 0.05
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -128,6 +138,7 @@ class Config:
     events: dict[str, Any] = field(default_factory=dict)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
 
 
 @dataclass(frozen=True)
