@@ -90,7 +90,7 @@ def heatmap(ds: xr.Dataset, path: Path) -> list[Path]:
             f"per future; events: {ds.attrs['events']}.")
     if hidden:
         note += f" Not shown (ST < {SHOWN_FROM} everywhere): {len(hidden)} parameters."
-    fig.text(0.01, 0.005, note, fontsize=10, color="0.3")
+    fig.supxlabel(note, fontsize=11, color="0.3")
     return save(fig, path)
 
 
