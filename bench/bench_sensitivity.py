@@ -21,6 +21,9 @@ estimator: Ishigami n=65536
     ``scipy.stats.sobol_indices(...).bootstrap()`` (BCa) runs out of memory.
 calibrate
     the whole ``futures calibrate`` task (fit, YAML, report, figure).
+signposts
+    the whole ``futures signposts`` task at the defaults (the default ensemble simulated,
+    twenty trees, CSV and markdown).
 
 Run from the repository root with the virtualenv active::
 
@@ -43,6 +46,7 @@ from scenarios.compose import load
 from scenarios.runner import simulate
 from scenarios.sensitivity import analyse, settings, to_dataset
 from scenarios.sensitivity_plot import plot_all
+from scenarios.signposts import signposts_job
 from scenarios.sobol import saltelli_design, sobol_indices
 
 
@@ -93,6 +97,7 @@ def one_round() -> dict[str, float]:
     cfg, _ = load([])
     with tempfile.TemporaryDirectory() as tmp:
         times["calibrate (whole task)"] = clock(lambda: calibrate_job(cfg, Path(tmp)))[0]
+        times["signposts (whole task)"] = clock(lambda: signposts_job(cfg, Path(tmp)))[0]
     return times
 
 
