@@ -45,6 +45,8 @@ RESULT = "sensitivity.nc"
 OUTPUTS = catalogue.TREND_LABELS + catalogue.AREA_LABELS
 #: Largest base sample (2**16): memory of one matrix run stays bounded by the member chunks.
 MAX_SAMPLES = 65536
+#: Memory the model outputs and bootstrap counts of one analysis may take (bytes).
+MEMORY_LIMIT = 2 * 2**30
 #: Members simulated per model call (event draws are addressed by member, so chunks do not
 #: change results).
 RUN_CHUNK = 4096
@@ -124,6 +126,12 @@ def settings(cfg: DictConfig, spec: RunSpec) -> Settings:
            "events are off in this run (events.enabled=false); use sensitivity.events=false")
     output = label("sensitivity.output", node.output, OUTPUTS, "trend or area")
     top = integer("sensitivity.top", node.top, 1, 12)
+    matrices = len(spec.uncertainties) + 3  # A, B, one per parameter, one for the events
+    need = 8 * samples * (matrices * len(spec.futures) * len(years) * len(OUTPUTS) + boot)
+    expect(need <= MEMORY_LIMIT, "sensitivity.samples", samples,
+           f"this analysis would hold {need / 2**30:.1f} GiB of model outputs and bootstrap "
+           f"counts, more than {MEMORY_LIMIT / 2**30:.0f} GiB; use fewer samples, years, "
+           "futures or bootstrap replicates")
     return Settings(samples, boot, level, years, bool(events), output, top)
 
 

@@ -87,11 +87,8 @@ def test_cli_writes_fit_report_and_figure(tmp_path, cli):
 @pytest.mark.parametrize(("override", "message"), [
     ("calibrate.series.wbso_ai_share.values=[0.1,0.2]",
      r"calibrate.series.wbso_ai_share.values=\[0.1, 0.2\]: expected one value per year"),
-    ("calibrate.series.wbso_ai_share.years=[2019,2020,2021,2022,2023,2024]",
-     "calibrate.series.wbso_ai_share.years=2021: expected whole calendar years before"),
-    ("calibrate.series.wbso_ai_share.trend=nope",
-     "calibrate.series.wbso_ai_share.trend='nope': trend not found"),
-    ("calibrate.confidence=2", r"calibrate.confidence=2.0: expected a number in \(0"),
+    ("calibrate.confidence=2",
+     r"calibrate.confidence=2.0: expected a number in \(0"),
 ])
 def test_bad_input_one_line_exit_2_nothing_written(tmp_path, cli, override, message):
     out = tmp_path / "never"
@@ -101,3 +98,19 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, cli, override, mess
     assert len(lines) == 1 and lines[0].startswith("futures: error: "), proc.stderr
     assert re.search(message, lines[0]), lines[0]
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("calibrate.series.wbso_ai_share.years=[2019,2020,2021,2022,2023,2024]",
+     "calibrate.series.wbso_ai_share.years=2021: expected whole calendar years before"),
+    ("calibrate.series.wbso_ai_share.trend=nope",
+     "calibrate.series.wbso_ai_share.trend='nope': trend not found"),
+])
+def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
+    """The same check as the command's (before Hydra makes a folder), in-process."""
+    from scenarios.calibrate import check_config
+    from scenarios.errors import ConfigError
+
+    cfg, _ = load([override])
+    with pytest.raises(ConfigError, match=message):
+        check_config(cfg)

@@ -80,10 +80,12 @@ def test_same_seed_gives_a_byte_identical_file(tmp_path):
     assert Path(first).read_bytes() == Path(second).read_bytes()
     assert (tmp_path / "a/sensitivity_time.pdf").read_bytes() == \
         (tmp_path / "b/sensitivity_time.pdf").read_bytes()
-    other, _ = load([*SMALL, "seed=5"])
-    third = sensitivity_job(other, tmp_path / "c")
-    with xr.open_dataset(first) as a, xr.open_dataset(third) as c:
-        assert not np.allclose(a.ST.values, c.ST.values)
+    from scenarios.sensitivity import analyse, settings
+
+    other, spec = load([*SMALL, "seed=5"])
+    res, _, _ = analyse(spec, settings(other, spec))
+    with xr.open_dataset(first) as a:
+        assert not np.allclose(a.ST.values, np.moveaxis(res.ST, 0, -1))
 
 
 def test_events_with_common_random_numbers(tmp_path):
@@ -99,13 +101,10 @@ def test_events_with_common_random_numbers(tmp_path):
 
 
 @pytest.mark.parametrize(("override", "message"), [
-    ("sensitivity.samples=100", "sensitivity.samples=100: expected a power of two"),
-    ("sensitivity.confidence=1.5", r"sensitivity.confidence=1.5: expected a number in \(0"),
-    ("sensitivity.years=[2019]", "sensitivity.years=2019: expected an integer >= 2022"),
-    ("sensitivity.years=[2030,2025]", "expected increasing years"),
-    ("sensitivity.output=nope", "sensitivity.output='nope': trend or area not found"),
-    ("sensitivity.bootstrap=3", "sensitivity.bootstrap=3: expected an integer >= 10"),
-    ("sensitivity.sample=64", "sensitivity.sample=64: unknown config key"),
+    ("sensitivity.samples=100",
+     "sensitivity.samples=100: expected a power of two"),
+    ("sensitivity.sample=64",
+     "sensitivity.sample=64: unknown config key"),
 ])
 def test_bad_input_one_line_exit_2_nothing_written(tmp_path, cli, override, message):
     import re
@@ -125,3 +124,27 @@ def test_events_switch_needs_events(tmp_path, cli):
                f"hydra.run.dir={out}")
     assert proc.returncode == 2 and "events are off in this run" in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("sensitivity.confidence=1.5",
+     r"sensitivity.confidence=1.5: expected a number in \(0"),
+    ("sensitivity.years=[2019]",
+     "sensitivity.years=2019: expected an integer >= 2022"),
+    ("sensitivity.years=[2030,2025]",
+     "expected increasing years"),
+    ("sensitivity.output=nope",
+     "sensitivity.output='nope': trend or area not found"),
+    ("sensitivity.bootstrap=3",
+     "sensitivity.bootstrap=3: expected an integer >= 10"),
+    ("sensitivity.samples=65536",
+     "sensitivity.samples=65536: this analysis would hold 8.9 GiB"),
+])
+def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
+    """The same check as the command's (before Hydra makes a folder), in-process."""
+    from scenarios.errors import ConfigError
+    from scenarios.sensitivity import check_config
+
+    cfg, _ = load([override])
+    with pytest.raises(ConfigError, match=message):
+        check_config(cfg)

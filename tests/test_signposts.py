@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from scenarios.compose import load
 from scenarios.signposts import Rule, best_split, quality, riskiest
 
 
@@ -69,10 +70,10 @@ def test_cli_writes_the_monitoring_table(tmp_path, cli):
 
 
 @pytest.mark.parametrize(("override", "message"), [
-    ("signposts.worst=0.7", r"signposts.worst=0.7: expected a number in \(0.0, 0.5\]"),
-    ("signposts.depth=5", "signposts.depth=5: expected an integer >= 1 and <= 3"),
-    ("signposts.years=[2031]", "signposts.years=2031: expected an integer >= 2022"),
-    ("signposts.min_leaf=0.001", "signposts.min_leaf=0.001: a rule needs at least 5"),
+    ("signposts.worst=0.7",
+     r"signposts.worst=0.7: expected a number in \(0.0, 0.5\]"),
+    ("signposts.min_leaf=0.001",
+     "signposts.min_leaf=0.001: a rule needs at least 5"),
 ])
 def test_bad_input_one_line_exit_2_nothing_written(tmp_path, cli, override, message):
     out = tmp_path / "never"
@@ -81,3 +82,19 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, cli, override, mess
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and re.search(message, lines[0]), proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("signposts.depth=5",
+     "signposts.depth=5: expected an integer >= 1 and <= 3"),
+    ("signposts.years=[2031]",
+     "signposts.years=2031: expected an integer >= 2022"),
+])
+def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
+    """The same check as the command's (before Hydra makes a folder), in-process."""
+    from scenarios.errors import ConfigError
+    from scenarios.signposts import check_config
+
+    cfg, _ = load([override])
+    with pytest.raises(ConfigError, match=message):
+        check_config(cfg)
