@@ -6,6 +6,7 @@ exit status 2, no traceback, and nothing written.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -34,6 +35,15 @@ commands:
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
   workshop [--port N] [OVERRIDES...]
                        serve the live sliders page on 127.0.0.1 (see `futures workshop -h`)
+  sensitivity [OVERRIDES...]
+                       Sobol indices per future and year; writes sensitivity.nc and
+                       figures into the run directory and prints it last
+  calibrate [OVERRIDES...]
+                       fit trend momenta to the document's series (WBSO AI share);
+                       writes calibration.yaml/.md and a figure, prints the directory
+  signposts [OVERRIDES...]
+                       early trend levels that warn of a bad 2030 outcome; writes the
+                       monitoring table signposts.csv/.md, prints the directory
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -177,13 +187,14 @@ def run_command(args: list[str]) -> int:
 
 
 def hydra_command(name: str, args: list[str], usage: str, task: str, *,
-                  sweeps: bool = False) -> int:
+                  sweeps: bool = False, check: str = "") -> int:
     """A command that takes Hydra overrides like ``futures run`` and writes a run directory.
 
     ``task`` names ``module:function``; the function takes the composed config and the run
     directory (see :func:`scenarios.app.hydra_app`). Every override (and, with ``sweeps``,
     every swept value) is validated first, so bad input gives one line and exit status 2
-    before Hydra makes any folder.
+    before Hydra makes any folder. ``check`` names a further ``module:function`` taking the
+    composed config (the command's own settings), raising ConfigError.
     """
     if any(a in ("-h", "--help") for a in args):
         print(usage, end="")
@@ -228,14 +239,17 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
         if unknown:
             return fail(f"option {unknown[0]!r} is not known; see `futures {name} --help`")
         try:  # a sweep is checked value by value before any job starts
-            specs = [load(v)[1] for v in (sweep_variants(overrides) if multirun
-                                          else [overrides])]
+            loaded = [load(v) for v in (sweep_variants(overrides) if multirun
+                                        else [overrides])]
+            specs = [spec for _, spec in loaded]
+            if check:
+                module, _, function = check.partition(":")
+                for cfg, _ in loaded:
+                    getattr(importlib.import_module(module), function)(cfg)
         except ConfigError as err:
             return fail(str(err))
         if multirun:
             announce(overrides, specs[0])
-    import importlib
-
     from scenarios.app import hydra_app
 
     module, _, function = task.partition(":")
@@ -301,6 +315,16 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": run_command,
     "collect": collect_command,
     "workshop": lambda args: __import__("scenarios.workshop", fromlist=["_"]).command(args),
+    "sensitivity": lambda args: hydra_command(
+        "sensitivity", args, importlib.import_module("scenarios.sensitivity").USAGE,
+        "scenarios.sensitivity:sensitivity_job",
+        check="scenarios.sensitivity:check_config"),
+    "calibrate": lambda args: hydra_command(
+        "calibrate", args, importlib.import_module("scenarios.calibrate").USAGE,
+        "scenarios.calibrate:calibrate_job", check="scenarios.calibrate:check_config"),
+    "signposts": lambda args: hydra_command(
+        "signposts", args, importlib.import_module("scenarios.signposts").USAGE,
+        "scenarios.signposts:signposts_job", check="scenarios.signposts:check_config"),
 }
 
 

@@ -106,6 +106,37 @@ class WorkshopConfig:
 
 
 @dataclass
+class SensitivityConfig:
+    """``sensitivity``: Sobol indices over time (``futures sensitivity``, docs/sensitivity.md)."""
+
+    samples: int = 1024
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    years: list[int] | None = None
+    events: bool = False
+    output: str = "brede_welvaart"
+    top: int = 4
+
+
+@dataclass
+class CalibrateConfig:
+    """``calibrate``: series to fit (``futures calibrate``, docs/calibration.md)."""
+
+    confidence: float = 0.95
+    series: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SignpostsConfig:
+    """``signposts``: early-warning rules (``futures signposts``, docs/signposts.md)."""
+
+    years: list[int] = field(default_factory=lambda: [2024, 2025, 2026])
+    worst: float = 0.25
+    depth: int = 2
+    min_leaf: float = 0.05
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -124,6 +155,9 @@ class Config:
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
     workshop: WorkshopConfig = field(default_factory=WorkshopConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
 
 
 @dataclass(frozen=True)
