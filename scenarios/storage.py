@@ -90,6 +90,20 @@ def remove_stale(folder: Path, stem: str) -> None:
             stale.unlink(missing_ok=True)
 
 
+#: What every ``outcomes`` dataset has (DESIGN.md section 4).
+REQUIRED = ("level", "impact")
+
+
+def check_outcomes(ds: xr.Dataset, path: Path) -> None:
+    """Raise :class:`ConfigError` unless ``ds`` is a ``futures`` outcomes dataset."""
+    from scenarios.errors import ConfigError
+
+    missing = [v for v in REQUIRED if v not in ds.variables]
+    if missing or "futures_version" not in ds.attrs:
+        what = f"no {missing[0]!r} variable" if missing else "no futures_version attribute"
+        raise ConfigError("outcomes", str(path), f"not the outcomes of `futures run` ({what})")
+
+
 def open_outcomes(path: Path) -> xr.Dataset:
     """Open ``outcomes.nc`` (netCDF) or ``outcomes.zarr`` (a zarr store folder) lazily."""
     path = Path(path)
