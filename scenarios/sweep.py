@@ -15,6 +15,7 @@ on the union of their coordinates, missing cells being NaN. The per-member event
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -251,7 +252,7 @@ class CollectSweep(Callback):
         try:
             collect(sweep_dir)
         except ConfigError as err:
-            print(f"futures: error: {err}", file=__import__("sys").stderr, flush=True)
+            print(f"futures: error: {err}", file=sys.stderr, flush=True)
         print(sweep_dir.resolve(), flush=True)
 
 

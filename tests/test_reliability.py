@@ -224,3 +224,20 @@ def test_collect_refuses_corrupt_outcomes(tmp_path, small_sweep, damage):
     assert result.stderr.count("\n") == 1 and str(target) in result.stderr, result.stderr
     assert ("cannot be read" in result.stderr) or ("not the outcomes" in result.stderr)
     assert (sweep / "sweep.nc").read_bytes() == before
+
+
+def test_zarr_that_would_unpickle_is_refused(tmp_path):
+    """A store whose metadata names numcodecs' pickle codec is not opened at all."""
+    import json
+
+    from scenarios.errors import ConfigError
+
+    result = futures_cli("run", "ensemble.members=4", "output.format=zarr",
+                         f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 0, result.stderr
+    store = tmp_path / "outcomes.zarr"
+    meta = json.loads((store / ".zmetadata").read_text())
+    meta["metadata"]["level/.zarray"]["filters"] = [{"id": "pickle", "protocol": 5}]
+    (store / ".zmetadata").write_text(json.dumps(meta))
+    with pytest.raises(ConfigError, match="'pickle' codec, which would run code"):
+        open_outcomes(store)
