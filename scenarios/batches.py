@@ -211,8 +211,20 @@ def _event_rows(ds: xr.Dataset) -> xr.Dataset | None:
     return ds[names].load() if names else None
 
 
-def _finish(tmp: Path, path: Path, attrs: dict[str, object]) -> Path:
+def _abandon(tmp: Path, path: Path, err: BaseException) -> None:
+    """A streamed write stopped: remove its folder; a failed write becomes WriteError."""
+    remove_tree(tmp)
+    if isinstance(err, OSError) and err.errno in WRITE_ERRNOS:
+        raise WriteError(path, err) from err
+
+
+def _finish(tmp: Path, path: Path, attrs: dict[str, object], events: _EventAppender) -> Path:
+    """Close the event table, set the attributes, consolidate, and put the store in place."""
     import zarr
+
+    events.close()
+    if "events_exhausted" in attrs:
+        attrs["events_exhausted"] = events.exhausted
 
     group = zarr.open_group(tmp, mode="r+", zarr_format=ZARR_FORMAT)
     group.attrs.update(attrs)
@@ -282,17 +294,9 @@ def write_zarr_local(spec: RunSpec, config: str, path: Path) -> Path:
             write_region(ds, tmp, a, b)
             events.add(i, _event_rows(ds), int(ds.attrs.get("events_exhausted", 0)))
             bar.update((b - a) * len(spec.futures))  # type: ignore[attr-defined]
-        events.close()
-        if "events_exhausted" in attrs:
-            attrs["events_exhausted"] = events.exhausted
-        return _finish(tmp, path, attrs)
-    except OSError as err:
-        remove_tree(tmp)
-        if err.errno in WRITE_ERRNOS:
-            raise WriteError(path, err) from err
-        raise
-    except BaseException:
-        remove_tree(tmp)
+        return _finish(tmp, path, attrs, events)
+    except BaseException as err:
+        _abandon(tmp, path, err)
         raise
     finally:
         bar.close()  # type: ignore[attr-defined]
@@ -367,17 +371,9 @@ def write_zarr_dask(spec: RunSpec, config: str, path: Path) -> Path:
                 bar.update((hi - lo) * len(spec.futures))  # type: ignore[attr-defined]
                 submit_next()
             bar.close()  # type: ignore[attr-defined]
-        events.close()
-        if "events_exhausted" in attrs:
-            attrs["events_exhausted"] = events.exhausted
-        return _finish(tmp, path, attrs)
-    except OSError as err:
-        remove_tree(tmp)
-        if err.errno in WRITE_ERRNOS:
-            raise WriteError(path, err) from err
-        raise
-    except BaseException:
-        remove_tree(tmp)
+        return _finish(tmp, path, attrs, events)
+    except BaseException as err:
+        _abandon(tmp, path, err)
         raise
     finally:
         if cluster is not None:
