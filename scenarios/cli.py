@@ -6,6 +6,7 @@ exit status 2, no traceback, and nothing written.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -32,6 +33,8 @@ commands:
   run -m KEY=a,b ...   a sweep (Hydra multirun): one job per combination, then
                        <sweep>/sweep.nc with one dimension per swept key
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
+  plot RUN_DIR         figures of a run or sweep into RUN_DIR/figures/ (plot.lang=nl|en)
+  report RUN_DIR       a self-contained HTML handout and its PDF in RUN_DIR
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -200,6 +203,8 @@ def collect_command(args: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": run_command,
     "collect": collect_command,
+    "plot": lambda args: importlib.import_module("scenarios.plots.command").plot_main(args),
+    "report": lambda args: importlib.import_module("scenarios.plots.command").report_main(args),
 }
 
 
