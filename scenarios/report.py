@@ -22,10 +22,11 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from scenarios.findings import future_findings, settings
-from scenarios.plots import draw_all
-from scenarios.plots.base import SIZE, Options, style
+from scenarios.plots.base import SIZE, style
 from scenarios.plots.data import RunData, open_run
 from scenarios.plots.labels import name
+from scenarios.plots.options import Options
+from scenarios.plots.render import draw_all
 from scenarios.style import future_colour
 
 HTML_FILE, PDF_FILE = "report.html", "report.pdf"
@@ -163,7 +164,8 @@ def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
         raise
 
 
-def report(run_dir: Path | str, options: Options | None = None) -> list[Path]:
+def report(run_dir: Path | str, options: Options | None = None, *,
+           run: RunData | None = None) -> list[Path]:
     """Write ``report.html`` and ``report.pdf`` into ``run_dir``.
 
     Parameters
@@ -172,6 +174,8 @@ def report(run_dir: Path | str, options: Options | None = None) -> list[Path]:
         A folder holding ``outcomes.nc`` (a run) or ``sweep.nc`` (a sweep).
     options : Options, optional
         ``lang`` picks the language of the handout (default ``nl``).
+    run : RunData, optional
+        The folder's data if already read with :func:`~scenarios.plots.data.open_run`.
 
     Returns
     -------
@@ -186,7 +190,7 @@ def report(run_dir: Path | str, options: Options | None = None) -> list[Path]:
     """
     options = options or Options()
     lang = options.lang
-    run = open_run(run_dir)
+    run = run or open_run(run_dir)
     folder = Path(run_dir)
     setting_lines = settings(run, lang)
     findings = {f: future_findings(run, f, lang) for f in run.futures}

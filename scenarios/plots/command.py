@@ -8,6 +8,7 @@ anything is written.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from scenarios.errors import ConfigError
 
@@ -48,21 +49,28 @@ def _split(args: list[str], usage: str) -> tuple[str, list[str]] | int:
     return args[0], args[1:]
 
 
+def _load(run_dir: str, rest: list[str]):
+    """Check the arguments and read the folder (quickly, before matplotlib is imported)."""
+    from scenarios.plots.data import open_run
+    from scenarios.plots.options import parse_options
+
+    options = parse_options(rest)
+    return options, open_run(run_dir)
+
+
 def plot_main(args: list[str]) -> int:
     """Entry of ``futures plot``; returns the exit status."""
     split = _split(args, PLOT_USAGE)
     if isinstance(split, int):
         return split
     run_dir, rest = split
-    from scenarios.plots import FIGURES_DIR, plot
-    from scenarios.plots.base import parse_options
-
     try:
-        plot(run_dir, parse_options(rest))
+        options, run = _load(run_dir, rest)
+        from scenarios.plots.render import FIGURES_DIR, plot
+
+        plot(run_dir, options, run=run)
     except ConfigError as err:
         return _fail(str(err))
-    from pathlib import Path
-
     print(Path(run_dir) / FIGURES_DIR)
     return 0
 
@@ -73,11 +81,11 @@ def report_main(args: list[str]) -> int:
     if isinstance(split, int):
         return split
     run_dir, rest = split
-    from scenarios.plots.base import parse_options
-    from scenarios.report import report
-
     try:
-        paths = report(run_dir, parse_options(rest))
+        options, run = _load(run_dir, rest)
+        from scenarios.report import report
+
+        paths = report(run_dir, options, run=run)
     except ConfigError as err:
         return _fail(str(err))
     for path in paths:
