@@ -84,6 +84,15 @@ def default_config() -> dict[str, Any]:
     return container
 
 
+def _show(value: Any) -> str:
+    """A value as written on the command line: ``true``, ``[a,b]``, ``0.5``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ",".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
 def changes(config: dict[str, Any], default: dict[str, Any]) -> list[str]:
     """``key=value`` for every setting of ``config`` that differs from ``default``."""
     mine, base = flatten(config), flatten(default)
@@ -94,7 +103,7 @@ def changes(config: dict[str, Any], default: dict[str, Any]) -> list[str]:
         if key not in mine:
             out.append(f"~{key}")
         elif mine[key] != base.get(key, object()):
-            out.append(f"{key}={mine[key]}")
+            out.append(f"{key}={_show(mine[key])}")
     return out
 
 

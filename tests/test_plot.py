@@ -255,9 +255,9 @@ def test_settings_of_a_sweep_and_the_changes(small_sweep):
     lines = settings(run, "en")
     assert "A sweep over seed: 2 runs (seed=1; seed=2)." in lines
     assert "Changed from the defaults: ensemble.members=16, " \
-        "futures=['versnelling', 'gelijk_speelveld']." in lines
-    assert changes({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3, "d": 4}}) == \
-        ["a.c=2", "~a.d"]
+        "futures=[versnelling,gelijk_speelveld]." in lines
+    assert changes({"a": {"b": 1, "c": 2, "e": True}}, {"a": {"b": 1, "c": 3, "d": 4}}) == \
+        ["a.c=2", "~a.d", "a.e=true"]
 
 
 def test_findings_follow_the_data(small_run):
@@ -387,3 +387,16 @@ def test_plot_keeps_earlier_figures_when_input_is_bad(small_run, tmp_path):
     with pytest.raises(ConfigError):
         plot(target)
     assert (target / "figures" / "quadrant.png").read_bytes() == b"earlier"
+
+
+def test_run_without_events_says_so(tmp_path):
+    """With events.enabled=false there is no event data: the figure says events are off."""
+    synthetic_run().to_netcdf(tmp_path / "outcomes.nc", engine="h5netcdf")
+    run = open_run(tmp_path)
+    stems = [stem for stem, _ in figure_list(run, Options(lang="en"))]
+    assert stems == ["quadrant", "fans_compared", "fans_versnelling", "fans_gelijk_speelveld",
+                     "impacts", "cross_impact", "events"]
+    with style():
+        drawn = texts(figure_list(run, Options(lang="en"))[-1][1]())
+    assert "Events are switched off in this run (events.enabled=false)" in drawn
+    assert settings(run, "en", default={})[1] == "Events are off: the continuous model."

@@ -25,7 +25,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sweep_note": ("lijnen: mediaan per waarde; vlak: 50% van de leden",
                    "lines: median per value; band: 50% of members"),
     # quadrant
-    "quadrant_title": ("Vier toekomsten op twee assen", "Four futures on two axes"),
+    "quadrant_title": ("De toekomsten op twee assen", "The futures on two axes"),
     "ownership_axis": ("eigenaarschap:  aandeelhouders  \u2192  stakeholders",
                        "ownership:  shareholders  \u2192  stakeholders"),
     "purpose_axis": ("doel:  economische groei  \u2192  brede welvaart",
@@ -44,9 +44,9 @@ TEXT: dict[str, tuple[str, str]] = {
     # cross-impact
     "matrix_title": ("Kruisimpactmatrix: wat duwt (+) of remt (\u2212) elke trend",
                      "Cross-impact matrix: what pushes (+) or brakes (\u2212) each trend"),
-    "matrix_rows": ("trend die verandert", "trend that changes"),
-    "matrix_cols": ("oorzaak: trends | drijvers | beleidshefbomen",
-                    "cause: trends | drivers | policy levers"),
+    "matrix_rows": ("trend die verandert (rij)", "trend that changes (row)"),
+    "matrix_cols": ("oorzaak (kolom)",
+                    "cause (column)"),
     "group_trends": ("trends", "trends"),
     "group_drivers": ("drijvers", "drivers"),
     "group_levers": ("beleidshefbomen", "policy levers"),

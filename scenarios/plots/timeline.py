@@ -61,20 +61,22 @@ def event_timeline(run: RunData, options: Options) -> Figure:
         shades = variant_shades(future, futures, n)
         y = len(futures) - 1 - j
         ax.axhline(y, color=future_colour(future, futures), lw=1, alpha=0.5)
-        for i, variant in enumerate(run.variants):
-            if not run.has(variant, future):
-                continue
-            times = run.view(variant).milestone_time.sel(future=future).values
-            dy = 0.0 if n == 1 else 0.25 * (i / (n - 1) - 0.5)
+        rows = [(i, run.view(v).milestone_time.sel(future=future).values)
+                for i, v in enumerate(run.variants) if run.has(v, future)]
+        if rows and all(np.array_equal(r, rows[0][1], equal_nan=True) for _, r in rows):
+            rows = [(-1, rows[0][1])]  # the sweep does not move the schedule: one row
+        for k, (i, times) in enumerate(rows):
+            dy = 0.0 if len(rows) == 1 else 0.3 * (0.5 - k / (len(rows) - 1))
+            colour = future_colour(future, futures) if i < 0 else shades[i]
             for m, t in enumerate(times):
                 if not np.isfinite(t):
                     continue
-                ax.plot(t, y + dy, MARKERS.get(kinds_of[m], "o"), ms=11, color=shades[i],
+                ax.plot(t, y + dy, MARKERS.get(kinds_of[m], "o"), ms=11, color=colour,
                         mec="black", mew=0.8, zorder=3)
-                if i == 0 and kinds_of[m] != "election":
-                    ax.annotate(milestone_name(milestones[m], lang), (t, y), xytext=(0, 9),
-                                textcoords="offset points", ha="center", va="bottom",
-                                fontsize=11)
+                if k == 0 and kinds_of[m] != "election":
+                    ax.annotate(milestone_name(milestones[m], lang), (t, y + dy),
+                                xytext=(0, 9), textcoords="offset points", ha="center",
+                                va="bottom", fontsize=11)
     elections = [float(np.nanmin(run.ds.milestone_time.sel(milestone=m).values))
                  for m, k in zip(milestones, kinds_of) if k == "election"
                  and np.isfinite(run.ds.milestone_time.sel(milestone=m).values).any()]
