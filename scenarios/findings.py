@@ -18,10 +18,15 @@ from scenarios.plots.trends import key_trends, medians_2030
 
 #: Sentences: key -> (Dutch, English).
 WORDS: dict[str, tuple[str, str]] = {
-    "run": (("Eén run van {futures} ({n} toekomsten), {members} leden per toekomst, "
-            "seed {seed}, steekproef {design}, {start:g}\u2013{end:g}."),
-            ("One run of {futures} ({n} futures), {members} members per future, "
-            "seed {seed}, {design} design, {start:g}\u2013{end:g}.")),
+    "run": (("Eén run van {futures} ({n} toekomsten), {members} leden per toekomst"
+             "{seed}, steekproef {design}, {start:g}\u2013{end:g}."),
+            ("One run of {futures} ({n} futures), {members} members per future"
+             "{seed}, {design} design, {start:g}\u2013{end:g}.")),
+    "each": (("Elke run: {futures} ({n} toekomsten), {members} leden per toekomst"
+              "{seed}, steekproef {design}, {start:g}\u2013{end:g}."),
+             ("Each run: {futures} ({n} futures), {members} members per future"
+              "{seed}, {design} design, {start:g}\u2013{end:g}.")),
+    "seed": (", seed {seed}", ", seed {seed}"),
     "sweep": ("Een sweep over {keys}: {jobs} runs ({values}).",
               "A sweep over {keys}: {jobs} runs ({values})."),
     "missing": ("Ontbrekende runs: {jobs}.", "Missing runs: {jobs}."),
@@ -115,8 +120,9 @@ def settings(run: RunData, lang: str, default: dict[str, Any] | None = None) -> 
     names = ", ".join(name(f, lang) for f in run.futures)
     design = "nominal" if ensemble.get("nominal") else ensemble.get("design", "?")
     seed = config.get("seed", run.ds.attrs.get("seed", "?"))
-    lines = [say("run", lang, futures=names, n=len(run.futures),
-                 members=run.ds.sizes["member"], seed=seed, design=design,
+    seed_text = "" if "seed" in run.swept else say("seed", lang, seed=seed)
+    lines = [say("each" if run.is_sweep else "run", lang, futures=names, n=len(run.futures),
+                 members=run.ds.sizes["member"], seed=seed_text, design=design,
                  start=time.get("start", float(run.ds.time[0])),
                  end=time.get("end", float(run.ds.time[-1])))]
     if run.is_sweep:

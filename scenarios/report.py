@@ -33,8 +33,8 @@ HTML_FILE, PDF_FILE = "report.html", "report.pdf"
 
 #: Headings and captions: key -> (Dutch, English).
 PAGE: dict[str, tuple[str, str]] = {
-    "title": ("Vier digitale toekomsten voor Nederland, 2021\u20132030",
-              "Four digital futures for the Netherlands, 2021\u20132030"),
+    "title": ("Digitale toekomsten voor Nederland, 2021\u20132030",
+              "Digital futures for the Netherlands, 2021\u20132030"),
     "subtitle": ("Hand-out bij de Toekomstverkenning Digitalisering 2030 (NDS 2021)",
                  "Handout for the foresight study Digitalisation 2030 (NDS 2021)"),
     "settings": ("Wat is gerekend", "What was run"),

@@ -93,8 +93,11 @@ def test_unknown_command(cli):
     """An unknown subcommand is named, with the ones that exist."""
     result = cli("simulate")
     assert result.returncode == 2
+    from scenarios.cli import COMMANDS
+
+    assert {"run", "collect", "plot", "report"} <= set(COMMANDS)
     assert result.stderr.strip() == ("futures: error: command 'simulate' not found; expected "
-                                     "one of ['run', 'collect', 'help']")
+                                     f"one of {[*COMMANDS, 'help']}")
 
 
 def test_bad_input_keeps_earlier_output(cli, tmp_path):

@@ -253,6 +253,8 @@ def test_settings_of_a_sweep_and_the_changes(small_sweep):
     """A sweep names its swept key and values; changes() lists only what differs."""
     run = open_run(small_sweep)
     lines = settings(run, "en")
+    assert lines[0] == "Each run: Acceleration, Level playing field (2 futures), 16 members " \
+        "per future, latin_hypercube design, 2021\u20132030."
     assert "A sweep over seed: 2 runs (seed=1; seed=2)." in lines
     assert "Changed from the defaults: ensemble.members=16, " \
         "futures=[versnelling,gelijk_speelveld]." in lines
