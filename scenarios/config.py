@@ -9,9 +9,10 @@ what is allowed. No ``_target_`` instantiation: user YAML never imports or calls
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -30,6 +31,8 @@ RELATIVE = {f"initial.{t}" for t in catalogue.TREND_LABELS} | \
 #: bounded for any value; this catches typos (e.g. 30 for 0.30).
 MAX_IMPACT = 5.0
 PRECISIONS = ("float32", "float64")
+BACKENDS = ("local", "dask")
+FORMATS = ("netcdf", "zarr")
 
 
 @dataclass
@@ -41,6 +44,10 @@ class EnsembleConfig:
     nominal: bool = False
     threads: int = 2
     chunk: int = 1024
+    batch: int = 8192
+    backend: str = "local"
+    scheduler: Optional[str] = None  # noqa: UP045 - OmegaConf reads typing.Optional
+    workers: int = 2
 
 
 @dataclass
@@ -58,6 +65,7 @@ class OutputConfig:
 
     precision: str = "float32"
     compression: int = 1
+    format: str = "netcdf"
 
 
 @dataclass
@@ -88,6 +96,47 @@ class ImpactsConfig:
 
 
 @dataclass
+class WorkshopConfig:
+    """``workshop``: the live page of ``futures workshop`` (checked by scenarios.workshop)."""
+
+    members: int = 256
+    host: str = "127.0.0.1"
+    port: int = 8050
+    lang: str = "en"
+
+
+@dataclass
+class SensitivityConfig:
+    """``sensitivity``: Sobol indices over time (``futures sensitivity``, docs/sensitivity.md)."""
+
+    samples: int = 1024
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    years: list[int] | None = None
+    events: bool = False
+    output: str = "brede_welvaart"
+    top: int = 4
+
+
+@dataclass
+class CalibrateConfig:
+    """``calibrate``: series to fit (``futures calibrate``, docs/calibration.md)."""
+
+    confidence: float = 0.95
+    series: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SignpostsConfig:
+    """``signposts``: early-warning rules (``futures signposts``, docs/signposts.md)."""
+
+    years: list[int] = field(default_factory=lambda: [2024, 2025, 2026])
+    worst: float = 0.25
+    depth: int = 2
+    min_leaf: float = 0.05
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -105,6 +154,10 @@ class Config:
     impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
+    workshop: WorkshopConfig = field(default_factory=WorkshopConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
 
 
 @dataclass(frozen=True)
@@ -123,6 +176,11 @@ class RunSpec:
     precision: str
     compression: int
     events: EventModel | None = None
+    batch: int = 8192
+    backend: str = "local"
+    scheduler: str | None = None
+    workers: int = 2
+    format: str = "netcdf"
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -154,7 +212,8 @@ def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
         kind = allowed[key].type
         nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
                   "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
-                  "ImpactsConfig": ImpactsConfig}.get(kind if isinstance(kind, str)
+                  "ImpactsConfig": ImpactsConfig,
+                  "WorkshopConfig": WorkshopConfig}.get(kind if isinstance(kind, str)
                                                       else getattr(kind, "__name__", ""))
         if nested is not None:
             _known_keys(f"{prefix}{key}.", value, nested)
@@ -262,10 +321,23 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
         expect(members & (members - 1) == 0, "ensemble.members", members,
                 "the sobol design needs a power of two (e.g. 1024)")
     threads = integer("ensemble.threads", ens["threads"], 1, 256)
-    chunk = integer("ensemble.chunk", ens["chunk"], 1)
+    chunk = integer("ensemble.chunk", ens["chunk"], 8)
+    expect(chunk % 8 == 0, "ensemble.chunk", chunk, "expected a multiple of 8")
+    batch = integer("ensemble.batch", ens["batch"], 1)
+    expect(batch % chunk == 0, "ensemble.batch", batch,
+           f"expected a multiple of ensemble.chunk ({chunk})")
+    backend = label("ensemble.backend", ens["backend"], BACKENDS, "backend")
+    scheduler = ens["scheduler"]
+    expect(scheduler is None or (isinstance(scheduler, str) and "://" in scheduler),
+           "ensemble.scheduler", scheduler,
+           "expected null (a local cluster) or an address like tcp://host:8786")
+    workers = integer("ensemble.workers", ens["workers"], 1, 1024)
     out = cfg["output"]
     precision = label("output.precision", out["precision"], PRECISIONS, "precision")
     compression = integer("output.compression", out["compression"], 0, 9)
+    fmt = label("output.format", out["format"], FORMATS, "format")
+    expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
+           "dask streams its chunks to zarr; add output.format=zarr")
 
     tm = cfg["time"]
     start = number("time.start", tm["start"], 1900, 2200)
@@ -317,6 +389,10 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
         transition_years=transition, start=start, end=end, steps_per_year=spy)
 
     defined = mapping("future", cfg["future"])
+    for name in defined:  # labels become coordinates, file names and page ids: keep them plain
+        expect(isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name)
+               is not None, f"future.{name}", name, "a future label is 1-40 characters: "
+               "a lower-case letter, then lower-case letters, digits or _")
     chosen = cfg["futures"]
     expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
             f"expected a non-empty list of future labels from {sorted(defined)}")
@@ -334,4 +410,6 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     events = build(cfg.get("events", {}), world, futures)
     return RunSpec(world=world, futures=futures, uncertainties=uncertainties, members=members,
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
-                   chunk=chunk, precision=precision, compression=compression, events=events)
+                   chunk=chunk, precision=precision, compression=compression, events=events,
+                   batch=batch, backend=backend, scheduler=scheduler, workers=workers,
+                   format=fmt)
