@@ -122,7 +122,8 @@ def settings(run: RunData, lang: str, default: dict[str, Any] | None = None) -> 
     seed = config.get("seed", run.ds.attrs.get("seed", "?"))
     seed_text = "" if "seed" in run.swept else say("seed", lang, seed=seed)
     lines = [say("each" if run.is_sweep else "run", lang, futures=names, n=len(run.futures),
-                 members=run.ds.sizes["member"], seed=seed_text, design=design,
+                 members=max(run.members_total, run.ds.sizes["member"]), seed=seed_text,
+                 design=design,
                  start=time.get("start", float(run.ds.time[0])),
                  end=time.get("end", float(run.ds.time[-1])))]
     if run.is_sweep:

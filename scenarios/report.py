@@ -21,6 +21,7 @@ from pathlib import Path
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from scenarios.errors import WriteError
 from scenarios.findings import future_findings, settings
 from scenarios.plots.base import SIZE, style
 from scenarios.plots.data import RunData, open_run
@@ -153,14 +154,20 @@ def _text_page(title: str, blocks: list[tuple[str, str, list[str]]], *, columns:
 
 
 def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as err:  # a full disk, no permission: not bad input
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise WriteError(path, err) from err
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 

@@ -402,3 +402,50 @@ def test_run_without_events_says_so(tmp_path):
         drawn = texts(figure_list(run, Options(lang="en"))[-1][1]())
     assert "Events are switched off in this run (events.enabled=false)" in drawn
     assert settings(run, "en", default={})[1] == "Events are off: the continuous model."
+
+
+def test_zarr_run_is_plotted(tmp_path):
+    """A run written with output.format=zarr (outcomes.zarr) gives the same figures."""
+    run_dir = tmp_path / "zarr"
+    done = futures_cli("run", "output.format=zarr", "ensemble.members=8",
+                       "futures=[versnelling,gelijk_speelveld]", f"hydra.run.dir={run_dir}")
+    assert done.returncode == 0, done.stderr
+    run = open_run(run_dir)
+    assert run.path.name == "outcomes.zarr" and run.futures == ["versnelling",
+                                                                "gelijk_speelveld"]
+    stem, draw = figure_list(run, Options())[-3]  # impacts
+    with style():
+        save(draw(), run_dir / "figures", stem, Options())
+    assert_not_blank(run_dir / "figures" / "impacts.png")
+    (run_dir / "outcomes.zarr" / ".zmetadata").write_text("{not json")
+    assert_clean_error(futures_cli("plot", str(run_dir)), "outcomes.zarr",
+                       "cannot be read as a zarr store")
+
+
+def test_large_runs_are_read_at_evenly_spaced_members(small_run, monkeypatch):
+    """Above MAX_MEMBERS only evenly spaced members are read, and the figures say so."""
+    from scenarios.plots import data
+
+    monkeypatch.setattr(data, "MAX_MEMBERS", 6)
+    run = open_run(small_run)
+    assert run.ds.sizes["member"] == 6 and run.members_total == 16
+    assert list(run.ds.member.values) == [0, 3, 6, 9, 12, 15]
+    with style():
+        drawn = texts(fans(run, "versnelling", Options(lang="en")))
+    assert "16 members per future (quantiles from 6 evenly spaced members)" in drawn
+    assert "16 members per future" in settings(run, "en", default={})[0]
+
+
+def test_write_failure_is_one_line_with_status_1(small_run, tmp_path):
+    """A figures path that cannot be written (here: a file in the way) is not bad input:
+    one line naming the path, exit status 1, nothing half-written."""
+    target = tmp_path / "run"
+    shutil.copytree(small_run, target, ignore=shutil.ignore_patterns("figures", "report.*"))
+    (target / "figures").write_text("in the way")
+    done = futures_cli("plot", str(target))
+    assert done.returncode == 1, done.stderr
+    line = done.stderr.strip()
+    assert line.startswith("futures: error: output=") and "could not be written" in line
+    assert "\n" not in line and "Traceback" not in done.stderr
+    assert (target / "figures").read_text() == "in the way"
+    assert sorted(p.name for p in target.iterdir() if p.name.startswith(".")) == [".hydra"]

@@ -20,6 +20,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
+from scenarios.errors import WriteError
 from scenarios.plots.options import Options
 from scenarios.style import future_colour
 
@@ -90,22 +91,33 @@ def save(fig: Figure, folder: Path, name: str, options: Options) -> list[Path]:
 
     Dates are left out of the metadata and SVG ids are salted with a constant, so the same
     input gives byte-identical files.
+
+    Raises
+    ------
+    WriteError
+        If a file cannot be written; the earlier file of that name is kept.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     meta = {"png": {"Software": "futures (matplotlib)"}, "svg": {"Date": None},
             "pdf": {"CreationDate": None, "ModDate": None}}
     for ext in ("png", options.format):
         path = folder / f"{name}.{ext}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
+        tmp = None
         try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            os.close(fd)
             with style():
                 fig.savefig(tmp, format=ext, dpi=options.dpi, metadata=meta[ext])
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)
+        except OSError as err:  # a full disk, no permission: not bad input
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            raise WriteError(path, err) from err
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
             raise
         written.append(path)
     return written

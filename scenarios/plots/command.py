@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from scenarios.errors import ConfigError
+from scenarios.errors import ConfigError, WriteError
 
 PLOT_USAGE = """\
 usage: futures plot RUN_DIR [plot.lang=nl|en] [plot.format=svg|pdf] [plot.dpi=150..600]
@@ -69,6 +69,9 @@ def plot_main(args: list[str]) -> int:
         from scenarios.plots.render import FIGURES_DIR, plot
 
         plot(run_dir, options, run=run)
+    except WriteError as err:  # the disk or permissions, not the input: status 1
+        print(f"futures: error: {err}", file=sys.stderr)
+        return 1
     except ConfigError as err:
         return _fail(str(err))
     print(Path(run_dir) / FIGURES_DIR)
@@ -86,6 +89,9 @@ def report_main(args: list[str]) -> int:
         from scenarios.report import report
 
         paths = report(run_dir, options, run=run)
+    except WriteError as err:  # the disk or permissions, not the input: status 1
+        print(f"futures: error: {err}", file=sys.stderr)
+        return 1
     except ConfigError as err:
         return _fail(str(err))
     for path in paths:

@@ -1,15 +1,18 @@
 """Read a run or sweep directory for ``futures plot`` and ``futures report``.
 
-A run directory holds ``outcomes.nc``; a sweep root holds ``sweep.nc`` with one extra
-dimension per swept key (:mod:`scenarios.sweep`). :func:`open_run` loads either, checks that
-it is a futures outcomes file, and lists its *variants*: one for a run, one per combination
-of swept values for a sweep. Anything missing, truncated or foreign raises
+A run directory holds ``outcomes.nc`` (or the zarr store ``outcomes.zarr``); a sweep root
+holds ``sweep.nc`` (or ``sweep.zarr``) with one extra dimension per swept key
+(:mod:`scenarios.sweep`). :func:`open_run` loads either, checks that it is a futures outcomes
+file, and lists its *variants*: one for a run, one per combination of swept values for a
+sweep. Only what the figures use is read; a run larger than :data:`MAX_MEMBERS` members is
+read at evenly spaced members (the figures say so). Anything missing, truncated or foreign raises
 :class:`scenarios.errors.ConfigError` (one line, exit status 2 on the command line).
 """
 
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +22,18 @@ import xarray as xr
 import yaml
 
 from scenarios.errors import ConfigError
-from scenarios.storage import ENGINE
+from scenarios.storage import open_outcomes
 
 OUTCOMES = "outcomes.nc"
 SWEEP_FILE = "sweep.nc"
+#: What a folder may hold, in the order looked for: a run's outcomes, then a sweep's.
+CANDIDATES = (OUTCOMES, "outcomes.zarr", SWEEP_FILE, "sweep.zarr")
+#: Variables the figures and the handout use; the rest (the per-event table, samples) is
+#: not read.
+USED = ("level", "impact", "position", "event_count", "milestone_time", "job_config")
+#: At most this many members per future are read (evenly spaced): quantiles and violins of
+#: 20 000 members are as good as of a million, and fit in memory.
+MAX_MEMBERS = 20_000
 
 #: Variables every outcomes file has, with the run's own dimensions (DESIGN.md section 4).
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -51,6 +62,7 @@ class RunData:
     swept: list[str]
     variants: list[Variant]
     configs: list[dict[str, Any]]    # resolved config of each variant
+    members_total: int = 0           # members per future in the file (``member`` size)
 
     @property
     def is_sweep(self) -> bool:
@@ -85,19 +97,30 @@ def find_file(run_dir: Path) -> Path:
     if not run_dir.is_dir():
         raise ConfigError("RUN_DIR", str(run_dir), "not a folder; give the folder that "
                           "`futures run` printed (it holds outcomes.nc)")
-    for name in (OUTCOMES, SWEEP_FILE):
-        if (run_dir / name).is_file():
+    for name in CANDIDATES:
+        if (run_dir / name).exists():
             return run_dir / name
     raise ConfigError("RUN_DIR", str(run_dir), f"holds neither {OUTCOMES} (a run) nor "
                       f"{SWEEP_FILE} (a sweep); give the folder that `futures run` printed")
 
 
-def _load(path: Path) -> xr.Dataset:
+def _load(path: Path) -> tuple[xr.Dataset, int]:
+    """The used variables of ``path``, at most MAX_MEMBERS members; and the member count."""
+    what = "a zarr store" if path.is_dir() else "netCDF-4"
     try:
-        with xr.open_dataset(path, engine=ENGINE) as ds:
-            return ds.load()
-    except Exception as err:  # h5py/h5netcdf raise OSError, ValueError, KeyError, ...
-        raise ConfigError(str(path.parent), path.name, "cannot be read as netCDF-4 "
+        with warnings.catch_warnings():
+            # a damaged store makes zarr/h5py warn before they fail: the error says it all
+            warnings.simplefilter("ignore")
+            with open_outcomes(path) as ds:
+                total = int(ds.sizes.get("member", 0))
+                keep = ds[[v for v in USED if v in ds.variables]]
+                keep.attrs = dict(ds.attrs)
+                if total > MAX_MEMBERS:
+                    keep = keep.isel(member=np.linspace(0, total - 1, MAX_MEMBERS).round()
+                                     .astype(int))
+                return keep.load(), total
+    except Exception as err:  # h5py, h5netcdf and zarr raise OSError, ValueError, KeyError...
+        raise ConfigError(str(path.parent), path.name, f"cannot be read as {what} "
                           f"(truncated or not written by `futures run`: "
                           f"{type(err).__name__})") from err
 
@@ -154,7 +177,7 @@ def open_run(run_dir: Path | str) -> RunData:
         If the folder is missing or empty, or its file is truncated, unreadable or foreign.
     """
     path = find_file(Path(run_dir))
-    ds = _load(path)
+    ds, total = _load(path)
     swept = [k for k in str(ds.attrs.get("swept_keys", "")).split() if k in ds.dims]
     extra = [d for d in ds.level.dims if d not in RUN_DIMS] if "level" in ds else []
     swept += [d for d in extra if d not in swept]
@@ -174,4 +197,4 @@ def open_run(run_dir: Path | str) -> RunData:
         configs.append(_parse_config(text, where, what))
     if not variants:
         raise ConfigError(where, what, "holds no finished run (every value is missing)")
-    return RunData(path, ds, swept, variants, configs)
+    return RunData(path, ds, swept, variants, configs, total)

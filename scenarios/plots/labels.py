@@ -21,6 +21,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "band50": ("50% van de leden", "50% of members"),
     "band90": ("90% van de leden", "90% of members"),
     "members_note": ("{members} leden per toekomst", "{members} members per future"),
+    "members_read": ("(kwantielen uit {used} gelijk verdeelde leden)",
+                     "(quantiles from {used} evenly spaced members)"),
     "swept": ("gevarieerd: {keys}", "swept: {keys}"),
     "sweep_note": ("lijnen: mediaan per waarde; vlak: 50% van de leden",
                    "lines: median per value; band: 50% of members"),

@@ -37,8 +37,10 @@ def _grid(fig: Figure) -> list:
 
 
 def _subtitle(run: RunData, lang: str) -> str:
-    members = run.ds.sizes["member"]
-    note = text("members_note", lang, members=members)
+    used, total = run.ds.sizes["member"], max(run.members_total, run.ds.sizes["member"])
+    note = text("members_note", lang, members=f"{total:,}".replace(",", "\u2009"))
+    if used < total:
+        note += " " + text("members_read", lang, used=f"{used:,}".replace(",", "\u2009"))
     if run.is_sweep:
         note += "  |  " + text("swept", lang, keys=", ".join(run.swept))
     return note
