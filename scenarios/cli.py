@@ -44,6 +44,8 @@ commands:
   signposts [OVERRIDES...]
                        early trend levels that warn of a bad 2030 outcome; writes the
                        monitoring table signposts.csv/.md, prints the directory
+  plot RUN_DIR         figures of a run or sweep into RUN_DIR/figures/ (plot.lang=nl|en)
+  report RUN_DIR       a self-contained HTML handout and its PDF in RUN_DIR
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -325,6 +327,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "signposts": lambda args: hydra_command(
         "signposts", args, importlib.import_module("scenarios.signposts").USAGE,
         "scenarios.signposts:signposts_job", check="scenarios.signposts:check_config"),
+    "plot": lambda args: importlib.import_module("scenarios.plots.command").plot_main(args),
+    "report": lambda args: importlib.import_module("scenarios.plots.command").report_main(args),
 }
 
 

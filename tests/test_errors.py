@@ -97,7 +97,7 @@ def test_unknown_command(cli):
     assert result.returncode == 2
     assert result.stderr.strip() == ("futures: error: command 'simulate' not found; expected "
                                      f"one of {[*COMMANDS, 'help']}")
-    assert {"run", "collect"} <= set(COMMANDS)
+    assert {"run", "collect", "plot", "report"} <= set(COMMANDS)
     assert "'sensitivity'" in result.stderr  # a DESIGN.md section 4 command
 
 
