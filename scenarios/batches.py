@@ -257,12 +257,33 @@ def replace_dir(tmp: Path, path: Path) -> Path:
     return path
 
 
+def _drain_zarr() -> None:
+    """Wait for chunk writes zarr still has in flight: when one write of a batch fails,
+    zarr's event loop goes on with the others, which may land after the error."""
+    import asyncio
+
+    from zarr.core import sync
+
+    loop = sync.loop[0]
+    if loop is None or not loop.is_running():
+        return
+
+    async def others() -> None:
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    try:
+        asyncio.run_coroutine_threadsafe(others(), loop).result(timeout=60)
+    except Exception:
+        log.debug("could not wait for zarr's pending writes", exc_info=True)
+
+
 def remove_tree(folder: Path) -> None:
-    """Remove a folder that a failed write may still be adding to: zarr writes chunks on
-    its own threads, and some may land after the error that stopped the run."""
+    """Remove a folder that a failed write may still be adding to (see :func:`_drain_zarr`)."""
     import time
 
-    for _ in range(50):
+    _drain_zarr()
+    for _ in range(100):
         shutil.rmtree(folder, ignore_errors=True)
         if not folder.exists():
             return
