@@ -32,6 +32,9 @@ commands:
   run -m KEY=a,b ...   a sweep (Hydra multirun): one job per combination, then
                        <sweep>/sweep.nc with one dimension per swept key
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
+  robustness [OVERRIDES...]  lever settings across the futures: regret table, no-regret
+                       settings (robustness.nc, regret.csv, regret.md, figure)
+  plane [OVERRIDES...] map the impact areas over the plane of both axes (plane.nc, figure)
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -195,11 +198,24 @@ def collect_command(args: list[str]) -> int:
     return 0
 
 
+def analysis_command(name: str, module: str) -> Callable[[list[str]], int]:
+    """A Hydra command whose usage text is ``USAGE`` in ``scenarios.<module>_config`` and
+    whose task is ``<name>_job`` in ``scenarios.<module>``."""
+    def command(args: list[str]) -> int:
+        import importlib
+
+        usage = importlib.import_module(f"scenarios.{module}_config").USAGE
+        return hydra_command(name, args, usage, f"scenarios.{module}:{name}_job")
+    return command
+
+
 #: Subcommands: name -> handler taking the remaining arguments, returning the exit status.
 #: Commands that take overrides are built with :func:`hydra_command`.
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": run_command,
     "collect": collect_command,
+    "robustness": analysis_command("robustness", "robustness"),
+    "plane": analysis_command("plane", "plane"),
 }
 
 

@@ -20,6 +20,8 @@ from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from scenarios.checks import expect, integer, label, mapping, number
+from scenarios.plane_config import PlaneSpec, plane_spec
+from scenarios.robustness_config import RobustnessSpec, robustness_spec
 
 #: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
 #: cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal.
@@ -88,6 +90,32 @@ class ImpactsConfig:
 
 
 @dataclass
+class RobustnessConfig:
+    """``robustness``: lever settings compared by ``futures robustness``."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    include: list[str] | None = None
+    grid: dict[str, Any] = field(default_factory=dict)
+    statistic: str = "median"
+    quantile: float = 0.1
+    year: float | None = None
+    tolerance: float = 0.005
+    election_plans: str = "replace"
+
+
+@dataclass
+class PlaneConfig:
+    """``plane``: the grid over both axes mapped by ``futures plane``."""
+
+    grid: int = 9
+    members: int = 64
+    statistic: str = "median"
+    quantile: float = 0.1
+    year: float | None = None
+    drivers: str = "interpolate"
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -105,6 +133,8 @@ class Config:
     impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
+    robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
+    plane: PlaneConfig = field(default_factory=PlaneConfig)
 
 
 @dataclass(frozen=True)
@@ -123,6 +153,8 @@ class RunSpec:
     precision: str
     compression: int
     events: EventModel | None = None
+    robustness: RobustnessSpec | None = None
+    plane: PlaneSpec | None = None
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -154,7 +186,8 @@ def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
         kind = allowed[key].type
         nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
                   "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
-                  "ImpactsConfig": ImpactsConfig}.get(kind if isinstance(kind, str)
+                  "ImpactsConfig": ImpactsConfig, "RobustnessConfig": RobustnessConfig,
+                  "PlaneConfig": PlaneConfig}.get(kind if isinstance(kind, str)
                                                       else getattr(kind, "__name__", ""))
         if nested is not None:
             _known_keys(f"{prefix}{key}.", value, nested)
@@ -334,4 +367,6 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     events = build(cfg.get("events", {}), world, futures)
     return RunSpec(world=world, futures=futures, uncertainties=uncertainties, members=members,
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
-                   chunk=chunk, precision=precision, compression=compression, events=events)
+                   chunk=chunk, precision=precision, compression=compression, events=events,
+                   robustness=robustness_spec(cfg.get("robustness", {}), world),
+                   plane=plane_spec(cfg.get("plane", {}), world, design, futures))
