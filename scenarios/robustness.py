@@ -25,10 +25,10 @@ import xarray as xr
 from omegaconf import DictConfig, OmegaConf
 
 from models import catalogue
-from models.ensemble import Future, run
+from models.ensemble import Future
 from scenarios import __version__
+from scenarios.batch import BATCH_MEMBERS, impacts_at
 from scenarios.config import RunSpec
-from scenarios.events_config import build
 from scenarios.regret import Regret, regret_of, summarise
 from scenarios.robustness_config import RobustnessSpec, Setting
 from scenarios.runner import draw_members, event_rngs
@@ -37,9 +37,6 @@ from scenarios.style import display_name
 
 log = logging.getLogger("futures")
 ROBUSTNESS = "robustness.nc"
-#: Members (settings x futures x members) simulated in one call of :func:`models.ensemble.run`;
-#: bounds the memory of the full level paths (about 10 kB per member in float64).
-BATCH_MEMBERS = 8192
 
 
 def setting_futures(spec: RunSpec, setting: Setting, plans: str) -> list[Future]:
@@ -79,8 +76,7 @@ def evaluate(spec: RunSpec, config: Mapping[str, Any], *,
         The resolved config as plain containers (its ``events`` node is rebuilt per batch of
         settings, since election plans are relative to the futures' levers).
     batch_members : int
-        Settings are simulated together, as many as fit ``batch_members`` members per call;
-        the result does not depend on it.
+        Settings x futures x members simulated per call; the result does not depend on it.
 
     Returns
     -------
@@ -89,25 +85,16 @@ def evaluate(spec: RunSpec, config: Mapping[str, Any], *,
     """
     robust = spec.robustness
     assert robust is not None
-    n_fut, n_mem = len(spec.futures), spec.members
+    n_set, n_fut, n_mem = len(robust.settings), len(spec.futures), spec.members
     members = draw_members(spec)  # common to every setting
-    rngs = event_rngs(spec) if spec.events is not None else None
-    node = events_node(config, robust.election_plans)
-    per_call = max(1, batch_members // (n_fut * n_mem))
-    settings = robust.settings
-    out = np.empty((len(settings), n_fut, n_mem, len(catalogue.AREA_LABELS)))
-    for first in range(0, len(settings), per_call):
-        batch = settings[first:first + per_call]
-        futures = [f for s in batch for f in setting_futures(spec, s, robust.election_plans)]
-        tiled = {name: np.tile(values, (len(batch), 1)) for name, values in members.items()}
-        events = build(node, spec.world, futures) if spec.events is not None else None
-        outcome = run(spec.world, futures, tiled, n_mem, events=events,
-                      rngs=None if rngs is None else rngs * len(batch),
-                      out_dtype=np.float64, chunk=spec.chunk, threads=spec.threads)
-        impact = outcome.impacts[:, robust.time_index]  # (B*F, A, M)
-        out[first:first + len(batch)] = impact.reshape(len(batch), n_fut, -1, n_mem) \
-            .transpose(0, 1, 3, 2)
-    return out
+    futures = [f for s in robust.settings for f in setting_futures(spec, s, robust.election_plans)]
+    tiled = {name: np.tile(values, (n_set, 1)) for name, values in members.items()}
+    events = spec.events is not None
+    out = impacts_at(spec, futures, tiled, n_mem, robust.time_index,
+                     events_node(config, robust.election_plans) if events else None,
+                     event_rngs(spec) * n_set if events else None,
+                     batch_members=batch_members)
+    return out.reshape(n_set, n_fut, n_mem, -1)
 
 
 def analyse(impacts: np.ndarray, robust: RobustnessSpec) -> Regret:

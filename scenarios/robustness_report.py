@@ -11,14 +11,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import xarray as xr  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.patches import Rectangle
 
-from scenarios.storage import atomic_output  # noqa: E402
-from scenarios.style import display_name, future_colour  # noqa: E402
+from scenarios.storage import atomic_output
+from scenarios.style import display_name, future_colour
 
 CSV, MARKDOWN, FIGURE = "regret.csv", "regret.md", "robustness"
 DPI = 160
@@ -64,14 +64,14 @@ def markdown(ds: xr.Dataset) -> str:
     out = [
         "# Robustness of lever settings across the futures",
         "",
-        f"Each setting is judged by the **{ds.attrs['statistic']}** over "
+        (f"Each setting is judged by the **{ds.attrs['statistic']}** over "
         f"{ds.sizes['member']} members of each impact index in **{ds.attrs['year']:g}**, in "
         f"each future. **Regret** = the best setting's outcome in that future minus this "
         f"setting's (0 = nothing compared does better). A setting is **no-regret** in an "
         f"area when its regret is at most {tol:g} in every future. All settings ran on the "
         "same members and event draws (common random numbers), so differences are the "
         f"levers' doing. Futures' own lever plans: `{ds.attrs['election_plans']}`. "
-        f"Seed {ds.attrs['seed']}, futures {ds.attrs['futures_version']}.",
+        f"Seed {ds.attrs['seed']}, futures {ds.attrs['futures_version']}."),
         "",
         "## No-regret settings",
         "",
@@ -96,8 +96,8 @@ def markdown(ds: xr.Dataset) -> str:
                    for i, s in enumerate(settings)])
     for a, area in enumerate(areas):
         out += ["", f"## {display_name(area, 'nl')} / {display_name(area, 'en')} (`{area}`)",
-                "", "Regret per future (the outcome in brackets), sorted by worst-case "
-                    "regret.", ""]
+                "", ("Regret per future (the outcome in brackets), sorted by worst-case "
+                    "regret."), ""]
         order = np.lexsort((ds.spread.values[:, a], ds.worst_regret.values[:, a]))
         rows = []
         for s in order:

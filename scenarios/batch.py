@@ -1,0 +1,68 @@
+"""Simulate many futures in batches and keep the impacts of one time point.
+
+``futures robustness`` and ``futures plane`` run hundreds of futures (settings x futures,
+grid points) but need only one year's impacts; :func:`impacts_at` runs them a batch at a
+time through :func:`models.ensemble.run`, so memory stays bounded by ``batch_members``
+whatever the number of futures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from models import catalogue
+from models.ensemble import Future, run
+from scenarios.config import RunSpec
+from scenarios.events_config import build
+
+#: Members (futures x members) simulated in one call; the full level paths take about
+#: 10 kB per member in float64.
+BATCH_MEMBERS = 8192
+
+
+def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.ndarray],
+               n_members: int, time_index: int, events_node: Mapping[str, Any] | None,
+               rngs: list[np.random.SeedSequence] | None, *,
+               batch_members: int = BATCH_MEMBERS) -> np.ndarray:
+    """Impacts at one time point of every future and member.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        Gives the world, chunk and threads.
+    futures : list of Future
+        F futures; labels may repeat (election plans are looked up by label).
+    members : mapping of str to ndarray, shape (F, M)
+        Sampled parameters per future.
+    n_members : int
+        M.
+    time_index : int
+        Index into :meth:`models.ensemble.World.times`.
+    events_node : mapping or None
+        The ``events`` config node, rebuilt for each batch of futures; ``None`` runs the
+        continuous model.
+    rngs : list of SeedSequence or None
+        One per future for the event draws (required with events).
+    batch_members : int
+        Futures per call: as many as fit ``batch_members`` members; results do not depend
+        on it.
+
+    Returns
+    -------
+    ndarray, shape (F, M, A)
+    """
+    n_fut = len(futures)
+    per_call = max(1, batch_members // max(n_members, 1))
+    out = np.empty((n_fut, n_members, len(catalogue.AREA_LABELS)))
+    for first in range(0, n_fut, per_call):
+        part = slice(first, min(first + per_call, n_fut))
+        batch = futures[part]
+        events = build(events_node, spec.world, batch) if events_node is not None else None
+        outcome = run(spec.world, batch, {k: v[part] for k, v in members.items()}, n_members,
+                      events=events, rngs=None if rngs is None else rngs[part],
+                      out_dtype=np.float64, chunk=spec.chunk, threads=spec.threads)
+        out[part] = outcome.impacts[:, time_index].transpose(0, 2, 1)
+    return out
