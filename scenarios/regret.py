@@ -22,6 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Slack in the no-regret test, so that a regret equal to the tolerance in decimal terms
+#: (1.00 - 0.99 <= 0.01) is not lost to binary rounding.
+ROUNDING = 1e-12
+
 
 def summarise(values: np.ndarray, statistic: str, quantile: float = 0.1,
               axis: int = -1) -> np.ndarray:
@@ -66,7 +70,7 @@ class Regret:
     spread : ndarray, shape (S, A)
         Largest minus smallest outcome over futures.
     no_regret : ndarray of bool, shape (S, A)
-        ``worst <= tolerance``.
+        ``worst <= tolerance`` (up to :data:`ROUNDING`).
     no_regret_overall : ndarray of bool, shape (S,)
         No-regret in every area.
     best : ndarray of int, shape (F, A)
@@ -119,7 +123,7 @@ def regret_of(outcome: np.ndarray, tolerance: float) -> Regret:
         raise ValueError(f"tolerance={tolerance}: expected a number >= 0")
     regret = outcome.max(axis=0, keepdims=True) - outcome
     worst = regret.max(axis=1)
-    no_regret = worst <= tolerance
+    no_regret = worst <= tolerance + ROUNDING
     return Regret(outcome=outcome, regret=regret, worst=worst, mean=regret.mean(axis=1),
                   spread=outcome.max(axis=1) - outcome.min(axis=1), no_regret=no_regret,
                   no_regret_overall=no_regret.all(axis=1), best=np.argmax(outcome, axis=0),
