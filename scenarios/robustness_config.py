@@ -220,7 +220,8 @@ futures, ...) and:
 examples:
   futures robustness
   futures robustness ensemble.members=200 robustness.include=[reference,all_high,innovation]
-  futures robustness robustness.grid.ai_investment=[0,0.5,1] robustness.grid.cyber_resilience=[0.5,1]
+  futures robustness robustness.grid.ai_investment=[0,0.5,1] \\
+                     robustness.grid.cyber_resilience=[0.5,1]
   futures robustness robustness.statistic=quantile robustness.quantile=0.1
 
 Bad input ends with one line on stderr naming the key, the value and what is allowed,

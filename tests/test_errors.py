@@ -94,7 +94,8 @@ def test_unknown_command(cli):
     result = cli("simulate")
     assert result.returncode == 2
     assert result.stderr.strip() == ("futures: error: command 'simulate' not found; expected "
-                                     "one of ['run', 'collect', 'help']")
+                                     "one of ['run', 'collect', 'robustness', 'plane', "
+                                     "'help']")
 
 
 def test_bad_input_keeps_earlier_output(cli, tmp_path):
