@@ -88,6 +88,11 @@ class Regret:
     best: np.ndarray
     tolerance: float
 
+    @property
+    def worst_overall(self) -> np.ndarray:
+        """Largest worst-case regret over the areas, shape (S,)."""
+        return self.worst.max(axis=1)
+
     def minimax(self) -> np.ndarray:
         """Index of the setting with the smallest worst-case regret per area, shape (A,)."""
         return np.argmin(self.worst, axis=0)

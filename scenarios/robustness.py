@@ -152,6 +152,8 @@ def to_dataset(spec: RunSpec, impacts: np.ndarray, result: Regret,
             "no_regret": (("setting", "area"), result.no_regret.astype(np.int8), {
                 "units": "1", "long_name": f"1 if the regret is <= {robust.tolerance:g} in "
                                            "every future", **flag}),
+            "worst_regret_overall": ("setting", result.worst_overall, {
+                "units": "1", "long_name": "largest regret over the futures and areas"}),
             "no_regret_overall": ("setting", result.no_regret_overall.astype(np.int8), {
                 "units": "1", "long_name": "1 if no-regret in every area", **flag}),
             "best_setting": (("future", "area"), result.best.astype(np.int32), {

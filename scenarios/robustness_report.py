@@ -81,6 +81,15 @@ def markdown(ds: xr.Dataset) -> str:
         names = [s for s, ok in zip(settings, ds.no_regret.values[:, a]) if ok]
         out.append(f"- {display_name(area, 'nl')} (`{area}`): "
                    f"{', '.join(f'`{s}`' for s in names) or 'none'}")
+    out += ["", "## Worst-case regret of every setting per area", "",
+            "The largest regret over the futures, per area; `all areas` is the largest of "
+            "these. Sorted by it: the top row is the minimax-regret setting over all areas.",
+            ""]
+    across = ds.worst_regret_overall.values
+    rows = [[f"`{settings[s]}`", *(f"{ds.worst_regret.values[s, a]:.4f}"
+                                   for a in range(len(areas))), f"{across[s]:.4f}"]
+            for s in np.argsort(across, kind="stable")]
+    out += _table(["setting", *(f"`{a}`" for a in areas), "all areas"], rows)
     out += ["", "## Most robust setting per area (smallest worst-case regret)", ""]
     rows = []
     for a, area in enumerate(areas):
