@@ -120,14 +120,14 @@ def markdown(ds: xr.Dataset) -> str:
     return "\n".join(out) + "\n"
 
 
-def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
+def figure(ds: xr.Dataset) -> plt.Figure:
     """Regret heatmaps, one panel per area: settings (rows) by futures and worst case
     (columns); no-regret settings ticked and boxed."""
     settings = [str(s) for s in ds.setting.values]
     futures = [str(f) for f in ds.future.values]
     areas = [str(a) for a in ds.area.values]
     n_s, n_f = len(settings), len(futures)
-    height = min(max(4.5, 0.32 * n_s + 2.6), 30.0)
+    height = min(max(5.0, 0.42 * n_s + 3.0), 30.0)
     fig, axes = plt.subplots(1, len(areas), figsize=(19.2, height), sharey=True,
                              layout="constrained")
     vmax = max(float(ds.regret.max()), 1e-9)
@@ -139,22 +139,23 @@ def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
             ok = bool(ds.no_regret.values[s, a])
             for c in range(n_f + 1):
                 value = grid[s, c]
-                text = f"\u2713 {value:.3f}" if ok and c == n_f else f"{value:.3f}"
+                text = f"\u2713{value:.3f}" if ok and c == n_f else f"{value:.3f}"
                 ax.text(c, s, text, ha="center", va="center", fontsize=9,
                         fontweight="bold" if ok and c == n_f else "normal",
                         color="white" if value > 0.6 * vmax else "black")
             if ok:
-                ax.add_patch(Rectangle((n_f - 0.45, s - 0.45), 0.9, 0.9, fill=False, lw=2,
-                                       ec="black"))
+                ax.add_patch(Rectangle((n_f - 0.5, s - 0.45), 1.0, 0.9, fill=False, lw=2,
+                                       ec="black", clip_on=False))
         for f, fut in enumerate(futures):  # a strip in each future's colour above its column
             ax.add_patch(Rectangle((f - 0.5, -1.1), 1, 0.5, color=future_colour(fut, futures),
                                    clip_on=False))
         ax.axvline(n_f - 0.5, color="white", lw=3)
         ax.set_xticks(range(n_f + 1),
-                      [display_name(f, lang) for f in futures] + ["worst case"],
+                      [display_name(f, "nl") for f in futures] + ["worst case"],
                       rotation=35, ha="right", fontsize=10)
         ax.set_ylim(n_s - 0.5, -1.2)
-        ax.set_title(display_name(area, lang), fontsize=13, pad=4)
+        ax.set_title(f"{display_name(area, 'nl')}\n{display_name(area, 'en')}", fontsize=12,
+                     pad=4)
         ax.tick_params(length=0)
         for side in ax.spines.values():
             side.set_visible(False)
