@@ -82,8 +82,8 @@ def markdown(ds: xr.Dataset) -> str:
         out.append(f"- {display_name(area, 'nl')} (`{area}`): "
                    f"{', '.join(f'`{s}`' for s in names) or 'none'}")
     out += ["", "## Worst-case regret of every setting per area", "",
-            "The largest regret over the futures, per area; `all areas` is the largest of "
-            "these. Sorted by it: the top row is the minimax-regret setting over all areas.",
+            ("The largest regret over the futures, per area; `all areas` is the largest of "
+            "these. Sorted by it: the top row is the minimax-regret setting over all areas."),
             ""]
     across = ds.worst_regret_overall.values
     rows = [[f"`{settings[s]}`", *(f"{ds.worst_regret.values[s, a]:.4f}"
