@@ -119,4 +119,4 @@ def figure(ds: xr.Dataset) -> plt.Figure:
 
 def write_figure(ds: xr.Dataset, output_dir: Path) -> list[Path]:
     """Write ``plane.png`` (160 dpi) and ``plane.svg`` atomically."""
-    return save_figure(figure(ds), Path(output_dir) / FIGURE, dpi=DPI)
+    return save_figure(figure(ds), Path(output_dir) / FIGURE, ds.attrs, dpi=DPI)

@@ -22,14 +22,12 @@ from scenarios.style import display_name, future_colour
 
 CSV, MARKDOWN, FIGURE = "regret.csv", "regret.md", "robustness"
 DPI = 160
-#: Matplotlib writes the date into SVG and PDF metadata unless told not to; without it the
-#: same run gives byte-identical figures.
-NO_DATE = {"svg": {"Date": None}, "png": {"Software": None}}
 
 
 def regret_frame(ds: xr.Dataset) -> pd.DataFrame:
     """One row per setting and area: the levers, outcome and regret per future, worst case,
-    mean, spread and whether it is no-regret."""
+    mean, spread, whether it is no-regret, and the run's seed and version (the resolved
+    config is in ``robustness.nc`` and ``regret.md``)."""
     rows = []
     for s, setting in enumerate(ds.setting.values):
         for a, area in enumerate(ds.area.values):
@@ -44,6 +42,8 @@ def regret_frame(ds: xr.Dataset) -> pd.DataFrame:
             row["mean_regret"] = float(ds.mean_regret.values[s, a])
             row["spread"] = float(ds.spread.values[s, a])
             row["no_regret"] = "yes" if ds.no_regret.values[s, a] else "no"
+            row["seed"] = int(ds.attrs["seed"])
+            row["futures_version"] = str(ds.attrs["futures_version"])
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -117,6 +117,8 @@ def markdown(ds: xr.Dataset) -> str:
                          "yes" if ds.no_regret.values[s, a] else ""])
         out += _table(["setting", *(display_name(f, "nl") for f in futures), "worst-case",
                        "spread", "no-regret"], rows)
+    out += ["", "<details><summary>Resolved configuration of this run</summary>", "",
+            "```yaml", str(ds.attrs["config"]).rstrip(), "```", "", "</details>"]
     return "\n".join(out) + "\n"
 
 
@@ -171,13 +173,27 @@ def figure(ds: xr.Dataset) -> plt.Figure:
     return fig
 
 
-def save_figure(fig: plt.Figure, stem: Path, dpi: int = DPI) -> list[Path]:
-    """Write ``stem.png`` and ``stem.svg`` atomically, without a date (reproducible)."""
+def provenance(attrs: dict) -> dict[str, dict[str, str | None]]:
+    """Figure metadata per format: the version, seed and resolved config of the run (PNG
+    text chunks; SVG Dublin Core fields), and no date, so the same run gives identical
+    files."""
+    version, seed, config = (str(attrs["futures_version"]), str(attrs["seed"]),
+                             str(attrs["config"]))
+    return {"png": {"Software": None, "futures_version": version, "seed": seed,
+                    "config": config},
+            "svg": {"Date": None, "Creator": f"futures {version}", "Identifier": f"seed {seed}",
+                    "Description": config}}
+
+
+def save_figure(fig: plt.Figure, stem: Path, attrs: dict, dpi: int = DPI) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` atomically, with the run's provenance
+    (:func:`provenance`) from ``attrs``."""
     paths = []
+    meta = provenance(attrs)
     for suffix in ("png", "svg"):
         path = stem.with_suffix(f".{suffix}")
         with atomic_output(path) as tmp, plt.rc_context({"svg.hashsalt": "futures"}):
-            fig.savefig(tmp, dpi=dpi, metadata=NO_DATE[suffix])
+            fig.savefig(tmp, dpi=dpi, metadata=meta[suffix])
         paths.append(path)
     plt.close(fig)
     return paths
@@ -191,4 +207,4 @@ def write_reports(ds: xr.Dataset, output_dir: Path) -> list[Path]:
     with atomic_output(output_dir / MARKDOWN) as tmp:
         tmp.write_text(markdown(ds), encoding="utf-8")
     return [output_dir / CSV, output_dir / MARKDOWN,
-            *save_figure(figure(ds), output_dir / FIGURE)]
+            *save_figure(figure(ds), output_dir / FIGURE, ds.attrs)]

@@ -137,6 +137,7 @@ def test_command_writes_plane_and_figures(two_runs):
     with Image.open(root / "a" / "plane.png") as png:
         dpi = png.info.get("dpi", (0, 0))[0]
         assert dpi >= 150 and png.size[0] >= 1920
+        assert png.info["seed"] == "3" and "plane:" in png.info["config"]
     assert (root / "a" / "plane.svg").read_text().lstrip().startswith("<?xml")
 
 

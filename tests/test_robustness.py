@@ -222,6 +222,24 @@ def test_regret_table_and_markdown_name_the_no_regret_settings(two_runs):
             assert all(n in line for n in named) and (named or "none" in line)
 
 
+def test_every_output_carries_config_seed_and_version(two_runs):
+    """The tables and figures carry the run's provenance, not only robustness.nc."""
+    from PIL import Image
+
+    root, _ = two_runs
+    with xr.open_dataset(root / "a" / "robustness.nc", engine="h5netcdf") as ds:
+        config = ds.attrs["config"]
+    with Image.open(root / "a" / "robustness.png") as png:
+        assert png.info["config"] == config and png.info["seed"] == "5"
+        assert png.info["futures_version"]
+    svg = (root / "a" / "robustness.svg").read_text()
+    assert "seed 5" in svg and "robustness:" in svg
+    text = (root / "a" / "regret.md").read_text()
+    assert config.rstrip() in text and "Seed 5" in text
+    rows = list(csv.DictReader((root / "a" / "regret.csv").open()))
+    assert {r["seed"] for r in rows} == {"5"} and all(r["futures_version"] for r in rows)
+
+
 def test_same_seed_gives_identical_files(two_runs):
     """Same config and seed: every output byte-identical (netCDF, tables, figures)."""
     root, (a, b) = two_runs
