@@ -15,6 +15,7 @@ from scenarios.errors import ConfigError
 from scenarios.plane import evaluate, gradient, to_dataset
 from scenarios.plane_plot import figure
 from scenarios.style import future_colour
+from tests.twice import run_twice
 
 
 def plane_for(overrides):
@@ -118,10 +119,8 @@ ARGS = ["plane.grid=4", "plane.members=8", "seed=3"]
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    from tests.conftest import futures_cli
-
     root = tmp_path_factory.mktemp("plane")
-    return root, [futures_cli("plane", *ARGS, f"hydra.run.dir={root / n}") for n in "ab"]
+    return root, run_twice("plane", ARGS, root)
 
 
 def test_command_writes_plane_and_figures(two_runs):

@@ -16,6 +16,7 @@ from scenarios.errors import ConfigError
 from scenarios.regret import regret_of, summarise
 from scenarios.robustness import analyse, evaluate
 from tests.conftest import dataset_for
+from tests.twice import run_twice
 
 SMALL = ["ensemble.members=16"]
 
@@ -161,12 +162,8 @@ ARGS = ["ensemble.members=16", "robustness.include=[reference,all_high,austerity
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     """The command run twice with the same config and seed into two folders."""
-    from tests.conftest import futures_cli
-
     root = tmp_path_factory.mktemp("robustness")
-    results = [futures_cli("robustness", *ARGS, f"hydra.run.dir={root / name}")
-               for name in ("a", "b")]
-    return root, results
+    return root, run_twice("robustness", ARGS, root)
 
 
 def test_command_writes_every_output_and_prints_directory_last(two_runs):
