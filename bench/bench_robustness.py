@@ -8,9 +8,9 @@ script times, in the same rounds and on the same members:
 baseline: per setting
     one ``run`` call per setting (F futures each): the plain loop.
 batched (N members per call)
-    :func:`scenarios.batch.impacts_at` as the command uses it: as many setting x future
-    pairs per call as fit N members (the command's default is
-    ``scenarios.batch.BATCH_MEMBERS``); N = 4096 and 16384 beside it.
+    :func:`scenarios.year_impacts.impacts_at` as the command uses it: as many setting x future
+    pairs per call as fit N members (the command's default is ``ensemble.batch``, 8192);
+    N = 4096 and 16384 beside it.
 one call
     every setting x future in a single call (memory grows with S: the full level paths
     of all members are held at once).
@@ -34,11 +34,11 @@ from machine import machine_info  # bench/machine.py, beside this script
 from omegaconf import OmegaConf
 
 from models.ensemble import run
-from scenarios.batch import BATCH_MEMBERS, impacts_at
 from scenarios.compose import load
 from scenarios.events_config import build
 from scenarios.robustness import events_node, setting_futures
 from scenarios.runner import draw_members, event_rngs
+from scenarios.year_impacts import impacts_at
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = {
         "baseline: per setting": per_setting,
         "batched (4096 members per call)": lambda: batched(4096),
-        f"batched ({BATCH_MEMBERS} members per call, the default)": lambda: batched(BATCH_MEMBERS),
+        f"batched ({spec.batch} members per call, the default)": lambda: batched(spec.batch),
         "batched (16384 members per call)": lambda: batched(16384),
         "one call (all settings)": lambda: batched(n_set * n_fut * n_mem),
     }

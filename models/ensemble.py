@@ -177,7 +177,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         *, events: EventModel | None = None,
         rngs: list[np.random.SeedSequence] | list[np.random.Generator] | None = None,
         member_start: int = 0, out_dtype: type = np.float64, chunk: int = 2048,
-        threads: int = 1) -> Outcome:
+        threads: int = 1, width: int | None = None) -> Outcome:
     """Simulate every future and member.
 
     Parameters
@@ -200,8 +200,9 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         of it: members draw the events they would draw in the whole run.
     out_dtype : dtype
         Storage precision of levels and impacts.
-    chunk, threads : int
-        Passed to :func:`models.dynamics.integrate`; results do not depend on them.
+    chunk, threads, width : int
+        Passed to :func:`models.integrator.integrate`; results do not depend on them (pass
+        the whole ensemble's ``width`` when computing a slice of it).
 
     Returns
     -------
@@ -280,7 +281,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     levels, impacts = integrate(np.log(initial), product, c0, strength, world.n_steps,
                                 ramped=Ramped(delta, ramp), out_dtype=out_dtype,
                                 readout=readout,
-                                drive=drive, chunk=chunk, threads=threads)
+                                drive=drive, chunk=chunk, threads=threads, width=width)
     log = None
     if events is not None:
         (rows, exhausted), = logs

@@ -231,7 +231,7 @@ class EventLog:
     @classmethod
     def merge(cls, parts: list[list[tuple[np.ndarray, ...]]], exhausted: int,
               model: EventModel, pools: Pools) -> EventLog:
-        """Join the rows of every block, sorted by future, member, step and kind."""
+        """Join the rows of every block, sorted by member, future, step and kind."""
         n_fut, n_sched, n_mem = pools.windows.shape
         used = np.ones((n_fut, n_sched, n_mem), dtype=bool)
         steps = np.full((n_fut, n_sched), -1, dtype=np.int32)
@@ -249,7 +249,8 @@ class EventLog:
         if not rows:
             return log
         future, member, step, kind, size = (np.concatenate(c) for c in zip(*rows))
-        key = ((future.astype(np.int64) * n_mem + member) * 1_000_000 + step) * 8 + kind
+        # member-major: the rows of consecutive member slices (batches) join in order
+        key = ((member.astype(np.int64) * n_fut + future) * 1_000_000 + step) * 8 + kind
         order = np.argsort(key, kind="stable")
         log.future, log.member = future[order].astype(np.int16), member[order].astype(np.int64)
         log.step, log.kind = step[order].astype(np.int32), kind[order].astype(np.int8)

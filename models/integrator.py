@@ -256,6 +256,11 @@ def run_plain(block: Block) -> None:
         block.record()
 
 
+def block_width(chunk: int, n_members: int) -> int:
+    """Members per block for ``chunk`` and an ensemble of ``n_members``: a multiple of 8."""
+    return min(-(-chunk // 8) * 8, -(-n_members // 8) * 8)
+
+
 def integrate(
     log_x0: np.ndarray,
     product: np.ndarray,
@@ -271,6 +276,7 @@ def integrate(
     drive: Callable[[Ensemble], None] | None = None,
     chunk: int = 2048,
     threads: int = 1,
+    width: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
 
@@ -308,6 +314,10 @@ def integrate(
     threads : int
         Blocks run on this many threads (numpy releases the GIL in its kernels). Results do
         not depend on it.
+    width : int, optional
+        Block width (a multiple of 8) instead of the one ``chunk`` gives: a slice of a larger
+        ensemble passes the whole ensemble's width, so its members get the bits they would
+        get in the whole run.
 
     Returns
     -------
@@ -334,7 +344,10 @@ def integrate(
     # final member): BLAS kernels round differently for different widths, and with equal
     # widths a member's result depends only on its own inputs and ``chunk``, not on
     # ``threads`` or on how many members run.
-    width = min(-(-chunk // 8) * 8, -(-n_mem // 8) * 8)
+    if width is None:
+        width = block_width(chunk, n_mem)
+    elif width % 8:
+        raise ValueError(f"width={width} must be a multiple of 8")
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
                      fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
                      indices=indices,

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import hydra
-import xarray as xr
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from scenarios import batches
+from scenarios.batches import write_outcomes
 from scenarios.compose import CONFIG_NAME, check, conf_dir, register_schema
 from scenarios.errors import ConfigError
-from scenarios.runner import simulate, to_dataset
-from scenarios.storage import ENGINE, write_atomic
+from scenarios.storage import open_outcomes
+from scenarios.sweep import ERROR_FILE
 
 log = logging.getLogger("futures")
 OUTCOMES = "outcomes.nc"
+OUTCOMES_ZARR = "outcomes.zarr"
 
 
 def config_text(cfg: DictConfig) -> str:
@@ -32,12 +36,12 @@ def config_text(cfg: DictConfig) -> str:
 
 def already_done(path: Path, config: str) -> bool:
     """Whether ``path`` holds outcomes of exactly this config (a finished job)."""
-    if not path.is_file():
+    if not path.exists():
         return False
     try:
-        with xr.open_dataset(path, engine=ENGINE) as ds:
+        with open_outcomes(path) as ds:
             return ds.attrs.get("config") == config
-    except (OSError, ValueError):  # a foreign or unreadable file: run the job again
+    except (OSError, ValueError, KeyError):  # foreign or unreadable: run the job again
         return False
 
 
@@ -49,26 +53,49 @@ def run_job(cfg: DictConfig, output_dir: Path) -> Path:
     """
     spec = check(cfg)
     config = config_text(cfg)
-    path = output_dir / OUTCOMES
-    for stale in output_dir.glob(f".{OUTCOMES}.*.tmp"):  # a write that was killed
-        stale.unlink(missing_ok=True)
+    path = output_dir / (OUTCOMES if spec.format == "netcdf" else OUTCOMES_ZARR)
+    for stale in output_dir.glob(".outcomes.*.tmp"):  # a write that was killed
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+    (output_dir / ERROR_FILE).unlink(missing_ok=True)  # this attempt replaces a failed one
     if cfg.get("resume", False) and already_done(path, config):
         log.info("resume: %s already holds this job's outcomes; skipped", path)
         return path
     started = time.perf_counter()
-    outcome, members = simulate(spec)
-    log.info("simulated %d futures x %d members in %.2f s", len(spec.futures), spec.members,
-             time.perf_counter() - started)
-    ds = to_dataset(spec, outcome, members, config)
-    path = write_atomic(ds, path, compression=spec.compression)
-    log.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
+    path = write_outcomes(spec, config, output_dir)
+    log.info("simulated and wrote %d futures x %d members in %.2f s: %s (%.1f MB)",
+             len(spec.futures), spec.members, time.perf_counter() - started, path,
+             size_of(path) / 1e6)
     return path
+
+
+def size_of(path: Path) -> int:
+    """Bytes of a file, or of every file under a folder (a zarr store)."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 register_schema()
 
 #: A command's work inside Hydra: the composed config and the run directory to write into.
 Task = Callable[[DictConfig, Path], object]
+
+
+def record_failure(output_dir: Path, err: Exception) -> None:
+    """A sweep's job raised: say so, and leave ``error.txt`` in its folder (one line, then
+    the traceback) for the sweep's report; the other jobs go on."""
+    import traceback
+
+    message = f"{type(err).__name__}: {err}".splitlines()[0]
+    log.error("job failed: %s", message)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    text = message + "\n\n" + "".join(traceback.format_exception(err))
+    tmp = output_dir / f".{ERROR_FILE}.tmp"
+    tmp.write_text(text)
+    tmp.replace(output_dir / ERROR_FILE)
 
 
 def hydra_app(task: Task) -> Callable[[], None]:
@@ -82,12 +109,21 @@ def hydra_app(task: Task) -> Callable[[], None]:
 
     @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=CONFIG_NAME)
     def app(cfg: DictConfig) -> None:
-        output_dir = Path(HydraConfig.get().runtime.output_dir)
-        try:
-            task(cfg, output_dir)
-        except ConfigError as err:
-            print(f"futures: error: {err}", file=sys.stderr)
-            sys.exit(2)
+        hydra_cfg = HydraConfig.get()
+        output_dir = Path(hydra_cfg.runtime.output_dir)
+        if hydra_cfg.mode == RunMode.MULTIRUN:  # one job of a sweep: a failure is recorded
+            batches.SHOW_PROGRESS = False      # the sweep shows its own progress
+            try:
+                task(cfg, output_dir)
+            except Exception as err:  # noqa: BLE001 - every job failure is reported the same
+                record_failure(output_dir, err)
+                return
+        else:
+            try:
+                task(cfg, output_dir)
+            except ConfigError as err:
+                print(f"futures: error: {err}", file=sys.stderr)
+                sys.exit(2)
         print(output_dir, flush=True)
 
     return app

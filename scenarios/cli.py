@@ -64,6 +64,11 @@ Overrides use Hydra's grammar (KEY=VALUE, +KEY=VALUE to add, ~KEY to delete):
   events.hazards.KIND.rate=X    cyber_incident | crypto_crash | stack_split, per year
   ~events.eu_rules              run without the EU rules (see conf/events.yaml)
   output.precision=float32|float64, output.compression=0..9
+  output.format=netcdf|zarr     zarr: outcomes.zarr, streamed batch by batch (big ensembles)
+  ensemble.batch=INT            members per batch (default 8192, a multiple of ensemble.chunk)
+  ensemble.backend=local|dask   dask: batches on a dask.distributed cluster (with zarr)
+  ensemble.scheduler=ADDRESS    dask: tcp://host:8786 of a running cluster (default: a local
+                                cluster of ensemble.workers processes)
   resume=true                   skip jobs whose folder already holds this config's outcomes
   hydra.run.dir=DIR             where to write (default runs/<date>/<time>)
 
@@ -73,6 +78,7 @@ examples:
   futures run futures=[radicale_markten,gelijk_speelveld] hydra.run.dir=runs/rm_gs
   futures run +future.halfway={ownership:0.45,purpose:0.5} futures=[versnelling,halfway]
   futures run events.enabled=false               the continuous model, no events
+  futures run ensemble.members=1000000 output.format=zarr ensemble.backend=dask
   futures run --cfg job          print the composed configuration and exit (Hydra)
 
 Bad input ends with one line on stderr naming the key, the value and what is allowed,
@@ -147,8 +153,11 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
 
     module, _, function = task.partition(":")
     sys.argv = [f"futures {name}", *argv]
+    from scenarios import sweep
+
+    sweep.FAILED.clear()
     hydra_app(getattr(importlib.import_module(module), function))()
-    return 0
+    return 1 if sweep.FAILED else 0
 
 
 def announce(overrides: list[str], spec: RunSpec) -> None:
@@ -183,19 +192,20 @@ def collect_command(args: list[str]) -> int:
     """``futures collect SWEEP_DIR``: stack a sweep's jobs into ``sweep.nc``."""
     if any(a in ("-h", "--help") for a in args) or len(args) != 1:
         print("usage: futures collect SWEEP_DIR\n\nStacks the jobs of a `futures run -m` "
-              "sweep into SWEEP_DIR/sweep.nc, one dimension per swept key, and prints "
-              "SWEEP_DIR.")
+              "sweep into SWEEP_DIR/sweep.nc (sweep.zarr when the jobs wrote zarr), one "
+              "dimension per swept key, and prints SWEEP_DIR. Jobs that failed are named; "
+              "then the exit status is 1.")
         return 0 if args and args[0] in ("-h", "--help") else 2
     from pathlib import Path
 
-    from scenarios.sweep import collect
+    from scenarios.sweep import collect, failed_jobs
 
     try:
         path = collect(Path(args[0]))
     except ConfigError as err:
         return fail(str(err))
     print(path.parent.resolve())
-    return 0
+    return 1 if failed_jobs(path.parent) else 0
 
 
 def analysis_command(name: str, module: str) -> Callable[[list[str]], int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -32,6 +32,8 @@ RELATIVE = {f"initial.{t}" for t in catalogue.TREND_LABELS} | \
 #: bounded for any value; this catches typos (e.g. 30 for 0.30).
 MAX_IMPACT = 5.0
 PRECISIONS = ("float32", "float64")
+BACKENDS = ("local", "dask")
+FORMATS = ("netcdf", "zarr")
 
 
 @dataclass
@@ -43,6 +45,10 @@ class EnsembleConfig:
     nominal: bool = False
     threads: int = 2
     chunk: int = 1024
+    batch: int = 8192
+    backend: str = "local"
+    scheduler: Optional[str] = None
+    workers: int = 2
 
 
 @dataclass
@@ -60,6 +66,7 @@ class OutputConfig:
 
     precision: str = "float32"
     compression: int = 1
+    format: str = "netcdf"
 
 
 @dataclass
@@ -153,6 +160,11 @@ class RunSpec:
     precision: str
     compression: int
     events: EventModel | None = None
+    batch: int = 8192
+    backend: str = "local"
+    scheduler: str | None = None
+    workers: int = 2
+    format: str = "netcdf"
     robustness: RobustnessSpec | None = None
     plane: PlaneSpec | None = None
 
@@ -295,10 +307,23 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
         expect(members & (members - 1) == 0, "ensemble.members", members,
                 "the sobol design needs a power of two (e.g. 1024)")
     threads = integer("ensemble.threads", ens["threads"], 1, 256)
-    chunk = integer("ensemble.chunk", ens["chunk"], 1)
+    chunk = integer("ensemble.chunk", ens["chunk"], 8)
+    expect(chunk % 8 == 0, "ensemble.chunk", chunk, "expected a multiple of 8")
+    batch = integer("ensemble.batch", ens["batch"], 1)
+    expect(batch % chunk == 0, "ensemble.batch", batch,
+           f"expected a multiple of ensemble.chunk ({chunk})")
+    backend = label("ensemble.backend", ens["backend"], BACKENDS, "backend")
+    scheduler = ens["scheduler"]
+    expect(scheduler is None or (isinstance(scheduler, str) and "://" in scheduler),
+           "ensemble.scheduler", scheduler,
+           "expected null (a local cluster) or an address like tcp://host:8786")
+    workers = integer("ensemble.workers", ens["workers"], 1, 1024)
     out = cfg["output"]
     precision = label("output.precision", out["precision"], PRECISIONS, "precision")
     compression = integer("output.compression", out["compression"], 0, 9)
+    fmt = label("output.format", out["format"], FORMATS, "format")
+    expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
+           "dask streams its chunks to zarr; add output.format=zarr")
 
     tm = cfg["time"]
     start = number("time.start", tm["start"], 1900, 2200)
@@ -368,5 +393,6 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     return RunSpec(world=world, futures=futures, uncertainties=uncertainties, members=members,
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
-                   robustness=robustness_spec(cfg.get("robustness", {}), world),
+                   batch=batch, backend=backend, scheduler=scheduler, workers=workers,
+                   format=fmt, robustness=robustness_spec(cfg.get("robustness", {}), world),
                    plane=plane_spec(cfg.get("plane", {}), world, design, futures))

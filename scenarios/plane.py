@@ -31,13 +31,13 @@ from scipy.interpolate import RBFInterpolator, RegularGridInterpolator
 from models import catalogue
 from models.ensemble import Future
 from scenarios import __version__
-from scenarios.batch import impacts_at
 from scenarios.config import RunSpec
 from scenarios.plane_config import PlaneSpec
 from scenarios.regret import summarise
 from scenarios.runner import draw_members, event_rngs
 from scenarios.storage import write_atomic
 from scenarios.style import display_name
+from scenarios.year_impacts import impacts_at
 
 log = logging.getLogger("futures")
 PLANE = "plane.nc"

@@ -27,13 +27,13 @@ from omegaconf import DictConfig, OmegaConf
 from models import catalogue
 from models.ensemble import Future
 from scenarios import __version__
-from scenarios.batch import BATCH_MEMBERS, impacts_at
 from scenarios.config import RunSpec
 from scenarios.regret import Regret, regret_of, summarise
 from scenarios.robustness_config import RobustnessSpec, Setting
 from scenarios.runner import draw_members, event_rngs
 from scenarios.storage import write_atomic
 from scenarios.style import display_name
+from scenarios.year_impacts import impacts_at
 
 log = logging.getLogger("futures")
 ROBUSTNESS = "robustness.nc"
@@ -65,7 +65,7 @@ def events_node(config: Mapping[str, Any], plans: str) -> Mapping[str, Any]:
 
 
 def evaluate(spec: RunSpec, config: Mapping[str, Any], *,
-             batch_members: int = BATCH_MEMBERS) -> np.ndarray:
+             batch_members: int | None = None) -> np.ndarray:
     """Impacts in the judged year of every setting, future and member.
 
     Parameters
@@ -75,8 +75,9 @@ def evaluate(spec: RunSpec, config: Mapping[str, Any], *,
     config : mapping
         The resolved config as plain containers (its ``events`` node is rebuilt per batch of
         settings, since election plans are relative to the futures' levers).
-    batch_members : int
-        Settings x futures x members simulated per call; the result does not depend on it.
+    batch_members : int, optional
+        Settings x futures x members simulated per call (default ``ensemble.batch``); the
+        result does not depend on it.
 
     Returns
     -------

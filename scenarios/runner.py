@@ -14,6 +14,10 @@ from models.sampling import sample
 from scenarios import __version__
 from scenarios.config import RunSpec
 
+#: The event table: one row per stochastic event (dim ``event``), its length differing from
+#: run to run.
+RAGGED = ("event_future", "event_member", "event_time", "event_kind", "event_size")
+
 
 def future_seed(seed: int, label: str) -> np.random.SeedSequence:
     """The seed sequence of one future, a child of the run's ``seed``.

@@ -1,4 +1,4 @@
-"""Write and read run outputs: netCDF through h5netcdf, always atomically."""
+"""Write and read run outputs: netCDF through h5netcdf (or zarr), always atomically."""
 
 from __future__ import annotations
 
@@ -43,6 +43,32 @@ def write_atomic(ds: xr.Dataset, path: Path, *, compression: int = 4) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def open_outcomes(path: Path) -> xr.Dataset:
+    """Open ``outcomes.nc`` (netCDF) or ``outcomes.zarr`` (a zarr store folder) lazily."""
+    path = Path(path)
+    if path.is_dir():
+        return xr.open_zarr(path, consolidated=True)
+    return xr.open_dataset(path, engine=ENGINE)
+
+
+def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
+    """Write ``ds`` as a zarr store at ``path`` via a temporary folder, then rename; lazy
+    (dask) variables are computed and written chunk by chunk."""
+    import shutil
+
+    from scenarios.batches import ZARR_FORMAT, replace_dir
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        ds.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return replace_dir(tmp, path)
 
 
 @contextmanager

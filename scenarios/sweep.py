@@ -25,19 +25,32 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from scenarios.errors import ConfigError
-from scenarios.storage import ENGINE, write_atomic
+from scenarios.runner import RAGGED
+from scenarios.storage import open_outcomes, write_atomic, write_zarr_atomic
 
 log = logging.getLogger("futures")
 SWEEP_FILE = "sweep.nc"
+SWEEP_ZARR = "sweep.zarr"
 OUTCOMES = "outcomes.nc"
-#: Variables with a per-job length, left out of the sweep dataset.
-RAGGED = ("event_future", "event_member", "event_time", "event_kind", "event_size")
+OUTCOMES_ZARR = "outcomes.zarr"
+#: Written into a job's folder when the job raised: one line, then the traceback.
+ERROR_FILE = "error.txt"
+#: Jobs of the last multirun in this process that raised (set by :class:`CollectSweep`).
+FAILED: list[int] = []
+
+
+def outcomes_of(job: Path) -> Path | None:
+    """The outcomes a job folder holds (``outcomes.nc`` or ``outcomes.zarr``), if any."""
+    for name in (OUTCOMES, OUTCOMES_ZARR):
+        if (job / name).exists():
+            return job / name
+    return None
 
 
 def jobs(sweep_dir: Path) -> list[Path]:
     """The job folders (Hydra's ``0``, ``1``, ...) of a sweep that hold outcomes, in order."""
     found = [p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
-             and (p / OUTCOMES).is_file() and (p / ".hydra").is_dir()]
+             and outcomes_of(p) is not None and (p / ".hydra").is_dir()]
     return sorted(found, key=lambda p: int(p.name))
 
 
@@ -97,15 +110,29 @@ def collect(sweep_dir: Path | str) -> Path:
                           "give the folder that `futures run -m` printed")
     found = jobs(sweep_dir)
     if not found:
-        raise ConfigError("SWEEP_DIR", str(sweep_dir), f"holds no job with {OUTCOMES}; "
-                          "expected sub-folders 0, 1, ... written by `futures run -m`")
+        failed = failed_jobs(sweep_dir)
+        if failed:
+            report_failed(sweep_dir, failed)
+        raise ConfigError("SWEEP_DIR", str(sweep_dir), f"holds no job with {OUTCOMES} or "
+                          f"{OUTCOMES_ZARR}; expected sub-folders 0, 1, ... written by "
+                          "`futures run -m`")
     overrides = [_overrides(job) for job in found]
     keys = list(dict.fromkeys(k for o in overrides for k in o))  # order of the command line
     swept = [k for k in keys if len({o.get(k) for o in overrides}) > 1]
+    paths = [outcomes_of(job) for job in found]
+    as_zarr = any(p is not None and p.is_dir() for p in paths)
     parts = []
-    for job, over in zip(found, overrides):
-        with xr.open_dataset(job / OUTCOMES, engine=ENGINE) as ds:
-            part = ds.drop_vars([v for v in RAGGED if v in ds]).load()
+    for job, path in zip(found, paths):
+        assert path is not None
+        try:
+            ds = open_outcomes(path)
+        except Exception as err:
+            raise ConfigError("job", str(path), f"cannot be read ({type(err).__name__}); "
+                              "rerun the sweep with resume=true to redo it") from err
+        part = ds.drop_vars([v for v in RAGGED if v in ds])
+        if not as_zarr:  # small: read now and close the file; zarr jobs stay lazy
+            part = part.load()
+            ds.close()
         part = part.drop_dims([d for d in ("event",) if d in part.dims])
         part["job_config"] = xr.DataArray(part.attrs.get("config", ""), attrs={
             "long_name": "resolved config of the job (YAML)", "units": "1"})
@@ -135,27 +162,63 @@ def collect(sweep_dir: Path | str) -> Path:
             combined[key].attrs.update(long_name=f"swept config key {key}", units="1")
     else:
         combined = parts[0]
-    first = xr.open_dataset(found[0] / OUTCOMES, engine=ENGINE)
-    combined.attrs = {k: v for k, v in first.attrs.items()
-                      if k != "config" and k not in swept}
-    first.close()
+    with open_outcomes(paths[0]) as first:  # type: ignore[arg-type]
+        combined.attrs = {k: v for k, v in first.attrs.items()
+                          if k != "config" and k not in swept}
     missing = missing_jobs(sweep_dir)
     combined.attrs.update(
         sweep_dir=str(sweep_dir), swept_keys=" ".join(swept), jobs=len(found),
         missing_jobs=" ".join(str(n) for n in missing),
         common_overrides=" ".join(f"{k}={v}" for k, v in overrides[0].items()
                                   if k not in swept))
-    path = write_atomic(combined, sweep_dir / SWEEP_FILE, compression=1)
+    if as_zarr:  # big jobs: stream the stacked arrays chunk by chunk into sweep.zarr
+        for name in list(combined.variables):  # zarr stores text at a fixed width
+            if combined[name].dtype == object:
+                text = combined[name].load()
+                combined[name] = text.where(text.notnull(), "").astype(str)
+        path = write_zarr_atomic(combined, sweep_dir / SWEEP_ZARR)
+    else:
+        path = write_atomic(combined, sweep_dir / SWEEP_FILE, compression=1)
     log.info("collected %d jobs into %s (swept: %s)", len(found), path, ", ".join(swept))
+    failed = failed_jobs(sweep_dir)
+    if failed:
+        report_failed(sweep_dir, failed)
     if missing:
-        report_missing(sweep_dir, missing)
+        report_missing(sweep_dir, [n for n in missing if n not in failed])
     return path
+
+
+def failed_jobs(sweep_dir: Path) -> dict[int, str]:
+    """Jobs that raised (their folder holds ``error.txt``): number -> the error's first line."""
+    out = {}
+    for path in sorted(sweep_dir.glob(f"*/{ERROR_FILE}"), key=lambda p: p.parent.name):
+        if path.parent.name.isdigit() and outcomes_of(path.parent) is None:
+            lines = path.read_text(errors="replace").splitlines()
+            out[int(path.parent.name)] = lines[0] if lines else "(no message)"
+    return out
+
+
+def report_failed(sweep_dir: Path, failed: dict[int, str]) -> None:
+    """Name every job that raised, with its swept values and error, one line each."""
+    import sys
+
+    for number, message in failed.items():
+        over = _overrides(sweep_dir / str(number)) if (sweep_dir / str(number) / ".hydra")\
+            .is_dir() else {}
+        values = " ".join(f"{k}={v}" for k, v in over.items())
+        print(f"futures: job {number} ({values}) failed: {message} "
+              f"(details: {sweep_dir / str(number) / ERROR_FILE})", file=sys.stderr)
+    print(f"futures: {len(failed)} of {expected_jobs(sweep_dir)} jobs failed; the others' "
+          "outcomes are kept. After fixing the cause, rerun the same command with "
+          f"resume=true hydra.sweep.dir={sweep_dir}", file=sys.stderr, flush=True)
 
 
 def report_missing(sweep_dir: Path, missing: list[int]) -> None:
     """One clear line on stderr naming the jobs without outcomes and how to finish them."""
     import sys
 
+    if not missing:
+        return
     print(f"futures: {len(missing)} of {expected_jobs(sweep_dir)} jobs left no outcomes "
           f"(jobs {', '.join(map(str, missing))}); sweep.nc holds the others. To finish: "
           f"rerun the same command with resume=true hydra.sweep.dir={sweep_dir}",
@@ -163,8 +226,81 @@ def report_missing(sweep_dir: Path, missing: list[int]) -> None:
 
 
 class CollectSweep(Callback):
-    """Hydra callback: when a multirun ends, collect its jobs into ``sweep.nc``."""
+    """Hydra callback: a progress bar while a multirun runs (on a terminal), then its jobs
+    collected into ``sweep.nc``, failed and missing jobs named."""
+
+    # The progress watch (a thread) lives in _WATCHES, not on the callback: launchers such
+    # as joblib pickle the callbacks to send them to the jobs.
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        FAILED.clear()
+        sweep_dir = Path(config.hydra.sweep.dir)
+        watch = _WATCHES[str(sweep_dir)] = _JobWatch(sweep_dir, _count_jobs(config))
+        watch.start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        collect(Path(config.hydra.sweep.dir))
-        print(Path(config.hydra.sweep.dir).resolve(), flush=True)
+        sweep_dir = Path(config.hydra.sweep.dir)
+        watch = _WATCHES.pop(str(sweep_dir), None)
+        if watch is not None:
+            watch.stop()
+        FAILED.extend(failed_jobs(sweep_dir))
+        try:
+            collect(sweep_dir)
+        except ConfigError as err:
+            print(f"futures: error: {err}", file=__import__("sys").stderr, flush=True)
+        print(sweep_dir.resolve(), flush=True)
+
+
+def _count_jobs(config: DictConfig) -> int:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    task = list(config.hydra.overrides.task)
+    count = 1
+    for override in OverridesParser.create().parse_overrides([str(t) for t in task]):
+        if override.is_sweep_override():
+            count *= len(list(override.sweep_string_iterator()))
+    return count
+
+
+_WATCHES: dict[str, _JobWatch] = {}
+
+
+class _JobWatch:
+    """A progress bar of finished jobs (folders with outcomes or an error), polled from the
+    sweep folder, so it works with every launcher (jobs in other processes or machines).
+    Shown only when stderr is a terminal."""
+
+    def __init__(self, sweep_dir: Path, total: int, every: float = 0.5):
+        import threading
+
+        self.sweep_dir, self.total, self.every = sweep_dir, total, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        import sys
+
+        if sys.stderr.isatty():
+            self._thread.start()
+
+    def _done(self) -> int:
+        if not self.sweep_dir.is_dir():
+            return 0
+        return sum(1 for p in self.sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
+                   and (outcomes_of(p) is not None or (p / ERROR_FILE).is_file()))
+
+    def _run(self) -> None:
+        import sys
+
+        from tqdm import tqdm
+
+        with tqdm(total=self.total, desc="futures: sweep", unit=" jobs", file=sys.stderr,
+                  leave=False, dynamic_ncols=True) as bar:
+            while not self._stop.wait(self.every):
+                bar.update(self._done() - bar.n)
+            bar.update(self._done() - bar.n)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()

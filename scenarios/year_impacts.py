@@ -1,9 +1,11 @@
-"""Simulate many futures in batches and keep the impacts of one time point.
+"""The impacts of many futures at one time point, computed a group of futures at a time.
 
 ``futures robustness`` and ``futures plane`` run hundreds of futures (settings x futures,
-grid points) but need only one year's impacts; :func:`impacts_at` runs them a batch at a
-time through :func:`models.ensemble.run`, so memory stays bounded by ``batch_members``
-whatever the number of futures.
+grid points) on the same members but need only one year's impacts. :func:`impacts_at`
+runs as many futures per :func:`models.ensemble.run` call as fit ``ensemble.batch`` members
+(the bound ``futures run`` puts on its member batches, :mod:`scenarios.batches`), so memory
+stays bounded whatever the number of futures. Every call runs all members of its futures,
+so the results do not depend on the grouping.
 """
 
 from __future__ import annotations
@@ -18,15 +20,11 @@ from models.ensemble import Future, run
 from scenarios.config import RunSpec
 from scenarios.events_config import build
 
-#: Members (futures x members) simulated in one call; the full level and impact paths take
-#: about 14 kB per member in float64 (monthly to 2030), so about 115 MB per call.
-BATCH_MEMBERS = 8192
-
 
 def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.ndarray],
                n_members: int, time_index: int, events_node: Mapping[str, Any] | None,
                rngs: list[np.random.SeedSequence] | None, *,
-               batch_members: int = BATCH_MEMBERS) -> np.ndarray:
+               batch_members: int | None = None) -> np.ndarray:
     """Impacts at one time point of every future and member.
 
     Parameters
@@ -46,8 +44,10 @@ def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.nd
         continuous model.
     rngs : list of SeedSequence or None
         One per future for the event draws (required with events).
-    batch_members : int
-        Futures per call: as many as fit ``batch_members`` members; results do not depend
+    batch_members : int, optional
+        Futures per call: as many as fit ``batch_members`` members (default
+        ``spec.batch``, i.e. ``ensemble.batch``; the full level and impact paths take about
+        14 kB per member in float64, so 8192 members about 115 MB); results do not depend
         on it.
 
     Returns
@@ -55,7 +55,8 @@ def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.nd
     ndarray, shape (F, M, A)
     """
     n_fut = len(futures)
-    per_call = max(1, batch_members // max(n_members, 1))
+    limit = spec.batch if batch_members is None else batch_members
+    per_call = max(1, limit // max(n_members, 1))
     out = np.empty((n_fut, n_members, len(catalogue.AREA_LABELS)))
     for first in range(0, n_fut, per_call):
         part = slice(first, min(first + per_call, n_fut))
