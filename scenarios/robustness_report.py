@@ -6,6 +6,7 @@ can be rebuilt from a stored run. Every file is written atomically.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import matplotlib
@@ -13,7 +14,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import xarray as xr
 from matplotlib.patches import Rectangle
 
@@ -24,7 +24,7 @@ CSV, MARKDOWN, FIGURE = "regret.csv", "regret.md", "robustness"
 DPI = 160
 
 
-def regret_frame(ds: xr.Dataset) -> pd.DataFrame:
+def regret_rows(ds: xr.Dataset) -> list[dict[str, object]]:
     """One row per setting and area: the levers, outcome and regret per future, worst case,
     mean, spread, whether it is no-regret, and the run's seed and version (the resolved
     config is in ``robustness.nc`` and ``regret.md``)."""
@@ -45,7 +45,7 @@ def regret_frame(ds: xr.Dataset) -> pd.DataFrame:
             row["seed"] = int(ds.attrs["seed"])
             row["futures_version"] = str(ds.attrs["futures_version"])
             rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -202,8 +202,12 @@ def save_figure(fig: plt.Figure, stem: Path, attrs: dict, dpi: int = DPI) -> lis
 def write_reports(ds: xr.Dataset, output_dir: Path) -> list[Path]:
     """Write ``regret.csv``, ``regret.md`` and ``robustness.png``/``.svg``."""
     output_dir = Path(output_dir)
-    with atomic_output(output_dir / CSV) as tmp:
-        regret_frame(ds).to_csv(tmp, index=False, float_format="%.6f")
+    rows = regret_rows(ds)
+    with atomic_output(output_dir / CSV) as tmp, tmp.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: f"{v:.6f}" if isinstance(v, float) else v for k, v in row.items()}
+                         for row in rows)
     with atomic_output(output_dir / MARKDOWN) as tmp:
         tmp.write_text(markdown(ds), encoding="utf-8")
     return [output_dir / CSV, output_dir / MARKDOWN,
