@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 from matplotlib.patches import Rectangle
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from scenarios.storage import atomic_output
 from scenarios.style import display_name, future_colour
@@ -148,16 +149,18 @@ def figure(ds: xr.Dataset) -> plt.Figure:
             if ok:
                 ax.add_patch(Rectangle((n_f - 0.5, s - 0.45), 1.0, 0.9, fill=False, lw=2,
                                        ec="black", clip_on=False))
-        for f, fut in enumerate(futures):  # a strip in each future's colour above its column
-            ax.add_patch(Rectangle((f - 0.5, -1.1), 1, 0.5, color=future_colour(fut, futures),
-                                   clip_on=False))
+        # a square in each future's colour above its column, 9 points above the top row
+        above = blended_transform_factory(ax.transData, ax.transAxes) + \
+            ScaledTranslation(0, 9 / 72, fig.dpi_scale_trans)
+        ax.scatter(range(n_f), np.ones(n_f), marker="s", s=170, transform=above,
+                   color=[future_colour(f, futures) for f in futures], clip_on=False)
         ax.axvline(n_f - 0.5, color="white", lw=3)
         ax.set_xticks(range(n_f + 1),
                       [display_name(f, "nl") for f in futures] + ["worst case"],
                       rotation=35, ha="right", fontsize=10)
-        ax.set_ylim(n_s - 0.5, -1.2)
+        ax.set_ylim(n_s - 0.5, -0.5)
         ax.set_title(f"{display_name(area, 'nl')}\n{display_name(area, 'en')}", fontsize=12,
-                     pad=4)
+                     pad=20)
         ax.tick_params(length=0)
         for side in ax.spines.values():
             side.set_visible(False)
