@@ -270,6 +270,16 @@ BAD = [
 ]
 
 
+def test_bad_input_keeps_earlier_output(two_runs, cli):
+    """A failed command into a folder that holds a finished analysis leaves it untouched."""
+    root, _ = two_runs
+    before = {p.name: p.read_bytes() for p in (root / "a").iterdir() if p.is_file()}
+    result = cli("robustness", "robustness.include=[]", f"hydra.run.dir={root / 'a'}")
+    assert result.returncode == 2
+    after = {p.name: p.read_bytes() for p in (root / "a").iterdir() if p.is_file()}
+    assert after == before
+
+
 #: Checked through the real command (the brief's cases); the rest in-process below.
 CLI_BAD = (0, 1, 3)
 
