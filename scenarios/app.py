@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -17,8 +16,8 @@ from omegaconf import DictConfig, OmegaConf
 from scenarios import batches
 from scenarios.batches import write_outcomes
 from scenarios.compose import CONFIG_NAME, check, conf_dir, register_schema
-from scenarios.errors import ConfigError
-from scenarios.storage import open_outcomes
+from scenarios.errors import ConfigError, WriteError
+from scenarios.storage import open_outcomes, remove_stale
 from scenarios.sweep import ERROR_FILE
 
 log = logging.getLogger("futures")
@@ -54,11 +53,7 @@ def run_job(cfg: DictConfig, output_dir: Path) -> Path:
     spec = check(cfg)
     config = config_text(cfg)
     path = output_dir / (OUTCOMES if spec.format == "netcdf" else OUTCOMES_ZARR)
-    for stale in output_dir.glob(".outcomes.*.tmp"):  # a write that was killed
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            stale.unlink(missing_ok=True)
+    remove_stale(output_dir, "outcomes")  # writes that were killed, not running ones
     (output_dir / ERROR_FILE).unlink(missing_ok=True)  # this attempt replaces a failed one
     if cfg.get("resume", False) and already_done(path, config):
         log.info("resume: %s already holds this job's outcomes; skipped", path)
@@ -121,6 +116,9 @@ def hydra_app(task: Task) -> Callable[[], None]:
         else:
             try:
                 task(cfg, output_dir)
+            except WriteError as err:  # not bad input: the disk, permissions, ...
+                print(f"futures: error: {err}", file=sys.stderr)
+                sys.exit(1)
             except ConfigError as err:
                 print(f"futures: error: {err}", file=sys.stderr)
                 sys.exit(2)

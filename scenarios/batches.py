@@ -37,6 +37,7 @@ import xarray as xr
 from models.ensemble import run
 from models.integrator import block_width
 from scenarios.config import RunSpec
+from scenarios.errors import WriteError
 from scenarios.runner import RAGGED, draw_members, event_rngs, to_dataset
 from scenarios.storage import write_atomic
 
@@ -214,16 +215,40 @@ def _finish(tmp: Path, path: Path, attrs: dict[str, object]) -> Path:
 
 
 def replace_dir(tmp: Path, path: Path) -> Path:
-    """Put the finished folder ``tmp`` at ``path``; what was there before is removed only
-    after the new one is in place under a temporary name."""
-    old = None
-    if path.exists():
-        old = path.with_name(f".{path.name}.{os.getpid()}.old")
-        os.replace(path, old)
-    os.replace(tmp, path)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    """Put the finished folder ``tmp`` at ``path``.
+
+    A folder already at ``path`` is first moved aside under a temporary name and removed
+    after the new one is in place. Two runs finishing at once into the same folder both
+    succeed, and ``path`` ends up holding one of them, whole.
+    """
+    for attempt in range(100):
+        try:
+            os.replace(tmp, path)
+            break
+        except OSError:  # a folder is there (rename does not replace non-empty folders)
+            if not path.exists():
+                continue
+            aside = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.old")
+            try:
+                os.replace(path, aside)
+            except FileNotFoundError:  # another writer moved it first
+                continue
+            shutil.rmtree(aside, ignore_errors=True)
+    else:
+        raise OSError(f"could not move {tmp} to {path}")
     return path
+
+
+def remove_tree(folder: Path) -> None:
+    """Remove a folder that a failed write may still be adding to: zarr writes chunks on
+    its own threads, and some may land after the error that stopped the run."""
+    import time
+
+    for _ in range(50):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1)
 
 
 def _temporary(path: Path) -> Path:
@@ -252,8 +277,11 @@ def write_zarr_local(spec: RunSpec, config: str, path: Path) -> Path:
             events.add(i, _event_rows(ds), int(ds.attrs.get("events_exhausted", 0)))
             bar.update((b - a) * len(spec.futures))  # type: ignore[attr-defined]
         events.close()
+    except OSError as err:
+        remove_tree(tmp)
+        raise WriteError(path, err) from err
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
         raise
     finally:
         bar.close()  # type: ignore[attr-defined]
@@ -327,7 +355,7 @@ def write_zarr_dask(spec: RunSpec, config: str, path: Path) -> Path:
             bar.close()  # type: ignore[attr-defined]
         events.close()
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
         raise
     finally:
         if cluster is not None:

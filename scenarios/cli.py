@@ -6,6 +6,7 @@ exit status 2, no traceback, and nothing written.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -32,9 +33,22 @@ commands:
   run -m KEY=a,b ...   a sweep (Hydra multirun): one job per combination, then
                        <sweep>/sweep.nc with one dimension per swept key
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
-  robustness [OVERRIDES...]  lever settings across the futures: regret table, no-regret
-                       settings (robustness.nc, regret.csv, regret.md, figure)
-  plane [OVERRIDES...] map the impact areas over the plane of both axes (plane.nc, figure)
+  workshop [--port N] [OVERRIDES...]
+                       serve the live sliders page on 127.0.0.1 (see `futures workshop -h`)
+  sensitivity [OVERRIDES...]
+                       Sobol indices per future and year; writes sensitivity.nc and
+                       figures into the run directory and prints it last
+  calibrate [OVERRIDES...]
+                       fit trend momenta to the document's series (WBSO AI share);
+                       writes calibration.yaml/.md and a figure, prints the directory
+  signposts [OVERRIDES...]
+                       early trend levels that warn of a bad 2030 outcome; writes the
+                       monitoring table signposts.csv/.md, prints the directory
+  robustness [OVERRIDES...]
+                       lever settings across the four futures: regret table and the
+                       no-regret settings (robustness.nc, regret.csv/.md, a figure)
+  plane [OVERRIDES...]
+                       the impact areas mapped over both axes (plane.nc, a figure)
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -97,33 +111,119 @@ HYDRA_VALUE_FLAGS = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
                      "--config-name", "-cn", "--config-dir", "-cd", "--info", "-i"}
 
 
+#: Hydra settings that name code to import and call (``_target_`` of callbacks, launchers,
+#: sweepers; logging handler factories) or other places to read YAML from. Users choose
+#: launchers by name (``hydra/launcher=parallel``); these are not taken from the command line.
+UNSAFE_KEYS = ("hydra.callbacks", "hydra/callbacks", "hydra.job_logging", "hydra/job_logging",
+               "hydra.hydra_logging", "hydra/hydra_logging", "hydra.searchpath")
+UNSAFE_FLAGS = ("-cp", "--config-path")
+CONFIG_DIR_FLAGS = ("-cd", "--config-dir")
+
+
+def unsafe(overrides: list[str], flags: list[str], config_dirs: list[str]) -> str | None:
+    """Why an override, flag or config folder is refused (it could import and call code),
+    or ``None``.
+
+    A folder given with ``--config-dir`` (e.g. a workshop export) may set any config value,
+    but no ``_target_`` or ``()`` key anywhere and no ``hydra:`` settings or ``hydra/``
+    defaults: those name code that Hydra or logging would import and call.
+    """
+    for flag in flags:
+        if flag in UNSAFE_FLAGS:
+            return (f"option {flag!r} is not accepted: use --config-dir DIR (checked) or "
+                    "KEY=VALUE overrides")
+    for text in overrides:
+        key, _, value = text.partition("=")
+        key = key.lstrip("+~")
+        if "_target_" in key or "_target_" in value or key.startswith(UNSAFE_KEYS) \
+                or key.endswith(("._partial_", "._args_")):
+            return (f"{text}: not accepted - it could import and call code (_target_, "
+                    "callbacks, logging handlers, search path); pick a launcher by name, "
+                    "e.g. hydra/launcher=parallel")
+    for folder in config_dirs:
+        why = _unsafe_yaml(folder)
+        if why:
+            return why
+    return None
+
+
+def _unsafe_yaml(folder: str) -> str | None:
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(folder)
+    if not root.is_dir():
+        return f"--config-dir={folder!r}: not a folder"
+
+    def bad(node: object, top: bool) -> str | None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("_target_", "()") or (top and k == "hydra"):
+                    return str(k)
+                found = bad(v, False)
+                if found:
+                    return found
+        elif isinstance(node, list):
+            for item in node:
+                text = str(item if not isinstance(item, dict) else list(item))
+                if "hydra/" in text or "hydra." in text:
+                    return text
+                found = bad(item, False)
+                if found:
+                    return found
+        return None
+
+    for path in sorted(root.rglob("*.y*ml")):
+        try:
+            node = yaml.safe_load(path.read_text())
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+            return f"--config-dir file {str(path)!r}: cannot be read as YAML ({type(err).__name__})"
+        found = bad(node, True)
+        if found:
+            return (f"--config-dir file {str(path)!r}: {found!r} is not accepted - it could "
+                    "import and call code; a config folder may set config values only")
+    return None
+
+
 def run_command(args: list[str]) -> int:
     """``futures run``: validate the overrides, then hand over to the Hydra app."""
     return hydra_command("run", args, RUN_USAGE, "scenarios.app:run_job", sweeps=True)
 
 
 def hydra_command(name: str, args: list[str], usage: str, task: str, *,
-                  sweeps: bool = False) -> int:
+                  sweeps: bool = False, check: str = "") -> int:
     """A command that takes Hydra overrides like ``futures run`` and writes a run directory.
 
     ``task`` names ``module:function``; the function takes the composed config and the run
     directory (see :func:`scenarios.app.hydra_app`). Every override (and, with ``sweeps``,
     every swept value) is validated first, so bad input gives one line and exit status 2
-    before Hydra makes any folder.
+    before Hydra makes any folder. ``check`` names a further ``module:function`` taking the
+    composed config (the command's own settings), raising ConfigError.
     """
     if any(a in ("-h", "--help") for a in args):
         print(usage, end="")
         return 0
     from scenarios.compose import load, normalize, sweep_variants
 
-    flags, overrides, argv = [], [], []
+    flags, overrides, argv, config_dirs = [], [], [], []
     i = 0
     while i < len(args):  # keep the order; rewrite only the overrides
         arg = args[i]
+        flag, eq, attached = arg.partition("=")
+        if arg.startswith("--") and eq and flag in HYDRA_VALUE_FLAGS:  # --config-dir=DIR
+            flags.append(flag)
+            argv.append(arg)
+            if flag in CONFIG_DIR_FLAGS:
+                config_dirs.append(attached)
+            i += 1
+            continue
         if arg in HYDRA_VALUE_FLAGS:
             takes = 2 if i + 1 < len(args) and "=" not in args[i + 1] else 1
             flags.append(arg)
             argv.extend(args[i:i + takes])
+            if arg in CONFIG_DIR_FLAGS and takes == 2:
+                config_dirs.append(args[i + 1])
             i += takes
             continue
         if arg.startswith("-"):
@@ -134,6 +234,9 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
             overrides.extend(rewritten)
             argv.extend(rewritten)
         i += 1
+    refused = unsafe(overrides, flags, config_dirs)
+    if refused:
+        return fail(refused)
     if not any(f in HYDRA_VALUE_FLAGS for f in flags):
         multirun = any(f in ("-m", "--multirun") for f in flags)
         allowed = ("-m", "--multirun") if sweeps else ()
@@ -141,14 +244,17 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
         if unknown:
             return fail(f"option {unknown[0]!r} is not known; see `futures {name} --help`")
         try:  # a sweep is checked value by value before any job starts
-            specs = [load(v)[1] for v in (sweep_variants(overrides) if multirun
-                                          else [overrides])]
+            loaded = [load(v) for v in (sweep_variants(overrides) if multirun
+                                        else [overrides])]
+            specs = [spec for _, spec in loaded]
+            if check:
+                module, _, function = check.partition(":")
+                for cfg, _ in loaded:
+                    getattr(importlib.import_module(module), function)(cfg)
         except ConfigError as err:
             return fail(str(err))
         if multirun:
             announce(overrides, specs[0])
-    import importlib
-
     from scenarios.app import hydra_app
 
     module, _, function = task.partition(":")
@@ -208,24 +314,28 @@ def collect_command(args: list[str]) -> int:
     return 1 if failed_jobs(path.parent) else 0
 
 
-def analysis_command(name: str, module: str) -> Callable[[list[str]], int]:
-    """A Hydra command whose usage text is ``USAGE`` in ``scenarios.<module>_config`` and
-    whose task is ``<name>_job`` in ``scenarios.<module>``."""
-    def command(args: list[str]) -> int:
-        import importlib
-
-        usage = importlib.import_module(f"scenarios.{module}_config").USAGE
-        return hydra_command(name, args, usage, f"scenarios.{module}:{name}_job")
-    return command
-
-
 #: Subcommands: name -> handler taking the remaining arguments, returning the exit status.
 #: Commands that take overrides are built with :func:`hydra_command`.
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": run_command,
     "collect": collect_command,
-    "robustness": analysis_command("robustness", "robustness"),
-    "plane": analysis_command("plane", "plane"),
+    "workshop": lambda args: __import__("scenarios.workshop", fromlist=["_"]).command(args),
+    "sensitivity": lambda args: hydra_command(
+        "sensitivity", args, importlib.import_module("scenarios.sensitivity").USAGE,
+        "scenarios.sensitivity:sensitivity_job",
+        check="scenarios.sensitivity:check_config"),
+    "calibrate": lambda args: hydra_command(
+        "calibrate", args, importlib.import_module("scenarios.calibrate").USAGE,
+        "scenarios.calibrate:calibrate_job", check="scenarios.calibrate:check_config"),
+    "signposts": lambda args: hydra_command(
+        "signposts", args, importlib.import_module("scenarios.signposts").USAGE,
+        "scenarios.signposts:signposts_job", check="scenarios.signposts:check_config"),
+    "robustness": lambda args: hydra_command(
+        "robustness", args, importlib.import_module("scenarios.robustness_config").USAGE,
+        "scenarios.robustness:robustness_job"),
+    "plane": lambda args: hydra_command(
+        "plane", args, importlib.import_module("scenarios.plane_config").USAGE,
+        "scenarios.plane:plane_job"),
 }
 
 

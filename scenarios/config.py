@@ -9,6 +9,7 @@ what is allowed. No ``_target_`` instantiation: user YAML never imports or calls
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional
@@ -47,7 +48,7 @@ class EnsembleConfig:
     chunk: int = 1024
     batch: int = 8192
     backend: str = "local"
-    scheduler: Optional[str] = None
+    scheduler: Optional[str] = None  # noqa: UP045 - OmegaConf reads typing.Optional
     workers: int = 2
 
 
@@ -97,6 +98,47 @@ class ImpactsConfig:
 
 
 @dataclass
+class WorkshopConfig:
+    """``workshop``: the live page of ``futures workshop`` (checked by scenarios.workshop)."""
+
+    members: int = 256
+    host: str = "127.0.0.1"
+    port: int = 8050
+    lang: str = "en"
+
+
+@dataclass
+class SensitivityConfig:
+    """``sensitivity``: Sobol indices over time (``futures sensitivity``, docs/sensitivity.md)."""
+
+    samples: int = 1024
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    years: list[int] | None = None
+    events: bool = False
+    output: str = "brede_welvaart"
+    top: int = 4
+
+
+@dataclass
+class CalibrateConfig:
+    """``calibrate``: series to fit (``futures calibrate``, docs/calibration.md)."""
+
+    confidence: float = 0.95
+    series: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SignpostsConfig:
+    """``signposts``: early-warning rules (``futures signposts``, docs/signposts.md)."""
+
+    years: list[int] = field(default_factory=lambda: [2024, 2025, 2026])
+    worst: float = 0.25
+    depth: int = 2
+    min_leaf: float = 0.05
+
+
+@dataclass
 class RobustnessConfig:
     """``robustness``: lever settings compared by ``futures robustness``."""
 
@@ -140,6 +182,10 @@ class Config:
     impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
+    workshop: WorkshopConfig = field(default_factory=WorkshopConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     plane: PlaneConfig = field(default_factory=PlaneConfig)
 
@@ -198,7 +244,8 @@ def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
         kind = allowed[key].type
         nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
                   "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
-                  "ImpactsConfig": ImpactsConfig, "RobustnessConfig": RobustnessConfig,
+                  "ImpactsConfig": ImpactsConfig, "WorkshopConfig": WorkshopConfig,
+                  "RobustnessConfig": RobustnessConfig,
                   "PlaneConfig": PlaneConfig}.get(kind if isinstance(kind, str)
                                                       else getattr(kind, "__name__", ""))
         if nested is not None:
@@ -375,6 +422,10 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
         transition_years=transition, start=start, end=end, steps_per_year=spy)
 
     defined = mapping("future", cfg["future"])
+    for name in defined:  # labels become coordinates, file names and page ids: keep them plain
+        expect(isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name)
+               is not None, f"future.{name}", name, "a future label is 1-40 characters: "
+               "a lower-case letter, then lower-case letters, digits or _")
     chosen = cfg["futures"]
     expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
             f"expected a non-empty list of future labels from {sorted(defined)}")

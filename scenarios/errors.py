@@ -18,3 +18,19 @@ def _show(value: object) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     text = " ".join(text.split())
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+class WriteError(ConfigError):
+    """An output could not be written (disk full, no permission, ...): names the path and
+    the reason. Nothing half-written is left and earlier outputs stay as they were. The
+    command line prints it as one line and exits with status 1 (it is not bad input)."""
+
+    def __init__(self, path: object, err: OSError) -> None:
+        import os
+
+        # errno's own words: h5py's strerror runs over several lines of HDF5 detail
+        reason = os.strerror(err.errno) if err.errno else \
+            (str(err).splitlines() or [type(err).__name__])[0][:120]
+        super().__init__("output", str(path), f"could not be written ({reason}); nothing was "
+                         "left half-written and earlier outputs are kept - free space or "
+                         "choose another hydra.run.dir")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import xarray as xr
 
+from scenarios.errors import WriteError
+
 #: netCDF engine. h5netcdf writes netCDF-4 through h5py (its ``h5py`` extra), needs no
 #: netCDF-C library, and produces byte-identical files for identical datasets.
 ENGINE = "h5netcdf"
@@ -26,23 +28,68 @@ def encoding_for(ds: xr.Dataset, compression: int) -> dict[str, dict[str, object
 def write_atomic(ds: xr.Dataset, path: Path, *, compression: int = 4) -> Path:
     """Write ``ds`` to ``path`` via a temporary file in the same folder, then rename.
 
+    The netCDF bytes are made in memory first and then written with plain file I/O, so a
+    failing disk (full, over quota) is one clean ``OSError`` with no HDF5 file left open.
     A reader never sees a half-written file; if writing fails the temporary file is removed
     and whatever was at ``path`` before stays as it was.
+
+    Raises
+    ------
+    WriteError
+        If the folder or the file cannot be written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
+    data = ds.to_netcdf(engine=ENGINE, encoding=encoding_for(ds, compression))
+    tmp = None
     try:
-        ds.to_netcdf(tmp, engine=ENGINE, encoding=encoding_for(ds, compression))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                   dir=path.parent)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
         os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise WriteError(path, err) from err
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _writer_alive(tmp: Path) -> bool:
+    """Whether the process named in a temporary output's name (``.NAME.PID.*``) still runs
+    on this machine."""
+    parts = tmp.name.split(".")
+    pid = next((int(p) for p in parts[2:] if p.isdigit()), None)
+    if pid is None or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale(folder: Path, stem: str) -> None:
+    """Remove what killed writers left in ``folder`` (``.STEM*.tmp`` / ``.old``), but not
+    the temporaries of a writer that is still running (two runs into one folder)."""
+    import shutil
+
+    for stale in list(folder.glob(f".{stem}*.tmp")) + list(folder.glob(f".{stem}*.old")):
+        if _writer_alive(stale):
+            continue
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
 
 
 def open_outcomes(path: Path) -> xr.Dataset:
@@ -58,15 +105,18 @@ def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
     (dask) variables are computed and written chunk by chunk."""
     import shutil
 
-    from scenarios.batches import ZARR_FORMAT, replace_dir
+    from scenarios.batches import ZARR_FORMAT, remove_tree, replace_dir
 
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         ds.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True)
+    except OSError as err:
+        remove_tree(tmp)
+        raise WriteError(path, err) from err
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_tree(tmp)
         raise
     return replace_dir(tmp, path)
 
@@ -79,18 +129,29 @@ def atomic_output(path: Path) -> Iterator[Path]:
     half-written file, and on failure the temporary file is removed and ``path`` is left as
     it was. The temporary name keeps ``path``'s suffix, so writers that choose a format by
     suffix (matplotlib) still do.
+
+    Raises
+    ------
+    WriteError
+        If the folder or the file cannot be written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
-                               dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.{os.getpid()}.",
+                                   suffix=f".tmp{path.suffix}", dir=path.parent)
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise WriteError(path, err) from err
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise

@@ -33,3 +33,9 @@ def test_readme_run_part_works(cli, tmp_path):
     result = cli("run", "ensemble.members=8", f"hydra.run.dir={out}")
     assert result.returncode == 0, result.stderr
     assert (out / "outcomes.nc").is_file()
+
+
+def test_ci_installs_chromium_before_the_tests():
+    """The workshop page tests need Debian's Chromium; .ci/run installs it first."""
+    lines = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln.strip()]
+    assert any("apt-get install -y chromium chromium-driver" in ln for ln in lines[:-1])

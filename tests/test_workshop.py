@@ -1,0 +1,342 @@
+"""``futures workshop``: the model per request, validation, the export, and the real server."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from models import catalogue
+from scenarios.compose import load
+from scenarios.errors import ConfigError
+from scenarios.style import FUTURE_COLOURS
+from scenarios.workshop_export import config_yaml, override_line
+from scenarios.workshop_model import Workshop, quantiles
+from tests.workshop_server import start
+
+#: A scenario that moves every kind of slider, for the export tests.
+MOVED = {"ownership": 0.42, "purpose": 0.61, "eu_regulation": 0.8,
+         "cross_impact_strength": 1.35, "transition_years": 3.5, "lever_efficacy": 0.75,
+         "ai_investment": 0.9, "cyber_resilience": 0.15}
+STARTUP = ["seed=11", "cross_impact.mega_ecosystemen.decentralisering=-0.3"]
+
+
+@pytest.fixture(scope="module")
+def model() -> Workshop:
+    _, spec = load(STARTUP)
+    return Workshop(spec, 48)
+
+
+@pytest.fixture(scope="module")
+def server():
+    running = start()
+    yield running
+    status, _, err = running.stop()
+    assert status == 0, err
+
+
+def request(server, method: str, path: str, body: bytes | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Send a raw request (the path exactly as given) and return status, headers, body."""
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        sent = {"Host": f"{server.host}:{server.port}", **(headers or {})}
+        if body is not None:
+            sent.setdefault("Content-Length", str(len(body)))
+        for key, value in sent.items():
+            conn.putheader(key, value)
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def run_api(server, payload: object) -> tuple[int, dict[str, str], bytes]:
+    return request(server, "POST", "/api/run", json.dumps(payload).encode(),
+                   {"Content-Type": "application/json"})
+
+
+# ------------------------------------------------------------------ the model, in-process
+
+
+def test_quantiles_equal_numpy():
+    values = np.random.default_rng(3).normal(size=(2, 5, 7, 201))
+    qs = (0.1, 0.5, 0.9, 0.0, 1.0)
+    np.testing.assert_allclose(quantiles(values, qs), np.quantile(values, qs, axis=-1),
+                               rtol=0, atol=1e-14)
+
+
+def test_default_settings_reproduce_the_baseline(model):
+    """Common random numbers: with nothing moved, all three lines are the same numbers."""
+    data = model.compute("versnelling", model.check("versnelling", {}))
+    for block in (*data["trends"].values(), *data["areas"].values()):
+        assert block["world"]["median"] == block["baseline"]["median"]
+        assert block["current"]["median"] == block["baseline"]["median"]
+
+
+def test_levers_move_current_only_and_world_moves_both(model):
+    lever = model.compute("gelijk_speelveld",
+                          model.check("gelijk_speelveld", {"digital_skills": 1.0}))
+    skills = lever["areas"]["brede_welvaart"]
+    assert skills["world"]["median"] == skills["baseline"]["median"]
+    assert skills["current"]["median"][-1] > skills["baseline"]["median"][-1] + 0.01
+    world = model.compute("gelijk_speelveld",
+                          model.check("gelijk_speelveld", {"cross_impact_strength": 2.0}))
+    block = world["trends"]["autonomisering"]
+    assert block["world"]["median"] == block["current"]["median"]
+    assert abs(block["world"]["median"][-1] - block["baseline"]["median"][-1]) > 0.01
+
+
+@pytest.mark.parametrize("key", ["ownership", "purpose", "eu_regulation",
+                                 "cross_impact_strength", "transition_years",
+                                 "lever_efficacy", *catalogue.LEVER_LABELS])
+def test_every_slider_moves_the_charts(model, key):
+    """Each slider, moved to the far end of its range, shifts some 2030 median by > 0.01."""
+    slider = model.by_key[key]
+    default = model.defaults["radicale_markten"][key]
+    far = slider.high if default - slider.low < slider.high - default else slider.low
+    data = model.compute("radicale_markten", model.check("radicale_markten", {key: far}))
+    shift = max(abs(b["current"]["median"][-1] - b["baseline"]["median"][-1])
+                for b in (*data["trends"].values(), *data["areas"].values()))
+    assert shift > 0.01
+
+
+def test_chart_data_shape_and_bounds(model):
+    data = model.compute("voorwaardelijke_groei", model.check("voorwaardelijke_groei", MOVED))
+    n_times = len(model.times)
+    assert list(data["trends"]) == list(catalogue.TREND_LABELS)
+    assert list(data["areas"]) == list(catalogue.AREA_LABELS)
+    for block in data["trends"].values():
+        for variant, series in block.items():
+            for name, values in series.items():
+                assert len(values) == n_times, (variant, name)
+                assert all(0.0 <= v <= 1.0 for v in values)  # (0, 1), rounded to 4 decimals
+        cur = block["current"]
+        assert all(lo <= md <= hi for lo, md, hi in zip(cur["low"], cur["median"], cur["high"]))
+    assert set(data["futures"]) == set(catalogue.FUTURE_LABELS)
+    for per_variant in data["futures"].values():
+        assert all(math.isfinite(v) for d in per_variant.values() for v in d.values())
+
+
+@pytest.mark.parametrize(("future", "settings", "key"), [
+    ("versneling", {}, "future"),
+    (3, {}, "future"),
+    ("versnelling", [], "settings"),
+    ("versnelling", {"ownership": 1.5}, "settings.ownership"),
+    ("versnelling", {"ownership": -0.01}, "settings.ownership"),
+    ("versnelling", {"ownership": "0.5"}, "settings.ownership"),
+    ("versnelling", {"ownership": True}, "settings.ownership"),
+    ("versnelling", {"ownership": float("nan")}, "settings.ownership"),
+    ("versnelling", {"transition_years": 0.5}, "settings.transition_years"),
+    ("versnelling", {"ai_invest": 0.5}, "settings.ai_invest"),
+    ("versnelling", {"_target_": "os.system"}, "settings._target_"),
+])
+def test_check_rejects_bad_requests(model, future, settings, key):
+    with pytest.raises(ConfigError) as info:
+        model.check(future, settings)
+    assert info.value.key == key
+
+
+# ------------------------------------------------------------------ the export
+
+
+def _current_levels(model: Workshop, label: str, values: dict[str, float]) -> np.ndarray:
+    """The page's current scenario of ``label``: levels (T, n, M), unrounded."""
+    _, current, sample = model.scenario(label, values)
+    out = model._run(current, sample)
+    return out.levels[model.labels.index(label)]
+
+
+def _run_outcomes(path: Path) -> np.ndarray:
+    with xr.open_dataset(path / "outcomes.nc", engine="h5netcdf") as ds:
+        assert ds.attrs["events"] == "disabled"
+        return ds.level.isel(future=0).transpose("time", "trend", "member").values
+
+
+def test_exported_override_line_runs_and_reproduces_the_page(model, tmp_path):
+    label = "voorwaardelijke_groei"
+    values = model.check(label, MOVED)
+    line = override_line(model.spec, STARTUP, label, values, model.defaults[label])
+    assert line.startswith("futures run ")
+    assert "future.voorwaardelijke_groei.levers.ai_investment=0.9" in line
+    out = tmp_path / "run"
+    bin_dir = Path(sys.executable).parent
+    # through a real shell, as a strategist pastes it: the quoting must survive bash
+    shell = f"{line} ensemble.members={model.members} hydra.run.dir={shlex.quote(str(out))}"
+    result = subprocess.run(["bash", "-c", shell], check=False, capture_output=True, text=True,
+                            timeout=300, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(out)
+    np.testing.assert_allclose(_run_outcomes(out), _current_levels(model, label, values),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_exported_yaml_runs_and_reproduces_the_page(model, tmp_path, cli):
+    label = "radicale_markten"
+    values = model.check(label, {**MOVED, "ownership": 0.9, "connectivity": 1.0})
+    text = config_yaml(model.spec, STARTUP, label, values, model.defaults[label])
+    assert text.startswith("# futures workshop export (futures ")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "session.yaml").write_text(text)
+    out = tmp_path / "run"
+    result = cli("run", "--config-dir", str(folder), "--config-name", "session",
+                 f"ensemble.members={model.members}", f"hydra.run.dir={out}")
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(_run_outcomes(out), _current_levels(model, label, values),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_export_names_only_what_moved(model):
+    label = "versnelling"
+    line = override_line(model.spec, STARTUP, label, model.check(label, {}),
+                         model.defaults[label])
+    assert line == ("futures run cross_impact.mega_ecosystemen.decentralisering=-0.3 seed=11 "
+                    "'futures=[versnelling]' events.enabled=false")
+
+
+# ------------------------------------------------------------------ the real server
+
+
+def test_page_and_assets_are_served_with_a_strict_policy(server):
+    for path, kind in (("/", "text/html"), ("/app.js", "text/javascript"),
+                       ("/style.css", "text/css")):
+        status, headers, body = request(server, "GET", path)
+        assert status == 200 and headers["Content-Type"].startswith(kind), path
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert body
+    _, _, page = request(server, "GET", "/")
+    assert b"http" not in page.replace(b"http-equiv", b"")  # no external URL in the page
+
+
+def test_server_binds_loopback_by_default(server):
+    assert server.host == "127.0.0.1"
+    assert "4 futures x 256 members" in server.first_line
+
+
+def test_meta_lists_sliders_futures_and_colours(server):
+    status, _, body = request(server, "GET", "/api/meta")
+    meta = json.loads(body)
+    assert status == 200
+    assert [s["key"] for s in meta["sliders"]][:2] == ["ownership", "purpose"]
+    assert {s["group"] for s in meta["sliders"]} == {"axis", "world", "lever"}
+    assert {f["label"]: f["colour"] for f in meta["futures"]} == FUTURE_COLOURS
+    assert meta["members"] >= 200 and meta["futures_version"] and meta["seed"] == 2021
+
+
+def test_run_answers_chart_data_and_the_same_bytes_twice(server):
+    payload = {"future": "gelijk_speelveld", "settings": {"data_sharing": 0.9}}
+    status, headers, body = run_api(server, payload)
+    assert status == 200, body
+    data = json.loads(body)
+    assert set(data["trends"]["kwetsbaarheid"]) == {"baseline", "world", "current"}
+    assert "future.gelijk_speelveld.levers.data_sharing=0.9" in data["export"]["overrides"]
+    assert float(headers["Server-Timing"].split("dur=")[1]) > 0
+    assert run_api(server, payload)[2] == body  # same settings, same bytes
+
+
+@pytest.mark.parametrize(("body", "headers", "needle"), [
+    (b'{"future": "versnelling", "settings": {"ownership": 2}}', None, "settings.ownership=2"),
+    (b'{"future": "versnelling", "settings": {"ownership": "high"}}', None,
+     "settings.ownership='high'"),
+    (b'{"future": "versnelling", "settings": {"ownership": NaN}}', None, "NaN"),
+    (b'{"future": "versnelling", "settings": {"ownership": 1e999}}', None,
+     "settings.ownership=inf"),
+    (b'{"future": "versnelling", "settings": {"levers": 1}}', None, "unknown setting"),
+    (b'{"future": "nowhere"}', None, "future='nowhere'"),
+    (b'{"future": "versnelling", "extra": 1}', None, "body.extra"),
+    (b'[1, 2]', None, "expected a JSON object"),
+    (b'{"future": ', None, "expected JSON"),
+    (b'\xff\xfe', None, "expected JSON"),
+    (b'{"future": "versnelling"}', {"Content-Type": "text/plain"}, "Content-Type"),
+    (b'x' * 20_000, None, "Content-Length=20000"),
+])
+def test_bad_requests_get_400_naming_key_and_value(server, body, headers, needle):
+    status, _, answer = request(server, "POST", "/api/run", body,
+                                headers or {"Content-Type": "application/json"})
+    assert status == 400
+    assert needle in json.loads(answer)["error"]
+
+
+@pytest.mark.parametrize("path", [
+    "/../pyproject.toml", "/%2e%2e/pyproject.toml", "/..%2fpyproject.toml",
+    "/scenarios/workshop.py", "/workshop_assets/app.js", "//etc/passwd",
+    "/app.js/../../pyproject.toml", "/index.html", "/.git/config", "/api/../README.md",
+])
+def test_no_file_beyond_the_assets(server, path):
+    status, _, body = request(server, "GET", path)
+    assert status == 404
+    assert b"[project]" not in body and b"root:" not in body
+
+
+def test_wrong_host_method_and_query_are_refused(server):
+    status, _, body = request(server, "GET", "/api/meta", headers={"Host": "evil.example"})
+    assert status == 400 and "Host" in json.loads(body)["error"]
+    status, _, body = request(server, "GET", "/api/meta?file=/etc/passwd")
+    assert status == 400 and "query" in json.loads(body)["error"]
+    assert request(server, "PUT", "/api/run", b"{}")[0] == 405
+    assert request(server, "GET", "/api/run")[0] == 405
+    assert request(server, "POST", "/app.js", b"{}",
+                   {"Content-Type": "application/json"})[0] == 405
+
+
+def test_ctrl_c_stops_the_server_cleanly():
+    running = start("workshop.members=16")
+    status, _, _ = request(running, "GET", "/api/meta")
+    assert status == 200
+    code, out, err = running.stop(signal.SIGINT)
+    assert code == 0, err
+    assert "stopped" in out and "Traceback" not in err
+    with pytest.raises(OSError):
+        socket.create_connection((running.host, running.port), timeout=2).close()
+
+
+# ------------------------------------------------------------------ command-line errors
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--port", "http"], "--port='http': expected an integer in [0, 65535]"),
+    (["--port=70000"], "--port='70000'"),
+    (["--host", "example.com"], "--host='example.com': expected an IP address"),
+    (["--verbose"], "option='--verbose': not known"),
+    (["workshop.members=0"], "workshop.members=0: expected an integer >= 1"),
+    (["workshop.lang=de"], "workshop.lang='de': language not found"),
+    (["futures=[versneling]"], "futures='versneling'"),
+    (["+future.evil={_target_:os.system,ownership:0.5}"], "future.evil._target_"),
+])
+def test_bad_command_lines_give_one_line_and_status_2(cli, args, needle):
+    result = cli("workshop", *args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("futures: error: ")
+    assert needle in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_busy_port_gives_one_line_and_status_2(cli):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = cli("workshop", "--port", str(port), "workshop.members=8")
+    assert result.returncode == 2
+    assert f"--port={port}: cannot listen on 127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_names_the_options(cli):
+    result = cli("workshop", "--help")
+    assert result.returncode == 0 and "--port N" in result.stdout and "--host" in result.stdout
+    assert "workshop [--port N]" in cli("--help").stdout
