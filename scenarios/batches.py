@@ -23,6 +23,7 @@ Every write goes to a temporary folder or file beside the target, renamed when c
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -37,7 +38,7 @@ import xarray as xr
 from models.ensemble import run
 from models.integrator import block_width
 from scenarios.config import RunSpec
-from scenarios.errors import WriteError
+from scenarios.errors import ConfigError, WriteError
 from scenarios.runner import RAGGED, draw_members, event_rngs, to_dataset
 from scenarios.storage import write_atomic
 
@@ -46,6 +47,11 @@ log = logging.getLogger("futures")
 #: Zarr format 2: read by every zarr library; format 3 has no stable spec yet for the
 #: fixed-length text of the label coordinates (zarr-python warns about it).
 ZARR_FORMAT = 2
+
+#: errno values of a failed write (disk full, quota, file too large, read-only, no access,
+#: I/O error): reported as :class:`WriteError`, not as a crash.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EIO,
+                errno.EPERM}
 
 #: Variables with one row per stochastic event (dim ``event``): appended batch by batch.
 EVENT_DIM = "event"
@@ -277,17 +283,19 @@ def write_zarr_local(spec: RunSpec, config: str, path: Path) -> Path:
             events.add(i, _event_rows(ds), int(ds.attrs.get("events_exhausted", 0)))
             bar.update((b - a) * len(spec.futures))  # type: ignore[attr-defined]
         events.close()
+        if "events_exhausted" in attrs:
+            attrs["events_exhausted"] = events.exhausted
+        return _finish(tmp, path, attrs)
     except OSError as err:
         remove_tree(tmp)
-        raise WriteError(path, err) from err
+        if err.errno in WRITE_ERRNOS:
+            raise WriteError(path, err) from err
+        raise
     except BaseException:
         remove_tree(tmp)
         raise
     finally:
         bar.close()  # type: ignore[attr-defined]
-    if "events_exhausted" in attrs:
-        attrs["events_exhausted"] = events.exhausted
-    return _finish(tmp, path, attrs)
 
 
 def _dask_batch(spec: RunSpec, members: dict[str, np.ndarray], start: int, stop: int,
@@ -327,7 +335,13 @@ def write_zarr_dask(spec: RunSpec, config: str, path: Path) -> Path:
             cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1,
                                    processes=True, dashboard_address=None,
                                    silence_logs=logging.ERROR)
-        with Client(cluster if cluster is not None else spec.scheduler) as client:
+        try:
+            client = Client(cluster if cluster is not None else spec.scheduler)
+        except OSError as err:  # nothing listens there, or not a Dask scheduler
+            raise ConfigError("ensemble.scheduler", spec.scheduler, "cannot reach a Dask "
+                              f"scheduler there ({str(err).splitlines()[0]}); start one or "
+                              "use null for a local cluster") from err
+        with client:
             bar = progress(spec.members * len(spec.futures), "run (dask)")
             bar.update((b - a) * len(spec.futures))  # type: ignore[attr-defined]
             window = 2 * max(1, len(client.scheduler_info()["workers"]))
@@ -354,15 +368,20 @@ def write_zarr_dask(spec: RunSpec, config: str, path: Path) -> Path:
                 submit_next()
             bar.close()  # type: ignore[attr-defined]
         events.close()
+        if "events_exhausted" in attrs:
+            attrs["events_exhausted"] = events.exhausted
+        return _finish(tmp, path, attrs)
+    except OSError as err:
+        remove_tree(tmp)
+        if err.errno in WRITE_ERRNOS:
+            raise WriteError(path, err) from err
+        raise
     except BaseException:
         remove_tree(tmp)
         raise
     finally:
         if cluster is not None:
             cluster.close()
-    if "events_exhausted" in attrs:
-        attrs["events_exhausted"] = events.exhausted
-    return _finish(tmp, path, attrs)
 
 
 def write_outcomes(spec: RunSpec, config: str, output_dir: Path) -> Path:

@@ -319,7 +319,7 @@ def collect_command(args: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": run_command,
     "collect": collect_command,
-    "workshop": lambda args: __import__("scenarios.workshop", fromlist=["_"]).command(args),
+    "workshop": lambda args: importlib.import_module("scenarios.workshop").command(args),
     "sensitivity": lambda args: hydra_command(
         "sensitivity", args, importlib.import_module("scenarios.sensitivity").USAGE,
         "scenarios.sensitivity:sensitivity_job",

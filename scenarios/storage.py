@@ -92,12 +92,58 @@ def remove_stale(folder: Path, stem: str) -> None:
             stale.unlink(missing_ok=True)
 
 
+#: What every ``outcomes`` dataset has (DESIGN.md section 4).
+REQUIRED = ("level", "impact")
+
+
+def check_outcomes(ds: xr.Dataset, path: Path) -> None:
+    """Raise :class:`ConfigError` unless ``ds`` is a ``futures`` outcomes dataset."""
+    from scenarios.errors import ConfigError
+
+    missing = [v for v in REQUIRED if v not in ds.variables]
+    if missing or "futures_version" not in ds.attrs:
+        what = f"no {missing[0]!r} variable" if missing else "no futures_version attribute"
+        raise ConfigError("outcomes", str(path), f"not the outcomes of `futures run` ({what})")
+
+
 def open_outcomes(path: Path) -> xr.Dataset:
     """Open ``outcomes.nc`` (netCDF) or ``outcomes.zarr`` (a zarr store folder) lazily."""
     path = Path(path)
     if path.is_dir():
+        refuse_code_codecs(path)
         return xr.open_zarr(path, consolidated=True)
     return xr.open_dataset(path, engine=ENGINE)
+
+
+#: numcodecs codecs that would unpickle (run code from) the data they decode.
+CODE_CODECS = {"pickle"}
+
+
+def refuse_code_codecs(store: Path) -> None:
+    """Refuse a zarr store whose arrays are decoded by unpickling (a foreign store could run
+    code that way); ours never use such codecs."""
+    import json
+
+    from scenarios.errors import ConfigError
+
+    def codecs(node: object) -> list[str]:
+        if isinstance(node, dict):
+            found = [str(node[k]) for k in ("id", "name") if isinstance(node.get(k), str)]
+            return found + [c for v in node.values() for c in codecs(v)]
+        if isinstance(node, list):
+            return [c for v in node for c in codecs(v)]
+        return []
+
+    for meta in [store / ".zmetadata", *store.glob("*/.zarray"), *store.glob("*/zarr.json")]:
+        try:
+            node = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            continue  # unreadable metadata: xarray says so when it opens the store
+        bad = CODE_CODECS.intersection(codecs(node))
+        if bad:
+            codec = sorted(bad)[0]
+            raise ConfigError("outcomes", str(store), f"uses the {codec!r} codec, which "
+                              "would run code while reading; not read")
 
 
 def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:

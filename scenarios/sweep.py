@@ -15,6 +15,7 @@ on the union of their coordinates, missing cells being NaN. The per-member event
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from omegaconf import DictConfig
 
 from scenarios.errors import ConfigError
 from scenarios.runner import RAGGED
-from scenarios.storage import open_outcomes, write_atomic, write_zarr_atomic
+from scenarios.storage import check_outcomes, open_outcomes, write_atomic, write_zarr_atomic
 
 log = logging.getLogger("futures")
 SWEEP_FILE = "sweep.nc"
@@ -126,13 +127,17 @@ def collect(sweep_dir: Path | str) -> Path:
         assert path is not None
         try:
             ds = open_outcomes(path)
+            check_outcomes(ds, path)
+            part = ds.drop_vars([v for v in RAGGED if v in ds])
+            if not as_zarr:  # small: read now and close the file; zarr jobs stay lazy
+                part = part.load()
+                ds.close()
+        except ConfigError:
+            raise
         except Exception as err:
-            raise ConfigError("job", str(path), f"cannot be read ({type(err).__name__}); "
-                              "rerun the sweep with resume=true to redo it") from err
-        part = ds.drop_vars([v for v in RAGGED if v in ds])
-        if not as_zarr:  # small: read now and close the file; zarr jobs stay lazy
-            part = part.load()
-            ds.close()
+            raise ConfigError("job", str(path), f"cannot be read ({type(err).__name__}: "
+                              "truncated or not a netCDF/zarr file); rerun the sweep with "
+                              "resume=true to redo it") from err
         part = part.drop_dims([d for d in ("event",) if d in part.dims])
         part["job_config"] = xr.DataArray(part.attrs.get("config", ""), attrs={
             "long_name": "resolved config of the job (YAML)", "units": "1"})
@@ -247,7 +252,7 @@ class CollectSweep(Callback):
         try:
             collect(sweep_dir)
         except ConfigError as err:
-            print(f"futures: error: {err}", file=__import__("sys").stderr, flush=True)
+            print(f"futures: error: {err}", file=sys.stderr, flush=True)
         print(sweep_dir.resolve(), flush=True)
 
 

@@ -192,3 +192,52 @@ def test_future_labels_are_plain(tmp_path):
         assert result.returncode == 2 and "a future label is 1-40 characters" in \
             result.stderr, (label, result.stderr)
     assert shutil.which("futures") or EXE
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "s"
+    result = futures_cli("run", "-m", "seed=1,2", "ensemble.members=4", f"hydra.sweep.dir={out}")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.mark.parametrize("damage", ["truncated", "foreign", "empty", "text"])
+def test_collect_refuses_corrupt_outcomes(tmp_path, small_sweep, damage):
+    """A job's outcomes.nc cut short, replaced by another netCDF, emptied or made text:
+    `futures collect` says which file and why in one line, exit 2, and keeps sweep.nc."""
+    sweep = tmp_path / "s"
+    shutil.copytree(small_sweep, sweep)
+    target = sweep / "1" / "outcomes.nc"
+    data = target.read_bytes()
+    if damage == "truncated":
+        target.write_bytes(data[: len(data) // 2])
+    elif damage == "foreign":
+        xr.Dataset({"x": ("i", [1.0, 2.0])}).to_netcdf(target, engine="h5netcdf")
+    elif damage == "empty":
+        target.write_bytes(b"")
+    else:
+        target.write_text("level,impact\n1,2\n")
+    before = (sweep / "sweep.nc").read_bytes()
+    result = futures_cli("collect", str(sweep))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and str(target) in result.stderr, result.stderr
+    assert ("cannot be read" in result.stderr) or ("not the outcomes" in result.stderr)
+    assert (sweep / "sweep.nc").read_bytes() == before
+
+
+def test_zarr_that_would_unpickle_is_refused(tmp_path):
+    """A store whose metadata names numcodecs' pickle codec is not opened at all."""
+    import json
+
+    from scenarios.errors import ConfigError
+
+    result = futures_cli("run", "ensemble.members=4", "output.format=zarr",
+                         f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 0, result.stderr
+    store = tmp_path / "outcomes.zarr"
+    meta = json.loads((store / ".zmetadata").read_text())
+    meta["metadata"]["level/.zarray"]["filters"] = [{"id": "pickle", "protocol": 5}]
+    (store / ".zmetadata").write_text(json.dumps(meta))
+    with pytest.raises(ConfigError, match="'pickle' codec, which would run code"):
+        open_outcomes(store)
