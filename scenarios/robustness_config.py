@@ -93,7 +93,8 @@ def judged_year(key: str, value: object, world: World) -> tuple[float, int]:
     year = number(key, value, float(times[0]), float(times[-1]))
     index = int(np.argmin(np.abs(times - year)))
     expect(abs(times[index] - year) < 1e-6, key, value,
-           f"expected a time point of the run, e.g. {times[-1]:g} or {times[-13]:g} "
+           f"expected a time point of the run, e.g. {times[-1]:g} or "
+           f"{times[max(-len(times), -1 - world.steps_per_year)]:g} "
            f"({world.steps_per_year} per year from {times[0]:g})")
     return float(times[index]), index
 
