@@ -46,6 +46,11 @@ commands:
                        monitoring table signposts.csv/.md, prints the directory
   plot RUN_DIR         figures of a run or sweep into RUN_DIR/figures/ (plot.lang=nl|en)
   report RUN_DIR       a self-contained HTML handout and its PDF in RUN_DIR
+  robustness [OVERRIDES...]
+                       lever settings across the four futures: regret table and the
+                       no-regret settings (robustness.nc, regret.csv/.md, a figure)
+  plane [OVERRIDES...]
+                       the impact areas mapped over both axes (plane.nc, a figure)
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -329,6 +334,12 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
         "scenarios.signposts:signposts_job", check="scenarios.signposts:check_config"),
     "plot": lambda args: importlib.import_module("scenarios.plots.command").plot_main(args),
     "report": lambda args: importlib.import_module("scenarios.plots.command").report_main(args),
+    "robustness": lambda args: hydra_command(
+        "robustness", args, importlib.import_module("scenarios.robustness_config").USAGE,
+        "scenarios.robustness:robustness_job"),
+    "plane": lambda args: hydra_command(
+        "plane", args, importlib.import_module("scenarios.plane_config").USAGE,
+        "scenarios.plane:plane_job"),
 }
 
 

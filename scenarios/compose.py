@@ -81,7 +81,8 @@ def compose_config(overrides: list[str]) -> DictConfig:
 #: the labels are checked by :func:`scenarios.config.validate`.
 OPEN_MAPS = ("cross_impact.", "impacts.trends.", "impacts.drivers.", "initial.", "levers.",
              "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
-             "events.eu_rules.", "events.elections.policy.")
+             "events.eu_rules.", "events.elections.policy.", "robustness.settings.",
+             "robustness.grid.")
 
 
 def normalize(overrides: list[str]) -> list[str]:

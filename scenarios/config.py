@@ -21,6 +21,8 @@ from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from scenarios.checks import expect, integer, label, mapping, number
+from scenarios.plane_config import PlaneSpec, plane_spec
+from scenarios.robustness_config import RobustnessSpec, robustness_spec
 
 #: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
 #: cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal.
@@ -137,6 +139,32 @@ class SignpostsConfig:
 
 
 @dataclass
+class RobustnessConfig:
+    """``robustness``: lever settings compared by ``futures robustness``."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    include: list[str] | None = None
+    grid: dict[str, Any] = field(default_factory=dict)
+    statistic: str = "median"
+    quantile: float = 0.1
+    year: float | None = None
+    tolerance: float = 0.005
+    election_plans: str = "replace"
+
+
+@dataclass
+class PlaneConfig:
+    """``plane``: the grid over both axes mapped by ``futures plane``."""
+
+    grid: int = 9
+    members: int = 64
+    statistic: str = "median"
+    quantile: float = 0.1
+    year: float | None = None
+    drivers: str = "interpolate"
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -158,6 +186,8 @@ class Config:
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
     signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
+    robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
+    plane: PlaneConfig = field(default_factory=PlaneConfig)
 
 
 @dataclass(frozen=True)
@@ -181,6 +211,8 @@ class RunSpec:
     scheduler: str | None = None
     workers: int = 2
     format: str = "netcdf"
+    robustness: RobustnessSpec | None = None
+    plane: PlaneSpec | None = None
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -212,8 +244,9 @@ def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
         kind = allowed[key].type
         nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
                   "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
-                  "ImpactsConfig": ImpactsConfig,
-                  "WorkshopConfig": WorkshopConfig}.get(kind if isinstance(kind, str)
+                  "ImpactsConfig": ImpactsConfig, "WorkshopConfig": WorkshopConfig,
+                  "RobustnessConfig": RobustnessConfig,
+                  "PlaneConfig": PlaneConfig}.get(kind if isinstance(kind, str)
                                                       else getattr(kind, "__name__", ""))
         if nested is not None:
             _known_keys(f"{prefix}{key}.", value, nested)
@@ -412,4 +445,5 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt)
+                   format=fmt, robustness=robustness_spec(cfg.get("robustness", {}), world),
+                   plane=plane_spec(cfg.get("plane", {}), world, design, futures))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import xarray as xr
@@ -163,3 +165,39 @@ def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
         remove_tree(tmp)
         raise
     return replace_dir(tmp, path)
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it to ``path``.
+
+    For outputs written by other libraries (CSV, markdown, figures): a reader never sees a
+    half-written file, and on failure the temporary file is removed and ``path`` is left as
+    it was. The temporary name keeps ``path``'s suffix, so writers that choose a format by
+    suffix (matplotlib) still do.
+
+    Raises
+    ------
+    WriteError
+        If the folder or the file cannot be written.
+    """
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.{os.getpid()}.",
+                                   suffix=f".tmp{path.suffix}", dir=path.parent)
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise WriteError(path, err) from err
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise
