@@ -33,24 +33,24 @@ commands:
   run -m KEY=a,b ...   a sweep (Hydra multirun): one job per combination, then
                        <sweep>/sweep.nc with one dimension per swept key
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
-  workshop [--port N] [OVERRIDES...]
-                       serve the live sliders page on 127.0.0.1 (see `futures workshop -h`)
+  plot RUN_DIR         figures of a run or sweep into RUN_DIR/figures/ (plot.lang=nl|en)
+  report RUN_DIR       a self-contained HTML handout and its PDF in RUN_DIR
   sensitivity [OVERRIDES...]
                        Sobol indices per future and year; writes sensitivity.nc and
                        figures into the run directory and prints it last
+  robustness [OVERRIDES...]
+                       lever settings across the four futures: regret table and the
+                       no-regret settings (robustness.nc, regret.csv/.md, a figure)
+  plane [OVERRIDES...]
+                       the impact areas mapped over both axes (plane.nc, a figure)
   calibrate [OVERRIDES...]
                        fit trend momenta to the document's series (WBSO AI share);
                        writes calibration.yaml/.md and a figure, prints the directory
   signposts [OVERRIDES...]
                        early trend levels that warn of a bad 2030 outcome; writes the
                        monitoring table signposts.csv/.md, prints the directory
-  plot RUN_DIR         figures of a run or sweep into RUN_DIR/figures/ (plot.lang=nl|en)
-  report RUN_DIR       a self-contained HTML handout and its PDF in RUN_DIR
-  robustness [OVERRIDES...]
-                       lever settings across the four futures: regret table and the
-                       no-regret settings (robustness.nc, regret.csv/.md, a figure)
-  plane [OVERRIDES...]
-                       the impact areas mapped over both axes (plane.nc, a figure)
+  workshop [--port N] [OVERRIDES...]
+                       serve the live sliders page on 127.0.0.1 (see `futures workshop -h`)
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
