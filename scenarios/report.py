@@ -12,8 +12,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -21,13 +19,13 @@ from pathlib import Path
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from scenarios.errors import WriteError
 from scenarios.findings import future_findings, settings
 from scenarios.plots.base import SIZE, style
 from scenarios.plots.data import RunData, open_run
 from scenarios.plots.labels import name
 from scenarios.plots.options import Options
 from scenarios.plots.render import draw_all
+from scenarios.storage import atomic_output
 from scenarios.style import future_colour
 
 HTML_FILE, PDF_FILE = "report.html", "report.pdf"
@@ -154,21 +152,8 @@ def _text_page(title: str, blocks: list[tuple[str, str, list[str]]], *, columns:
 
 
 def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as err:  # a full disk, no permission: not bad input
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise WriteError(path, err) from err
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp:  # WriteError on a full disk
+        write(str(tmp))
 
 
 def report(run_dir: Path | str, options: Options | None = None, *,

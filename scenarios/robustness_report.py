@@ -196,7 +196,7 @@ def save_figure(fig: plt.Figure, stem: Path, attrs: dict, dpi: int = DPI) -> lis
     for suffix in ("png", "svg"):
         path = stem.with_suffix(f".{suffix}")
         with atomic_output(path) as tmp, plt.rc_context({"svg.hashsalt": "futures"}):
-            fig.savefig(tmp, dpi=dpi, metadata=meta[suffix])
+            fig.savefig(tmp, format=suffix, dpi=dpi, metadata=meta[suffix])
         paths.append(path)
     plt.close(fig)
     return paths

@@ -11,8 +11,6 @@ Sized for a 1920 x 1080 projector (12.8 x 7.2 in at 150 dpi); colours and names 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from scenarios.storage import atomic_output
 from scenarios.style import display_name, future_colour
 
 #: Figure size in inches and raster resolution: 1920 x 1080 pixels.
@@ -35,15 +34,8 @@ def save(fig: Figure, path: Path) -> list[Path]:
     written = []
     for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None})):
         target = path.with_suffix(f".{ext}")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        try:
+        with atomic_output(target) as tmp:
             fig.savefig(tmp, format=ext, dpi=DPI, metadata=meta)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         written.append(target)
     return written
 

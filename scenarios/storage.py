@@ -26,40 +26,20 @@ def encoding_for(ds: xr.Dataset, compression: int) -> dict[str, dict[str, object
 
 
 def write_atomic(ds: xr.Dataset, path: Path, *, compression: int = 4) -> Path:
-    """Write ``ds`` to ``path`` via a temporary file in the same folder, then rename.
+    """Write ``ds`` as netCDF to ``path`` atomically (:func:`atomic_output`).
 
     The netCDF bytes are made in memory first and then written with plain file I/O, so a
     failing disk (full, over quota) is one clean ``OSError`` with no HDF5 file left open.
-    A reader never sees a half-written file; if writing fails the temporary file is removed
-    and whatever was at ``path`` before stays as it was.
 
     Raises
     ------
     WriteError
         If the folder or the file cannot be written.
     """
-    path = Path(path)
     data = ds.to_netcdf(engine=ENGINE, encoding=encoding_for(ds, compression))
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
-                                   dir=path.parent)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, path)
-    except OSError as err:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise WriteError(path, err) from err
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_output(Path(path)) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
 
 
 def _writer_alive(tmp: Path) -> bool:
@@ -141,7 +121,7 @@ def refuse_code_codecs(store: Path) -> None:
             continue  # unreadable metadata: xarray says so when it opens the store
         bad = CODE_CODECS.intersection(codecs(node))
         if bad:
-            codec = sorted(bad)[0]
+            codec = min(bad)
             raise ConfigError("outcomes", str(store), f"uses the {codec!r} codec, which "
                               "would run code while reading; not read")
 
@@ -171,10 +151,11 @@ def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
 def atomic_output(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it to ``path``.
 
-    For outputs written by other libraries (CSV, markdown, figures): a reader never sees a
-    half-written file, and on failure the temporary file is removed and ``path`` is left as
-    it was. The temporary name keeps ``path``'s suffix, so writers that choose a format by
-    suffix (matplotlib) still do.
+    For every output: a reader never sees a half-written file, and on failure the temporary
+    file is removed and ``path`` is left as it was. The temporary is
+    ``.NAME.PID.XXXX.tmp`` beside ``path`` (so :func:`remove_stale` can tell a killed
+    writer's leftovers from a running one's); writers that pick a format by the file's suffix
+    (matplotlib) must be given the format.
 
     Raises
     ------
@@ -185,8 +166,8 @@ def atomic_output(path: Path) -> Iterator[Path]:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.{os.getpid()}.",
-                                   suffix=f".tmp{path.suffix}", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                   dir=path.parent)
         os.close(fd)
         umask = os.umask(0)
         os.umask(umask)

@@ -6,8 +6,6 @@ the projector's size, and the fonts (15 pt body) stay legible projected and prin
 
 from __future__ import annotations
 
-import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,8 +18,8 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-from scenarios.errors import WriteError
 from scenarios.plots.options import Options
+from scenarios.storage import atomic_output
 from scenarios.style import future_colour
 
 #: Figure size in inches (16:9); x 150 dpi = 1920 x 1080 pixels.
@@ -102,22 +100,7 @@ def save(fig: Figure, folder: Path, name: str, options: Options) -> list[Path]:
             "pdf": {"CreationDate": None, "ModDate": None}}
     for ext in ("png", options.format):
         path = folder / f"{name}.{ext}"
-        tmp = None
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-            os.close(fd)
-            with style():
-                fig.savefig(tmp, format=ext, dpi=options.dpi, metadata=meta[ext])
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except OSError as err:  # a full disk, no permission: not bad input
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
-            raise WriteError(path, err) from err
-        except BaseException:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_output(path) as tmp, style():  # WriteError on a full disk
+            fig.savefig(tmp, format=ext, dpi=options.dpi, metadata=meta[ext])
         written.append(path)
     return written
