@@ -36,7 +36,7 @@ from scenarios.plane_config import PlaneSpec
 from scenarios.regret import summarise
 from scenarios.runner import draw_members, event_rngs
 from scenarios.storage import write_atomic
-from scenarios.style import display_name
+from scenarios.style import name_coordinates
 from scenarios.year_impacts import impacts_at
 
 log = logging.getLogger("futures")
@@ -187,10 +187,7 @@ def to_dataset(spec: RunSpec, axis: np.ndarray, grid: np.ndarray, own: np.ndarra
         "area": ("area", areas, {"long_name": "impact area label"}),
         "future": ("future", labels, {"long_name": "future label"}),
         "axis": ("axis", ["ownership", "purpose"], {"long_name": "scenario axis"}),
-        **{f"{dim}_name_{lang}": (dim, [display_name(x, lang) for x in names],
-                                  {"long_name": f"{dim} name ({full})"})
-           for dim, names in (("future", labels), ("area", areas))
-           for lang, full in (("nl", "Dutch"), ("en", "English"))},
+        **name_coordinates({"future": labels, "area": areas}),
     }
     if fields:
         names = sorted(fields)

@@ -32,7 +32,7 @@ from scenarios.regret import Regret, regret_of, summarise
 from scenarios.robustness_config import RobustnessSpec, Setting
 from scenarios.runner import draw_members, event_rngs
 from scenarios.storage import write_atomic
-from scenarios.style import display_name
+from scenarios.style import name_coordinates
 from scenarios.year_impacts import impacts_at
 
 log = logging.getLogger("futures")
@@ -172,10 +172,7 @@ def to_dataset(spec: RunSpec, impacts: np.ndarray, result: Regret,
             "area": ("area", areas, {"long_name": "impact area label"}),
             "lever": ("lever", levers, {"long_name": "policy lever label"}),
             "axis": ("axis", ["ownership", "purpose"], {"long_name": "scenario axis"}),
-            **{f"{dim}_name_{lang}": (dim, [display_name(x, lang) for x in labels],
-                                      {"long_name": f"{dim} name ({full})"})
-               for dim, labels in (("future", futures), ("area", areas), ("lever", levers))
-               for lang, full in (("nl", "Dutch"), ("en", "English"))},
+            **name_coordinates({"future": futures, "area": areas, "lever": levers}),
         },
         attrs={
             "title": "futures robustness: regret of lever settings across the futures",

@@ -43,3 +43,12 @@ def display_name(label: str, lang: str = "nl") -> str:
         if term.label == label:
             return getattr(term, f"name_{lang}")
     return label.replace("_", " ")
+
+
+def name_coordinates(dims: dict[str, list[str]]) -> dict[str, tuple]:
+    """Display names as coordinates: ``{DIM}_name_nl`` and ``{DIM}_name_en`` for each
+    dimension's labels (xarray ``coords`` entries, ``long_name`` included)."""
+    return {f"{dim}_name_{lang}": (dim, [display_name(x, lang) for x in labels],
+                                   {"long_name": f"{dim} name ({full})"})
+            for dim, labels in dims.items()
+            for lang, full in (("nl", "Dutch"), ("en", "English"))}

@@ -58,42 +58,44 @@ def _load(run_dir: str, rest: list[str]):
     return options, open_run(run_dir)
 
 
-def plot_main(args: list[str]) -> int:
-    """Entry of ``futures plot``; returns the exit status."""
-    split = _split(args, PLOT_USAGE)
+def _command(args: list[str], usage: str, draw) -> int:
+    """Check the arguments, read the folder, call ``draw(run_dir, options, run)`` and print
+    the paths it returns; a bad input is status 2, a failed write status 1."""
+    split = _split(args, usage)
     if isinstance(split, int):
         return split
     run_dir, rest = split
     try:
         options, run = _load(run_dir, rest)
+        shown = draw(run_dir, options, run)
+    except WriteError as err:  # the disk or permissions, not the input: status 1
+        print(f"futures: error: {err}", file=sys.stderr)
+        return 1
+    except ConfigError as err:
+        return _fail(str(err))
+    for path in shown:
+        print(path)
+    return 0
+
+
+def plot_main(args: list[str]) -> int:
+    """Entry of ``futures plot``; prints the figures folder; returns the exit status."""
+
+    def draw(run_dir: str, options, run) -> list[Path]:
         from scenarios.plots.render import FIGURES_DIR, plot
 
         plot(run_dir, options, run=run)
-    except WriteError as err:  # the disk or permissions, not the input: status 1
-        print(f"futures: error: {err}", file=sys.stderr)
-        return 1
-    except ConfigError as err:
-        return _fail(str(err))
-    print(Path(run_dir) / FIGURES_DIR)
-    return 0
+        return [Path(run_dir) / FIGURES_DIR]
+
+    return _command(args, PLOT_USAGE, draw)
 
 
 def report_main(args: list[str]) -> int:
-    """Entry of ``futures report``; returns the exit status."""
-    split = _split(args, REPORT_USAGE)
-    if isinstance(split, int):
-        return split
-    run_dir, rest = split
-    try:
-        options, run = _load(run_dir, rest)
+    """Entry of ``futures report``; prints the HTML and PDF paths; returns the exit status."""
+
+    def draw(run_dir: str, options, run) -> list[Path]:
         from scenarios.report import report
 
-        paths = report(run_dir, options, run=run)
-    except WriteError as err:  # the disk or permissions, not the input: status 1
-        print(f"futures: error: {err}", file=sys.stderr)
-        return 1
-    except ConfigError as err:
-        return _fail(str(err))
-    for path in paths:
-        print(path)
-    return 0
+        return report(run_dir, options, run=run)
+
+    return _command(args, REPORT_USAGE, draw)
