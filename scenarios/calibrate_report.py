@@ -79,7 +79,7 @@ def markdown(fits: list[Fit], world: World) -> str:
             f"{fit.level_2021:g} in the world frozen at 2021 (other trends at their 2021 "
             "levels, drivers at the status quo, levers at reference, no events). Least "
             "squares on ln share (multiplicative errors)."), "",
-            f"| parameter | fitted | std. error | {pct} interval | config before |",
+            f"| parameter | fitted | std. error | {pct} interval | in the config |",
             "|---|---|---|---|---|",
             (f"| momentum.{s.trend} (1/year) | {fit.momentum:.4f} | {se[0]:.4f} | "
             f"[{fit.low[0]:.4f}, {fit.high[0]:.4f}] | {fit.prior_momentum:.4f} |"),
@@ -93,7 +93,14 @@ def markdown(fits: list[Fit], world: World) -> str:
         lines += [f"| {y} | {o:.4f} | {f:.4f} | {r:+.3f} |"
                   for y, o, f, r in zip(s.years, s.values, fit.fitted, fit.residuals)]
         rms = float(np.sqrt(np.mean(fit.residuals ** 2)))
-        lines += ["", f"RMS residual: {rms:.3f} (ln units, about {100 * rms:.1f}%).", "",
-                  (f"To run with the fitted value: `futures run cross_impact.{s.trend}."
-                  f"momentum={fit.momentum:.2f}`."), ""]
+        lines += ["", f"RMS residual: {rms:.3f} (ln units, about {100 * rms:.1f}%).", ""]
+        if round(fit.momentum, 2) == round(fit.prior_momentum, 2):
+            lines += [(f"The config's momentum.{s.trend} ({fit.prior_momentum:.2f}) is this fit "
+                       "rounded to two decimals: runs of this config use it."), ""]
+        else:
+            lines += [(f"The config's momentum.{s.trend} ({fit.prior_momentum:.2f}) is not this "
+                       f"fit. To run with the fitted value: `futures run cross_impact.{s.trend}."
+                       f"momentum={fit.momentum:.2f}`; to make it the default, with the other "
+                       "momenta and axis loadings re-fitted to the narratives around it: "
+                       "`python -m scenarios.narrative_fit --write` (docs/calibration.md)."), ""]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from models import catalogue
 from models.dynamics import ksim_step
 from scenarios.calibrate import Series, backcast, fit, frozen_terms
 from scenarios.compose import load
+from tests.conftest import ROOT
 
 TREND = "autonomisering"
 I = catalogue.TREND_LABELS.index(TREND)
@@ -52,17 +53,27 @@ def test_fit_recovers_known_parameters(world):
     assert np.abs(exact.residuals).max() < 1e-6
 
 
-def test_the_calibrated_alternative_is_the_fit_rounded(world):
-    """conf/calibrated/wbso.yaml holds the fitted momentum (two decimals): refit if the
-    series or the 2021 world change."""
+def test_the_default_momentum_is_the_fit(world):
+    """The default config carries the WBSO fit (two decimals): the fitted value feeds the
+    defaults. Refit with `python -m scenarios.narrative_fit --write` when the series or the
+    2021 world change."""
     cfg, _ = load([])
     s = cfg.calibrate.series.wbso_ai_share
     result = fit(Series("wbso_ai_share", s.trend, tuple(s.years), np.array(s["values"]), "", ""),
                  world, 0.95)
-    calibrated = load(["+calibrated=wbso"])[1].world
     col = catalogue.DRIVER_LABELS.index("momentum")
-    assert calibrated.driver_loadings[I, col] == round(result.momentum, 2)
-    assert world.driver_loadings[I, col] != calibrated.driver_loadings[I, col]
+    assert world.driver_loadings[I, col] == round(result.momentum, 2)
+    assert result.low[0] < world.driver_loadings[I, col] < result.high[0]
+
+
+def test_the_default_momentum_carries_its_provenance():
+    """In conf/cross_impact.yaml the momentum line of autonomisering names the series, its
+    source lines and the fitted value, and no other momentum claims to be calibrated."""
+    lines = (ROOT / "conf" / "cross_impact.yaml").read_text().splitlines()
+    block = lines[lines.index(f"{TREND}:") + 1:]
+    line = next(x for x in block if x.startswith("  momentum:"))
+    assert "futures calibrate" in line and "wbso_ai_share" in line and "L6700-6716" in line
+    assert sum("futures calibrate" in x for x in lines if x.startswith("  momentum:")) == 1
 
 
 def test_cli_writes_fit_report_and_figure(tmp_path, cli):

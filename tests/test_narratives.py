@@ -91,13 +91,13 @@ def test_data_sovereignty_marks_the_welfare_axis(default_run):
 
 
 def test_most_prior_cells_hold(default_run):
-    """The inferred and partial cells are priors: at least 35 of 44 cells hold.
+    """The inferred and partial cells are priors: at least 39 of 44 cells hold.
 
-    35 is the least over seeds 2021, 1..5 (35 or 36; one PARTIAL cell sits on the edge of its
-    band, see docs/calibration.md): a change of the defaults that loses a cell fails here."""
+    39 is the least over seeds 2021, 1..11 (39 to 41; several cells sit near a band edge, see
+    docs/calibration.md): a change of the defaults that loses a cell fails here."""
     rows = check_cells(default_run)
     held = sum(r["direction_ok"] and r["level_ok"] for r in rows)
-    assert held >= 35, [r for r in rows if not (r["direction_ok"] and r["level_ok"])]
+    assert held >= 39, [r for r in rows if not (r["direction_ok"] and r["level_ok"])]
 
 
 def test_rankings_table_is_complete():
