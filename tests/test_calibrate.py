@@ -91,6 +91,7 @@ def test_cli_writes_fit_report_and_figure(tmp_path, cli):
     assert result["seed"] == 2021 and "wbso_ai_share" in result["config"]
     report = (out / "calibration.md").read_text()
     assert "L6700-6716" in report and "momentum.autonomisering" in report
+    assert "is this fit rounded to two decimals: runs of this config use it" in report
     assert (out / "calibration_fit.png").stat().st_size > 10_000
     assert (out / "calibration_fit.pdf").stat().st_size > 5_000
 
@@ -125,3 +126,14 @@ def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
     cfg, _ = load([override])
     with pytest.raises(ConfigError, match=message):
         check_config(cfg)
+
+
+def test_report_says_when_the_config_does_not_hold_the_fit(tmp_path, cli):
+    """With another momentum in the config the report names the fitted override and how to
+    make it the default."""
+    out = tmp_path / "cal"
+    proc = cli("calibrate", "cross_impact.autonomisering.momentum=-0.02", f"hydra.run.dir={out}")
+    assert proc.returncode == 0, proc.stderr
+    report = (out / "calibration.md").read_text()
+    assert "is not this fit" in report and "python -m scenarios.narrative_fit --write" in report
+    assert "cross_impact.autonomisering.momentum=-0.0" in report
