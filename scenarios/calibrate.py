@@ -41,6 +41,7 @@ from models.ensemble import World
 from scenarios import __version__
 from scenarios.checks import expect, label, mapping, number
 from scenarios.compose import check
+from scenarios.storage import write_text
 
 log = logging.getLogger("futures")
 RESULT = "calibration.yaml"
@@ -272,20 +273,12 @@ def calibrate_job(cfg: DictConfig, output_dir: Path) -> Path:
               "series": {f.series.name: summary(f) for f in fits},
               "config": config_text(cfg)}
     output_dir.mkdir(parents=True, exist_ok=True)
-    path = _write_text(output_dir / RESULT, yaml.safe_dump(result, sort_keys=False,
+    path = write_text(output_dir / RESULT, yaml.safe_dump(result, sort_keys=False,
                                                             allow_unicode=True, width=100))
-    _write_text(output_dir / REPORT, markdown(fits, spec.world))
+    write_text(output_dir / REPORT, markdown(fits, spec.world))
     for written in figure(fits, spec.world, output_dir / "calibration_fit"):
         log.info("wrote %s", written)
     for f in fits:
         log.info("%s: momentum.%s = %.4f (was %.4f), scale = %.4f", f.series.name,
                  f.series.trend, f.momentum, f.prior_momentum, f.scale)
-    return path
-
-
-def _write_text(path: Path, text: str) -> Path:
-    """Write ``text`` via a temporary file and a rename (never half-written)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
     return path

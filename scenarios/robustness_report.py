@@ -18,7 +18,7 @@ import xarray as xr
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
-from scenarios.storage import atomic_output
+from scenarios.storage import atomic_output, write_text
 from scenarios.style import display_name, future_colour
 
 CSV, MARKDOWN, FIGURE = "regret.csv", "regret.md", "robustness"
@@ -211,7 +211,6 @@ def write_reports(ds: xr.Dataset, output_dir: Path) -> list[Path]:
         writer.writeheader()
         writer.writerows({k: f"{v:.6f}" if isinstance(v, float) else v for k, v in row.items()}
                          for row in rows)
-    with atomic_output(output_dir / MARKDOWN) as tmp:
-        tmp.write_text(markdown(ds), encoding="utf-8")
+    write_text(output_dir / MARKDOWN, markdown(ds))
     return [output_dir / CSV, output_dir / MARKDOWN,
             *save_figure(figure(ds), output_dir / FIGURE, ds.attrs)]

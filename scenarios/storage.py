@@ -42,6 +42,19 @@ def write_atomic(ds: xr.Dataset, path: Path, *, compression: int = 4) -> Path:
     return Path(path)
 
 
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (:func:`atomic_output`).
+
+    Raises
+    ------
+    WriteError
+        If the folder or the file cannot be written.
+    """
+    with atomic_output(Path(path)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
 def _writer_alive(tmp: Path) -> bool:
     """Whether the process named in a temporary output's name (``.NAME.PID.*``) still runs
     on this machine."""
