@@ -12,7 +12,8 @@ quality is then measured on the other half (odd members), which the tree never s
 * support - share of members inside the rule;
 * density - share of the members inside the rule that end bad (precision);
 * coverage - share of all bad members that the rule catches (recall);
-* lift - density divided by the base rate ``worst``.
+* lift - density divided by the base rate: the share of bad members among those scored
+  (about ``worst``; the even and odd halves are not split by outcome).
 
 The table (``signposts.csv``, ``signposts.md``) has one row per future and area.
 """
@@ -267,8 +268,8 @@ def to_markdown(rows: list[dict[str, object]], sets: Settings, members: int,
 def signposts_job(cfg: DictConfig, output_dir: Path) -> Path:
     """``futures signposts``: simulate, find the rules, write the CSV and markdown tables."""
     from scenarios.app import config_text
-    from scenarios.calibrate import _write_text
     from scenarios.runner import simulate
+    from scenarios.storage import write_text
 
     spec = check(cfg)
     sets = settings(cfg, spec)
@@ -279,8 +280,8 @@ def signposts_job(cfg: DictConfig, output_dir: Path) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     header = (f"futures signposts; futures_version {__version__}; seed {spec.seed}; "
               f"resolved config:\n{config}")
-    path = _write_text(output_dir / "signposts.csv", to_csv(rows, header))
-    _write_text(output_dir / "signposts.md",
+    path = write_text(output_dir / "signposts.csv", to_csv(rows, header))
+    write_text(output_dir / "signposts.md",
                 to_markdown(rows, sets, spec.members, config, spec.seed))
     log.info("wrote %s and signposts.md (%d rules)", path, len(rows))
     return path
