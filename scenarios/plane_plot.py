@@ -87,7 +87,7 @@ def figure(ds: xr.Dataset) -> plt.Figure:
                   ds.gradient_purpose.values[:, :, a][sub], angles="xy", scale_units="xy",
                   scale=scale, color="0.1", width=0.004, alpha=0.75, zorder=4)
         _mark_futures(ax, ds, labels=True)
-        _axes_labels(ax, left=a % 3 == 0, bottom=a >= 2)
+        _axes_labels(ax, left=a % 3 == 0, bottom=a >= 3)
         ax.set_title(f"{display_name(area, 'nl')} / {display_name(area, 'en')}", fontsize=13)
         bar = fig.colorbar(filled, ax=ax, shrink=0.85, pad=0.02,
                            ticks=MaxNLocator(7, symmetric=True), format="%+.2f")
