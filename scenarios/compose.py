@@ -57,6 +57,7 @@ def compose_config(overrides: list[str]) -> DictConfig:
             raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
                               "ensemble.members=200 or futures=[versnelling]") from err
         parsed.append(override)
+    _refuse_empty_merges(parsed)
     job = [o.input_line for o in parsed if not o.get_key_element().startswith("hydra")]
     try:
         return _compose(job)
@@ -74,6 +75,22 @@ def compose_config(overrides: list[str]) -> DictConfig:
     # Every override composes alone; together they clash. Report the first pair's error.
     raise ConfigError("overrides", " ".join(job), "these overrides compose one by one but "
                       "not together")
+
+
+def _refuse_empty_merges(parsed: list) -> None:
+    """``KEY={}`` on a map that has entries merges nothing and would change nothing: refuse it
+    and name the override that removes the entries (``~KEY``)."""
+    empty = [o for o in parsed if not (o.is_add() or o.is_delete() or o.is_force_add())
+             and o.package is None and o.value() == {}]
+    if not empty:
+        return
+    base = _compose([])
+    for override in empty:
+        key = override.key_or_group
+        node = OmegaConf.select(base, key, default=None)
+        if isinstance(node, DictConfig) and len(node) > 0:
+            raise ConfigError(key, "{}", "an empty map merges into the existing entries and "
+                              f"changes nothing; to remove them use '~{key}'")
 
 
 #: Config nodes that are open maps from labels to values: a plain ``KEY=VALUE`` under them

@@ -72,6 +72,9 @@ BAD = [
     (["events.elections.policy.versnelling.2025.ai_investment=1.5"],
      "expected a number in [0.0, 1.0]"),
     (["events.pool=0"], "events.pool=0: expected an integer >= 1"),
+    (["events.elections.policy={}"], "events.elections.policy='{}': an empty map merges into "
+                                     "the existing entries and changes nothing; to remove them "
+                                     "use '~events.elections.policy'"),
 ]
 
 
