@@ -5,6 +5,8 @@ No traceback, and nothing written: not outcomes.nc, not even the run directory.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 ROW = "[" + ",".join(["0"] * 23) + "]"  # 23 entries: one short of the 24 columns
@@ -78,9 +80,24 @@ BAD = [
 ]
 
 
+def _documented() -> dict[str, str]:
+    """docs/reliability.md's bad-input table: input -> the line it says is printed."""
+    rows = {}
+    text = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split(" | ")]
+        if len(cells) == 4 and cells[0].lstrip("| ").isdigit() and cells[1].startswith("`"):
+            rows[cells[1].strip("`")] = cells[3].rstrip(" |")
+    return rows
+
+
+DOCUMENTED = _documented()
+
+
 @pytest.mark.parametrize(("overrides", "message"), BAD, ids=[" ".join(o) for o, _ in BAD])
 def test_bad_input_is_one_clear_line(cli, tmp_path, overrides, message):
-    """Each bad input: status 2, one stderr line with the message, nothing written."""
+    """Each bad input: status 2, one stderr line with the message, nothing written; and
+    docs/reliability.md shows that line (regenerate with tests/make_reliability_table.py)."""
     out = tmp_path / "run"
     result = cli("run", *overrides, f"hydra.run.dir={out}")
     assert result.returncode == 2, result.stderr
@@ -90,6 +107,8 @@ def test_bad_input_is_one_clear_line(cli, tmp_path, overrides, message):
     assert message in lines[0]
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert not out.exists()
+    shown = " ".join(overrides).replace("|", "\\|")
+    assert DOCUMENTED.get(shown) == lines[0].replace("|", "\\|"), shown
 
 
 def test_unknown_command(cli):
