@@ -149,8 +149,8 @@ class Session:
             "futures": [{"label": f, "colour": future_colour(f, labels),
                          "defaults": model.defaults[f]} for f in labels],
             "sliders": [{"key": s.key, "group": s.group, "low": s.low, "high": s.high,
-                         "step": s.step, "unit": s.unit, "name": {"nl": s.name_nl,
-                                                                  "en": s.name_en}}
+                         "step": s.step, "unit": {"nl": s.unit_nl, "en": s.unit_en},
+                         "name": {"nl": s.name_nl, "en": s.name_en}}
                         for s in model.sliders],
         }
 

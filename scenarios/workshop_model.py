@@ -58,8 +58,8 @@ class Slider:
         Range and granularity of the slider; requests must stay inside [low, high].
     name_nl, name_en : str
         Display names.
-    unit : str
-        Unit shown beside the value.
+    unit_nl, unit_en : str
+        Unit shown beside the value, per language.
     """
 
     key: str
@@ -69,7 +69,8 @@ class Slider:
     step: float
     name_nl: str
     name_en: str
-    unit: str = ""
+    unit_nl: str = ""
+    unit_en: str = ""
 
 
 def sliders(spec: RunSpec) -> tuple[Slider, ...]:
@@ -101,12 +102,12 @@ def sliders(spec: RunSpec) -> tuple[Slider, ...]:
         Slider("eu_regulation", "world", 0.0, 1.0, 0.01, "EU-regulering (doel van deze "
                "toekomst)", "EU regulation (this future's target)"),
         Slider("cross_impact_strength", "world", 0.25, 2.0, 0.05, "Sterkte van de "
-               "wisselwerking tussen trends", "Strength of trend-on-trend impacts", "x"),
+               "wisselwerking tussen trends", "Strength of trend-on-trend impacts", "x", "x"),
         Slider("transition_years", "world", years_low, max(years_low + 1.0, 12.0), 0.5,
                "Overgangsduur tot de toekomst", "Years until the future's regime is in place",
-               "jr"),
+               "jr", "yr"),
         Slider("lever_efficacy", "world", 0.25, 2.0, 0.05, "Effectiviteit van beleid",
-               "Efficacy of policy", "x"),
+               "Efficacy of policy", "x", "x"),
     ) if s.key not in ("cross_impact_strength", "lever_efficacy") or factor(s.key))
     levers = tuple(Slider(t.label, "lever", 0.0, 1.0, 0.05, t.name_nl, t.name_en)
                    for t in catalogue.LEVERS)

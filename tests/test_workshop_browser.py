@@ -87,9 +87,11 @@ def test_slider_redraws_the_charts_offline(server, browser):
                            "'Level playing field'", timeout=15_000)
     assert page.input_value("#s-ownership") == "0.75"
     assert page.input_value("#s-ai_investment") == "1"
+    assert page.text_content("#o-transition_years").endswith(" yr")
     page.click("#lang")
     assert page.text_content("#headline") == "Gelijk speelveld"
     assert page.text_content("h1") == "Digitale toekomsten 2030"
+    assert page.text_content("#o-transition_years").endswith(" jr")  # units follow the language
 
     assert problems == []
     outside = [u for u in requests if not u.startswith(server.url + "/")]

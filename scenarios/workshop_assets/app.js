@@ -109,7 +109,7 @@ function defaults() { return state.meta.futures.find(f => f.label === state.futu
 
 function showValue(s) {
   const value = state.values[s.key];
-  document.getElementById(`o-${s.key}`).textContent = fmt(value, s.step) + (s.unit ? ` ${s.unit}` : "");
+  document.getElementById(`o-${s.key}`).textContent = fmt(value, s.step) + (s.unit[state.lang] ? ` ${s.unit[state.lang]}` : "");
   const changed = Math.abs(value - defaults()[s.key]) > 1e-9;
   document.getElementById(`row-${s.key}`).classList.toggle("changed", changed);
 }
@@ -136,6 +136,7 @@ function relabel() {
   for (const node of document.querySelectorAll("[data-name]")) node.textContent = name(node.dataset.name);
   for (const s of state.meta.sliders) {
     document.querySelector(`label[data-slider="${s.key}"]`).textContent = s.name[state.lang];
+    if (s.key in state.values) showValue(s);  // units follow the language
   }
 }
 
