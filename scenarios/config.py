@@ -118,6 +118,7 @@ class SensitivityConfig:
     events: bool = False
     output: str = "brede_welvaart"
     top: int = 4
+    lang: str = "en"
 
 
 @dataclass

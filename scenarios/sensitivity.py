@@ -38,6 +38,7 @@ from scenarios.config import RunSpec
 from scenarios.runner import event_rngs
 from scenarios.sobol import Indices, saltelli_design, sobol_indices
 from scenarios.storage import write_atomic
+from scenarios.style import LANGUAGES
 
 log = logging.getLogger("futures")
 RESULT = "sensitivity.nc"
@@ -69,6 +70,7 @@ Keys (and every key of `futures run --help`):
   sensitivity.events=BOOL       events on with common random numbers (default false)
   sensitivity.output=LABEL      trend or area of the over-time figure (default brede_welvaart)
   sensitivity.top=INT           parameters in the over-time figure (default 4)
+  sensitivity.lang=nl|en        language of the figures' labels (default en)
 
 examples:
   futures sensitivity
@@ -88,6 +90,7 @@ class Settings:
     events: bool
     output: str
     top: int
+    lang: str = "en"
 
 
 def settings(cfg: DictConfig, spec: RunSpec) -> Settings:
@@ -126,13 +129,14 @@ def settings(cfg: DictConfig, spec: RunSpec) -> Settings:
            "events are off in this run (events.enabled=false); use sensitivity.events=false")
     output = label("sensitivity.output", node.output, OUTPUTS, "trend or area")
     top = integer("sensitivity.top", node.top, 1, 12)
+    lang = label("sensitivity.lang", node.lang, LANGUAGES, "language")
     matrices = len(spec.uncertainties) + 3  # A, B, one per parameter, one for the events
     need = 8 * samples * (matrices * len(spec.futures) * len(years) * len(OUTPUTS) + boot)
     expect(need <= MEMORY_LIMIT, "sensitivity.samples", samples,
            f"this analysis would hold {need / 2**30:.1f} GiB of model outputs and bootstrap "
            f"counts, more than {MEMORY_LIMIT / 2**30:.0f} GiB; use fewer samples, years, "
            "futures or bootstrap replicates")
-    return Settings(samples, boot, level, years, bool(events), output, top)
+    return Settings(samples, boot, level, years, bool(events), output, top, lang)
 
 
 def check_config(cfg: DictConfig) -> None:
@@ -313,7 +317,7 @@ def sensitivity_job(cfg: DictConfig, output_dir: Path) -> Path:
     ds = to_dataset(spec, sets, res, names, runs, config_text(cfg))
     path = write_atomic(ds, output_dir / RESULT, compression=spec.compression)
     log.info("wrote %s", path)
-    for figure in plot_all(ds, output_dir, output=sets.output, top=sets.top):
+    for figure in plot_all(ds, output_dir, output=sets.output, top=sets.top, lang=sets.lang):
         log.info("wrote %s", figure)
     return path
 

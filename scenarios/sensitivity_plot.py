@@ -26,7 +26,48 @@ SIZE, DPI = (12.8, 7.2), 150
 #: Parameters whose total-order index stays below this for every output and future in the
 #: heatmap's year are left out of it (named in the figure's footnote).
 SHOWN_FROM = 0.02
-LANG = "en"
+
+#: The figures' words per language (``sensitivity.lang``); trend, area and future names come
+#: from the catalogue.
+TEXT = {
+    "en": {
+        "heatmap_title": "Which uncertain parameters drive each trend (left) and impact area "
+                         "(right of the white line) in {year}",
+        "colourbar": "total-order Sobol index ST",
+        "note": "{samples} base samples, {runs} runs per future; events: {events}.",
+        "hidden": " Not shown (ST < {limit} everywhere): {n} parameters.",
+        "year": "year", "index": "Sobol index",
+        "st": "total order ST (band: interval)", "s1": "first order S1",
+        "time_title": "{output}: the {n} most influential parameters over time "
+                      "({pct} intervals)",
+        "parameters": {"cross_impact_strength": "cross impact strength",
+                       "transition_years": "transition years",
+                       "ownership_shift": "ownership shift", "purpose_shift": "purpose shift",
+                       "lever_efficacy": "lever efficacy", "events": "events",
+                       "momentum": "momentum", "initial": "initial"},
+    },
+    "nl": {
+        "heatmap_title": "Welke onzekere parameters elke trend (links) en elk effectgebied "
+                         "(rechts van de witte lijn) bepalen in {year}",
+        "colourbar": "totale-orde Sobol-index ST",
+        "note": "{samples} basissteekproeven, {runs} modelruns per toekomst; "
+                "gebeurtenissen: {events}.",
+        "hidden": " Niet getoond (overal ST < {limit}): {n} parameters.",
+        "year": "jaar", "index": "Sobol-index",
+        "st": "totale orde ST (band: interval)", "s1": "eerste orde S1",
+        "time_title": "{output}: de {n} invloedrijkste parameters door de tijd "
+                      "({pct}-intervallen)",
+        "parameters": {"cross_impact_strength": "sterkte wisselwerking",
+                       "transition_years": "overgangsduur",
+                       "ownership_shift": "verschuiving eigendom",
+                       "purpose_shift": "verschuiving doel",
+                       "lever_efficacy": "effectiviteit beleid", "events": "gebeurtenissen",
+                       "momentum": "momentum", "initial": "beginniveau"},
+    },
+}
+
+#: How the dataset's ``events`` attribute reads in Dutch.
+EVENTS_NL = {"disabled": "uit", "common random numbers": "aan, gemeenschappelijke toevalsgetallen"}
 
 
 def save(fig: Figure, path: Path) -> list[Path]:
@@ -40,16 +81,18 @@ def save(fig: Figure, path: Path) -> list[Path]:
     return written
 
 
-def parameter_name(name: str) -> str:
+def parameter_name(name: str, lang: str = "en") -> str:
     """``momentum.autonomisering`` -> ``momentum: Autonomisation`` (catalogue names)."""
+    words = TEXT[lang]["parameters"]
     head, _, tail = name.partition(".")
     if tail:
-        return f"{head}: {display_name(tail, LANG)}"
-    return name.replace("_", " ")
+        return f"{words.get(head, head)}: {display_name(tail, lang)}"
+    return words.get(name, name.replace("_", " "))
 
 
-def heatmap(ds: xr.Dataset, path: Path) -> list[Path]:
+def heatmap(ds: xr.Dataset, path: Path, lang: str = "en") -> list[Path]:
     """ST per output x parameter in the last year, one panel per future."""
+    words = TEXT[lang]
     year = int(ds.year[-1])
     st = ds.ST.sel(year=year)  # (future, output, parameter)
     peak = st.max(["future", "output"]).fillna(0.0)
@@ -63,34 +106,38 @@ def heatmap(ds: xr.Dataset, path: Path) -> list[Path]:
     for ax, fut in zip(axes[0], futures):
         values = st.sel(future=fut, parameter=shown).transpose("parameter", "output").values
         image = ax.imshow(values, vmin=0.0, vmax=1.0, cmap="viridis", aspect="auto")
-        ax.set_title(display_name(fut, LANG), color=future_colour(fut, futures),
+        ax.set_title(display_name(fut, lang), color=future_colour(fut, futures),
                      fontsize=15, fontweight="bold")
         for side in ax.spines.values():
             side.set_edgecolor(future_colour(fut, futures))
             side.set_linewidth(3)
         ax.set_xticks(range(ds.sizes["output"]),
-                      [display_name(str(o), LANG) for o in ds.output.values],
+                      [display_name(str(o), lang) for o in ds.output.values],
                       rotation=90, fontsize=10)
         ax.axvline(len([k for k in ds.output_kind.values if k == "trend"]) - 0.5,
                    color="white", linewidth=2)
-    axes[0][0].set_yticks(range(len(shown)), [parameter_name(p) for p in shown], fontsize=11)
+    axes[0][0].set_yticks(range(len(shown)), [parameter_name(p, lang) for p in shown],
+                          fontsize=11)
     bar = fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, pad=0.01)
-    bar.set_label("total-order Sobol index ST", fontsize=12)
-    fig.suptitle(f"Which uncertain parameters drive each trend (left) and impact area "
-                 f"(right of the white line) in {year}", fontsize=16)
-    note = (f"{ds.attrs['samples']} base samples, {ds.attrs['model_runs_per_future']} runs "
-            f"per future; events: {ds.attrs['events']}.")
+    bar.set_label(words["colourbar"], fontsize=12)
+    fig.suptitle(words["heatmap_title"].format(year=year), fontsize=16)
+    events = str(ds.attrs["events"])
+    note = words["note"].format(samples=ds.attrs["samples"],
+                                runs=ds.attrs["model_runs_per_future"],
+                                events=EVENTS_NL.get(events, events) if lang == "nl" else events)
     if hidden:
-        note += f" Not shown (ST < {SHOWN_FROM} everywhere): {len(hidden)} parameters."
+        note += words["hidden"].format(limit=SHOWN_FROM, n=len(hidden))
     fig.supxlabel(note, fontsize=11, color="0.3")
     return save(fig, path)
 
 
-def over_time(ds: xr.Dataset, path: Path, output: str, top: int) -> list[Path]:
+def over_time(ds: xr.Dataset, path: Path, output: str, top: int,
+              lang: str = "en") -> list[Path]:
     """S1 and ST of ``output`` over the years for its ``top`` parameters, per future.
 
     The parameters are those with the largest ST in any year and future.
     """
+    words = TEXT[lang]
     sel = ds.sel(output=output)
     rank = sel.ST.max(["future", "year"]).fillna(-1.0)
     order = np.argsort(-rank.values, kind="stable")[:top]
@@ -108,31 +155,32 @@ def over_time(ds: xr.Dataset, path: Path, output: str, top: int) -> list[Path]:
             ax.fill_between(years, one.ST_low, one.ST_high, color=colour, alpha=0.18,
                             linewidth=0)
             ax.plot(years, one.ST, color=colour, linewidth=2.8,
-                    label=display_name(fut, LANG))
+                    label=display_name(fut, lang))
             ax.plot(years, one.S1, color=colour, linewidth=1.6, linestyle="--")
-        ax.set_title(parameter_name(par), fontsize=14)
+        ax.set_title(parameter_name(par, lang), fontsize=14)
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
         ax.tick_params(labelsize=12)
     for ax in axes.flat[len(params):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel("year", fontsize=13)
+        ax.set_xlabel(words["year"], fontsize=13)
     for ax in axes[:, 0]:
-        ax.set_ylabel("Sobol index", fontsize=13)
+        ax.set_ylabel(words["index"], fontsize=13)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     handles += [Line2D([], [], color="0.3", linewidth=2.8),
                 Line2D([], [], color="0.3", linewidth=1.6, linestyle="--")]
-    labels += ["total order ST (band: interval)", "first order S1"]
+    labels += [words["st"], words["s1"]]
     fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=12,
                frameon=False)
     pct = f"{100 * ds.attrs['confidence']:g}%"
-    fig.suptitle(f"{display_name(output, LANG)}: the {len(params)} most influential "
-                 f"parameters over time ({pct} intervals)", fontsize=16)
+    fig.suptitle(words["time_title"].format(output=display_name(output, lang), n=len(params),
+                                            pct=pct), fontsize=16)
     return save(fig, path)
 
 
-def plot_all(ds: xr.Dataset, output_dir: Path, *, output: str, top: int) -> list[Path]:
+def plot_all(ds: xr.Dataset, output_dir: Path, *, output: str, top: int,
+             lang: str = "en") -> list[Path]:
     """Both figures of a sensitivity run, as PNG and PDF; returns the paths written."""
-    return heatmap(ds, output_dir / "sensitivity_heatmap") + \
-        over_time(ds, output_dir / "sensitivity_time", output, top)
+    return heatmap(ds, output_dir / "sensitivity_heatmap", lang) + \
+        over_time(ds, output_dir / "sensitivity_time", output, top, lang)

@@ -139,6 +139,8 @@ def test_events_switch_needs_events(tmp_path, cli):
      "sensitivity.bootstrap=3: expected an integer >= 10"),
     ("sensitivity.samples=65536",
      "sensitivity.samples=65536: this analysis would hold 8.9 GiB"),
+    ("sensitivity.lang=fr",
+     r"sensitivity.lang='fr': language not found; expected one of \['nl', 'en'\]"),
 ])
 def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
     """The same check as the command's (before Hydra makes a folder), in-process."""
@@ -148,3 +150,36 @@ def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
     cfg, _ = load([override])
     with pytest.raises(ConfigError, match=message):
         check_config(cfg)
+
+
+def test_figures_speak_dutch_or_english(cli_run, tmp_path, monkeypatch):
+    """sensitivity.lang=nl: the figures' words and the catalogue names in Dutch; the same
+    dataset in English gives the English words (the default)."""
+    from matplotlib import pyplot as plt
+
+    from scenarios import sensitivity_plot as sp
+
+    out, _ = cli_run
+    assert sp.parameter_name("momentum.autonomisering", "nl") == "momentum: Autonomisering"
+    assert sp.parameter_name("initial.mega_ecosystemen", "nl").startswith("beginniveau: ")
+    assert sp.parameter_name("lever_efficacy", "nl") == "effectiviteit beleid"
+    assert sp.parameter_name("lever_efficacy") == "lever efficacy"
+    assert set(sp.TEXT["nl"]) == set(sp.TEXT["en"])
+    assert set(sp.TEXT["nl"]["parameters"]) == set(sp.TEXT["en"]["parameters"])
+    seen = {}
+    real = sp.save
+
+    def keep_text(fig, path):
+        seen[path.name] = " ".join(t.get_text() for t in fig.findobj(plt.Text))
+        return real(fig, path)
+
+    monkeypatch.setattr(sp, "save", keep_text)  # records the words, still writes the files
+    with xr.open_dataset(out / "sensitivity.nc", engine="h5netcdf") as ds:
+        sp.plot_all(ds.load(), tmp_path, output="autonomisering", top=4, lang="nl")
+        nl = dict(seen)
+        sp.plot_all(ds, tmp_path, output="autonomisering", top=4, lang="en")
+    assert (tmp_path / "sensitivity_heatmap.png").stat().st_size > 1000
+    assert "Welke onzekere parameters" in nl["sensitivity_heatmap"]
+    assert "Gelijk speelveld" in nl["sensitivity_heatmap"] and "jaar" in nl["sensitivity_time"]
+    assert "Which uncertain parameters" in seen["sensitivity_heatmap"]
+    assert "Level playing field" in seen["sensitivity_heatmap"]
