@@ -26,26 +26,51 @@ DPI = 160
 ARROW_STEPS = 1.1
 
 
-def _mark_futures(ax: plt.Axes, ds: xr.Dataset, labels: bool) -> None:
+def _mark_futures(ax: plt.Axes, ds: xr.Dataset, labels: bool) -> list:
+    """Mark the futures and the 2021 position; returns the markers' and labels' artists."""
     futures = [str(f) for f in ds.future.values]
+    drawn = []
     sq = ds.attrs["status_quo_position"]
-    ax.plot(sq[0], sq[1], marker="X", ms=10, color="0.35", mec="white", mew=1, zorder=5)
+    drawn += ax.plot(sq[0], sq[1], marker="X", ms=10, color="0.35", mec="white", mew=1,
+                     zorder=5)
     if labels:
-        ax.annotate("2021", (sq[0], sq[1]), xytext=(6, -12), textcoords="offset points",
+        drawn += [ax.annotate("2021", (sq[0], sq[1]), xytext=(6, -12), textcoords="offset points",
                     fontsize=9, color="0.2",
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                          "alpha": 0.8})
+                          "alpha": 0.8})]
     for f, fut in enumerate(futures):
         x, y = ds.position.values[f]
-        ax.scatter([x], [y], s=150, color=future_colour(fut, futures), edgecolor="black",
-                   linewidth=1.6, zorder=6)
+        drawn += [ax.scatter([x], [y], s=150, color=future_colour(fut, futures), edgecolor="black",
+                   linewidth=1.6, zorder=6)]
         if labels:
             right = x < 0.6
-            ax.annotate(display_name(fut, "nl"), (x, y), xytext=(9 if right else -9, 7),
+            drawn += [ax.annotate(display_name(fut, "nl"), (x, y), xytext=(9 if right else -9, 7),
                         textcoords="offset points", ha="left" if right else "right",
                         fontsize=10, fontweight="bold", zorder=7,
                         bbox={"boxstyle": "round,pad=0.2", "fc": "white",
-                              "ec": future_colour(fut, futures), "lw": 1.2, "alpha": 0.9})
+                              "ec": future_colour(fut, futures), "lw": 1.2, "alpha": 0.9})]
+    return drawn
+
+
+def _label_spot(contour, ax: plt.Axes, avoid: list) -> tuple[float, float]:
+    """The point of the contour line farthest from the ``avoid`` artists' boxes (markers and
+    name labels, measured as drawn), so its label covers none of them; away from the
+    frame's edges where it can."""
+    steps = np.linspace(0.0, 1.0, 10, endpoint=False)[None, :, None]  # 10 per segment
+    points = np.concatenate([
+        np.vstack([(seg[:-1, None] + steps * (seg[1:] - seg[:-1])[:, None]).reshape(-1, 2),
+                   seg[-1:]])
+        for seg in contour.allsegs[0] if len(seg)])
+    inner = points[(points.min(axis=1) > 0.05) & (points.max(axis=1) < 0.95)]
+    points = inner if len(inner) else points
+    renderer = ax.figure.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    boxes = np.array([to_data.transform(a.get_window_extent(renderer).get_points())
+                      for a in avoid])  # (artists, corner, xy)
+    low, high = boxes.min(axis=1), boxes.max(axis=1)
+    gap = np.maximum(np.maximum(low[None] - points[:, None], points[:, None] - high[None]), 0)
+    x, y = points[int(np.argmax(np.linalg.norm(gap, axis=-1).min(axis=1)))]
+    return float(x), float(y)
 
 
 def _axes_labels(ax: plt.Axes, left: bool, bottom: bool) -> None:
@@ -79,15 +104,16 @@ def figure(ds: xr.Dataset) -> plt.Figure:
         norm = TwoSlopeNorm(vcenter=0.0, vmin=-reach, vmax=reach)
         filled = ax.contourf(own, pur, z, levels=np.linspace(-reach, reach, 21), cmap="RdBu",
                              norm=norm)
-        if z.min() < 0 < z.max():
-            zero = ax.contour(own, pur, z, levels=[0.0], colors="black", linewidths=1.2,
-                              linestyles="--")
-            ax.clabel(zero, fmt={0.0: "as in 2021"}, fontsize=8)
         ax.quiver(own[sub], pur[sub], ds.gradient_ownership.values[:, :, a][sub],
                   ds.gradient_purpose.values[:, :, a][sub], angles="xy", scale_units="xy",
                   scale=scale, color="0.1", width=0.004, alpha=0.75, zorder=4)
-        _mark_futures(ax, ds, labels=True)
+        marks = _mark_futures(ax, ds, labels=True)
         _axes_labels(ax, left=a % 3 == 0, bottom=a >= 3)
+        if z.min() < 0 < z.max():
+            zero = ax.contour(own, pur, z, levels=[0.0], colors="black", linewidths=1.2,
+                              linestyles="--")
+            ax.clabel(zero, fmt={0.0: "as in 2021"}, fontsize=8,
+                      manual=[_label_spot(zero, ax, marks)])
         ax.set_title(f"{display_name(area, 'nl')} / {display_name(area, 'en')}", fontsize=13)
         bar = fig.colorbar(filled, ax=ax, shrink=0.85, pad=0.02,
                            ticks=MaxNLocator(7, symmetric=True), format="%+.2f")
