@@ -19,6 +19,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from scenarios.storage import atomic_output, write_text
+from scenarios.storage import save_figure as storage_save
 from scenarios.style import display_name, future_colour
 
 CSV, MARKDOWN, FIGURE = "regret.csv", "regret.md", "robustness"
@@ -191,13 +192,7 @@ def provenance(attrs: dict) -> dict[str, dict[str, str | None]]:
 def save_figure(fig: plt.Figure, stem: Path, attrs: dict, dpi: int = DPI) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg`` atomically, with the run's provenance
     (:func:`provenance`) from ``attrs``."""
-    paths = []
-    meta = provenance(attrs)
-    for suffix in ("png", "svg"):
-        path = stem.with_suffix(f".{suffix}")
-        with atomic_output(path) as tmp, plt.rc_context({"svg.hashsalt": "futures"}):
-            fig.savefig(tmp, format=suffix, dpi=dpi, metadata=meta[suffix])
-        paths.append(path)
+    paths = storage_save(fig, stem, ("png", "svg"), dpi=dpi, metadata=provenance(attrs))
     plt.close(fig)
     return paths
 

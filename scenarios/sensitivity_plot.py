@@ -18,7 +18,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from scenarios.storage import atomic_output
+from scenarios.storage import save_figure
 from scenarios.style import display_name, future_colour
 
 #: Figure size in inches and raster resolution: 1920 x 1080 pixels.
@@ -72,13 +72,8 @@ EVENTS_NL = {"disabled": "uit", "common random numbers": "aan, gemeenschappelijk
 
 def save(fig: Figure, path: Path) -> list[Path]:
     """Write ``fig`` as PNG and PDF next to each other, each atomically; no timestamps."""
-    written = []
-    for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None})):
-        target = path.with_suffix(f".{ext}")
-        with atomic_output(target) as tmp:
-            fig.savefig(tmp, format=ext, dpi=DPI, metadata=meta)
-        written.append(target)
-    return written
+    return save_figure(fig, path, ("png", "pdf"), dpi=DPI,
+                       metadata={"png": {"Software": None}, "pdf": {"CreationDate": None}})
 
 
 def parameter_name(name: str, lang: str = "en") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,6 +53,28 @@ def write_text(path: Path, text: str) -> Path:
     with atomic_output(Path(path)) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def save_figure(fig, stem: Path, formats: Sequence[str], *, dpi: int,
+                metadata: Mapping[str, dict] | None = None) -> list[Path]:
+    """Write the matplotlib figure ``fig`` as ``stem.<format>`` for each of ``formats``, each
+    atomically (:func:`atomic_output`), with SVG ids salted by a constant and
+    ``metadata[format]`` passed to ``savefig`` (leave dates out: same input, same bytes).
+
+    Raises
+    ------
+    WriteError
+        If a file cannot be written; the earlier file of that name is kept.
+    """
+    from matplotlib import rc_context
+
+    written = []
+    for ext in formats:
+        path = Path(stem).parent / f"{Path(stem).name}.{ext}"
+        with atomic_output(path) as tmp, rc_context({"svg.hashsalt": "futures"}):
+            fig.savefig(tmp, format=ext, dpi=dpi, metadata=(metadata or {}).get(ext))
+        written.append(path)
+    return written
 
 
 def _writer_alive(tmp: Path) -> bool:

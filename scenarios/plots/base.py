@@ -19,7 +19,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from scenarios.plots.options import Options
-from scenarios.storage import atomic_output
+from scenarios.storage import save_figure
 from scenarios.style import future_colour
 
 #: Figure size in inches (16:9); x 150 dpi = 1920 x 1080 pixels.
@@ -95,12 +95,8 @@ def save(fig: Figure, folder: Path, name: str, options: Options) -> list[Path]:
     WriteError
         If a file cannot be written; the earlier file of that name is kept.
     """
-    written = []
     meta = {"png": {"Software": "futures (matplotlib)"}, "svg": {"Date": None},
             "pdf": {"CreationDate": None, "ModDate": None}}
-    for ext in ("png", options.format):
-        path = folder / f"{name}.{ext}"
-        with atomic_output(path) as tmp, style():  # WriteError on a full disk
-            fig.savefig(tmp, format=ext, dpi=options.dpi, metadata=meta[ext])
-        written.append(path)
-    return written
+    with style():
+        return save_figure(fig, folder / name, ("png", options.format), dpi=options.dpi,
+                           metadata=meta)
