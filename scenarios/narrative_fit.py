@@ -70,6 +70,9 @@ DIGEST_AXES = {
     "kwetsbaarheid": (0.0, -1.0),
 }
 
+#: The fitted columns of each trend's row in conf/cross_impact.yaml.
+COLUMNS = ("momentum", "shareholder", "stakeholder", "growth", "welfare")
+
 #: Residual weight per basis: the text outranks its cues, the cues outrank inference.
 BASIS_WEIGHT = {"TEXT": 4.0, "PARTIAL": 2.0, "INF": 1.0}
 
@@ -181,8 +184,7 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     goal, weight = targets(dict(zip(TRENDS, world.initial)), futures)
     pairs = ranking_pairs(futures)
     low, high = admissible(dict(zip(TRENDS, world.initial)), futures)
-    cols = {name: DRIVERS.index(name) for name in
-            ("momentum", "shareholder", "stakeholder", "growth", "welfare")}
+    cols = {name: DRIVERS.index(name) for name in COLUMNS}
     n_free = int(free.sum())
 
     def with_params(p: np.ndarray):
@@ -192,11 +194,10 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
         loadings = world.driver_loadings.copy()
         loadings[:, cols["stakeholder"]], loadings[:, cols["shareholder"]] = s, -s
         loadings[:, cols["welfare"]], loadings[:, cols["growth"]] = w, -w
-        loadings[:, cols["momentum"]] = m
         fitted = type(world)(**{**world.__dict__, "driver_loadings": loadings})
-        for trend, s_ in calibrated.items():
+        for trend, s_ in calibrated.items():  # the series fit ignores the momentum column
             m[TRENDS.index(trend)] = calibrate_fit(s_, fitted, confidence).momentum
-        loadings[:, cols["momentum"]] = m
+        loadings[:, cols["momentum"]] = m  # ``fitted`` holds this very array
         return fitted, m
 
     def residuals(p: np.ndarray) -> np.ndarray:
@@ -226,7 +227,6 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
             for i, t in enumerate(TRENDS)}
 
 
-COLUMNS = ("momentum", "shareholder", "stakeholder", "growth", "welfare")
 CROSS_IMPACT = Path(__file__).resolve().parents[1] / "conf" / "cross_impact.yaml"
 
 
@@ -291,8 +291,9 @@ def main(argv: list[str]) -> None:
     for trend, entries in fitted.items():
         print(trend, entries)
     if "--write" in argv:
-        write(fitted, {})
-        write(fitted, calibrated_provenance(overrides))  # the fit in the written world
+        as_written = [f"++cross_impact.{t}.{c}={v}" for t, e in fitted.items()
+                      for c, v in e.items()]  # the series fit in the world being written
+        write(fitted, calibrated_provenance(overrides + as_written))
         print(f"wrote {CROSS_IMPACT}")
 
 
