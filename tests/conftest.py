@@ -24,6 +24,16 @@ def dataset_for(overrides: list[str]) -> xr.Dataset:
     return to_dataset(spec, outcome, members, OmegaConf.to_yaml(cfg, resolve=True))
 
 
+def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
+    """Assert that a command ended as bad input must: exit status 2, one stderr line
+    ``futures: error: ...``, no traceback. Returns that line."""
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("futures: error: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
 @pytest.fixture(scope="session")
 def default_run() -> xr.Dataset:
     """The default configuration exactly as `futures run` uses it (all four futures)."""

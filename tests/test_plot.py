@@ -25,7 +25,7 @@ from scenarios.plots.options import Options, parse_options
 from scenarios.plots.render import Progress, figure_list, plot
 from scenarios.plots.trends import fans, key_trends
 from tests import plotting_fixtures
-from tests.conftest import futures_cli
+from tests.conftest import futures_cli, one_error_line
 from tests.plotting_fixtures import FIGURE_STEMS, RUN_FUTURES, SWEEP_FUTURES, synthetic_run
 
 #: The session fixtures: a small run and a small sweep made by `futures run`.
@@ -293,12 +293,9 @@ def test_progress_only_on_a_terminal():
 
 
 def assert_clean_error(done, *fragments: str) -> None:
-    assert done.returncode == 2, (done.stdout, done.stderr)
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("futures: error: "), done.stderr
-    assert "Traceback" not in done.stderr
+    line = one_error_line(done)
     for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
+        assert fragment in line, (fragment, line)
 
 
 @pytest.fixture

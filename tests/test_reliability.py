@@ -5,7 +5,6 @@ Every test runs the real `futures` command in a subprocess, as a user would.
 
 from __future__ import annotations
 
-import os
 import resource
 import shutil
 import signal
