@@ -48,6 +48,18 @@ def futures_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
                           env=env, timeout=300)
 
 
+@pytest.fixture(scope="module")
+def server():
+    """A real `futures workshop` on a free port for the module; stopped with Ctrl-C, which
+    must end it cleanly."""
+    from tests.workshop_server import start
+
+    running = start()
+    yield running
+    status, _, err = running.stop()
+    assert status == 0, err
+
+
 @pytest.fixture
 def cli():
     """The `futures` command as a callable."""

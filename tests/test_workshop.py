@@ -37,14 +37,6 @@ def model() -> Workshop:
     return Workshop(spec, 48)
 
 
-@pytest.fixture(scope="module")
-def server():
-    running = start()
-    yield running
-    status, _, err = running.stop()
-    assert status == 0, err
-
-
 def request(server, method: str, path: str, body: bytes | None = None,
             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     """Send a raw request (the path exactly as given) and return status, headers, body."""

@@ -16,7 +16,6 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import ROOT
-from tests.workshop_server import start
 
 # Predicates are arrow functions: a bare expression string would be eval'd in the page,
 # which the page's Content-Security-Policy (script-src 'self') rightly forbids.
@@ -24,14 +23,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 SHOT = ROOT / "runs" / "workshop-test.png"
-
-
-@pytest.fixture(scope="module")
-def server():
-    running = start()
-    yield running
-    status, _, err = running.stop()
-    assert status == 0, err
 
 
 @pytest.fixture(scope="module")
