@@ -17,7 +17,7 @@ from scenarios import batches
 from scenarios.batches import write_outcomes
 from scenarios.compose import CONFIG_NAME, check, conf_dir, register_schema
 from scenarios.errors import ConfigError, WriteError
-from scenarios.storage import open_outcomes, remove_stale
+from scenarios.storage import open_outcomes, remove_stale, write_text
 from scenarios.sweep import ERROR_FILE
 
 log = logging.getLogger("futures")
@@ -88,9 +88,7 @@ def record_failure(output_dir: Path, err: Exception) -> None:
     log.error("job failed: %s", message)
     output_dir.mkdir(parents=True, exist_ok=True)
     text = message + "\n\n" + "".join(traceback.format_exception(err))
-    tmp = output_dir / f".{ERROR_FILE}.tmp"
-    tmp.write_text(text)
-    tmp.replace(output_dir / ERROR_FILE)
+    write_text(output_dir / ERROR_FILE, text)
 
 
 def hydra_app(task: Task) -> Callable[[], None]:
