@@ -26,8 +26,8 @@ import numpy as np
 import simpy
 
 from models.ensemble import run
-from scenarios.compose import load
-from scenarios.runner import draw_members, event_rngs
+from scenarios.config.compose import load
+from scenarios.engine.simulate import draw_members, event_rngs
 
 
 def best_of(fn, repeats: int) -> float:

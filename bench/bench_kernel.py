@@ -50,8 +50,8 @@ from models import catalogue
 from models.dynamics import Readout, ksim_step, stack_matrix, static_terms
 from models.ensemble import run
 from models.integrator import integrate
-from scenarios.compose import load
-from scenarios.runner import draw_members
+from scenarios.config.compose import load
+from scenarios.engine.simulate import draw_members
 
 N = len(catalogue.TREND_LABELS)
 

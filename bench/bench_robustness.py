@@ -8,7 +8,7 @@ script times, in the same rounds and on the same members:
 baseline: per setting
     one ``run`` call per setting (F futures each): the plain loop.
 batched (N members per call)
-    :func:`scenarios.year_impacts.impacts_at` as the command uses it: as many setting x future
+    :func:`scenarios.engine.year_impacts.impacts_at` as the command uses it: as many setting x future
     pairs per call as fit N members (the command's default is ``ensemble.batch``, 8192);
     N = 4096 and 16384 beside it.
 one call
@@ -34,11 +34,11 @@ from machine import machine_info  # bench/machine.py, beside this script
 from omegaconf import OmegaConf
 
 from models.ensemble import run
-from scenarios.compose import load
-from scenarios.events_config import build
-from scenarios.robustness import events_node, setting_futures
-from scenarios.runner import draw_members, event_rngs
-from scenarios.year_impacts import impacts_at
+from scenarios.analysis.robustness.compute import events_node, setting_futures
+from scenarios.config.compose import load
+from scenarios.config.events import build
+from scenarios.engine.simulate import draw_members, event_rngs
+from scenarios.engine.year_impacts import impacts_at
 
 
 def main(argv: list[str] | None = None) -> int:

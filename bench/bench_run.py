@@ -15,7 +15,7 @@ float64
     ``output.precision=float64`` with default members: the same run stored in float64,
     to show what float32 storage saves in file size and writing time.
 baseline: start-up
-    ``python -c "import scenarios.app"``: the bare import cost of the application (Hydra,
+    ``python -c "import scenarios.engine.app"``: the bare import cost of the application (Hydra,
     xarray, h5netcdf, numpy, scipy), measured in the same rounds. ``wall / start-up`` tells
     how much of a run is simulation and writing rather than starting Python.
 
@@ -77,13 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     base = [f"ensemble.members={small}"] if small else []
 
     cases = {
-        "baseline: start-up (import scenarios.app)": None,
+        "baseline: start-up (import scenarios.engine.app)": None,
         "futures run (default: 4 x 1000, float32)" if not small else
         f"futures run (4 x {small}, float32)": base,
         f"futures run ensemble.members={large}": [f"ensemble.members={large}"],
         "futures run output.precision=float64": base + ["output.precision=float64"],
     }
-    startup_cmd = [sys.executable, "-c", "import scenarios.app"]
+    startup_cmd = [sys.executable, "-c", "import scenarios.engine.app"]
     machine_info()
     print(f"futures script: {futures}")
     timed(startup_cmd)  # warm the file cache; not counted
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 walls[name].append(wall)
                 print(f"  round {rnd + 1}/{rounds}: {name}: {wall:.2f} s", flush=True)
 
-    startup = min(walls["baseline: start-up (import scenarios.app)"])
+    startup = min(walls["baseline: start-up (import scenarios.engine.app)"])
     print(f"\nfutures run end to end: wall time of a fresh process, best of {rounds} "
           f"interleaved rounds; sim s = sampling + simulation as logged by the run")
     print(f"| {'case':<42} | {'best s':>7} | {'median s':>8} | {'sim s best/med':>14} | "

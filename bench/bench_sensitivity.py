@@ -41,13 +41,13 @@ from pathlib import Path
 import numpy as np
 from machine import machine_info  # bench/machine.py, beside this script
 
-from scenarios.calibrate import calibrate_job
-from scenarios.compose import load
-from scenarios.runner import simulate
-from scenarios.sensitivity import analyse, settings, to_dataset
-from scenarios.sensitivity_plot import plot_all
-from scenarios.signposts import signposts_job
-from scenarios.sobol import saltelli_design, sobol_indices
+from scenarios.analysis.calibration.compute import calibrate_job
+from scenarios.analysis.sensitivity.compute import analyse, settings, to_dataset
+from scenarios.analysis.sensitivity.report import plot_all
+from scenarios.analysis.sensitivity.sobol import saltelli_design, sobol_indices
+from scenarios.analysis.signposts.compute import signposts_job
+from scenarios.config.compose import load
+from scenarios.engine.simulate import simulate
 
 
 def clock(fn) -> tuple[float, object]:
@@ -69,7 +69,7 @@ def one_round() -> dict[str, float]:
     times["baseline: run (4 x 1000, events on)"] = clock(lambda: simulate(spec))[0]
     cfg, spec = load([])
     sets = settings(cfg, spec)
-    import scenarios.sensitivity as sens
+    import scenarios.analysis.sensitivity.compute as sens
 
     original = sens.sobol_indices
     split: dict[str, float] = {}

@@ -13,10 +13,10 @@ workshop request (in-process)
     members, events off, the fixed member sample), summarise (quantiles over members), build
     the export, and encode the JSON.
 workshop request (HTTP)
-    The same through the real server (``scenarios.workshop.make_server`` on a free loopback
+    The same through the real server (``scenarios.workshop.server.make_server`` on a free loopback
     port, in a thread) with ``http.client``: what a browser waits for, minus drawing.
 baseline: runner.simulate, events on
-    ``scenarios.runner.simulate`` of 4 futures x members: a full ensemble as ``futures run``
+    ``scenarios.engine.simulate.simulate`` of 4 futures x members: a full ensemble as ``futures run``
     computes it (sampling and the discrete events, on by default), without writing a file.
 baseline: runner.simulate, events off
     The same with ``events.enabled=false``: the continuous model, as the workshop uses it.
@@ -43,10 +43,10 @@ import time
 import numpy as np
 from machine import machine_info  # bench/machine.py, beside this script
 
-from scenarios.compose import load
-from scenarios.runner import simulate
-from scenarios.workshop import Session, make_server, settings
-from scenarios.workshop_model import QUANTILES, quantiles
+from scenarios.config.compose import load
+from scenarios.engine.simulate import simulate
+from scenarios.workshop.server import Session, make_server, settings
+from scenarios.workshop.session import QUANTILES, quantiles
 
 
 def payload(rng: np.random.Generator) -> dict:

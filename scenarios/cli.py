@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scenarios import __version__
-from scenarios.errors import ConfigError
+from scenarios.config.errors import ConfigError
 
 if TYPE_CHECKING:
-    from scenarios.config import RunSpec
+    from scenarios.config.schema import RunSpec
 
 USAGE = f"""\
 futures {__version__} - scenario planning for the Dutch digital transition to 2030
@@ -190,7 +190,7 @@ def _unsafe_yaml(folder: str) -> str | None:
 
 def run_command(args: list[str]) -> int:
     """``futures run``: validate the overrides, then hand over to the Hydra app."""
-    return hydra_command("run", args, RUN_USAGE, "scenarios.app:run_job", sweeps=True)
+    return hydra_command("run", args, RUN_USAGE, "scenarios.engine.app:run_job", sweeps=True)
 
 
 def hydra_command(name: str, args: list[str], usage: str, task: str, *,
@@ -198,7 +198,7 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
     """A command that takes Hydra overrides like ``futures run`` and writes a run directory.
 
     ``task`` names ``module:function``; the function takes the composed config and the run
-    directory (see :func:`scenarios.app.hydra_app`). Every override (and, with ``sweeps``,
+    directory (see :func:`scenarios.engine.app.hydra_app`). Every override (and, with ``sweeps``,
     every swept value) is validated first, so bad input gives one line and exit status 2
     before Hydra makes any folder. ``check`` names a further ``module:function`` taking the
     composed config (the command's own settings), raising ConfigError.
@@ -206,7 +206,7 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
     if any(a in ("-h", "--help") for a in args):
         print(usage, end="")
         return 0
-    from scenarios.compose import load, normalize, sweep_variants
+    from scenarios.config.compose import load, normalize, sweep_variants
 
     flags, overrides, argv, config_dirs = [], [], [], []
     i = 0
@@ -257,11 +257,11 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
             return fail(str(err))
         if multirun:
             announce(overrides, specs[0])
-    from scenarios.app import hydra_app
+    from scenarios.engine.app import hydra_app
 
     module, _, function = task.partition(":")
     sys.argv = [f"futures {name}", *argv]
-    from scenarios import sweep
+    from scenarios.engine import sweep
 
     sweep.FAILED.clear()
     hydra_app(getattr(importlib.import_module(module), function))()
@@ -306,7 +306,7 @@ def collect_command(args: list[str]) -> int:
         return 0 if args and args[0] in ("-h", "--help") else 2
     from pathlib import Path
 
-    from scenarios.sweep import collect, failed_jobs
+    from scenarios.engine.sweep import collect, failed_jobs
 
     try:
         path = collect(Path(args[0]))
@@ -321,25 +321,25 @@ def collect_command(args: list[str]) -> int:
 COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "run": run_command,
     "collect": collect_command,
-    "workshop": lambda args: importlib.import_module("scenarios.workshop").command(args),
+    "workshop": lambda args: importlib.import_module("scenarios.workshop.server").command(args),
     "sensitivity": lambda args: hydra_command(
-        "sensitivity", args, importlib.import_module("scenarios.sensitivity").USAGE,
-        "scenarios.sensitivity:sensitivity_job",
-        check="scenarios.sensitivity:check_config"),
+        "sensitivity", args, importlib.import_module("scenarios.analysis.sensitivity.compute").USAGE,
+        "scenarios.analysis.sensitivity.compute:sensitivity_job",
+        check="scenarios.analysis.sensitivity.compute:check_config"),
     "calibrate": lambda args: hydra_command(
-        "calibrate", args, importlib.import_module("scenarios.calibrate").USAGE,
-        "scenarios.calibrate:calibrate_job", check="scenarios.calibrate:check_config"),
+        "calibrate", args, importlib.import_module("scenarios.analysis.calibration.compute").USAGE,
+        "scenarios.analysis.calibration.compute:calibrate_job", check="scenarios.analysis.calibration.compute:check_config"),
     "signposts": lambda args: hydra_command(
-        "signposts", args, importlib.import_module("scenarios.signposts").USAGE,
-        "scenarios.signposts:signposts_job", check="scenarios.signposts:check_config"),
-    "plot": lambda args: importlib.import_module("scenarios.plots.command").plot_main(args),
-    "report": lambda args: importlib.import_module("scenarios.plots.command").report_main(args),
+        "signposts", args, importlib.import_module("scenarios.analysis.signposts.compute").USAGE,
+        "scenarios.analysis.signposts.compute:signposts_job", check="scenarios.analysis.signposts.compute:check_config"),
+    "plot": lambda args: importlib.import_module("scenarios.figures.command").plot_main(args),
+    "report": lambda args: importlib.import_module("scenarios.figures.command").report_main(args),
     "robustness": lambda args: hydra_command(
-        "robustness", args, importlib.import_module("scenarios.robustness_config").USAGE,
-        "scenarios.robustness:robustness_job"),
+        "robustness", args, importlib.import_module("scenarios.analysis.robustness.config").USAGE,
+        "scenarios.analysis.robustness.compute:robustness_job"),
     "plane": lambda args: hydra_command(
-        "plane", args, importlib.import_module("scenarios.plane_config").USAGE,
-        "scenarios.plane:plane_job"),
+        "plane", args, importlib.import_module("scenarios.analysis.plane.config").USAGE,
+        "scenarios.analysis.plane.compute:plane_job"),
 }
 
 

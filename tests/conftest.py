@@ -11,8 +11,8 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
-from scenarios.compose import load
-from scenarios.runner import simulate, to_dataset
+from scenarios.config.compose import load
+from scenarios.engine.simulate import simulate, to_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scenarios.compose import load
-from scenarios.workshop_model import Workshop
+from scenarios.config.compose import load
+from scenarios.workshop.session import Workshop
 
 MEMBERS = 256
 

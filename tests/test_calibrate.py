@@ -10,8 +10,8 @@ import yaml
 
 from models import catalogue
 from models.dynamics import ksim_step
-from scenarios.calibrate import Series, backcast, fit, frozen_terms
-from scenarios.compose import load
+from scenarios.analysis.calibration.compute import Series, backcast, fit, frozen_terms
+from scenarios.config.compose import load
 from tests.conftest import ROOT, one_error_line
 
 TREND = "autonomisering"
@@ -55,7 +55,7 @@ def test_fit_recovers_known_parameters(world):
 
 def test_the_default_momentum_is_the_fit(world):
     """The default config carries the WBSO fit (two decimals): the fitted value feeds the
-    defaults. Refit with `python -m scenarios.narrative_fit --write` when the series or the
+    defaults. Refit with `python -m scenarios.analysis.narratives.fit --write` when the series or the
     2021 world change."""
     cfg, _ = load([])
     s = cfg.calibrate.series.wbso_ai_share
@@ -117,8 +117,8 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, cli, override, mess
 ])
 def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
     """The same check as the command's (before Hydra makes a folder), in-process."""
-    from scenarios.calibrate import check_config
-    from scenarios.errors import ConfigError
+    from scenarios.analysis.calibration.compute import check_config
+    from scenarios.config.errors import ConfigError
 
     cfg, _ = load([override])
     with pytest.raises(ConfigError, match=message):
@@ -132,5 +132,5 @@ def test_report_says_when_the_config_does_not_hold_the_fit(tmp_path, cli):
     proc = cli("calibrate", "cross_impact.autonomisering.momentum=-0.02", f"hydra.run.dir={out}")
     assert proc.returncode == 0, proc.stderr
     report = (out / "calibration.md").read_text()
-    assert "is not this fit" in report and "python -m scenarios.narrative_fit --write" in report
+    assert "is not this fit" in report and "python -m scenarios.analysis.narratives.fit --write" in report
     assert "cross_impact.autonomisering.momentum=-0.0" in report

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from models import catalogue
-from scenarios.compose import conf_dir, load, normalize
+from scenarios.config.compose import conf_dir, load, normalize
 
 CONF = conf_dir()
 SOURCE = re.compile(r"L\d{1,4}|assumption|seed_digest|narratives\.md|fitted", re.IGNORECASE)

@@ -9,8 +9,8 @@ from scipy import stats
 from models import catalogue
 from models.ensemble import run
 from models.events import KINDS
-from scenarios.compose import load
-from scenarios.runner import draw_members, event_rngs
+from scenarios.config.compose import load
+from scenarios.engine.simulate import draw_members, event_rngs
 from tests.conftest import dataset_for
 
 EVENT_VARS = ("event_future", "event_member", "event_time", "event_kind", "event_size",

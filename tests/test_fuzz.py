@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import catalogue
-from scenarios.compose import load
-from scenarios.errors import ConfigError
-from scenarios.runner import simulate
+from scenarios.config.compose import load
+from scenarios.config.errors import ConfigError
+from scenarios.engine.simulate import simulate
 
 TRENDS, LEVERS = catalogue.TREND_LABELS, catalogue.LEVER_LABELS
 FUTURES = catalogue.FUTURE_LABELS

@@ -1,4 +1,4 @@
-"""The narrative fit (scenarios.narrative_fit): its targets, constraints and YAML writer.
+"""The narrative fit (scenarios.analysis.narratives.fit): its targets, constraints and YAML writer.
 
 The full fit takes about half a minute and is run by hand (docs/calibration.md); these tests
 check the pieces it is made of and that conf/cross_impact.yaml is what it writes.
@@ -11,9 +11,9 @@ import shutil
 import numpy as np
 
 from models import catalogue
-from scenarios import narrative_fit as nf
-from scenarios.compose import load
-from scenarios.narratives import CELLS, RANKINGS
+from scenarios.analysis.narratives import fit as nf
+from scenarios.analysis.narratives.table import CELLS, RANKINGS
+from scenarios.config.compose import load
 
 FUTURES = list(catalogue.FUTURE_LABELS)
 

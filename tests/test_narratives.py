@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from models import catalogue
-from scenarios.narratives import CELLS, RANKINGS, area_ranking, check_cells, medians
+from scenarios.analysis.narratives.table import CELLS, RANKINGS, area_ranking, check_cells, medians
 
 TEXT_CELLS = [c for c in CELLS if c.basis == "TEXT"]
 

@@ -10,11 +10,11 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from models import catalogue
-from scenarios.compose import load, normalize
-from scenarios.errors import ConfigError
-from scenarios.plane import evaluate, gradient, to_dataset
-from scenarios.plane_plot import figure
-from scenarios.style import future_colour
+from scenarios.analysis.plane.compute import evaluate, gradient, to_dataset
+from scenarios.analysis.plane.report import figure
+from scenarios.config.compose import load, normalize
+from scenarios.config.errors import ConfigError
+from scenarios.figures.style import future_colour
 from tests.twice import run_twice
 
 

@@ -17,13 +17,13 @@ from matplotlib.image import imread
 from matplotlib.testing.compare import compare_images
 from matplotlib.text import Text
 
-from scenarios.errors import ConfigError
-from scenarios.findings import changes, future_findings, settings
-from scenarios.plots.base import save, style
-from scenarios.plots.data import open_run
-from scenarios.plots.options import Options, parse_options
-from scenarios.plots.render import Progress, figure_list, plot
-from scenarios.plots.trends import fans, key_trends
+from scenarios.config.errors import ConfigError
+from scenarios.figures.base import save, style
+from scenarios.figures.data import open_run
+from scenarios.figures.findings import changes, future_findings, settings
+from scenarios.figures.options import Options, parse_options
+from scenarios.figures.render import Progress, figure_list, plot
+from scenarios.figures.trends import fans, key_trends
 from tests import plotting_fixtures
 from tests.conftest import futures_cli, one_error_line
 from tests.plotting_fixtures import FIGURE_STEMS, RUN_FUTURES, SWEEP_FUTURES, synthetic_run
@@ -267,7 +267,7 @@ def test_findings_follow_the_data(small_run):
     run = open_run(small_run)
     level = run.ds.level.sel(future="gelijk_speelveld").median("member")
     rise = (level.isel(time=-1) - level.isel(time=0))
-    from scenarios.plots.labels import name
+    from scenarios.figures.labels import name
 
     expected = name(str(rise.idxmax("trend").item()), "nl")
     assert future_findings(run, "gelijk_speelveld", "nl")[0].startswith(
@@ -421,7 +421,7 @@ def test_zarr_run_is_plotted(tmp_path):
 
 def test_large_runs_are_read_at_evenly_spaced_members(small_run, monkeypatch):
     """Above MAX_MEMBERS only evenly spaced members are read, and the figures say so."""
-    from scenarios.plots import data
+    from scenarios.figures import data
 
     monkeypatch.setattr(data, "MAX_MEMBERS", 6)
     run = open_run(small_run)

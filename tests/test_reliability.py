@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
-from scenarios.storage import open_outcomes
+from scenarios.engine.storage import open_outcomes
 from tests.conftest import ROOT, futures_cli
 
 EXE = str(Path(sys.executable).with_name("futures"))
@@ -229,7 +229,7 @@ def test_zarr_that_would_unpickle_is_refused(tmp_path):
     """A store whose metadata names numcodecs' pickle codec is not opened at all."""
     import json
 
-    from scenarios.errors import ConfigError
+    from scenarios.config.errors import ConfigError
 
     result = futures_cli("run", "ensemble.members=4", "output.format=zarr",
                          f"hydra.run.dir={tmp_path}")

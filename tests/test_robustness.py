@@ -11,10 +11,10 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from models import catalogue
-from scenarios.compose import load, normalize
-from scenarios.errors import ConfigError
-from scenarios.regret import regret_of, summarise
-from scenarios.robustness import analyse, evaluate
+from scenarios.analysis.robustness.compute import analyse, evaluate
+from scenarios.analysis.robustness.regret import regret_of, summarise
+from scenarios.config.compose import load, normalize
+from scenarios.config.errors import ConfigError
 from tests.conftest import dataset_for, one_error_line
 from tests.twice import run_twice
 

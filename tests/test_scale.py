@@ -15,10 +15,10 @@ import pytest
 import xarray as xr
 
 from models.events import DRAW_BLOCK, draw_pools
-from scenarios.batches import plan, simulate_dataset
-from scenarios.compose import load
-from scenarios.runner import event_rngs
-from scenarios.storage import open_outcomes
+from scenarios.config.compose import load
+from scenarios.engine.batches import plan, simulate_dataset
+from scenarios.engine.simulate import event_rngs
+from scenarios.engine.storage import open_outcomes
 from tests.conftest import ROOT
 
 SMALL = ["ensemble.members=3000", "seed=3"]  # three batches of 1024 and a short one

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from scenarios.compose import load
-from scenarios.sensitivity import sensitivity_job
+from scenarios.analysis.sensitivity.compute import sensitivity_job
+from scenarios.config.compose import load
 from tests.conftest import one_error_line
 
 SMALL = ["sensitivity.samples=64", "sensitivity.bootstrap=50",
@@ -81,7 +81,7 @@ def test_same_seed_gives_a_byte_identical_file(tmp_path):
     assert Path(first).read_bytes() == Path(second).read_bytes()
     assert (tmp_path / "a/sensitivity_time.pdf").read_bytes() == \
         (tmp_path / "b/sensitivity_time.pdf").read_bytes()
-    from scenarios.sensitivity import analyse, settings
+    from scenarios.analysis.sensitivity.compute import analyse, settings
 
     other, spec = load([*SMALL, "seed=5"])
     res, _, _ = analyse(spec, settings(other, spec))
@@ -142,8 +142,8 @@ def test_events_switch_needs_events(tmp_path, cli):
 ])
 def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
     """The same check as the command's (before Hydra makes a folder), in-process."""
-    from scenarios.errors import ConfigError
-    from scenarios.sensitivity import check_config
+    from scenarios.analysis.sensitivity.compute import check_config
+    from scenarios.config.errors import ConfigError
 
     cfg, _ = load([override])
     with pytest.raises(ConfigError, match=message):
@@ -155,7 +155,7 @@ def test_figures_speak_dutch_or_english(cli_run, tmp_path, monkeypatch):
     dataset in English gives the English words (the default)."""
     from matplotlib import pyplot as plt
 
-    from scenarios import sensitivity_plot as sp
+    from scenarios.analysis.sensitivity import report as sp
 
     out, _ = cli_run
     assert sp.parameter_name("momentum.autonomisering", "nl") == "momentum: Autonomisering"

@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from scenarios.compose import load
-from scenarios.signposts import Rule, best_split, quality, riskiest
+from scenarios.analysis.signposts.compute import Rule, best_split, quality, riskiest
+from scenarios.config.compose import load
 from tests.conftest import one_error_line
 
 
@@ -91,8 +91,8 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, cli, override, mess
 ])
 def test_bad_settings_name_key_value_and_what_is_allowed(override, message):
     """The same check as the command's (before Hydra makes a folder), in-process."""
-    from scenarios.errors import ConfigError
-    from scenarios.signposts import check_config
+    from scenarios.analysis.signposts.compute import check_config
+    from scenarios.config.errors import ConfigError
 
     cfg, _ = load([override])
     with pytest.raises(ConfigError, match=message):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenarios.sobol import saltelli_design, sobol_indices
+from scenarios.analysis.sensitivity.sobol import saltelli_design, sobol_indices
 
 #: Ishigami (a=7, b=0.1) analytic indices (Ishigami & Homma 1990; Sobol' & Levitan 1999).
 A, B = 7.0, 0.1
@@ -110,7 +110,7 @@ def test_same_seed_same_indices_and_bad_arguments():
 def test_docstring_examples_run():
     import doctest
 
-    import scenarios.sobol
+    import scenarios.analysis.sensitivity.sobol
 
-    result = doctest.testmod(scenarios.sobol)
+    result = doctest.testmod(scenarios.analysis.sensitivity.sobol)
     assert result.attempted >= 3 and result.failed == 0

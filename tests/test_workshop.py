@@ -17,11 +17,11 @@ import pytest
 import xarray as xr
 
 from models import catalogue
-from scenarios.compose import load
-from scenarios.errors import ConfigError
-from scenarios.style import FUTURE_COLOURS
-from scenarios.workshop_export import config_yaml, override_line
-from scenarios.workshop_model import Workshop, quantiles
+from scenarios.config.compose import load
+from scenarios.config.errors import ConfigError
+from scenarios.figures.style import FUTURE_COLOURS
+from scenarios.workshop.export import config_yaml, override_line
+from scenarios.workshop.session import Workshop, quantiles
 from tests.workshop_server import start
 
 #: A scenario that moves every kind of slider, for the export tests.
@@ -265,7 +265,7 @@ def test_bad_requests_get_400_naming_key_and_value(server, body, headers, needle
 
 @pytest.mark.parametrize("path", [
     "/../pyproject.toml", "/%2e%2e/pyproject.toml", "/..%2fpyproject.toml",
-    "/scenarios/workshop.py", "/workshop_assets/app.js", "//etc/passwd",
+    "/scenarios/workshop/server.py", "/workshop_assets/app.js", "//etc/passwd",
     "/app.js/../../pyproject.toml", "/index.html", "/.git/config", "/api/../README.md",
 ])
 def test_no_file_beyond_the_assets(server, path):

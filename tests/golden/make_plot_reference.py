@@ -21,10 +21,10 @@ DPI = 50
 
 def render(path: Path) -> Path:
     """Draw the reference figure (English labels) into ``path``."""
-    from scenarios.plots.base import style
-    from scenarios.plots.data import RunData, Variant
-    from scenarios.plots.options import Options
-    from scenarios.plots.trends import fans
+    from scenarios.figures.base import style
+    from scenarios.figures.data import RunData, Variant
+    from scenarios.figures.options import Options
+    from scenarios.figures.trends import fans
     from tests.plotting_fixtures import synthetic_run
 
     ds = synthetic_run()

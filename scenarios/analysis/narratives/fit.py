@@ -1,0 +1,301 @@
+"""Fit the momentum and axis loadings of each trend to the narratives (design/narratives.md).
+
+How the default ``conf/cross_impact.yaml`` got its ``momentum``, ``shareholder``/
+``stakeholder`` and ``growth``/``welfare`` entries. Per trend three numbers are fitted, with
+the trend-on-trend, EU-regulation and lever entries held at their hand-set values:
+
+* ``m``: momentum (the trend's own push, per year);
+* ``s``: stakeholder loading ``+s`` and shareholder loading ``-s``;
+* ``w``: welfare loading ``+w`` and growth loading ``-w``.
+
+``s`` and ``w`` keep the signs of the axis loadings in seed_digest.md section C.
+
+**Calibrated momenta.** A trend with a series under ``calibrate.series`` (conf/calibrate.yaml;
+by default autonomisering and the WBSO AI share, L6700-6716) does not get its momentum from
+the narratives: at every step of the fit its momentum is what ``futures calibrate`` fits to
+the series in the world being fitted (:func:`scenarios.analysis.calibration.compute.fit`; the backcast depends on
+the trend's axis loadings through the 2021 status quo). The document's data thus set the
+momentum and the narratives set the rest, and the written config is consistent with
+``futures calibrate`` (``tests/test_calibrate.py`` checks it).
+
+Targets are the 2030 levels of the 44 cells: the 2021 level for ``flat`` cells, otherwise the
+middle of the level band, moved to at least +0.08 (``rise``), +0.20 (``strong rise``) or
+-0.10 (``decline``) from 2021. The medians of a fixed 256-member ensemble (default seed,
+uncertainties and events) are fitted with ``scipy.optimize.least_squares`` and a small ridge
+penalty. Residuals weigh 4 (TEXT), 2 (PARTIAL) or 1 (INF), doubled for ``flat`` cells, whose
+band is narrowest. Each cell also adds a hinge residual (weight :data:`CELL_WEIGHT` times
+its own) when its median lies outside the range where it holds, shrunk by :data:`CELL_MARGIN`
+(the least-squares distance to a target is not the count of cells that hold). The TEXT positions of the impact rankings (narratives.md) enter as hinge
+residuals: the area must beat the areas ranked below it and trail those ranked above it by
+the median impact index in 2030, with a margin.
+
+Run ``python -m scenarios.analysis.narratives.fit [OVERRIDES]`` to print the fitted entries, or
+``python -m scenarios.analysis.narratives.fit --write`` to write them (values, ranges and provenance
+comments) into ``conf/cross_impact.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from models import catalogue
+from models.ensemble import run
+from scenarios.analysis.calibration.compute import fit as calibrate_fit
+from scenarios.analysis.calibration.compute import read_series
+from scenarios.analysis.narratives.table import BANDS, CELLS, FLAT, MIDPOINT, RANKINGS, STRONG
+from scenarios.config.compose import load
+from scenarios.engine.simulate import draw_members, event_rngs
+
+#: Members of the fixed ensemble (default seed) whose medians are fitted.
+MEMBERS = 1024
+
+TRENDS = catalogue.TREND_LABELS
+DRIVERS = catalogue.DRIVER_LABELS
+AREAS = catalogue.AREA_LABELS
+
+#: Axis loadings of seed_digest.md section C (full swing a_s stakeholder-minus-shareholder,
+#: a_w welfare-minus-growth). The fit keeps the sign of each; where it is 0 the fitted
+#: loading stays within +-0.1.
+DIGEST_AXES = {
+    "mega_ecosystemen": (-1.25, -0.25), "decentralisering": (1.5, 0.0),
+    "data_soevereiniteit": (0.5, 0.5), "digitale_valuta": (1.25, -0.75),
+    "eigenwijze_data": (0.0, 0.0), "autonomisering": (-0.25, -0.75),
+    "zwermcultuur": (0.75, -0.25), "virtuele_leefwerelden": (-0.25, -0.75),
+    "mensoptimalisering": (0.0, -0.5), "strijd_der_stacks": (-1.25, -0.25),
+    "kwetsbaarheid": (0.0, -1.0),
+}
+
+#: The fitted columns of each trend's row in conf/cross_impact.yaml.
+COLUMNS = ("momentum", "shareholder", "stakeholder", "growth", "welfare")
+
+#: Residual weight per basis: the text outranks its cues, the cues outrank inference.
+BASIS_WEIGHT = {"TEXT": 4.0, "PARTIAL": 2.0, "INF": 1.0}
+
+#: Margin (impact-index units) by which a TEXT ranking position should hold, and its weight.
+RANK_MARGIN = 0.04
+RANK_WEIGHT = 20.0
+
+#: Margin (level units) inside the band and past the direction threshold a cell aims for,
+#: and the weight of the hinge residual (times the cell weight) when it is outside.
+CELL_MARGIN = 0.015
+CELL_WEIGHT = 5.0
+
+
+def _bounds(free_momentum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def interval(sign: float) -> tuple[float, float]:
+        return (0.0, 2.0) if sign > 0 else (-2.0, 0.0) if sign < 0 else (-0.1, 0.1)
+
+    s = [interval(DIGEST_AXES[t][0]) for t in TRENDS]
+    w = [interval(DIGEST_AXES[t][1]) for t in TRENDS]
+    n = int(free_momentum.sum())
+    low = np.concatenate([np.full(n, -2.0), [a for a, _ in s], [a for a, _ in w]])
+    high = np.concatenate([np.full(n, 2.0), [b for _, b in s], [b for _, b in w]])
+    return low, high
+
+
+def targets(initial: dict[str, float], futures: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Target 2030 levels and residual weights, both shape (F, n).
+
+    Flat cells weigh double: their band (+-0.05) is the narrowest.
+    """
+    out = np.zeros((len(futures), len(TRENDS)))
+    weight = np.zeros_like(out)
+    for cell in CELLS:
+        if cell.future not in futures:
+            continue
+        start = initial[cell.trend]
+        low, high = BANDS[cell.level]
+        if cell.direction == "flat":
+            goal = min(max(start, low), high)
+        else:
+            goal = MIDPOINT[cell.level]
+            if cell.direction == "rise":
+                goal = max(goal, start + 0.08)
+            elif cell.direction == "strong rise":
+                goal = max(goal, start + 0.20)
+            else:
+                goal = min(goal, start - 0.10)
+        at = futures.index(cell.future), TRENDS.index(cell.trend)
+        out[at] = goal
+        weight[at] = BASIS_WEIGHT[cell.basis] * (2.0 if cell.direction == "flat" else 1.0)
+    return out, weight
+
+
+def admissible(initial: dict[str, float], futures: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of 2030 medians where each cell holds with :data:`CELL_MARGIN`, (F, n) each.
+
+    The level band intersected with the direction's range from the 2021 level, shrunk at both
+    ends by the margin, or by a quarter of its width where it is narrower than four margins.
+    """
+    low = np.full((len(futures), len(TRENDS)), -np.inf)
+    high = np.full_like(low, np.inf)
+    for cell in CELLS:
+        if cell.future not in futures:
+            continue
+        start = initial[cell.trend]
+        lo, hi = BANDS[cell.level]
+        lo_d, hi_d = {"decline": (-np.inf, start - FLAT), "flat": (start - FLAT, start + FLAT),
+                      "rise": (start + FLAT, np.inf),
+                      "strong rise": (start + STRONG, np.inf)}[cell.direction]
+        lo, hi = max(lo, lo_d), min(hi, hi_d)
+        shrink = min(CELL_MARGIN, (hi - lo) / 4) if hi > lo else 0.0
+        lo, hi = lo + shrink, hi - shrink
+        at = futures.index(cell.future), TRENDS.index(cell.trend)
+        low[at], high[at] = lo, hi
+    return low, high
+
+
+def ranking_pairs(futures: list[str]) -> list[tuple[int, int, int]]:
+    """``(future, better, worse)`` index triples that the TEXT ranking positions require."""
+    pairs = []
+    for future, ranking in RANKINGS.items():
+        if future not in futures:
+            continue
+        order = [area for area, _ in ranking]
+        for k, (area, basis) in enumerate(ranking):
+            if basis != "TEXT":
+                continue
+            f, a = futures.index(future), AREAS.index(area)
+            pairs += [(f, AREAS.index(other), a) for other in order[:k]]
+            pairs += [(f, a, AREAS.index(other)) for other in order[k + 1:]]
+    return pairs
+
+
+def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Fit and return ``{trend: {column: value}}`` for the fitted columns.
+
+    Calibrated trends (``calibrate.series``) carry their momentum from the series fit.
+    """
+    cfg, spec = load(list(overrides or []) + [f"ensemble.members={MEMBERS}"])
+    world = spec.world
+    series, confidence = read_series(cfg, world)
+    calibrated = {s.trend: s for s in series}
+    free = np.array([t not in calibrated for t in TRENDS])
+    members = draw_members(spec)
+    momentum = world.driver_loadings[:, DRIVERS.index("momentum")]
+    offsets = {f"momentum.{t}": members.pop(f"momentum.{t}") - momentum[i]
+               for i, t in enumerate(TRENDS) if f"momentum.{t}" in members}
+    futures = [f.label for f in spec.futures]
+    goal, weight = targets(dict(zip(TRENDS, world.initial)), futures)
+    pairs = ranking_pairs(futures)
+    low, high = admissible(dict(zip(TRENDS, world.initial)), futures)
+    cols = {name: DRIVERS.index(name) for name in COLUMNS}
+    n_free = int(free.sum())
+
+    def with_params(p: np.ndarray):
+        m = momentum.copy()
+        m[free] = p[:n_free]
+        s, w = p[n_free:].reshape(2, -1)
+        loadings = world.driver_loadings.copy()
+        loadings[:, cols["stakeholder"]], loadings[:, cols["shareholder"]] = s, -s
+        loadings[:, cols["welfare"]], loadings[:, cols["growth"]] = w, -w
+        fitted = type(world)(**{**world.__dict__, "driver_loadings": loadings})
+        for trend, s_ in calibrated.items():  # the series fit ignores the momentum column
+            m[TRENDS.index(trend)] = calibrate_fit(s_, fitted, confidence).momentum
+        loadings[:, cols["momentum"]] = m  # ``fitted`` holds this very array
+        return fitted, m
+
+    def residuals(p: np.ndarray) -> np.ndarray:
+        fitted, m = with_params(p)
+        drawn = {name: m[TRENDS.index(name.split(".")[1])] + off for name, off in offsets.items()}
+        out = run(fitted, spec.futures, {**members, **drawn}, MEMBERS,
+                  events=spec.events, rngs=event_rngs(spec) if spec.events else None)
+        final = np.median(out.levels[:, -1], axis=-1)
+        impact = np.median(out.impacts[:, -1], axis=-1)
+        rank = [RANK_WEIGHT * max(0.0, RANK_MARGIN - (impact[f, hi] - impact[f, lo]))
+                for f, hi, lo in pairs]
+        outside = np.maximum(low - final, 0.0) + np.maximum(final - high, 0.0)
+        return np.concatenate([(weight * (final - goal)).ravel(),
+                               (CELL_WEIGHT * weight * outside).ravel(), rank, 0.02 * p])
+
+    # Start from zero, not from the config's fitted entries: the result is then a function
+    # of the hand-set entries, the series and the narratives alone, and a re-run reproduces
+    # the YAML it wrote (tests/test_narrative_fit.py).
+    start = np.clip(np.zeros(n_free + 2 * len(TRENDS)), *_bounds(free))
+    result = least_squares(residuals, start, bounds=_bounds(free), method="trf")
+    _, m = with_params(result.x)
+    s, w = result.x[n_free:].reshape(2, -1)
+    m, s, w = np.round(m, 2), np.round(s, 2), np.round(w, 2)
+    return {t: {"momentum": float(m[i]), "shareholder": float(-s[i]) + 0.0,
+                "stakeholder": float(s[i]) + 0.0, "growth": float(-w[i]) + 0.0,
+                "welfare": float(w[i]) + 0.0}
+            for i, t in enumerate(TRENDS)}
+
+
+CROSS_IMPACT = Path(__file__).resolve().parents[3] / "conf" / "cross_impact.yaml"
+
+
+def _comment(trend: str, column: str, value: float, provenance: dict[str, str]) -> str:
+    if column == "momentum" and trend in provenance:
+        return provenance[trend]
+    if column == "momentum":
+        return ("fitted to narratives.md (docs/calibration.md): the trend's own push; "
+                f"assumption, range [{value - 0.05:.2f}, {value + 0.05:.2f}]")
+    axis = 0 if column in ("shareholder", "stakeholder") else 1
+    name = ("a_s", "a_w")[axis]
+    low, high = sorted((round(value * 0.5, 2), round(value * 1.5, 2)))
+    return (f"fitted; sign from seed_digest.md C ({name} = {DIGEST_AXES[trend][axis]:+.2f}); "
+            f"range [{low:.2f}, {high:.2f}]")
+
+
+def write(fitted: dict[str, dict[str, float]], provenance: dict[str, str],
+          path: Path = CROSS_IMPACT) -> None:
+    """Write the fitted entries into ``path`` in place: values and their comments.
+
+    Lines of the fitted columns are replaced, added after the trend's previous fitted line
+    (or its header) or, for a value of 0, removed; every other line is kept as it is.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for trend, entries in fitted.items():
+        start = lines.index(f"{trend}:")
+        end = next((k for k in range(start + 1, len(lines))
+                    if re.match(r"^[a-z_]+:", lines[k])), len(lines))
+        block = [line for line in lines[start + 1:end]
+                 if not re.match(rf"^  ({'|'.join(COLUMNS)}):", line)]
+        at = next((k for k, line in enumerate(block)
+                   if re.match(r"^  (eu_regulation|security_pressure|ai_investment|data_sharing|"
+                               r"connectivity|cyber_resilience|open_source_standards|"
+                               r"digital_skills):", line)), None)
+        if at is None:
+            at = max((k + 1 for k, line in enumerate(block) if line.startswith("  ")), default=0)
+        new = [f"  {f'{c}: {v:.2f}':<30}# {_comment(trend, c, v, provenance)}"
+               for c, v in entries.items() if v != 0.0]
+        lines[start + 1:end] = block[:at] + new + block[at:]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def calibrated_provenance(overrides: list[str]) -> dict[str, str]:
+    """The comment of each calibrated momentum: series, source lines, fit and interval."""
+    cfg, spec = load(list(overrides))
+    series, confidence = read_series(cfg, spec.world)
+    out = {}
+    for s in series:
+        result = calibrate_fit(s, spec.world, confidence)
+        se = float(np.sqrt(result.covariance[0, 0]))
+        source = s.source.split(" (")[0]
+        out[s.trend] = (f"fitted by `futures calibrate` to calibrate.series.{s.name} "
+                        f"(conf/calibrate.yaml; {source}): {result.momentum:.4f} +- {se:.4f}; "
+                        f"range [{result.low[0]:.3f}, {result.high[0]:.3f}] ({confidence:.0%} "
+                        "interval); held there by the narrative fit (docs/calibration.md)")
+    return out
+
+
+def main(argv: list[str]) -> None:
+    overrides = [a for a in argv if a != "--write"]
+    fitted = fit(overrides)
+    for trend, entries in fitted.items():
+        print(trend, entries)
+    if "--write" in argv:
+        as_written = [f"++cross_impact.{t}.{c}={v}" for t, e in fitted.items()
+                      for c, v in e.items()]  # the series fit in the world being written
+        write(fitted, calibrated_provenance(overrides + as_written))
+        print(f"wrote {CROSS_IMPACT}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,216 @@
+"""``futures robustness``: lever settings across the futures, with common random numbers.
+
+Every setting (:mod:`scenarios.analysis.robustness.config`) runs every chosen future on the *same*
+members: the same sampled world uncertainties (drawn per future from the run's seed, as
+``futures run`` draws them) and the same event draws (per member, see
+:func:`models.events.draw_pools`). Only the levers differ, so a difference between two
+settings is the levers' doing, not sampling noise. The outcome in the judged year is
+summarised per setting, future and area, and :mod:`scenarios.analysis.robustness.regret` turns the summaries
+into regret, worst case, spread and the no-regret settings.
+
+Outputs in the run directory: ``robustness.nc``, ``regret.csv``, ``regret.md`` and the
+figure ``robustness.png`` / ``.svg`` (:mod:`scenarios.analysis.robustness.report`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from omegaconf import DictConfig, OmegaConf
+
+from models import catalogue
+from models.ensemble import Future
+from scenarios import __version__
+from scenarios.analysis.robustness.config import RobustnessSpec, Setting
+from scenarios.analysis.robustness.regret import Regret, regret_of, summarise
+from scenarios.config.schema import RunSpec
+from scenarios.engine.simulate import draw_members, event_rngs
+from scenarios.engine.storage import write_atomic
+from scenarios.engine.year_impacts import impacts_at
+from scenarios.figures.style import name_coordinates
+
+log = logging.getLogger("futures")
+ROBUSTNESS = "robustness.nc"
+
+
+def setting_futures(spec: RunSpec, setting: Setting, plans: str) -> list[Future]:
+    """The run's futures with the levers of ``setting``.
+
+    With ``plans="replace"`` every lever holds the setting's value in every future; with
+    ``"keep"`` the setting's named levers replace the future's own (``future.LABEL.levers``)
+    and the other levers keep the future's values.
+    """
+    full = dict(zip(catalogue.LEVER_LABELS, (float(v) for v in setting.values)))
+    out = []
+    for fut in spec.futures:
+        levers = full if plans == "replace" else {**full, **fut.levers, **setting.changes}
+        out.append(Future(label=fut.label, ownership=fut.ownership, purpose=fut.purpose,
+                          drivers=dict(fut.drivers), levers=levers))
+    return out
+
+
+def events_node(config: Mapping[str, Any], plans: str) -> Mapping[str, Any]:
+    """The ``events`` node for the settings' runs: without the election lever plans when the
+    setting replaces them (elections still happen; they change no lever)."""
+    node = dict(config.get("events", {}))
+    if plans == "replace" and "elections" in node:
+        node["elections"] = {k: v for k, v in dict(node["elections"]).items() if k != "policy"}
+    return node
+
+
+def evaluate(spec: RunSpec, config: Mapping[str, Any], *,
+             batch_members: int | None = None) -> np.ndarray:
+    """Impacts in the judged year of every setting, future and member.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run; ``spec.robustness`` names the settings.
+    config : mapping
+        The resolved config as plain containers (its ``events`` node is rebuilt per batch of
+        settings, since election plans are relative to the futures' levers).
+    batch_members : int, optional
+        Settings x futures x members simulated per call (default ``ensemble.batch``); the
+        result does not depend on it.
+
+    Returns
+    -------
+    ndarray, shape (S, F, M, A)
+        The impact index of each area in ``spec.robustness.year``.
+    """
+    robust = spec.robustness
+    assert robust is not None
+    n_set, n_fut, n_mem = len(robust.settings), len(spec.futures), spec.members
+    members = draw_members(spec)  # common to every setting
+    futures = [f for s in robust.settings for f in setting_futures(spec, s, robust.election_plans)]
+    tiled = {name: np.tile(values, (n_set, 1)) for name, values in members.items()}
+    events = spec.events is not None
+    out = impacts_at(spec, futures, tiled, n_mem, robust.time_index,
+                     events_node(config, robust.election_plans) if events else None,
+                     event_rngs(spec) * n_set if events else None,
+                     batch_members=batch_members)
+    return out.reshape(n_set, n_fut, n_mem, -1)
+
+
+def analyse(impacts: np.ndarray, robust: RobustnessSpec) -> Regret:
+    """Summarise members per setting, future and area, then compute the regret."""
+    outcome = summarise(impacts, robust.statistic, robust.quantile, axis=2)
+    return regret_of(outcome, robust.tolerance)
+
+
+def statistic_label(robust: RobustnessSpec | Any) -> str:
+    """``median``, ``mean`` or e.g. ``10% quantile``, for titles and attrs."""
+    if robust.statistic == "quantile":
+        return f"{robust.quantile:.0%} quantile"
+    return str(robust.statistic)
+
+
+def to_dataset(spec: RunSpec, impacts: np.ndarray, result: Regret,
+               config_yaml: str) -> xr.Dataset:
+    """Label the robustness analysis as the ``robustness.nc`` Dataset.
+
+    Returns
+    -------
+    xarray.Dataset
+        dims ``setting, future, member, area, lever``; variables ``lever_setting``,
+        ``impact``, ``outcome``, ``regret``, ``worst_regret``, ``mean_regret``, ``spread``,
+        ``no_regret``, ``no_regret_overall``, ``best_setting``; attrs ``config``, ``seed``,
+        ``futures_version`` and the judging rule.
+    """
+    robust = spec.robustness
+    assert robust is not None
+    names = [s.name for s in robust.settings]
+    futures = [f.label for f in spec.futures]
+    areas, levers = list(catalogue.AREA_LABELS), list(catalogue.LEVER_LABELS)
+    stat = statistic_label(robust)
+    year = f"{robust.year:g}"
+    flag = {"flag_values": np.array([0, 1], np.int8), "flag_meanings": "no yes"}
+    ds = xr.Dataset(
+        data_vars={
+            "lever_setting": (("setting", "lever"), np.stack([s.values for s in robust.settings]),
+                              {"units": "1", "long_name": "lever setting (0 stopped, 0.5 NDS "
+                                                          "2021 reference, 1 doubled)"}),
+            "impact": (("setting", "future", "member", "area"), impacts.astype(np.float32), {
+                "units": "1", "long_name": f"impact index in {year} (change since 2021, "
+                                           "positive is better)"}),
+            "outcome": (("setting", "future", "area"), result.outcome, {
+                "units": "1", "long_name": f"{stat} over members of the impact index in {year}"}),
+            "regret": (("setting", "future", "area"), result.regret, {
+                "units": "1", "long_name": "best setting's outcome in this future minus this "
+                                           "setting's (>= 0)"}),
+            "worst_regret": (("setting", "area"), result.worst, {
+                "units": "1", "long_name": "largest regret over the futures"}),
+            "mean_regret": (("setting", "area"), result.mean, {
+                "units": "1", "long_name": "mean regret over the futures"}),
+            "spread": (("setting", "area"), result.spread, {
+                "units": "1", "long_name": "largest minus smallest outcome over the futures"}),
+            "no_regret": (("setting", "area"), result.no_regret.astype(np.int8), {
+                "units": "1", "long_name": f"1 if the regret is <= {robust.tolerance:g} in "
+                                           "every future", **flag}),
+            "worst_regret_overall": ("setting", result.worst_overall, {
+                "units": "1", "long_name": "largest regret over the futures and areas"}),
+            "no_regret_overall": ("setting", result.no_regret_overall.astype(np.int8), {
+                "units": "1", "long_name": "1 if no-regret in every area", **flag}),
+            "best_setting": (("future", "area"), result.best.astype(np.int32), {
+                "units": "1", "long_name": "index (into setting) of the best setting"}),
+            "position": (("future", "axis"),
+                         np.array([[f.ownership, f.purpose] for f in spec.futures]), {
+                "units": "1", "long_name": "position on the axes (ownership: 0 shareholder, "
+                                           "1 stakeholder; purpose: 0 growth, 1 welfare)"}),
+        },
+        coords={
+            "setting": ("setting", names, {"long_name": "lever setting label"}),
+            "future": ("future", futures, {"long_name": "future label"}),
+            "member": ("member", np.arange(spec.members), {"units": "1",
+                                                          "long_name": "ensemble member"}),
+            "area": ("area", areas, {"long_name": "impact area label"}),
+            "lever": ("lever", levers, {"long_name": "policy lever label"}),
+            "axis": ("axis", ["ownership", "purpose"], {"long_name": "scenario axis"}),
+            **name_coordinates({"future": futures, "area": areas, "lever": levers}),
+        },
+        attrs={
+            "title": "futures robustness: regret of lever settings across the futures",
+            "method": "common random numbers: every setting runs the same members and event "
+                      "draws per future; regret = best setting's outcome minus this setting's "
+                      "(docs/robustness.md)",
+            "statistic": stat,
+            "year": robust.year,
+            "tolerance": robust.tolerance,
+            "election_plans": robust.election_plans,
+            "futures_version": __version__,
+            "seed": spec.seed,
+            "config": config_yaml,
+        },
+    )
+    return ds
+
+
+def robustness_job(cfg: DictConfig, output_dir: Path) -> Path:
+    """The ``futures robustness`` task: evaluate, write ``robustness.nc``, the tables and the
+    figure into ``output_dir``; returns the path of ``robustness.nc``."""
+    from scenarios.analysis.robustness.report import write_reports
+    from scenarios.config.compose import check
+    from scenarios.engine.app import config_text
+
+    spec = check(cfg)
+    robust = spec.robustness
+    assert robust is not None
+    container = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(container, dict)
+    started = time.perf_counter()
+    impacts = evaluate(spec, container)
+    log.info("simulated %d settings x %d futures x %d members in %.2f s",
+             len(robust.settings), len(spec.futures), spec.members,
+             time.perf_counter() - started)
+    result = analyse(impacts, robust)
+    ds = to_dataset(spec, impacts, result, config_text(cfg))
+    write_reports(ds, output_dir)
+    path = write_atomic(ds, output_dir / ROBUSTNESS, compression=spec.compression)
+    log.info("wrote %s", path)
+    return path

@@ -1,0 +1,211 @@
+"""The readable outputs of ``futures robustness``: ``regret.csv``, ``regret.md`` and the figure.
+
+All are made from ``robustness.nc`` (:func:`scenarios.analysis.robustness.compute.to_dataset`) alone, so they
+can be rebuilt from a stored run. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+
+from scenarios.engine.storage import atomic_output, write_text
+from scenarios.engine.storage import save_figure as storage_save
+from scenarios.figures.style import display_name, future_colour
+
+CSV, MARKDOWN, FIGURE = "regret.csv", "regret.md", "robustness"
+DPI = 160
+
+
+def regret_rows(ds: xr.Dataset) -> list[dict[str, object]]:
+    """One row per setting and area: the levers, outcome and regret per future, worst case,
+    mean, spread, whether it is no-regret, and the run's seed and version (the resolved
+    config is in ``robustness.nc`` and ``regret.md``)."""
+    rows = []
+    for s, setting in enumerate(ds.setting.values):
+        for a, area in enumerate(ds.area.values):
+            row: dict[str, object] = {"setting": setting, "area": area}
+            for k, lever in enumerate(ds.lever.values):
+                row[lever] = float(ds.lever_setting.values[s, k])
+            for f, fut in enumerate(ds.future.values):
+                row[f"outcome_{fut}"] = float(ds.outcome.values[s, f, a])
+            for f, fut in enumerate(ds.future.values):
+                row[f"regret_{fut}"] = float(ds.regret.values[s, f, a])
+            row["worst_regret"] = float(ds.worst_regret.values[s, a])
+            row["mean_regret"] = float(ds.mean_regret.values[s, a])
+            row["spread"] = float(ds.spread.values[s, a])
+            row["no_regret"] = "yes" if ds.no_regret.values[s, a] else "no"
+            row["seed"] = int(ds.attrs["seed"])
+            row["futures_version"] = str(ds.attrs["futures_version"])
+            rows.append(row)
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    return lines + ["| " + " | ".join(r) + " |" for r in rows]
+
+
+def markdown(ds: xr.Dataset) -> str:
+    """``regret.md``: the no-regret settings, the most robust per area and the tables."""
+    tol = float(ds.attrs["tolerance"])
+    settings = [str(s) for s in ds.setting.values]
+    areas = [str(a) for a in ds.area.values]
+    futures = [str(f) for f in ds.future.values]
+    overall = [s for s, ok in zip(settings, ds.no_regret_overall.values) if ok]
+    out = [
+        "# Robustness of lever settings across the futures",
+        "",
+        (f"Each setting is judged by the **{ds.attrs['statistic']}** over "
+        f"{ds.sizes['member']} members of each impact index in **{ds.attrs['year']:g}**, in "
+        f"each future. **Regret** = the best setting's outcome in that future minus this "
+        f"setting's (0 = nothing compared does better). A setting is **no-regret** in an "
+        f"area when its regret is at most {tol:g} in every future. All settings ran on the "
+        "same members and event draws (common random numbers), so differences are the "
+        f"levers' doing. Futures' own lever plans: `{ds.attrs['election_plans']}`. "
+        f"Seed {ds.attrs['seed']}, futures {ds.attrs['futures_version']}."),
+        "",
+        "## No-regret settings",
+        "",
+        f"- **every area**: {', '.join(f'`{s}`' for s in overall) or 'none'}",
+    ]
+    for a, area in enumerate(areas):
+        names = [s for s, ok in zip(settings, ds.no_regret.values[:, a]) if ok]
+        out.append(f"- {display_name(area, 'nl')} (`{area}`): "
+                   f"{', '.join(f'`{s}`' for s in names) or 'none'}")
+    out += ["", "## Worst-case regret of every setting per area", "",
+            ("The largest regret over the futures, per area; `all areas` is the largest of "
+            "these. Sorted by it: the top row is the minimax-regret setting over all areas."),
+            ""]
+    across = ds.worst_regret_overall.values
+    rows = [[f"`{settings[s]}`", *(f"{ds.worst_regret.values[s, a]:.4f}"
+                                   for a in range(len(areas))), f"{across[s]:.4f}"]
+            for s in np.argsort(across, kind="stable")]
+    out += _table(["setting", *(f"`{a}`" for a in areas), "all areas"], rows)
+    out += ["", "## Most robust setting per area (smallest worst-case regret)", ""]
+    rows = []
+    for a, area in enumerate(areas):
+        worst = ds.worst_regret.values[:, a]
+        best = int(np.argmin(worst))
+        rows.append([f"{display_name(area, 'nl')} (`{area}`)", f"`{settings[best]}`",
+                     f"{worst[best]:.4f}", f"{ds.spread.values[best, a]:.4f}"])
+    out += _table(["area", "setting", "worst-case regret", "spread across futures"], rows)
+    out += ["", "## Settings (lever values; 0.5 = NDS 2021 reference, 1 = doubled)", ""]
+    levers = [str(x) for x in ds.lever.values]
+    out += _table(["setting", *levers],
+                  [[f"`{s}`", *(f"{v:g}" for v in ds.lever_setting.values[i])]
+                   for i, s in enumerate(settings)])
+    for a, area in enumerate(areas):
+        out += ["", f"## {display_name(area, 'nl')} / {display_name(area, 'en')} (`{area}`)",
+                "", ("Regret per future (the outcome in brackets), sorted by worst-case "
+                    "regret."), ""]
+        order = np.lexsort((ds.spread.values[:, a], ds.worst_regret.values[:, a]))
+        rows = []
+        for s in order:
+            cells = [f"{ds.regret.values[s, f, a]:.4f} ({ds.outcome.values[s, f, a]:+.3f})"
+                     for f in range(len(futures))]
+            rows.append([f"`{settings[s]}`", *cells, f"{ds.worst_regret.values[s, a]:.4f}",
+                         f"{ds.spread.values[s, a]:.4f}",
+                         "yes" if ds.no_regret.values[s, a] else ""])
+        out += _table(["setting", *(display_name(f, "nl") for f in futures), "worst-case",
+                       "spread", "no-regret"], rows)
+    out += ["", "<details><summary>Resolved configuration of this run</summary>", "",
+            "```yaml", str(ds.attrs["config"]).rstrip(), "```", "", "</details>"]
+    return "\n".join(out) + "\n"
+
+
+def figure(ds: xr.Dataset) -> plt.Figure:
+    """Regret heatmaps, one panel per area: settings (rows) by futures and worst case
+    (columns); no-regret settings ticked and boxed."""
+    settings = [str(s) for s in ds.setting.values]
+    futures = [str(f) for f in ds.future.values]
+    areas = [str(a) for a in ds.area.values]
+    n_s, n_f = len(settings), len(futures)
+    height = min(max(5.0, 0.42 * n_s + 3.0), 30.0)
+    fig, axes = plt.subplots(1, len(areas), figsize=(19.2, height), sharey=True,
+                             layout="constrained")
+    vmax = max(float(ds.regret.max()), 1e-9)
+    image = None
+    for a, (ax, area) in enumerate(zip(np.atleast_1d(axes), areas)):
+        grid = np.column_stack([ds.regret.values[:, :, a], ds.worst_regret.values[:, a]])
+        image = ax.imshow(grid, cmap="YlOrBr", vmin=0.0, vmax=vmax, aspect="auto")
+        for s in range(n_s):
+            ok = bool(ds.no_regret.values[s, a])
+            for c in range(n_f + 1):
+                value = grid[s, c]
+                text = f"\u2713{value:.3f}" if ok and c == n_f else f"{value:.3f}"
+                ax.text(c, s, text, ha="center", va="center", fontsize=9,
+                        fontweight="bold" if ok and c == n_f else "normal",
+                        color="white" if value > 0.6 * vmax else "black")
+            if ok:
+                ax.add_patch(Rectangle((n_f - 0.5, s - 0.45), 1.0, 0.9, fill=False, lw=2,
+                                       ec="black", clip_on=False))
+        # a square in each future's colour above its column, 9 points above the top row
+        above = blended_transform_factory(ax.transData, ax.transAxes) + \
+            ScaledTranslation(0, 9 / 72, fig.dpi_scale_trans)
+        ax.scatter(range(n_f), np.ones(n_f), marker="s", s=170, transform=above,
+                   color=[future_colour(f, futures) for f in futures], clip_on=False)
+        ax.axvline(n_f - 0.5, color="white", lw=3)
+        ax.set_xticks(range(n_f + 1),
+                      [display_name(f, "nl") for f in futures] + ["worst case"],
+                      rotation=35, ha="right", fontsize=10)
+        ax.set_ylim(n_s - 0.5, -0.5)
+        ax.set_title(f"{display_name(area, 'nl')}\n{display_name(area, 'en')}", fontsize=12,
+                     pad=20)
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+    first = np.atleast_1d(axes)[0]
+    first.set_yticks(range(n_s), [s.replace("_", " ") for s in settings], fontsize=10)
+    fig.suptitle(f"Regret of lever settings across the futures: {ds.attrs['statistic']} of "
+                 f"the impact index in {ds.attrs['year']:g} "
+                 f"(\u2713 = no-regret: worst case \u2264 {ds.attrs['tolerance']:g})",
+                 fontsize=14)
+    assert image is not None
+    bar = fig.colorbar(image, ax=axes, shrink=0.8, pad=0.01)
+    bar.set_label("regret (best setting's outcome minus this one's)", fontsize=10)
+    return fig
+
+
+def provenance(attrs: dict) -> dict[str, dict[str, str | None]]:
+    """Figure metadata per format: the version, seed and resolved config of the run (PNG
+    text chunks; SVG Dublin Core fields), and no date, so the same run gives identical
+    files."""
+    version, seed, config = (str(attrs["futures_version"]), str(attrs["seed"]),
+                             str(attrs["config"]))
+    return {"png": {"Software": None, "futures_version": version, "seed": seed,
+                    "config": config},
+            "svg": {"Date": None, "Creator": f"futures {version}", "Identifier": f"seed {seed}",
+                    "Description": config}}
+
+
+def save_figure(fig: plt.Figure, stem: Path, attrs: dict, dpi: int = DPI) -> list[Path]:
+    """Write ``stem.png`` and ``stem.svg`` atomically, with the run's provenance
+    (:func:`provenance`) from ``attrs``."""
+    paths = storage_save(fig, stem, ("png", "svg"), dpi=dpi, metadata=provenance(attrs))
+    plt.close(fig)
+    return paths
+
+
+def write_reports(ds: xr.Dataset, output_dir: Path) -> list[Path]:
+    """Write ``regret.csv``, ``regret.md`` and ``robustness.png``/``.svg``."""
+    output_dir = Path(output_dir)
+    rows = regret_rows(ds)
+    with atomic_output(output_dir / CSV) as tmp, tmp.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: f"{v:.6f}" if isinstance(v, float) else v for k, v in row.items()}
+                         for row in rows)
+    write_text(output_dir / MARKDOWN, markdown(ds))
+    return [output_dir / CSV, output_dir / MARKDOWN,
+            *save_figure(figure(ds), output_dir / FIGURE, ds.attrs)]

@@ -1,0 +1,216 @@
+"""Find ``conf/``, register the schema, compose configs, and explain composition errors.
+
+Hydra and OmegaConf errors are several lines long and end in a hint about stack traces; the
+command line wants one line naming the key, the bad value and what is allowed. This module
+re-tries the overrides one at a time to find the culprit and words the error as
+:class:`scenarios.config.errors.ConfigError` does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf
+
+from scenarios.config.errors import ConfigError
+from scenarios.config.schema import Config, RunSpec, validate
+
+CONFIG_NAME = "config"
+
+
+def conf_dir() -> Path:
+    """The folder holding the Hydra YAML: ``conf/`` beside the packages, or inside the wheel."""
+    here = Path(__file__).resolve().parents[1]  # the scenarios package
+    for candidate in (here / "_conf", here.parent / "conf"):
+        if (candidate / f"{CONFIG_NAME}.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"no {CONFIG_NAME}.yaml in {here / '_conf'} or {here.parent / 'conf'}")
+
+
+def register_schema() -> None:
+    """Store :class:`scenarios.config.schema.Config` as ``futures_schema`` (idempotent)."""
+    ConfigStore.instance().store(name="futures_schema", node=Config)
+
+
+def compose_config(overrides: list[str]) -> DictConfig:
+    """Compose ``conf/config.yaml`` with command-line overrides, as ``futures run`` does.
+
+    Raises
+    ------
+    ConfigError
+        If an override is malformed, names an unknown key or has a value of the wrong type.
+    """
+    register_schema()
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+            if not override.key_or_group:
+                raise ValueError("empty key")
+        except Exception as err:  # hydra raises OverrideParseException with a long message
+            raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
+                              "ensemble.members=200 or futures=[versnelling]") from err
+        parsed.append(override)
+    _refuse_empty_merges(parsed)
+    job = [o.input_line for o in parsed if not o.get_key_element().startswith("hydra")]
+    try:
+        return _compose(job)
+    except Exception:
+        pass
+    base = _compose([])
+    for override in parsed:
+        key = override.get_key_element()
+        if key.startswith("hydra"):
+            continue
+        try:
+            _compose([override.input_line])
+        except Exception as err:
+            raise _explain(base, override, err) from err
+    # Every override composes alone; together they clash. Report the first pair's error.
+    raise ConfigError("overrides", " ".join(job), "these overrides compose one by one but "
+                      "not together")
+
+
+def _refuse_empty_merges(parsed: list) -> None:
+    """``KEY={}`` on a map that has entries merges nothing and would change nothing: refuse it
+    and name the override that removes the entries (``~KEY``)."""
+    empty = [o for o in parsed if not (o.is_add() or o.is_delete() or o.is_force_add())
+             and o.package is None and o.value() == {}]
+    if not empty:
+        return
+    base = _compose([])
+    for override in empty:
+        key = override.key_or_group
+        node = OmegaConf.select(base, key, default=None)
+        if isinstance(node, DictConfig) and len(node) > 0:
+            raise ConfigError(key, "{}", "an empty map merges into the existing entries and "
+                              f"changes nothing; to remove them use '~{key}'")
+
+
+#: Config nodes that are open maps from labels to values: a plain ``KEY=VALUE`` under them
+#: sets an entry whether or not the YAML lists it (rewritten to Hydra's ``++KEY=VALUE``), and
+#: the labels are checked by :func:`scenarios.config.schema.validate`.
+OPEN_MAPS = ("cross_impact.", "impacts.trends.", "impacts.drivers.", "initial.", "levers.",
+             "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
+             "events.eu_rules.", "events.elections.policy.", "robustness.settings.",
+             "robustness.grid.")
+
+
+def normalize(overrides: list[str]) -> list[str]:
+    """Rewrite overrides so that entries of open maps can be set like any other key.
+
+    ``cross_impact.ROW.COL=X`` becomes ``++cross_impact.ROW.COL=X`` (add or replace), and a
+    whole row given as a list, ``cross_impact.ROW=[...]``, replaces the row's mapping
+    (``~cross_impact.ROW`` then ``+cross_impact.ROW=[...]``). Other overrides pass unchanged.
+    Overrides that cannot be parsed pass unchanged too; :func:`compose_config` reports them.
+    """
+    parser = OverridesParser.create()
+    out: list[str] = []
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+        except Exception:
+            out.append(text)
+            continue
+        key = override.key_or_group
+        plain = not (override.is_add() or override.is_delete() or override.is_force_add()) \
+            and override.package is None
+        if not plain or not key.startswith(OPEN_MAPS):
+            out.append(text)
+            continue
+        value = text.split("=", 1)[1]
+        if key.startswith("cross_impact.") and key.count(".") == 1 and \
+                value.lstrip().startswith("["):
+            out.extend([f"~{key}", f"+{key}={value}"] if _has(key) else [f"+{key}={value}"])
+        else:
+            out.append(f"++{text}")
+    return out
+
+
+def _has(key: str) -> bool:
+    return OmegaConf.select(_compose([]), key, default=None) is not None
+
+
+def _compose(overrides: list[str]) -> DictConfig:
+    register_schema()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3",
+                               job_name="futures"):
+        return compose(config_name=CONFIG_NAME, overrides=overrides)
+
+
+def _explain(base: DictConfig, override: Any, err: Exception) -> ConfigError:
+    key = override.key_or_group
+    value = override.value() if not override.is_delete() else "(delete)"
+    if override.is_sweep_override():
+        return ConfigError(key, override.input_line.split("=", 1)[-1],
+                           "a sweep (a,b,c) needs `futures run -m`")
+    parent, _, leaf = key.rpartition(".")
+    node = OmegaConf.select(base, parent) if parent else base
+    if not override.is_add() and not override.is_delete():
+        if not isinstance(node, DictConfig) or leaf not in node:
+            where = parent or "the top level"
+            allowed = sorted(node.keys()) if isinstance(node, DictConfig) else []
+            return ConfigError(key, value, f"unknown config key; keys at {where} are "
+                                           f"{[str(k) for k in allowed]}")
+    cause = err.__cause__ or err
+    first = " ".join(str(cause).strip().splitlines()[:1]) or type(cause).__name__
+    kind = OmegaConf.get_type(node, leaf) if isinstance(node, DictConfig) and leaf in node \
+        else None
+    expected = {int: "expected an integer", float: "expected a number",
+                bool: "expected true or false", str: "expected text",
+                list: "expected a list like [a,b]"}.get(kind, "")  # type: ignore[call-overload]
+    return ConfigError(key, value, expected or first)
+
+
+def sweep_variants(overrides: list[str]) -> list[list[str]]:
+    """Override lists that together try every value of every swept key once.
+
+    For ``a=1,2 b=x,y,z`` that is ``[a=1 b=x], [a=2 b=x], [a=1 b=y], [a=1 b=z]``: each
+    value is checked with the other keys at their first value, so a bad value anywhere in a
+    sweep is found before any job starts (without composing the whole product).
+    """
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+        except Exception:  # compose_config words the error
+            return [overrides]
+        parsed.append(override)
+    sweeps = {i: list(o.sweep_string_iterator()) for i, o in enumerate(parsed)
+              if o.is_sweep_override()}
+
+    def with_values(chosen: dict[int, str]) -> list[str]:
+        out = []
+        for i, (text, o) in enumerate(zip(overrides, parsed)):
+            if i in sweeps:
+                prefix = text.split("=", 1)[0]
+                out.append(f"{prefix}={chosen.get(i, sweeps[i][0])}")
+            else:
+                out.append(text)
+        return out
+
+    variants = [with_values({})]
+    for i, values in sweeps.items():
+        variants += [with_values({i: v}) for v in values[1:]]
+    return variants
+
+
+def load(overrides: list[str]) -> tuple[DictConfig, RunSpec]:
+    """Compose and validate: the config and its :class:`RunSpec`, or a ConfigError."""
+    cfg = compose_config(overrides)
+    return cfg, check(cfg)
+
+
+def check(cfg: DictConfig) -> RunSpec:
+    """Validate a composed config (also inside the Hydra job)."""
+    container = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(container, dict)
+    return validate(container)

@@ -1,0 +1,450 @@
+"""Typed configuration: the schema of every config node, and its validation.
+
+Hydra composes ``conf/`` into a ``DictConfig`` checked against :class:`Config` (registered in
+Hydra's ConfigStore as ``futures_schema``); :func:`validate` then checks what types cannot
+(labels, ranges, matrix shapes) and turns the config into plain :mod:`models` objects.
+Every problem raises :class:`scenarios.config.errors.ConfigError` naming the key, the bad value and
+what is allowed. No ``_target_`` instantiation: user YAML never imports or calls code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Optional
+
+import numpy as np
+
+from models import catalogue
+from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
+from models.events import EventModel
+from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
+from scenarios.analysis.plane.config import PlaneSpec, plane_spec
+from scenarios.analysis.robustness.config import RobustnessSpec, robustness_spec
+from scenarios.config.checks import expect, integer, label, mapping, number
+
+#: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
+#: cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal.
+RELATIVE = {f"initial.{t}" for t in catalogue.TREND_LABELS} | \
+    {f"momentum.{t}" for t in catalogue.TREND_LABELS} | {"transition_years"}
+
+#: Largest allowed magnitude of a cross-impact entry or loading, per year. KSIM stays
+#: bounded for any value; this catches typos (e.g. 30 for 0.30).
+MAX_IMPACT = 5.0
+PRECISIONS = ("float32", "float64")
+BACKENDS = ("local", "dask")
+FORMATS = ("netcdf", "zarr")
+
+
+@dataclass
+class EnsembleConfig:
+    """``ensemble``: how many members, how they are drawn, how they are computed."""
+
+    members: int = 1000
+    design: str = "latin_hypercube"
+    nominal: bool = False
+    threads: int = 2
+    chunk: int = 1024
+    batch: int = 8192
+    backend: str = "local"
+    scheduler: Optional[str] = None  # noqa: UP045 - OmegaConf reads typing.Optional
+    workers: int = 2
+
+
+@dataclass
+class TimeConfig:
+    """``time``: the simulated period in decimal years and the step length."""
+
+    start: float = 2021.0
+    end: float = 2030.0
+    steps_per_year: int = 12
+
+
+@dataclass
+class OutputConfig:
+    """``output``: storage precision and compression of ``outcomes.nc``."""
+
+    precision: str = "float32"
+    compression: int = 1
+    format: str = "netcdf"
+
+
+@dataclass
+class FutureConfig:
+    """``future.<label>``: a point on the two axes plus named overrides."""
+
+    ownership: float = 0.5
+    purpose: float = 0.5
+    drivers: dict[str, float] = field(default_factory=dict)
+    levers: dict[str, float] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass
+class DriversConfig:
+    """``drivers``: the 2021 status quo and how fast the futures take hold."""
+
+    status_quo: dict[str, float] = field(default_factory=dict)
+    transition_years: float = 5.0
+
+
+@dataclass
+class ImpactsConfig:
+    """``impacts``: signed weights of trends, drivers and levers per area."""
+
+    trends: dict[str, dict[str, float]] = field(default_factory=dict)
+    drivers: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class WorkshopConfig:
+    """``workshop``: the live page of ``futures workshop`` (checked by scenarios.workshop.server)."""
+
+    members: int = 256
+    host: str = "127.0.0.1"
+    port: int = 8050
+    lang: str = "en"
+
+
+@dataclass
+class SensitivityConfig:
+    """``sensitivity``: Sobol indices over time (``futures sensitivity``, docs/sensitivity.md)."""
+
+    samples: int = 1024
+    bootstrap: int = 1000
+    confidence: float = 0.95
+    years: list[int] | None = None
+    events: bool = False
+    output: str = "brede_welvaart"
+    top: int = 4
+    lang: str = "en"
+
+
+@dataclass
+class CalibrateConfig:
+    """``calibrate``: series to fit (``futures calibrate``, docs/calibration.md)."""
+
+    confidence: float = 0.95
+    series: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SignpostsConfig:
+    """``signposts``: early-warning rules (``futures signposts``, docs/signposts.md)."""
+
+    years: list[int] = field(default_factory=lambda: [2024, 2025, 2026])
+    worst: float = 0.25
+    depth: int = 2
+    min_leaf: float = 0.05
+
+
+@dataclass
+class RobustnessConfig:
+    """``robustness``: lever settings compared by ``futures robustness``."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    include: list[str] | None = None
+    grid: dict[str, Any] = field(default_factory=dict)
+    statistic: str = "median"
+    quantile: float = 0.1
+    year: float | None = None
+    tolerance: float = 0.005
+    election_plans: str = "replace"
+
+
+@dataclass
+class PlaneConfig:
+    """``plane``: the grid over both axes mapped by ``futures plane``."""
+
+    grid: int = 9
+    members: int = 64
+    statistic: str = "median"
+    quantile: float = 0.1
+    year: float | None = None
+    drivers: str = "interpolate"
+
+
+@dataclass
+class Config:
+    """The whole configuration of ``futures run``."""
+
+    seed: int = 2021
+    resume: bool = False
+    futures: list[str] = field(default_factory=lambda: list(catalogue.FUTURE_LABELS))
+    ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
+    time: TimeConfig = field(default_factory=TimeConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    future: dict[str, Any] = field(default_factory=dict)  # label -> FutureConfig fields
+    initial: dict[str, float] = field(default_factory=dict)
+    cross_impact: dict[str, Any] = field(default_factory=dict)
+    drivers: DriversConfig = field(default_factory=DriversConfig)
+    levers: dict[str, float] = field(default_factory=dict)
+    impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
+    uncertainties: dict[str, Any] = field(default_factory=dict)
+    events: dict[str, Any] = field(default_factory=dict)
+    workshop: WorkshopConfig = field(default_factory=WorkshopConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
+    robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
+    plane: PlaneConfig = field(default_factory=PlaneConfig)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A validated configuration as plain model objects."""
+
+    world: World
+    futures: list[Future]
+    uncertainties: list[Uncertainty]
+    members: int
+    design: str
+    nominal: bool
+    seed: int
+    threads: int
+    chunk: int
+    precision: str
+    compression: int
+    events: EventModel | None = None
+    batch: int = 8192
+    backend: str = "local"
+    scheduler: str | None = None
+    workers: int = 2
+    format: str = "netcdf"
+    robustness: RobustnessSpec | None = None
+    plane: PlaneSpec | None = None
+
+
+def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
+            cols: tuple[str, ...], bound: float) -> np.ndarray:
+    """Read a signed matrix given as ``row: {col: value}`` or ``row: [value, ...]``."""
+    out = np.zeros((len(rows), len(cols)))
+    for row, entries in mapping(key, node).items():
+        i = rows.index(label(f"{key}.{row}", row, rows, "row label"))
+        if isinstance(entries, (list, tuple)):
+            expect(len(entries) == len(cols), f"{key}.{row}", list(entries),
+                    f"a row given as a list needs {len(cols)} entries, one per column "
+                    f"{list(cols)}")
+            items = list(zip(cols, entries))
+        else:
+            items = list(mapping(f"{key}.{row}", entries).items())
+        for col, value in items:
+            j = cols.index(label(f"{key}.{row}.{col}", col, cols, "column label"))
+            out[i, j] = number(f"{key}.{row}.{col}", value, -bound, bound)
+    return out
+
+
+def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
+    """Reject keys a dataclass schema does not define (e.g. added with ``+foo=1``)."""
+    allowed = {f.name: f for f in fields(schema)}
+    for key, value in mapping(prefix.rstrip(".") or "config", node).items():
+        expect(key in allowed, f"{prefix}{key}", value,
+                f"unknown config key; keys at {prefix.rstrip('.') or 'the top level'} are "
+                f"{sorted(allowed)}")
+        kind = allowed[key].type
+        nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
+                  "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
+                  "ImpactsConfig": ImpactsConfig, "WorkshopConfig": WorkshopConfig,
+                  "RobustnessConfig": RobustnessConfig,
+                  "PlaneConfig": PlaneConfig}.get(kind if isinstance(kind, str)
+                                                      else getattr(kind, "__name__", ""))
+        if nested is not None:
+            _known_keys(f"{prefix}{key}.", value, nested)
+
+
+def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
+    """Flatten ``uncertainties`` (nested like ``initial: {trend: {low, high}}``)."""
+    leaves: list[tuple[str, Mapping[str, Any]]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        entry = mapping(f"uncertainties.{prefix}" if prefix else "uncertainties", value)
+        if "low" in entry or "high" in entry:
+            leaves.append((prefix, entry))
+            return
+        for k, v in entry.items():
+            walk(f"{prefix}.{k}" if prefix else str(k), v)
+
+    walk("", node)
+    names = tuple(PARAMETERS)
+    momentum = catalogue.DRIVER_LABELS.index("momentum")
+    nominals = {"cross_impact_strength": 1.0, "transition_years": world.transition_years,
+                "ownership_shift": 0.0, "purpose_shift": 0.0, "lever_efficacy": 1.0}
+    for i, t in enumerate(catalogue.TREND_LABELS):
+        nominals[f"initial.{t}"] = float(world.initial[i])
+        nominals[f"momentum.{t}"] = float(world.driver_loadings[i, momentum])
+    out = []
+    for name, entry in leaves:
+        key = f"uncertainties.{name}"
+        label(key, name, names, "uncertain parameter")
+        extra = sorted(set(entry) - {"low", "high", "distribution"})
+        expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
+                "unknown field; expected low, high, distribution")
+        relative = name in RELATIVE
+        _, _, lo, hi = PARAMETERS[name]
+        span = hi - lo
+        low = number(f"{key}.low", entry.get("low"), -span if relative else lo,
+                      span if relative else hi)
+        high = number(f"{key}.high", entry.get("high"), -span if relative else lo,
+                       span if relative else hi)
+        expect(low < high, f"{key}.high", high, f"must be greater than low={low}")
+        dist = label(f"{key}.distribution", entry.get("distribution", "uniform"),
+                      DISTRIBUTIONS, "distribution")
+        mode = 0.0 if relative else nominals[name]
+        if dist == "triangular":
+            expect(low <= mode <= high, key, f"[{low}, {high}]",
+                    f"a triangular distribution needs its mode {mode} inside the range")
+        u = Uncertainty(name, low, high, nominals[name], dist, relative)
+        first, last = u.bounds
+        is_open = name in OPEN_BOUNDS
+        inside = (first > lo if is_open else first >= lo) and (last < hi if is_open else last <= hi)
+        where = f"nominal {nominals[name]} + [{low}, {high}]" if relative else f"[{low}, {high}]"
+        bounds = f"{'(' if is_open else '['}{lo}, {hi}{')' if is_open else ']'}"
+        expect(inside, key, where, f"draws would leave {bounds}; narrow the range")
+        out.append(u)
+    return out
+
+
+def _future(future_label: str, node: object) -> Future:
+    """Check one ``future.<label>`` node (every defined future, run or not)."""
+    trends_or_axes = ("momentum",) + catalogue.AXIS_DRIVERS
+    key = f"future.{future_label}"
+    f = mapping(key, node)
+    _known_keys(f"{key}.", f, FutureConfig)
+    over = mapping(f"{key}.drivers", f.get("drivers", {}))
+    for name in over:
+        label(f"{key}.drivers.{name}", name,
+               tuple(d for d in catalogue.DRIVER_LABELS if d not in trends_or_axes),
+               "driver override (axis drivers follow ownership and purpose)")
+    lev = mapping(f"{key}.levers", f.get("levers", {}))
+    for name in lev:
+        label(f"{key}.levers.{name}", name, catalogue.LEVER_LABELS, "lever")
+    return Future(
+        label=future_label,
+        ownership=number(f"{key}.ownership", f.get("ownership", 0.5), 0.0, 1.0),
+        purpose=number(f"{key}.purpose", f.get("purpose", 0.5), 0.0, 1.0),
+        drivers={k: number(f"{key}.drivers.{k}", v, 0.0, 1.0) for k, v in over.items()},
+        levers={k: number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()})
+
+
+def validate(cfg: Mapping[str, Any]) -> RunSpec:
+    """Check a composed configuration and turn it into model objects.
+
+    Parameters
+    ----------
+    cfg : mapping
+        The resolved configuration as plain containers (``OmegaConf.to_container``).
+
+    Returns
+    -------
+    RunSpec
+
+    Raises
+    ------
+    ConfigError
+        On the first problem, naming the key, the bad value and what is allowed.
+    """
+    trends, drivers, levers = (catalogue.TREND_LABELS, catalogue.DRIVER_LABELS,
+                               catalogue.LEVER_LABELS)
+    _known_keys("", cfg, Config)
+    seed = integer("seed", cfg["seed"], 0)
+    ens = cfg["ensemble"]
+    members = integer("ensemble.members", ens["members"], 1, 10_000_000)
+    design = label("ensemble.design", ens["design"], DESIGNS, "design")
+    if design == "sobol":
+        expect(members & (members - 1) == 0, "ensemble.members", members,
+                "the sobol design needs a power of two (e.g. 1024)")
+    threads = integer("ensemble.threads", ens["threads"], 1, 256)
+    chunk = integer("ensemble.chunk", ens["chunk"], 8)
+    expect(chunk % 8 == 0, "ensemble.chunk", chunk, "expected a multiple of 8")
+    batch = integer("ensemble.batch", ens["batch"], 1)
+    expect(batch % chunk == 0, "ensemble.batch", batch,
+           f"expected a multiple of ensemble.chunk ({chunk})")
+    backend = label("ensemble.backend", ens["backend"], BACKENDS, "backend")
+    scheduler = ens["scheduler"]
+    expect(scheduler is None or (isinstance(scheduler, str) and "://" in scheduler),
+           "ensemble.scheduler", scheduler,
+           "expected null (a local cluster) or an address like tcp://host:8786")
+    workers = integer("ensemble.workers", ens["workers"], 1, 1024)
+    out = cfg["output"]
+    precision = label("output.precision", out["precision"], PRECISIONS, "precision")
+    compression = integer("output.compression", out["compression"], 0, 9)
+    fmt = label("output.format", out["format"], FORMATS, "format")
+    expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
+           "dask streams its chunks to zarr; add output.format=zarr")
+
+    tm = cfg["time"]
+    start = number("time.start", tm["start"], 1900, 2200)
+    end = number("time.end", tm["end"], start, 2200, open_low=True)
+    spy = integer("time.steps_per_year", tm["steps_per_year"], 1, 365)
+
+    initial_node = mapping("initial", cfg["initial"])
+    missing = [t for t in trends if t not in initial_node]
+    expect(not missing, f"initial.{missing[0] if missing else ''}", "missing",
+            "every trend needs a 2021 level in (0, 1)")
+    for key in initial_node:
+        label(f"initial.{key}", key, trends, "trend")
+    initial = np.array([number(f"initial.{t}", initial_node[t], 0.0, 1.0, open_low=True,
+                                open_high=True) for t in trends])
+
+    matrix = _matrix("cross_impact", cfg["cross_impact"], trends, catalogue.columns(),
+                     MAX_IMPACT)
+    n_t, n_d = len(trends), len(drivers)
+
+    dcfg = cfg["drivers"]
+    sq_node = mapping("drivers.status_quo", dcfg["status_quo"])
+    sq_allowed = ("ownership", "purpose") + tuple(
+        d for d in drivers if d not in catalogue.AXIS_DRIVERS and d != "momentum")
+    for key in sq_node:
+        label(f"drivers.status_quo.{key}", key, sq_allowed, "status-quo driver")
+    sq = {k: number(f"drivers.status_quo.{k}", v, 0.0, 1.0) for k, v in sq_node.items()}
+    own0, pur0 = sq.get("ownership", 0.5), sq.get("purpose", 0.5)
+    axis = {"shareholder": 1 - own0, "stakeholder": own0, "growth": 1 - pur0, "welfare": pur0,
+            "momentum": 1.0}
+    status_quo = np.array([axis.get(d, sq.get(d, 0.0)) for d in drivers])
+    transition = number("drivers.transition_years", dcfg["transition_years"], 0.05, 50.0)
+
+    lever_node = mapping("levers", cfg["levers"])
+    for key in lever_node:
+        label(f"levers.{key}", key, levers, "lever")
+    lever_ref = np.array([number(f"levers.{lv}", lever_node.get(lv, 0.0), 0.0, 1.0)
+                          for lv in levers])
+
+    icfg = cfg["impacts"]
+    areas = catalogue.AREA_LABELS
+    w_trend = _matrix("impacts.trends", icfg["trends"], areas, trends, MAX_IMPACT)
+    w_other = _matrix("impacts.drivers", icfg["drivers"], areas, drivers + levers, MAX_IMPACT)
+
+    world = World(
+        trend_matrix=matrix[:, :n_t], driver_loadings=matrix[:, n_t:n_t + n_d],
+        lever_loadings=matrix[:, n_t + n_d:], area_trend_weights=w_trend,
+        area_driver_weights=w_other[:, :n_d], area_lever_weights=w_other[:, n_d:],
+        initial=initial, status_quo=status_quo, lever_reference=lever_ref,
+        transition_years=transition, start=start, end=end, steps_per_year=spy)
+
+    defined = mapping("future", cfg["future"])
+    for name in defined:  # labels become coordinates, file names and page ids: keep them plain
+        expect(isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name)
+               is not None, f"future.{name}", name, "a future label is 1-40 characters: "
+               "a lower-case letter, then lower-case letters, digits or _")
+    chosen = cfg["futures"]
+    expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
+            f"expected a non-empty list of future labels from {sorted(defined)}")
+    expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
+    for name in chosen:
+        label("futures", name, tuple(defined), "future")
+    points = {str(name): _future(str(name), defined[name]) for name in defined}
+    futures = [points[str(name)] for name in chosen]
+
+    uncertainties = _uncertainties(cfg["uncertainties"], world)
+    nominal = ens["nominal"]
+    expect(isinstance(nominal, bool), "ensemble.nominal", nominal, "expected true or false")
+    from scenarios.config.events import build  # imports this module's helpers
+
+    events = build(cfg.get("events", {}), world, futures)
+    return RunSpec(world=world, futures=futures, uncertainties=uncertainties, members=members,
+                   design=design, nominal=bool(nominal), seed=seed, threads=threads,
+                   chunk=chunk, precision=precision, compression=compression, events=events,
+                   batch=batch, backend=backend, scheduler=scheduler, workers=workers,
+                   format=fmt, robustness=robustness_spec(cfg.get("robustness", {}), world),
+                   plane=plane_spec(cfg.get("plane", {}), world, design, futures))

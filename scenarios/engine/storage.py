@@ -1,0 +1,219 @@
+"""Write and read run outputs: netCDF through h5netcdf (or zarr), always atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import xarray as xr
+
+from scenarios.config.errors import WriteError
+
+#: netCDF engine. h5netcdf writes netCDF-4 through h5py (its ``h5py`` extra), needs no
+#: netCDF-C library, and produces byte-identical files for identical datasets.
+ENGINE = "h5netcdf"
+
+
+def encoding_for(ds: xr.Dataset, compression: int) -> dict[str, dict[str, object]]:
+    """Per-variable encoding: zlib level ``compression`` (0 = none) on the big arrays."""
+    if compression == 0:
+        return {}
+    return {name: {"compression": "gzip", "compression_opts": compression, "shuffle": True}
+            for name, var in ds.data_vars.items() if var.ndim >= 3}
+
+
+def write_atomic(ds: xr.Dataset, path: Path, *, compression: int = 4) -> Path:
+    """Write ``ds`` as netCDF to ``path`` atomically (:func:`atomic_output`).
+
+    The netCDF bytes are made in memory first and then written with plain file I/O, so a
+    failing disk (full, over quota) is one clean ``OSError`` with no HDF5 file left open.
+
+    Raises
+    ------
+    WriteError
+        If the folder or the file cannot be written.
+    """
+    data = ds.to_netcdf(engine=ENGINE, encoding=encoding_for(ds, compression))
+    with atomic_output(Path(path)) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (:func:`atomic_output`).
+
+    Raises
+    ------
+    WriteError
+        If the folder or the file cannot be written.
+    """
+    with atomic_output(Path(path)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def save_figure(fig, stem: Path, formats: Sequence[str], *, dpi: int,
+                metadata: Mapping[str, dict] | None = None) -> list[Path]:
+    """Write the matplotlib figure ``fig`` as ``stem.<format>`` for each of ``formats``, each
+    atomically (:func:`atomic_output`), with SVG ids salted by a constant and
+    ``metadata[format]`` passed to ``savefig`` (leave dates out: same input, same bytes).
+
+    Raises
+    ------
+    WriteError
+        If a file cannot be written; the earlier file of that name is kept.
+    """
+    from matplotlib import rc_context
+
+    written = []
+    for ext in formats:
+        path = Path(stem).parent / f"{Path(stem).name}.{ext}"
+        with atomic_output(path) as tmp, rc_context({"svg.hashsalt": "futures"}):
+            fig.savefig(tmp, format=ext, dpi=dpi, metadata=(metadata or {}).get(ext))
+        written.append(path)
+    return written
+
+
+def _writer_alive(tmp: Path) -> bool:
+    """Whether the process named in a temporary output's name (``.NAME.PID.*``) still runs
+    on this machine."""
+    parts = tmp.name.split(".")
+    pid = next((int(p) for p in parts[2:] if p.isdigit()), None)
+    if pid is None or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale(folder: Path, stem: str) -> None:
+    """Remove what killed writers left in ``folder`` (``.STEM*.tmp`` / ``.old``), but not
+    the temporaries of a writer that is still running (two runs into one folder)."""
+    import shutil
+
+    for stale in list(folder.glob(f".{stem}*.tmp")) + list(folder.glob(f".{stem}*.old")):
+        if _writer_alive(stale):
+            continue
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
+#: What every ``outcomes`` dataset has (DESIGN.md section 4).
+REQUIRED = ("level", "impact")
+
+
+def check_outcomes(ds: xr.Dataset, path: Path) -> None:
+    """Raise :class:`ConfigError` unless ``ds`` is a ``futures`` outcomes dataset."""
+    from scenarios.config.errors import ConfigError
+
+    missing = [v for v in REQUIRED if v not in ds.variables]
+    if missing or "futures_version" not in ds.attrs:
+        what = f"no {missing[0]!r} variable" if missing else "no futures_version attribute"
+        raise ConfigError("outcomes", str(path), f"not the outcomes of `futures run` ({what})")
+
+
+def open_outcomes(path: Path) -> xr.Dataset:
+    """Open ``outcomes.nc`` (netCDF) or ``outcomes.zarr`` (a zarr store folder) lazily."""
+    path = Path(path)
+    if path.is_dir():
+        refuse_code_codecs(path)
+        return xr.open_zarr(path, consolidated=True)
+    return xr.open_dataset(path, engine=ENGINE)
+
+
+#: numcodecs codecs that would unpickle (run code from) the data they decode.
+CODE_CODECS = {"pickle"}
+
+
+def refuse_code_codecs(store: Path) -> None:
+    """Refuse a zarr store whose arrays are decoded by unpickling (a foreign store could run
+    code that way); ours never use such codecs."""
+    import json
+
+    from scenarios.config.errors import ConfigError
+
+    def codecs(node: object) -> list[str]:
+        if isinstance(node, dict):
+            found = [str(node[k]) for k in ("id", "name") if isinstance(node.get(k), str)]
+            return found + [c for v in node.values() for c in codecs(v)]
+        if isinstance(node, list):
+            return [c for v in node for c in codecs(v)]
+        return []
+
+    for meta in [store / ".zmetadata", *store.glob("*/.zarray"), *store.glob("*/zarr.json")]:
+        try:
+            node = json.loads(meta.read_text())
+        except (OSError, ValueError):
+            continue  # unreadable metadata: xarray says so when it opens the store
+        bad = CODE_CODECS.intersection(codecs(node))
+        if bad:
+            codec = min(bad)
+            raise ConfigError("outcomes", str(store), f"uses the {codec!r} codec, which "
+                              "would run code while reading; not read")
+
+
+def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
+    """Write ``ds`` as a zarr store at ``path`` via a temporary folder, then rename; lazy
+    (dask) variables are computed and written chunk by chunk."""
+    import shutil
+
+    from scenarios.engine.batches import ZARR_FORMAT, remove_tree, replace_dir
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        ds.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True)
+    except OSError as err:
+        remove_tree(tmp)
+        raise WriteError(path, err) from err
+    except BaseException:
+        remove_tree(tmp)
+        raise
+    return replace_dir(tmp, path)
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it to ``path``.
+
+    For every output: a reader never sees a half-written file, and on failure the temporary
+    file is removed and ``path`` is left as it was. The temporary is
+    ``.NAME.PID.XXXX.tmp`` beside ``path`` (so :func:`remove_stale` can tell a killed
+    writer's leftovers from a running one's); writers that pick a format by the file's suffix
+    (matplotlib) must be given the format.
+
+    Raises
+    ------
+    WriteError
+        If the folder or the file cannot be written.
+    """
+    path = Path(path)
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                   dir=path.parent)
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except OSError as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise WriteError(path, err) from err
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise

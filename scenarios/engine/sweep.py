@@ -1,0 +1,311 @@
+"""One labelled dataset per sweep: ``sweep.nc`` at the root of a Hydra multirun.
+
+Hydra writes one folder per job (``<sweep>/<n>/outcomes.nc`` with ``.hydra/overrides.yaml``).
+:func:`collect` reads them all and stacks them along one dimension per swept key, named
+after the key (``seed``, ``ensemble.members``, ...) with the swept values as coordinates, on
+top of the run's own dimensions. Each job's resolved config is kept (``job_config``), and
+so is its folder (``job_dir``). :class:`CollectSweep` runs it when a multirun ends;
+``futures collect SWEEP_DIR`` runs it again by hand.
+
+Runs whose sizes differ (e.g. a sweep over ``ensemble.members`` or ``futures``) are joined
+on the union of their coordinates, missing cells being NaN. The per-member event table
+(dim ``event``) differs in length from job to job and is left out; ``event_count`` stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+import yaml
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from scenarios.config.errors import ConfigError
+from scenarios.engine.simulate import RAGGED
+from scenarios.engine.storage import check_outcomes, open_outcomes, write_atomic, write_zarr_atomic
+
+log = logging.getLogger("futures")
+SWEEP_FILE = "sweep.nc"
+SWEEP_ZARR = "sweep.zarr"
+OUTCOMES = "outcomes.nc"
+OUTCOMES_ZARR = "outcomes.zarr"
+#: Written into a job's folder when the job raised: one line, then the traceback.
+ERROR_FILE = "error.txt"
+#: Jobs of the last multirun in this process that raised (set by :class:`CollectSweep`).
+FAILED: list[int] = []
+
+
+def outcomes_of(job: Path) -> Path | None:
+    """The outcomes a job folder holds (``outcomes.nc`` or ``outcomes.zarr``), if any."""
+    for name in (OUTCOMES, OUTCOMES_ZARR):
+        if (job / name).exists():
+            return job / name
+    return None
+
+
+def jobs(sweep_dir: Path) -> list[Path]:
+    """The job folders (Hydra's ``0``, ``1``, ...) of a sweep that hold outcomes, in order."""
+    found = [p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
+             and outcomes_of(p) is not None and (p / ".hydra").is_dir()]
+    return sorted(found, key=lambda p: int(p.name))
+
+
+def _overrides(job: Path) -> dict[str, str]:
+    path = job / ".hydra" / "overrides.yaml"
+    items = yaml.safe_load(path.read_text()) or []
+    out = {}
+    for item in items:
+        key, _, value = str(item).partition("=")
+        key = key.lstrip("+~")
+        if not key.startswith("hydra"):
+            out[key] = value
+    return out
+
+
+def expected_jobs(sweep_dir: Path) -> int:
+    """How many jobs the sweep's command asked for (from ``multirun.yaml``)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    saved = yaml.safe_load((sweep_dir / "multirun.yaml").read_text()) or {}
+    task = saved.get("hydra", {}).get("overrides", {}).get("task", []) or []
+    count = 1
+    for override in OverridesParser.create().parse_overrides([str(t) for t in task]):
+        if override.is_sweep_override():
+            count *= len(list(override.sweep_string_iterator()))
+    return count
+
+
+def missing_jobs(sweep_dir: Path) -> list[int]:
+    """Job numbers the sweep asked for that left no outcomes (failed, killed or not run)."""
+    done = {int(p.name) for p in jobs(sweep_dir)}
+    return [n for n in range(expected_jobs(sweep_dir)) if n not in done]
+
+
+def _coordinate(values: list[str]) -> np.ndarray:
+    """Swept values as numbers where they all are, else as text."""
+    parsed = [yaml.safe_load(v) for v in values]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in parsed):
+        return np.array(parsed)
+    return np.array([v if isinstance(v, str) else str(p) for v, p in zip(values, parsed)])
+
+
+def collect(sweep_dir: Path | str) -> Path:
+    """Stack the jobs of ``sweep_dir`` into ``sweep_dir/sweep.nc``; return its path.
+
+    Raises
+    ------
+    ConfigError
+        If the folder does not exist or holds no finished job.
+    """
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise ConfigError("SWEEP_DIR", str(sweep_dir), "not a folder; give the folder "
+                          "that `futures run -m` printed")
+    if not (sweep_dir / "multirun.yaml").is_file():
+        raise ConfigError("SWEEP_DIR", str(sweep_dir), "not a sweep folder (no multirun.yaml); "
+                          "give the folder that `futures run -m` printed")
+    found = jobs(sweep_dir)
+    if not found:
+        failed = failed_jobs(sweep_dir)
+        if failed:
+            report_failed(sweep_dir, failed)
+        raise ConfigError("SWEEP_DIR", str(sweep_dir), f"holds no job with {OUTCOMES} or "
+                          f"{OUTCOMES_ZARR}; expected sub-folders 0, 1, ... written by "
+                          "`futures run -m`")
+    overrides = [_overrides(job) for job in found]
+    keys = list(dict.fromkeys(k for o in overrides for k in o))  # order of the command line
+    swept = [k for k in keys if len({o.get(k) for o in overrides}) > 1]
+    paths = [outcomes_of(job) for job in found]
+    as_zarr = any(p is not None and p.is_dir() for p in paths)
+    parts = []
+    for job, path in zip(found, paths):
+        assert path is not None
+        try:
+            ds = open_outcomes(path)
+            check_outcomes(ds, path)
+            part = ds.drop_vars([v for v in RAGGED if v in ds])
+            if not as_zarr:  # small: read now and close the file; zarr jobs stay lazy
+                part = part.load()
+                ds.close()
+        except ConfigError:
+            raise
+        except Exception as err:
+            raise ConfigError("job", str(path), f"cannot be read ({type(err).__name__}: "
+                              "truncated or not a netCDF/zarr file); rerun the sweep with "
+                              "resume=true to redo it") from err
+        part = part.drop_dims([d for d in ("event",) if d in part.dims])
+        part["job_config"] = xr.DataArray(part.attrs.get("config", ""), attrs={
+            "long_name": "resolved config of the job (YAML)", "units": "1"})
+        part["job_dir"] = xr.DataArray(str(job), attrs={"long_name": "job folder",
+                                                        "units": "1"})
+        part.attrs = {}
+        for name in list(part.variables):  # fixed-width text would be cut when joined
+            if part[name].dtype.kind == "U":
+                part[name] = part[name].astype(object)
+        parts.append(part)
+    combos = [tuple(o.get(k) for k in swept) for o in overrides]
+    if len(set(combos)) < len(combos):
+        raise ConfigError("SWEEP_DIR", str(sweep_dir), "two jobs ran the same swept values; "
+                          "collect expects one job per combination")
+    if swept:
+        stacked = xr.concat(parts, dim="job", join="outer", combine_attrs="drop",
+                            data_vars="all", coords="different", compat="equals")
+        for key in swept:
+            stacked = stacked.assign_coords({key: ("job", _coordinate(
+                [o.get(key, "") for o in overrides]))})
+        if len(swept) == 1:
+            combined = stacked.swap_dims(job=swept[0])
+        else:
+            combined = stacked.set_index(job=swept).unstack("job")
+        combined = combined.transpose(*swept, ...)
+        for key in swept:
+            combined[key].attrs.update(long_name=f"swept config key {key}", units="1")
+    else:
+        combined = parts[0]
+    with open_outcomes(paths[0]) as first:  # type: ignore[arg-type]
+        combined.attrs = {k: v for k, v in first.attrs.items()
+                          if k != "config" and k not in swept}
+    missing = missing_jobs(sweep_dir)
+    combined.attrs.update(
+        sweep_dir=str(sweep_dir), swept_keys=" ".join(swept), jobs=len(found),
+        missing_jobs=" ".join(str(n) for n in missing),
+        common_overrides=" ".join(f"{k}={v}" for k, v in overrides[0].items()
+                                  if k not in swept))
+    if as_zarr:  # big jobs: stream the stacked arrays chunk by chunk into sweep.zarr
+        for name in list(combined.variables):  # zarr stores text at a fixed width
+            if combined[name].dtype == object:
+                text = combined[name].load()
+                combined[name] = text.where(text.notnull(), "").astype(str)
+        path = write_zarr_atomic(combined, sweep_dir / SWEEP_ZARR)
+    else:
+        path = write_atomic(combined, sweep_dir / SWEEP_FILE, compression=1)
+    log.info("collected %d jobs into %s (swept: %s)", len(found), path, ", ".join(swept))
+    failed = failed_jobs(sweep_dir)
+    if failed:
+        report_failed(sweep_dir, failed)
+    if missing:
+        report_missing(sweep_dir, [n for n in missing if n not in failed])
+    return path
+
+
+def failed_jobs(sweep_dir: Path) -> dict[int, str]:
+    """Jobs that raised (their folder holds ``error.txt``): number -> the error's first line."""
+    out = {}
+    for path in sorted(sweep_dir.glob(f"*/{ERROR_FILE}"), key=lambda p: p.parent.name):
+        if path.parent.name.isdigit() and outcomes_of(path.parent) is None:
+            lines = path.read_text(errors="replace").splitlines()
+            out[int(path.parent.name)] = lines[0] if lines else "(no message)"
+    return out
+
+
+def report_failed(sweep_dir: Path, failed: dict[int, str]) -> None:
+    """Name every job that raised, with its swept values and error, one line each."""
+    import sys
+
+    for number, message in failed.items():
+        over = _overrides(sweep_dir / str(number)) if (sweep_dir / str(number) / ".hydra")\
+            .is_dir() else {}
+        values = " ".join(f"{k}={v}" for k, v in over.items())
+        print(f"futures: job {number} ({values}) failed: {message} "
+              f"(details: {sweep_dir / str(number) / ERROR_FILE})", file=sys.stderr)
+    print(f"futures: {len(failed)} of {expected_jobs(sweep_dir)} jobs failed; the others' "
+          "outcomes are kept. After fixing the cause, rerun the same command with "
+          f"resume=true hydra.sweep.dir={sweep_dir}", file=sys.stderr, flush=True)
+
+
+def report_missing(sweep_dir: Path, missing: list[int]) -> None:
+    """One clear line on stderr naming the jobs without outcomes and how to finish them."""
+    import sys
+
+    if not missing:
+        return
+    print(f"futures: {len(missing)} of {expected_jobs(sweep_dir)} jobs left no outcomes "
+          f"(jobs {', '.join(map(str, missing))}); sweep.nc holds the others. To finish: "
+          f"rerun the same command with resume=true hydra.sweep.dir={sweep_dir}",
+          file=sys.stderr, flush=True)
+
+
+class CollectSweep(Callback):
+    """Hydra callback: a progress bar while a multirun runs (on a terminal), then its jobs
+    collected into ``sweep.nc``, failed and missing jobs named."""
+
+    # The progress watch (a thread) lives in _WATCHES, not on the callback: launchers such
+    # as joblib pickle the callbacks to send them to the jobs.
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        FAILED.clear()
+        sweep_dir = Path(config.hydra.sweep.dir)
+        watch = _WATCHES[str(sweep_dir)] = _JobWatch(sweep_dir, _count_jobs(config))
+        watch.start()
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        watch = _WATCHES.pop(str(sweep_dir), None)
+        if watch is not None:
+            watch.stop()
+        FAILED.extend(failed_jobs(sweep_dir))
+        try:
+            collect(sweep_dir)
+        except ConfigError as err:
+            print(f"futures: error: {err}", file=sys.stderr, flush=True)
+        print(sweep_dir.resolve(), flush=True)
+
+
+def _count_jobs(config: DictConfig) -> int:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    task = list(config.hydra.overrides.task)
+    count = 1
+    for override in OverridesParser.create().parse_overrides([str(t) for t in task]):
+        if override.is_sweep_override():
+            count *= len(list(override.sweep_string_iterator()))
+    return count
+
+
+_WATCHES: dict[str, _JobWatch] = {}
+
+
+class _JobWatch:
+    """A progress bar of finished jobs (folders with outcomes or an error), polled from the
+    sweep folder, so it works with every launcher (jobs in other processes or machines).
+    Shown only when stderr is a terminal."""
+
+    def __init__(self, sweep_dir: Path, total: int, every: float = 0.5):
+        import threading
+
+        self.sweep_dir, self.total, self.every = sweep_dir, total, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        import sys
+
+        if sys.stderr.isatty():
+            self._thread.start()
+
+    def _done(self) -> int:
+        if not self.sweep_dir.is_dir():
+            return 0
+        return sum(1 for p in self.sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
+                   and (outcomes_of(p) is not None or (p / ERROR_FILE).is_file()))
+
+    def _run(self) -> None:
+        import sys
+
+        from tqdm import tqdm
+
+        with tqdm(total=self.total, desc="futures: sweep", unit=" jobs", file=sys.stderr,
+                  leave=False, dynamic_ncols=True) as bar:
+            while not self._stop.wait(self.every):
+                bar.update(self._done() - bar.n)
+            bar.update(self._done() - bar.n)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()

@@ -1,0 +1,103 @@
+"""Events over time: stochastic events per year and the scheduled events of each future."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from scenarios.figures.base import Options, grey_shades, new_figure, variant_shades
+from scenarios.figures.data import RunData
+from scenarios.figures.labels import milestone_name, name, text
+from scenarios.figures.style import future_colour
+
+MARKERS = {"eu_rule": "s", "election": "D"}
+
+
+def stochastic_kinds(run: RunData) -> list[str]:
+    """Event kinds drawn at random (those that are not scheduled milestones)."""
+    scheduled = set(map(str, run.ds.milestone_kind.values)) if "milestone_kind" in run.ds \
+        else set()
+    return [str(k) for k in run.ds.kind.values if str(k) not in scheduled]
+
+
+def event_timeline(run: RunData, options: Options) -> Figure:
+    """Top: the mean number of stochastic events per member and year, one line per future
+    (a sweep: one per swept value, in shades). Bottom: when each future's scheduled events
+    (EU rules, elections) happen."""
+    lang = options.lang
+    fig = new_figure()
+    if "event_count" not in run.ds:
+        ax = fig.add_subplot()
+        ax.axis("off")
+        ax.text(0.5, 0.5, text("events_off", lang), ha="center", va="center", fontsize=20)
+        fig.suptitle(text("events_title", lang))
+        return fig
+    kinds = stochastic_kinds(run)
+    mosaic = [[*kinds, "legend"], ["milestones"] * (len(kinds) + 1)]
+    axes = fig.subplot_mosaic(mosaic, height_ratios=[1.25, 1],
+                              width_ratios=[1] * len(kinds) + [0.8])
+    n = len(run.variants)
+    years = run.ds.year.values
+    for kind in kinds:
+        ax = axes[kind]
+        for future in run.futures:
+            shades = variant_shades(future, run.futures, n)
+            for i, variant in enumerate(run.variants):
+                if not run.has(variant, future):
+                    continue
+                count = run.view(variant).event_count.sel(future=future, kind=kind)
+                mean = count.astype(float).mean("member", skipna=True).values
+                ax.plot(years + 0.5, mean, "-o", ms=5, color=shades[i])
+        ax.set_title(name(kind, lang))
+        ax.set_xticks([2021, 2025, 2030])
+        ax.set_ylim(bottom=0)
+    axes[kinds[0]].set_ylabel(text("events_axis", lang))
+    ax = axes["milestones"]
+    futures = list(run.futures)
+    milestones = [str(m) for m in run.ds.milestone.values]
+    kinds_of = [str(k) for k in run.ds.milestone_kind.values]
+    for j, future in enumerate(futures):
+        shades = variant_shades(future, futures, n)
+        y = len(futures) - 1 - j
+        ax.axhline(y, color=future_colour(future, futures), lw=1, alpha=0.5)
+        rows = [(i, run.view(v).milestone_time.sel(future=future).values)
+                for i, v in enumerate(run.variants) if run.has(v, future)]
+        if rows and all(np.array_equal(r, rows[0][1], equal_nan=True) for _, r in rows):
+            rows = [(-1, rows[0][1])]  # the sweep does not move the schedule: one row
+        for k, (i, times) in enumerate(rows):
+            dy = 0.0 if len(rows) == 1 else 0.3 * (0.5 - k / (len(rows) - 1))
+            colour = future_colour(future, futures) if i < 0 else shades[i]
+            for m, t in enumerate(times):
+                if not np.isfinite(t):
+                    continue
+                ax.plot(t, y + dy, MARKERS.get(kinds_of[m], "o"), ms=11, color=colour,
+                        mec="black", mew=0.8, zorder=3)
+                if k == 0 and kinds_of[m] != "election":
+                    ax.annotate(milestone_name(milestones[m], lang), (t, y + dy),
+                                xytext=(0, 9), textcoords="offset points", ha="center",
+                                va="bottom", fontsize=11)
+    elections = [float(np.nanmin(run.ds.milestone_time.sel(milestone=m).values))
+                 for m, k in zip(milestones, kinds_of) if k == "election"
+                 and np.isfinite(run.ds.milestone_time.sel(milestone=m).values).any()]
+    for t in elections:
+        ax.axvline(t, color="#888888", ls=":", lw=1.5, zorder=1)
+    ax.set_yticks(range(len(futures)), [name(f, lang) for f in reversed(futures)])
+    ax.set_ylim(-0.6, len(futures) - 0.2)
+    ax.set_xlim(float(run.ds.time.values[0]), float(run.ds.time.values[-1]) + 0.2)
+    ax.grid(axis="y", visible=False)
+    ax.set_title(text("milestones", lang), loc="left")
+    handles = [Line2D([], [], color=future_colour(f, futures), lw=4) for f in futures]
+    labels = [name(f, lang) for f in futures]
+    handles += [Line2D([], [], ls="", marker=MARKERS[k], ms=11, color="#777777", mec="black")
+                for k in MARKERS]
+    labels += [text("eu_rule", lang), text("cabinet", lang)]
+    if run.is_sweep:
+        for variant, grey in zip(run.variants, grey_shades(n)):
+            handles.append(Line2D([], [], color=grey, lw=4))
+            labels.append(variant.label)
+    axes["legend"].axis("off")
+    axes["legend"].legend(handles, labels, loc="center", frameon=False, fontsize=13,
+                          ncol=2 if len(labels) > 10 else 1)
+    fig.suptitle(text("events_title", lang))
+    return fig
