@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 from machine import machine_info  # bench/machine.py, beside this script
 
-from scenarios.analysis.calibration.compute import calibrate_job
+from scenarios.analysis.calibration.report import calibrate_job
 from scenarios.analysis.sensitivity.compute import analyse, settings, to_dataset
 from scenarios.analysis.sensitivity.report import plot_all
 from scenarios.analysis.sensitivity.sobol import saltelli_design, sobol_indices

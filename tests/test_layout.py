@@ -61,9 +61,7 @@ def global_seeding(tree: ast.AST) -> list[int]:
     lines = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr == "seed" and \
-                dotted(node.value) in ("np.random", "numpy.random"):
-            lines.append(node.lineno)
-        elif isinstance(node, ast.ImportFrom) and node.module == "numpy.random" and \
+                dotted(node.value) in ("np.random", "numpy.random") or isinstance(node, ast.ImportFrom) and node.module == "numpy.random" and \
                 any(alias.name == "seed" for alias in node.names):
             lines.append(node.lineno)
     return lines
@@ -154,3 +152,193 @@ def test_modules_are_short():
     too_long = {str(p.relative_to(ROOT)): line_count(p)
                 for p in modules(MODELS) + modules(SCENARIOS) if line_count(p) >= MAX_LINES}
     assert not too_long, f"modules with {MAX_LINES} lines or more: {too_long}"
+
+
+# --------------------------------------------------------------------------- the import graph
+
+#: Packages whose modules form the graph.
+PACKAGES = ("models", "scenarios")
+
+#: Layers, lowest first: a module may import its own layer (without a cycle) and lower ones.
+#: ``scenarios`` itself (the package ``__init__``: the version) sits below config.
+LAYERS = (
+    ("models", ("models",)),
+    ("base", ("scenarios",)),
+    ("config", ("scenarios.config",)),
+    ("engine", ("scenarios.engine",)),
+    ("figures", ("scenarios.figures",)),
+    ("analysis", ("scenarios.analysis",)),
+    ("workshop", ("scenarios.workshop",)),
+    ("cli", ("scenarios.cli",)),
+)
+
+#: Imports between layers of the same height: which layer may import which.
+#: analysis and workshop may use figures (styles, the save path); figures never imports
+#: analysis or workshop; analysis and workshop do not import each other.
+MAY_IMPORT = {
+    "models": {"models"},
+    "base": {"base", "models"},
+    "config": {"config", "base", "models"},
+    "engine": {"engine", "config", "base", "models"},
+    "figures": {"figures", "engine", "config", "base", "models"},
+    "analysis": {"analysis", "figures", "engine", "config", "base", "models"},
+    "workshop": {"workshop", "figures", "engine", "config", "base", "models"},
+    "cli": {"cli", "analysis", "workshop", "figures", "engine", "config", "base", "models"},
+}
+
+
+def module_name(path: Path) -> str:
+    """``scenarios/engine/app.py`` -> ``scenarios.engine.app``; packages by their folder."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def project_modules() -> dict[str, Path]:
+    """Every module of the graph by its dotted name."""
+    return {module_name(p): p for pkg in PACKAGES for p in modules(ROOT / pkg)}
+
+
+def resolve_imports(name: str, tree: ast.AST, known: set[str], is_package: bool) -> set[str]:
+    """Project modules that ``tree`` (module ``name``) imports anywhere, functions included.
+
+    Relative imports are resolved against ``name``; ``from pkg import mod`` counts as an
+    import of ``pkg.mod`` when that is a module, else of ``pkg``.
+    """
+    here = name.split(".") if is_package else name.split(".")[:-1]
+    found = set()
+
+    def nearest(dotted_name: str) -> str | None:
+        parts = dotted_name.split(".")
+        while parts:
+            candidate = ".".join(parts)
+            if candidate in known:
+                return candidate
+            parts.pop()
+        return None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                target = nearest(alias.name)
+                if target:
+                    found.add(target)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here[:len(here) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            for alias in node.names:
+                target = nearest(f"{module}.{alias.name}") if module else None
+                target = target or nearest(module)
+                if target:
+                    found.add(target)
+    found.discard(name)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports (at top level or inside functions)."""
+    mods = project_modules()
+    known = set(mods)
+    return {name: resolve_imports(name, ast.parse(path.read_text(encoding="utf-8")), known,
+                                  path.name == "__init__.py")
+            for name, path in mods.items()}
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle as ``[a, b, ..., a]``, or ``[]`` (depth-first search)."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                cycle = visit(nxt)
+                if cycle:
+                    return cycle
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return []
+
+
+def layer_of(module: str) -> str:
+    """The layer a module belongs to (the longest matching prefix)."""
+    best, length = "", -1
+    for layer, prefixes in LAYERS:
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > length:
+                best, length = layer, len(prefix)
+    return best
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """``a -> b`` for every import the layer table does not allow."""
+    return [f"{a} ({layer_of(a)}) -> {b} ({layer_of(b)})" for a in sorted(graph)
+            for b in sorted(graph[a]) if layer_of(b) not in MAY_IMPORT[layer_of(a)]]
+
+
+def test_graph_resolves_relative_and_function_imports():
+    """Imports inside functions, relative imports and ``from pkg import mod`` are edges."""
+    known = {"scenarios.engine", "scenarios.engine.storage", "scenarios.engine.batches",
+             "scenarios.config.errors", "scenarios.config"}
+    source = ("def f():\n    from scenarios.engine import storage\n"
+              "from . import storage as s\nfrom .batches import plan\n"
+              "from ..config.errors import ConfigError\n")
+    found = resolve_imports("scenarios.engine.sweep", ast.parse(source), known, False)
+    assert found == {"scenarios.engine.storage", "scenarios.engine.batches",
+                     "scenarios.config.errors"}
+
+
+def test_cycle_finder_finds_a_cycle():
+    """The search reports a cycle hidden behind a function-level import, and none in a DAG."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
+
+
+def test_layer_table_flags_an_upward_import():
+    """engine importing analysis, or figures importing analysis, breaks the layer order."""
+    graph = {"scenarios.engine.batches": {"scenarios.analysis.plane.compute"},
+             "scenarios.figures.render": {"scenarios.analysis.sensitivity.report"},
+             "scenarios.analysis.plane.compute": {"scenarios.figures.style"}}
+    assert layer_violations(graph) == [
+        "scenarios.engine.batches (engine) -> scenarios.analysis.plane.compute (analysis)",
+        ("scenarios.figures.render (figures) -> scenarios.analysis.sensitivity.report "
+         "(analysis)")]
+
+
+def test_no_import_cycle():
+    """No cycle among the project's modules, counting imports inside functions."""
+    graph = import_graph()
+    edges = sum(len(v) for v in graph.values())
+    cycle = find_cycle(graph)
+    print(f"import graph: {len(graph)} modules, {edges} edges, cycles={1 if cycle else 0}")
+    assert not cycle, "import cycle: " + " -> ".join(cycle)
+
+
+def test_imports_follow_the_layers():
+    """cli -> analysis/workshop/figures -> engine -> config -> models, never back."""
+    graph = import_graph()
+    assert all(layer_of(m) for m in graph), [m for m in graph if not layer_of(m)]
+    assert layer_violations(graph) == []
+
+
+def test_no_analysis_imports_the_hydra_app():
+    """The Hydra app (scenarios.engine.app) is imported by cli and the commands' runner only."""
+    graph = import_graph()
+    users = sorted(m for m, deps in graph.items() if "scenarios.engine.app" in deps)
+    assert not [m for m in users if m.startswith("scenarios.analysis")], users

@@ -26,18 +26,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from scenarios.config.errors import ConfigError
+from scenarios.engine.names import ERROR, MULTIRUN, OUTCOMES, OUTCOMES_ZARR, SWEEP, SWEEP_ZARR
 from scenarios.engine.simulate import RAGGED
 from scenarios.engine.storage import check_outcomes, open_outcomes, write_atomic, write_zarr_atomic
 
 log = logging.getLogger("futures")
-SWEEP_FILE = "sweep.nc"
-SWEEP_ZARR = "sweep.zarr"
-OUTCOMES = "outcomes.nc"
-OUTCOMES_ZARR = "outcomes.zarr"
-#: Written into a job's folder when the job raised: one line, then the traceback.
-ERROR_FILE = "error.txt"
-#: Jobs of the last multirun in this process that raised (set by :class:`CollectSweep`).
-FAILED: list[int] = []
 
 
 def outcomes_of(job: Path) -> Path | None:
@@ -71,7 +64,7 @@ def expected_jobs(sweep_dir: Path) -> int:
     """How many jobs the sweep's command asked for (from ``multirun.yaml``)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    saved = yaml.safe_load((sweep_dir / "multirun.yaml").read_text()) or {}
+    saved = yaml.safe_load((sweep_dir / MULTIRUN).read_text()) or {}
     task = saved.get("hydra", {}).get("overrides", {}).get("task", []) or []
     count = 1
     for override in OverridesParser.create().parse_overrides([str(t) for t in task]):
@@ -106,8 +99,8 @@ def collect(sweep_dir: Path | str) -> Path:
     if not sweep_dir.is_dir():
         raise ConfigError("SWEEP_DIR", str(sweep_dir), "not a folder; give the folder "
                           "that `futures run -m` printed")
-    if not (sweep_dir / "multirun.yaml").is_file():
-        raise ConfigError("SWEEP_DIR", str(sweep_dir), "not a sweep folder (no multirun.yaml); "
+    if not (sweep_dir / MULTIRUN).is_file():
+        raise ConfigError("SWEEP_DIR", str(sweep_dir), f"not a sweep folder (no {MULTIRUN}); "
                           "give the folder that `futures run -m` printed")
     found = jobs(sweep_dir)
     if not found:
@@ -183,7 +176,7 @@ def collect(sweep_dir: Path | str) -> Path:
                 combined[name] = text.where(text.notnull(), "").astype(str)
         path = write_zarr_atomic(combined, sweep_dir / SWEEP_ZARR)
     else:
-        path = write_atomic(combined, sweep_dir / SWEEP_FILE, compression=1)
+        path = write_atomic(combined, sweep_dir / SWEEP, compression=1)
     log.info("collected %d jobs into %s (swept: %s)", len(found), path, ", ".join(swept))
     failed = failed_jobs(sweep_dir)
     if failed:
@@ -196,7 +189,7 @@ def collect(sweep_dir: Path | str) -> Path:
 def failed_jobs(sweep_dir: Path) -> dict[int, str]:
     """Jobs that raised (their folder holds ``error.txt``): number -> the error's first line."""
     out = {}
-    for path in sorted(sweep_dir.glob(f"*/{ERROR_FILE}"), key=lambda p: p.parent.name):
+    for path in sorted(sweep_dir.glob(f"*/{ERROR}"), key=lambda p: p.parent.name):
         if path.parent.name.isdigit() and outcomes_of(path.parent) is None:
             lines = path.read_text(errors="replace").splitlines()
             out[int(path.parent.name)] = lines[0] if lines else "(no message)"
@@ -205,14 +198,14 @@ def failed_jobs(sweep_dir: Path) -> dict[int, str]:
 
 def report_failed(sweep_dir: Path, failed: dict[int, str]) -> None:
     """Name every job that raised, with its swept values and error, one line each."""
-    import sys
+
 
     for number, message in failed.items():
         over = _overrides(sweep_dir / str(number)) if (sweep_dir / str(number) / ".hydra")\
             .is_dir() else {}
         values = " ".join(f"{k}={v}" for k, v in over.items())
         print(f"futures: job {number} ({values}) failed: {message} "
-              f"(details: {sweep_dir / str(number) / ERROR_FILE})", file=sys.stderr)
+              f"(details: {sweep_dir / str(number) / ERROR})", file=sys.stderr)
     print(f"futures: {len(failed)} of {expected_jobs(sweep_dir)} jobs failed; the others' "
           "outcomes are kept. After fixing the cause, rerun the same command with "
           f"resume=true hydra.sweep.dir={sweep_dir}", file=sys.stderr, flush=True)
@@ -220,7 +213,7 @@ def report_failed(sweep_dir: Path, failed: dict[int, str]) -> None:
 
 def report_missing(sweep_dir: Path, missing: list[int]) -> None:
     """One clear line on stderr naming the jobs without outcomes and how to finish them."""
-    import sys
+
 
     if not missing:
         return
@@ -238,7 +231,6 @@ class CollectSweep(Callback):
     # as joblib pickle the callbacks to send them to the jobs.
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        FAILED.clear()
         sweep_dir = Path(config.hydra.sweep.dir)
         watch = _WATCHES[str(sweep_dir)] = _JobWatch(sweep_dir, _count_jobs(config))
         watch.start()
@@ -248,12 +240,29 @@ class CollectSweep(Callback):
         watch = _WATCHES.pop(str(sweep_dir), None)
         if watch is not None:
             watch.stop()
-        FAILED.extend(failed_jobs(sweep_dir))
+        failed = failed_jobs(sweep_dir)
         try:
             collect(sweep_dir)
         except ConfigError as err:
             print(f"futures: error: {err}", file=sys.stderr, flush=True)
         print(sweep_dir.resolve(), flush=True)
+        if failed:  # the sweep's result: exit status 1 when a job raised (the last step)
+            sys.exit(1)
+
+
+def collect_command(args: list[str], usage: str) -> int:
+    """``futures collect SWEEP_DIR``: stack a sweep's jobs into ``sweep.nc``; the exit
+    status (1 when a job failed)."""
+    if any(a in ("-h", "--help") for a in args) or len(args) != 1:
+        print(usage)
+        return 0 if args and args[0] in ("-h", "--help") else 2
+    try:
+        path = collect(Path(args[0]))
+    except ConfigError as err:
+        print(f"futures: error: {err}", file=sys.stderr)
+        return 2
+    print(path.parent.resolve())
+    return 1 if failed_jobs(path.parent) else 0
 
 
 def _count_jobs(config: DictConfig) -> int:
@@ -283,7 +292,7 @@ class _JobWatch:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def start(self) -> None:
-        import sys
+
 
         if sys.stderr.isatty():
             self._thread.start()
@@ -292,10 +301,10 @@ class _JobWatch:
         if not self.sweep_dir.is_dir():
             return 0
         return sum(1 for p in self.sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
-                   and (outcomes_of(p) is not None or (p / ERROR_FILE).is_file()))
+                   and (outcomes_of(p) is not None or (p / ERROR).is_file()))
 
     def _run(self) -> None:
-        import sys
+
 
         from tqdm import tqdm
 

@@ -40,32 +40,10 @@ from scenarios import __version__
 from scenarios.config.checks import expect, integer, label
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
+from scenarios.engine.command import fail
 from scenarios.figures.style import display_name, future_colour
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.session import GROUPS, QUANTILES, VARIANTS, Workshop
-
-USAGE = """\
-usage: futures workshop [--port N] [--host ADDRESS] [KEY=VALUE ...]
-
-Serves the live workshop page on this machine: sliders for the two axes, the key world
-assumptions and the six policy levers; charts of the eleven trends and five impact areas
-that follow the sliders, each showing the default baseline, the baseline under the changed
-world assumptions, and the current scenario with the levers. The page works offline.
-
-  --port N            port to listen on (default workshop.port, 8050; 0 picks a free one)
-  --host ADDRESS      address to bind (default 127.0.0.1, this machine only; an IP address
-                      or localhost)
-  KEY=VALUE           the model's config, as for `futures run` (seed, cross_impact..., a
-                      +future.NAME={...}); workshop.members=M sets the page's members per
-                      future (default 256)
-
-Open the printed address in a browser; Ctrl-C stops the server. See docs/workshop.md.
-
-examples:
-  futures workshop
-  futures workshop --port 8080 seed=7
-  futures workshop workshop.lang=nl workshop.members=400
-"""
 
 #: Largest request body accepted, in bytes (a full request is about 400).
 MAX_BODY = 16_384
@@ -340,12 +318,8 @@ def _flags(args: list[str]) -> tuple[dict[str, str], list[str]]:
 
 def command(args: list[str]) -> int:
     """The ``futures workshop`` command: check the input, start the server, serve."""
-    from scenarios.cli import fail
     from scenarios.config.compose import load, normalize
 
-    if any(a in ("-h", "--help") for a in args):
-        print(USAGE, end="")
-        return 0
     try:
         flags, overrides = _flags(args)
         if "--port" in flags:

@@ -18,9 +18,10 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import MaxNLocator
 
 from scenarios.analysis.robustness.report import save_figure
+from scenarios.engine.names import PLANE_FIGURE
 from scenarios.figures.style import display_name, future_colour
 
-FIGURE = "plane"
+FIGURE = PLANE_FIGURE
 DPI = 160
 #: The longest arrow spans this many grid steps; all panels share the arrow scale.
 ARROW_STEPS = 1.1

@@ -18,11 +18,12 @@ import xarray as xr
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
+from scenarios.engine.names import REGRET_CSV, REGRET_MD, ROBUSTNESS_FIGURE
 from scenarios.engine.storage import atomic_output, write_text
 from scenarios.engine.storage import save_figure as storage_save
 from scenarios.figures.style import display_name, future_colour
 
-CSV, MARKDOWN, FIGURE = "regret.csv", "regret.md", "robustness"
+CSV, MARKDOWN, FIGURE = REGRET_CSV, REGRET_MD, ROBUSTNESS_FIGURE
 DPI = 160
 
 

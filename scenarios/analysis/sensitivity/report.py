@@ -18,6 +18,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from scenarios.engine.names import SENSITIVITY_HEATMAP, SENSITIVITY_TIME
 from scenarios.engine.storage import save_figure
 from scenarios.figures.style import display_name, future_colour
 
@@ -177,5 +178,5 @@ def over_time(ds: xr.Dataset, path: Path, output: str, top: int,
 def plot_all(ds: xr.Dataset, output_dir: Path, *, output: str, top: int,
              lang: str = "en") -> list[Path]:
     """Both figures of a sensitivity run, as PNG and PDF; returns the paths written."""
-    return heatmap(ds, output_dir / "sensitivity_heatmap", lang) + \
-        over_time(ds, output_dir / "sensitivity_time", output, top, lang)
+    return heatmap(ds, output_dir / SENSITIVITY_HEATMAP, lang) + \
+        over_time(ds, output_dir / SENSITIVITY_TIME, output, top, lang)

@@ -32,30 +32,13 @@ from omegaconf import DictConfig
 from models import catalogue
 from scenarios import __version__
 from scenarios.config.checks import expect, integer, number
-from scenarios.config.compose import check
+from scenarios.config.compose import check, config_text
 from scenarios.config.schema import RunSpec
+from scenarios.engine.names import SIGNPOSTS_CSV, SIGNPOSTS_MD
+from scenarios.engine.simulate import simulate
+from scenarios.engine.storage import write_text
 
 log = logging.getLogger("futures")
-
-USAGE = """\
-usage: futures signposts [KEY=VALUE ...] [hydra.run.dir=DIR]
-
-Simulates the futures like `futures run` and finds, per future and impact area, which
-early trend levels (2024-2026 by default) warn that the 2030 impact will be among the worst
-of the ensemble: a shallow classification tree grown on half the members, its riskiest
-leaf checked on the other half. Writes signposts.csv and signposts.md (the monitoring table)
-into the run directory and prints that directory last. See docs/signposts.md.
-
-Keys (and every key of `futures run --help`):
-  signposts.years=[Y,...]   years whose trend levels are candidate signposts (2024..2026)
-  signposts.worst=X         share of members that count as a bad outcome (default 0.25)
-  signposts.depth=INT       depth of the tree, 1..3 (default 2)
-  signposts.min_leaf=X      smallest rule, as a share of the members (default 0.05)
-
-examples:
-  futures signposts
-  futures signposts ensemble.members=4000 signposts.depth=3 hydra.run.dir=runs/sp
-"""
 
 
 @dataclass(frozen=True)
@@ -267,10 +250,6 @@ def to_markdown(rows: list[dict[str, object]], sets: Settings, members: int,
 
 def signposts_job(cfg: DictConfig, output_dir: Path) -> Path:
     """``futures signposts``: simulate, find the rules, write the CSV and markdown tables."""
-    from scenarios.engine.app import config_text
-    from scenarios.engine.simulate import simulate
-    from scenarios.engine.storage import write_text
-
     spec = check(cfg)
     sets = settings(cfg, spec)
     outcome, _ = simulate(spec)
@@ -280,8 +259,8 @@ def signposts_job(cfg: DictConfig, output_dir: Path) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     header = (f"futures signposts; futures_version {__version__}; seed {spec.seed}; "
               f"resolved config:\n{config}")
-    path = write_text(output_dir / "signposts.csv", to_csv(rows, header))
-    write_text(output_dir / "signposts.md",
+    path = write_text(output_dir / SIGNPOSTS_CSV, to_csv(rows, header))
+    write_text(output_dir / SIGNPOSTS_MD,
                 to_markdown(rows, sets, spec.members, config, spec.seed))
     log.info("wrote %s and signposts.md (%d rules)", path, len(rows))
     return path
