@@ -45,7 +45,7 @@ from scenarios.analysis.calibration.report import calibrate_job
 from scenarios.analysis.sensitivity.compute import analyse, settings, to_dataset
 from scenarios.analysis.sensitivity.report import plot_all
 from scenarios.analysis.sensitivity.sobol import saltelli_design, sobol_indices
-from scenarios.analysis.signposts.compute import signposts_job
+from scenarios.analysis.signposts.report import signposts_job
 from scenarios.config.compose import load
 from scenarios.engine.simulate import simulate
 

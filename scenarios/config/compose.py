@@ -225,7 +225,7 @@ def config_text(cfg: DictConfig) -> str:
 
 
 def resolved(cfg: DictConfig) -> dict[str, Any]:
-    """A composed config as plain containers, interpolations resolved."""
+    """A composed config as plain containers, interpolations resolved (keys are text)."""
     container = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(container, dict)
-    return container
+    return {str(k): v for k, v in container.items()}

@@ -323,7 +323,7 @@ def _future(future_label: str, node: object) -> Future:
         levers={k: number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()})
 
 
-def validate(cfg: Mapping[str, Any]) -> RunSpec:
+def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order (item 4 replaces it)
     """Check a composed configuration and turn it into model objects.
 
     Parameters

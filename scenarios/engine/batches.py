@@ -28,6 +28,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -188,7 +189,7 @@ class _EventAppender:
             if part.sizes[EVENT_DIM] == 0:
                 continue
             part.to_zarr(self.store, mode="a", zarr_format=ZARR_FORMAT, consolidated=False,
-                         **({"append_dim": EVENT_DIM} if self.written else {}))
+                         append_dim=EVENT_DIM if self.written else None)
             self.written = True
 
     def close(self) -> None:
@@ -208,7 +209,7 @@ def _abandon(tmp: Path, path: Path, err: BaseException) -> None:
         raise WriteError(path, err) from err
 
 
-def _finish(tmp: Path, path: Path, attrs: dict[str, object], events: _EventAppender) -> Path:
+def _finish(tmp: Path, path: Path, attrs: dict[str, Any], events: _EventAppender) -> Path:
     """Close the event table, set the attributes, consolidate, and put the store in place."""
     import zarr
 
@@ -228,7 +229,7 @@ def write_zarr_local(spec: RunSpec, config: str, path: Path, *, show: bool = Tru
     tmp = temporary_dir(path)
     slices = plan(spec)
     events = _EventAppender(tmp, len(slices))
-    attrs: dict[str, object] = {}
+    attrs: dict[str, Any] = {}
     bar = progress(spec.members * len(spec.futures), "run", show)
     try:
         for i, (a, b) in enumerate(slices):

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Literal
 
 import xarray as xr
 
@@ -19,7 +20,7 @@ log = logging.getLogger("futures")
 
 #: Zarr format 2: read by every zarr library; format 3 has no stable spec yet for the
 #: fixed-length text of the label coordinates (zarr-python warns about it).
-ZARR_FORMAT = 2
+ZARR_FORMAT: Literal[2] = 2
 
 #: errno values of a failed write (disk full, quota, file too large, read-only, no access,
 #: I/O error): reported as :class:`WriteError`, not as a crash.
@@ -28,14 +29,14 @@ WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACC
 
 #: netCDF engine. h5netcdf writes netCDF-4 through h5py (its ``h5py`` extra), needs no
 #: netCDF-C library, and produces byte-identical files for identical datasets.
-ENGINE = "h5netcdf"
+ENGINE: Literal["h5netcdf"] = "h5netcdf"
 
 
-def encoding_for(ds: xr.Dataset, compression: int) -> dict[str, dict[str, object]]:
+def encoding_for(ds: xr.Dataset, compression: int) -> dict[str, dict[str, Any]]:
     """Per-variable encoding: zlib level ``compression`` (0 = none) on the big arrays."""
     if compression == 0:
         return {}
-    return {name: {"compression": "gzip", "compression_opts": compression, "shuffle": True}
+    return {str(name): {"compression": "gzip", "compression_opts": compression, "shuffle": True}
             for name, var in ds.data_vars.items() if var.ndim >= 3}
 
 

@@ -87,15 +87,9 @@ def _coordinate(values: list[str]) -> np.ndarray:
     return np.array([v if isinstance(v, str) else str(p) for v, p in zip(values, parsed)])
 
 
-def collect(sweep_dir: Path | str) -> Path:
-    """Stack the jobs of ``sweep_dir`` into ``sweep_dir/sweep.nc``; return its path.
-
-    Raises
-    ------
-    ConfigError
-        If the folder does not exist or holds no finished job.
-    """
-    sweep_dir = Path(sweep_dir)
+def _finished_jobs(sweep_dir: Path) -> list[Path]:
+    """The sweep's job folders with outcomes; a ConfigError if it is not a sweep or holds none
+    (after naming the jobs that failed)."""
     if not sweep_dir.is_dir():
         raise ConfigError("SWEEP_DIR", str(sweep_dir), "not a folder; give the folder "
                           "that `futures run -m` printed")
@@ -110,56 +104,90 @@ def collect(sweep_dir: Path | str) -> Path:
         raise ConfigError("SWEEP_DIR", str(sweep_dir), f"holds no job with {OUTCOMES} or "
                           f"{OUTCOMES_ZARR}; expected sub-folders 0, 1, ... written by "
                           "`futures run -m`")
+    return found
+
+
+def _job_part(job: Path, path: Path, lazy: bool) -> xr.Dataset:
+    """One job's outcomes without the event table, with its config and folder as variables
+    (text as objects, so that joining does not cut it); loaded unless ``lazy`` (zarr)."""
+    try:
+        ds = open_outcomes(path)
+        check_outcomes(ds, path)
+        part = ds.drop_vars([v for v in RAGGED if v in ds])
+        if not lazy:  # small: read now and close the file; zarr jobs stay lazy
+            part = part.load()
+            ds.close()
+    except ConfigError:
+        raise
+    except Exception as err:
+        raise ConfigError("job", str(path), f"cannot be read ({type(err).__name__}: "
+                          "truncated or not a netCDF/zarr file); rerun the sweep with "
+                          "resume=true to redo it") from err
+    part = part.drop_dims([d for d in ("event",) if d in part.dims])
+    part["job_config"] = xr.DataArray(part.attrs.get("config", ""), attrs={
+        "long_name": "resolved config of the job (YAML)", "units": "1"})
+    part["job_dir"] = xr.DataArray(str(job), attrs={"long_name": "job folder",
+                                                    "units": "1"})
+    part.attrs = {}
+    for name in list(part.variables):  # fixed-width text would be cut when joined
+        if part[name].dtype.kind == "U":
+            part[name] = part[name].astype(object)
+    return part
+
+
+def _stack(parts: list[xr.Dataset], overrides: list[dict[str, str]],
+           swept: list[str]) -> xr.Dataset:
+    """The jobs stacked along one dimension per swept key (its values as coordinates)."""
+    if not swept:
+        return parts[0]
+    stacked = xr.concat(parts, dim="job", join="outer", combine_attrs="drop",
+                        data_vars="all", coords="different", compat="equals")
+    for key in swept:
+        stacked = stacked.assign_coords({key: ("job", _coordinate(
+            [o.get(key, "") for o in overrides]))})
+    if len(swept) == 1:
+        combined = stacked.swap_dims(job=swept[0])
+    else:
+        combined = stacked.set_index(job=swept).unstack("job")
+    combined = combined.transpose(*swept, ...)
+    for key in swept:
+        combined[key].attrs.update(long_name=f"swept config key {key}", units="1")
+    return combined
+
+
+def _write(combined: xr.Dataset, sweep_dir: Path, as_zarr: bool) -> Path:
+    """``sweep.nc``, or for zarr jobs ``sweep.zarr`` streamed chunk by chunk."""
+    if not as_zarr:
+        return write_atomic(combined, sweep_dir / SWEEP, compression=1)
+    for name in list(combined.variables):  # zarr stores text at a fixed width
+        if combined[name].dtype == object:
+            text = combined[name].load()
+            combined[name] = text.where(text.notnull(), "").astype(str)
+    return write_zarr_atomic(combined, sweep_dir / SWEEP_ZARR)
+
+
+def collect(sweep_dir: Path | str) -> Path:
+    """Stack the jobs of ``sweep_dir`` into ``sweep_dir/sweep.nc``; return its path.
+
+    Raises
+    ------
+    ConfigError
+        If the folder does not exist or holds no finished job.
+    """
+    sweep_dir = Path(sweep_dir)
+    found = _finished_jobs(sweep_dir)
     overrides = [_overrides(job) for job in found]
     keys = list(dict.fromkeys(k for o in overrides for k in o))  # order of the command line
     swept = [k for k in keys if len({o.get(k) for o in overrides}) > 1]
     paths = [outcomes_of(job) for job in found]
     as_zarr = any(p is not None and p.is_dir() for p in paths)
-    parts = []
-    for job, path in zip(found, paths):
-        assert path is not None
-        try:
-            ds = open_outcomes(path)
-            check_outcomes(ds, path)
-            part = ds.drop_vars([v for v in RAGGED if v in ds])
-            if not as_zarr:  # small: read now and close the file; zarr jobs stay lazy
-                part = part.load()
-                ds.close()
-        except ConfigError:
-            raise
-        except Exception as err:
-            raise ConfigError("job", str(path), f"cannot be read ({type(err).__name__}: "
-                              "truncated or not a netCDF/zarr file); rerun the sweep with "
-                              "resume=true to redo it") from err
-        part = part.drop_dims([d for d in ("event",) if d in part.dims])
-        part["job_config"] = xr.DataArray(part.attrs.get("config", ""), attrs={
-            "long_name": "resolved config of the job (YAML)", "units": "1"})
-        part["job_dir"] = xr.DataArray(str(job), attrs={"long_name": "job folder",
-                                                        "units": "1"})
-        part.attrs = {}
-        for name in list(part.variables):  # fixed-width text would be cut when joined
-            if part[name].dtype.kind == "U":
-                part[name] = part[name].astype(object)
-        parts.append(part)
+    parts = [_job_part(job, path, as_zarr) for job, path in zip(found, paths)
+             if path is not None]
     combos = [tuple(o.get(k) for k in swept) for o in overrides]
     if len(set(combos)) < len(combos):
         raise ConfigError("SWEEP_DIR", str(sweep_dir), "two jobs ran the same swept values; "
                           "collect expects one job per combination")
-    if swept:
-        stacked = xr.concat(parts, dim="job", join="outer", combine_attrs="drop",
-                            data_vars="all", coords="different", compat="equals")
-        for key in swept:
-            stacked = stacked.assign_coords({key: ("job", _coordinate(
-                [o.get(key, "") for o in overrides]))})
-        if len(swept) == 1:
-            combined = stacked.swap_dims(job=swept[0])
-        else:
-            combined = stacked.set_index(job=swept).unstack("job")
-        combined = combined.transpose(*swept, ...)
-        for key in swept:
-            combined[key].attrs.update(long_name=f"swept config key {key}", units="1")
-    else:
-        combined = parts[0]
+    combined = _stack(parts, overrides, swept)
     with open_outcomes(paths[0]) as first:  # type: ignore[arg-type]
         combined.attrs = {k: v for k, v in first.attrs.items()
                           if k != "config" and k not in swept}
@@ -169,14 +197,7 @@ def collect(sweep_dir: Path | str) -> Path:
         missing_jobs=" ".join(str(n) for n in missing),
         common_overrides=" ".join(f"{k}={v}" for k, v in overrides[0].items()
                                   if k not in swept))
-    if as_zarr:  # big jobs: stream the stacked arrays chunk by chunk into sweep.zarr
-        for name in list(combined.variables):  # zarr stores text at a fixed width
-            if combined[name].dtype == object:
-                text = combined[name].load()
-                combined[name] = text.where(text.notnull(), "").astype(str)
-        path = write_zarr_atomic(combined, sweep_dir / SWEEP_ZARR)
-    else:
-        path = write_atomic(combined, sweep_dir / SWEEP, compression=1)
+    path = _write(combined, sweep_dir, as_zarr)
     log.info("collected %d jobs into %s (swept: %s)", len(found), path, ", ".join(swept))
     failed = failed_jobs(sweep_dir)
     if failed:

@@ -152,7 +152,7 @@ def _text_page(title: str, blocks: list[tuple[str, str, list[str]]], *, columns:
     return fig
 
 
-def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
+def _write_atomic(path: Path, write: Callable[[str], object]) -> None:
     with atomic_output(path) as tmp:  # WriteError on a full disk
         write(str(tmp))
 

@@ -280,7 +280,7 @@ def make_server(session: Session) -> ThreadingHTTPServer:
     """Bind a server for ``session`` (port 0 picks a free port)."""
     handler = type("SessionHandler", (Handler,), {"session": session})
     host = session.config.host
-    server_class = ThreadingHTTPServer
+    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
     if ":" in host:
         import socket
 
@@ -323,10 +323,10 @@ def command(args: list[str]) -> int:
     try:
         flags, overrides = _flags(args)
         if "--port" in flags:
-            port = flags["--port"]
-            expect(port.isdigit() and int(port) <= 65535, "--port", port,
+            given = flags["--port"]
+            expect(given.isdigit() and int(given) <= 65535, "--port", given,
                    "expected an integer in [0, 65535] (0: any free port)")
-            overrides.append(f"workshop.port={int(port)}")
+            overrides.append(f"workshop.port={int(given)}")
         if "--host" in flags:
             overrides.append(f"workshop.host={check_host('--host', flags['--host'])}")
         overrides = normalize(overrides)
@@ -340,7 +340,7 @@ def command(args: list[str]) -> int:
     except OSError as err:
         return fail(f"--port={config.port}: cannot listen on {config.host} "
                     f"({err.strerror or err}); choose another port, or 0 for any free one")
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
     if not is_loopback(config.host):
         print(f"futures workshop: warning: serving on {host}, not only this machine: anyone "
               "who can reach it can use the page", file=sys.stderr)

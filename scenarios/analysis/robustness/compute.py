@@ -152,7 +152,7 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
     areas, levers = list(catalogue.AREA_LABELS), list(catalogue.LEVER_LABELS)
     stat = statistic_label(robust)
     year = f"{robust.year:g}"
-    flag = {"flag_values": np.array([0, 1], np.int8), "flag_meanings": "no yes"}
+    flag: dict[str, Any] = {"flag_values": np.array([0, 1], np.int8), "flag_meanings": "no yes"}
     per_setting = ("setting", "area")
     return xr.Dataset(
         data_vars={

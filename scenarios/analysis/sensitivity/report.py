@@ -12,6 +12,7 @@ Sized for a 1920 x 1080 projector (12.8 x 7.2 in at 150 dpi); colours and names 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -30,7 +31,7 @@ SHOWN_FROM = 0.02
 
 #: The figures' words per language (``sensitivity.lang``); trend, area and future names come
 #: from the catalogue.
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "heatmap_title": "Which uncertain parameters drive each trend (left) and impact area "
                          "(right of the white line) in {year}",
@@ -114,6 +115,7 @@ def heatmap(ds: xr.Dataset, path: Path, lang: str = "en") -> list[Path]:
                    color="white", linewidth=2)
     axes[0][0].set_yticks(range(len(shown)), [parameter_name(p, lang) for p in shown],
                           fontsize=11)
+    assert image is not None  # one panel per future, at least one
     bar = fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, pad=0.01)
     bar.set_label(words["colourbar"], fontsize=12)
     fig.suptitle(words["heatmap_title"].format(year=year), fontsize=16)

@@ -39,9 +39,9 @@ def check(cfg: DictConfig) -> None:
 
 
 def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.signposts.compute.signposts_job`;
+    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.signposts.report.signposts_job`;
     it shows no progress bar)."""
-    from scenarios.analysis.signposts.compute import signposts_job
+    from scenarios.analysis.signposts.report import signposts_job
 
     return signposts_job(cfg, output_dir)
 
