@@ -1,4 +1,9 @@
-"""The ``futures`` command: subcommands dispatch to Hydra apps and analysis tools.
+"""The ``futures`` command: one list of :class:`~scenarios.engine.command.Command` objects.
+
+Each command is declared in its own package (``command.py``); here they are registered
+(:data:`COMMAND_LIST`) and dispatched: commands with a Hydra ``job`` have their overrides
+checked here (:func:`hydra_command`) before Hydra makes any folder, the others get their
+arguments (``main``).
 
 Bad input ends with one line on stderr (``futures: error: KEY=VALUE: what is allowed``),
 exit status 2, no traceback, and nothing written.
@@ -7,6 +12,7 @@ exit status 2, no traceback, and nothing written.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scenarios import __version__
@@ -184,8 +190,8 @@ def hydra_command(command: Command, args: list[str]) -> int:
     return 0
 
 
-def split_arguments(args: list[str], normalize) -> tuple[list[str], list[str], list[str],
-                                                         list[str]]:
+def split_arguments(args: list[str], normalize: Callable[[list[str]], list[str]]
+                    ) -> tuple[list[str], list[str], list[str], list[str]]:
     """Hydra's flags, the overrides (normalized), the argv for Hydra (in the given order) and
     the ``--config-dir`` folders."""
     flags: list[str] = []

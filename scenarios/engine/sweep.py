@@ -248,19 +248,24 @@ class CollectSweep(Callback):
     """Hydra callback: a progress bar while a multirun runs (on a terminal), then its jobs
     collected into ``sweep.nc``, failed and missing jobs named."""
 
-    # The progress watch (a thread) lives in _WATCHES, not on the callback: launchers such
-    # as joblib pickle the callbacks to send them to the jobs.
+    def __init__(self) -> None:
+        self._watch: _JobWatch | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Launchers such as joblib pickle the callbacks to send them to the jobs; the
+        # progress watch (a thread) stays in this process.
+        return {**self.__dict__, "_watch": None}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        watch = _WATCHES[str(sweep_dir)] = _JobWatch(sweep_dir, _count_jobs(config))
-        watch.start()
+        self._watch = _JobWatch(sweep_dir, _count_jobs(config))
+        self._watch.start()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        watch = _WATCHES.pop(str(sweep_dir), None)
-        if watch is not None:
-            watch.stop()
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         failed = failed_jobs(sweep_dir)
         try:
             collect(sweep_dir)
@@ -295,9 +300,6 @@ def _count_jobs(config: DictConfig) -> int:
         if override.is_sweep_override():
             count *= len(list(override.sweep_string_iterator()))
     return count
-
-
-_WATCHES: dict[str, _JobWatch] = {}
 
 
 class _JobWatch:
