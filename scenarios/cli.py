@@ -25,6 +25,7 @@ from scenarios.config.errors import ConfigError
 from scenarios.engine.command import Command, fail
 from scenarios.engine.commands import COLLECT, RUN
 from scenarios.figures.command import PLOT, REPORT
+from scenarios.interop.command import COMMAND as EXPORT
 from scenarios.workshop.command import COMMAND as WORKSHOP
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ commands:
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
   plot RUN_DIR         figures of a run or sweep into RUN_DIR/figures/ (plot.lang=nl|en)
   report RUN_DIR       a self-contained HTML handout and its PDF in RUN_DIR
+  export RUN_DIR [--format iamc|csv|parquet]
+                       the outcomes as IAMC tables (pyam) or tidy long tables in
+                       RUN_DIR/export/
   sensitivity [OVERRIDES...]
                        Sobol indices per future and year; writes sensitivity.nc and
                        figures into the run directory and prints it last
@@ -242,7 +246,7 @@ def announce(overrides: list[str], spec: RunSpec) -> None:
 
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
 COMMAND_LIST: tuple[Command, ...] = (RUN, COLLECT, WORKSHOP, SENSITIVITY, CALIBRATE, SIGNPOSTS,
-                                     PLOT, REPORT, ROBUSTNESS, PLANE)
+                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE)
 #: The same by name.
 COMMANDS: dict[str, Command] = {c.name: c for c in COMMAND_LIST}
 

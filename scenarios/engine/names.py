@@ -21,6 +21,12 @@ ERROR = "error.txt"
 FIGURES_DIR = "figures"
 REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
+#: ``futures export``: a folder of tables.
+EXPORT_DIR = "export"
+IAMC_CSV = "outcomes_iamc.csv"
+IAMC_XLSX = "outcomes_iamc.xlsx"
+LONG_CSV = "outcomes_long.csv"
+LONG_PARQUET = "outcomes_long.parquet"
 #: ``futures sensitivity``.
 SENSITIVITY = "sensitivity.nc"
 SENSITIVITY_HEATMAP = "sensitivity_heatmap"
