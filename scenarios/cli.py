@@ -29,6 +29,8 @@ from scenarios.interop.command import COMMAND as EXPORT
 from scenarios.workshop.command import COMMAND as WORKSHOP
 
 if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
     from scenarios.config.schema import RunSpec
 
 USAGE = f"""\
@@ -170,6 +172,21 @@ def hydra_command(command: Command, args: list[str]) -> int:
     refused = unsafe(overrides, flags, config_dirs)
     if refused:
         return fail(refused)
+    if not flags:  # the common case: one composition, validated, then the job
+        from scenarios.config.compose import check, precheck
+        from scenarios.engine.app import run_once
+
+        def validate(cfg: DictConfig) -> None:
+            check(cfg)
+            if command.check is not None:
+                command.check(cfg)
+
+        try:
+            precheck(overrides)
+        except ConfigError as err:
+            return fail(str(err))
+        assert command.job is not None
+        return run_once(command.job, overrides, validate)
     if not any(f in HYDRA_VALUE_FLAGS for f in flags):
         multirun = any(f in ("-m", "--multirun") for f in flags)
         allowed = ("-m", "--multirun") if command.sweeps else ()

@@ -45,19 +45,7 @@ def compose_config(overrides: list[str]) -> DictConfig:
     ConfigError
         If an override is malformed, names an unknown key or has a value of the wrong type.
     """
-    register_schema()
-    parser = OverridesParser.create()
-    parsed = []
-    for text in overrides:
-        try:
-            (override,) = parser.parse_overrides([text])
-            if not override.key_or_group:
-                raise ValueError("empty key")
-        except Exception as err:  # hydra raises OverrideParseException with a long message
-            raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
-                              "ensemble.members=200 or futures=[versnelling]") from err
-        parsed.append(override)
-    _refuse_empty_merges(parsed)
+    parsed = precheck(overrides)
     job = [o.input_line for o in parsed if not o.get_key_element().startswith("hydra")]
     try:
         return _compose(job)
@@ -75,6 +63,26 @@ def compose_config(overrides: list[str]) -> DictConfig:
     # Every override composes alone; together they clash. Report the first pair's error.
     raise ConfigError("overrides", " ".join(job), "these overrides compose one by one but "
                       "not together")
+
+
+def precheck(overrides: list[str]) -> list:
+    """Parse every override (one-line :class:`ConfigError` for the first that does not
+    parse) and refuse empty merges; the parsed overrides. Composes nothing unless an
+    override is ``KEY={}``."""
+    register_schema()
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+            if not override.key_or_group:
+                raise ValueError("empty key")
+        except Exception as err:  # hydra raises OverrideParseException with a long message
+            raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
+                              "ensemble.members=200 or futures=[versnelling]") from err
+        parsed.append(override)
+    _refuse_empty_merges(parsed)
+    return parsed
 
 
 def _refuse_empty_merges(parsed: list) -> None:
