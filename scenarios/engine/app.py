@@ -132,6 +132,7 @@ def run_once(task: Job, overrides: list[str],
     ``Hydra.run`` does, minus the repeated compositions. Overrides that do not compose
     are worded by :func:`scenarios.config.compose.compose_config`. Returns the exit status.
     """
+    from hydra import version
     from hydra._internal.callbacks import Callbacks
     from hydra._internal.hydra import Hydra
     from hydra._internal.utils import create_config_search_path, run_and_report
@@ -141,8 +142,6 @@ def run_once(task: Job, overrides: list[str],
     from omegaconf import OmegaConf
 
     from scenarios.config.compose import compose_config
-
-    from hydra import version
 
     version.setbase("1.3")  # as hydra.main(version_base="1.3") does
     search = create_config_search_path(f"file://{conf_dir()}")

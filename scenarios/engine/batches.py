@@ -42,6 +42,7 @@ from scenarios.engine.simulate import RAGGED, draw_members, simulate, to_dataset
 from scenarios.engine.storage import (
     WRITE_ERRNOS,
     ZARR_FORMAT,
+    numpy_only,
     remove_tree,
     replace_dir,
     temporary_dir,
@@ -338,8 +339,9 @@ def write_outcomes(spec: RunSpec, config: str, output_dir: Path, *,
         if spec.backend == "dask":
             return write_zarr_dask(spec, config, path, show=show)
         return write_zarr_local(spec, config, path, show=show)
-    ds = simulate_dataset(spec, config, show=show)
-    return write_atomic(ds, output_dir / OUTCOMES, compression=spec.compression)
+    with numpy_only():  # xarray need not import dask, pint, ... (start-up)
+        ds = simulate_dataset(spec, config, show=show)
+        return write_atomic(ds, output_dir / OUTCOMES, compression=spec.compression)
 
 
 def iter_batches(spec: RunSpec, config: str) -> Iterator[xr.Dataset]:
