@@ -64,7 +64,7 @@ class OutputConfig:
     """``output``: storage precision and compression of ``outcomes.nc``."""
 
     precision: str = "float32"
-    compression: int = 1
+    compression: int = 0
     format: str = "netcdf"
 
 
