@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_kernel import N, baseline_inputs, kernel_problem, textbook  # beside this script
+from bench_kernel import baseline_inputs, kernel_problem, textbook  # beside this script
 from machine import machine_info
 
 from models import catalogue
@@ -167,8 +167,8 @@ def main() -> None:
                 t = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - t)
-            for m in e2e:
-                e2e[m].append(wall([futures, "run", f"ensemble.members={m}",
+            for m, series in e2e.items():
+                series.append(wall([futures, "run", f"ensemble.members={m}",
                                     f"hydra.run.dir={tmp / f'{m}_{r}'}"]))
                 shutil.rmtree(tmp / f"{m}_{r}", ignore_errors=True)
     finally:

@@ -33,6 +33,8 @@ MAX_IMPACT = 5.0
 PRECISIONS = ("float32", "float64")
 BACKENDS = ("local", "dask")
 FORMATS = ("netcdf", "zarr")
+#: ``output.store``: every member (outcomes.nc / .zarr) or streamed statistics (summary.nc).
+STORES = ("members", "summary")
 
 
 @dataclass
@@ -66,6 +68,7 @@ class OutputConfig:
     precision: str = "float32"
     compression: int = 0
     format: str = "netcdf"
+    store: str = "members"
 
 
 @dataclass
@@ -210,6 +213,7 @@ class RunSpec:
     scheduler: str | None = None
     workers: int = 2
     format: str = "netcdf"
+    store: str = "members"
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -368,6 +372,10 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     fmt = label("output.format", out["format"], FORMATS, "format")
     expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
            "dask streams its chunks to zarr; add output.format=zarr")
+    store = label("output.store", out.get("store", "members"), STORES, "store")
+    expect(store == "members" or (backend == "local" and fmt == "netcdf"), "output.store",
+           store, "a summary is streamed in this process into summary.nc; use it with "
+           "ensemble.backend=local and output.format=netcdf")
 
     tm = cfg["time"]
     start = number("time.start", tm["start"], 1900, 2200)
@@ -442,4 +450,4 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt)
+                   format=fmt, store=store)

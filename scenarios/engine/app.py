@@ -18,7 +18,14 @@ from scenarios.config.compose import CONFIG_NAME, check, conf_dir, config_text, 
 from scenarios.config.errors import ConfigError, WriteError
 from scenarios.engine.batches import write_outcomes
 from scenarios.engine.command import Job
-from scenarios.engine.names import ERROR, OUTCOMES, OUTCOMES_STEM, OUTCOMES_ZARR
+from scenarios.engine.names import (
+    ERROR,
+    OUTCOMES,
+    OUTCOMES_STEM,
+    OUTCOMES_ZARR,
+    SUMMARY,
+    SUMMARY_STEM,
+)
 from scenarios.engine.storage import open_outcomes, remove_stale, write_text
 
 log = logging.getLogger("futures")
@@ -44,8 +51,9 @@ def run_job(cfg: DictConfig, output_dir: Path, *, progress: bool = True) -> Path
     """
     spec = check(cfg)
     config = config_text(cfg)
-    path = output_dir / (OUTCOMES if spec.format == "netcdf" else OUTCOMES_ZARR)
-    remove_stale(output_dir, OUTCOMES_STEM)  # writes that were killed, not running ones
+    path = output_dir / (SUMMARY if spec.store == "summary" else
+                         OUTCOMES if spec.format == "netcdf" else OUTCOMES_ZARR)
+    remove_stale(output_dir, SUMMARY_STEM if spec.store == "summary" else OUTCOMES_STEM)
     (output_dir / ERROR).unlink(missing_ok=True)  # this attempt replaces a failed one
     if cfg.get("resume", False) and already_done(path, config):
         log.info("resume: %s already holds this job's outcomes; skipped", path)

@@ -333,6 +333,10 @@ def write_outcomes(spec: RunSpec, config: str, output_dir: Path, *,
                    show: bool = True) -> Path:
     """Simulate ``spec`` and write its outcomes into ``output_dir`` (netCDF or zarr); ``show``
     a progress bar on a terminal."""
+    if spec.store == "summary":
+        from scenarios.engine.summary import write_summary
+
+        return write_summary(spec, config, output_dir, show=show)
     if spec.format == "zarr":
         path = output_dir / OUTCOMES_ZARR
         output_dir.mkdir(parents=True, exist_ok=True)
