@@ -108,7 +108,7 @@ def numpy_only() -> Iterator[None]:
 
     from xarray.namedarray import pycompat
 
-    cache = pycompat._cached_duck_array_modules
+    cache: dict[str, Any] = pycompat._cached_duck_array_modules  # type: ignore[assignment]
     seeded = []
     for name in DUCK_MODULES:
         if name in cache or name in sys.modules:
@@ -116,14 +116,14 @@ def numpy_only() -> Iterator[None]:
         absent = object.__new__(pycompat.DuckArrayModule)
         absent.module, absent.type, absent.available = None, (), False
         absent.version = pycompat.Version("0.0.0")
-        cache[name] = absent  # type: ignore[index]
+        cache[name] = absent
         seeded.append(name)
     try:
         yield
     finally:
         for name in seeded:
-            if cache.get(name) is not None and not cache[name].available:  # type: ignore[index]
-                cache.pop(name, None)  # type: ignore[call-overload]
+            if name in cache and not cache[name].available:
+                cache.pop(name, None)
 
 
 def write_text(path: Path, text: str) -> Path:
