@@ -192,7 +192,8 @@ function about(key) {
   if (!info) return null;
   let text = lang === "nl" && ABOUT_NL[key] ? ABOUT_NL[key] : info.en;
   if (slider && slider.group === "lever") text += LEVER_SCALE[lang];
-  return { title: name(key), text, source: t("lines", { s: info.source.replace(/^L/, "") }) };
+  return { title: slider ? slider.name[lang] : name(key), text,
+           source: t("lines", { s: info.source.replace(/\bL(?=\d)/g, "") }) };
 }
 
 function showTip(target) {
@@ -397,7 +398,7 @@ function writeHash() {
     const sc = state.saved.find(x => x.name === n);
     if (sc) p.set(`s${i + 1}`, `${sc.name}|${sc.future}|${encodeValues(sc.values)}`);
   });
-  const hash = "#" + p.toString();
+  const hash = "#" + p.toString().replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%7C/g, "|");
   state.lastHash = hash;
   if (location.hash !== hash) history.replaceState(null, "", hash);
 }
@@ -599,8 +600,6 @@ function title(svg, x, y, text, room, key) {
     s = s.slice(0, -1);
     node.textContent = s.trimEnd() + "\u2026";
   }
-  const full = el("title", {}, node);
-  full.textContent = text;
   return node;
 }
 // Empty chart cells first (so the grid has its final columns), then each cell's drawing
@@ -645,12 +644,20 @@ function lineChart(box, key, block, domain, cmpBlocks, extra) {
   el("path", { class: "line current", stroke: c, d: pathOf(times, cur.median, x, y) }, svg);
   el("path", { class: "line world", stroke: c, d: pathOf(times, block.world.median, x, y) }, svg);
   el("path", { class: "line baseline", d: pathOf(times, block.baseline.median, x, y) }, svg);
+  const tags = [];
   for (const cmp of cmpBlocks) {
     const series = cmp.block.current.median;
     el("path", { class: `line cmp c${cmp.slot}`, d: pathOf(times, series, x, y),
                  "data-scenario": cmp.sc.name }, svg);
-    el("text", { x: width - m.r + 3, y: y(series[series.length - 1]) + 5,
-                 class: `cmp-tag c${cmp.slot}` }, svg).textContent = cmp.tag;
+    tags.push({ y: y(series[series.length - 1]) + 5, cmp });
+  }
+  // letters at the lines' ends, pushed apart so that none sits on another
+  tags.sort((a, b) => a.y - b.y);
+  for (let i = 1; i < tags.length; i++) tags[i].y = Math.max(tags[i].y, tags[i - 1].y + 14);
+  const over = tags.length ? tags[tags.length - 1].y - (height - 2) : 0;
+  for (const tag of tags) {
+    el("text", { x: width - m.r + 3, y: tag.y - Math.max(0, over), class: `cmp-tag c${tag.cmp.slot}` },
+       svg).textContent = tag.cmp.tag;
   }
 }
 
@@ -742,6 +749,8 @@ function legend(cmps) {
 // The twelfth cell of the trend grid: which sliders differ from the future's defaults.
 function changes(box, data) {
   box.classList.add("changes");
+  const chart = box.previousElementSibling && box.previousElementSibling.querySelector("svg");
+  if (chart) box.style.height = `${chart.getAttribute("height")}px`;  // a long list scrolls
   html("h3", {}, box).textContent = t("changes");
   const list = html("ul", {}, box);
   const d = defaults(data.future);
@@ -753,14 +762,22 @@ function changes(box, data) {
   if (!list.children.length) html("li", { class: "none" }, list).textContent = t("noChanges");
 }
 
-// Drawn once at the cells' natural height; if the page then ends above the bottom of the
-// screen (a projector at 1920 x 1080), drawn again with the spare height shared out.
+// Drawn at the cells' natural height; if the page then ends above the bottom of the screen
+// (a projector at 1920 x 1080), drawn again with the spare height shared out. The spare
+// height is found once per screen size, mode, language and number of compared scenarios,
+// so a moved slider never changes the geometry (a line moves only because a value moved).
 function draw(data) {
+  const key = [innerWidth, innerHeight, state.present, state.lang, comparisons().length].join("/");
+  if (state.fit && state.fit.key === key) { drawAt(data, state.fit.extra); return; }
   drawAt(data, 0);
-  if (window.matchMedia("(max-width: 760px)").matches) return;
-  const bottom = document.getElementById("four").getBoundingClientRect().bottom + window.scrollY;
-  const spare = window.innerHeight - 12 - bottom;
-  if (spare > 6) drawAt(data, spare / (rowsOf("trends") + rowsOf("areas")));
+  let extra = 0;
+  if (!window.matchMedia("(max-width: 760px)").matches) {
+    const bottom = document.getElementById("four").getBoundingClientRect().bottom + scrollY;
+    const spare = innerHeight - 12 - bottom;
+    if (spare > 6) extra = Math.floor(spare / (rowsOf("trends") + rowsOf("areas")));
+  }
+  state.fit = { key, extra };
+  if (extra) drawAt(data, extra);
 }
 function rowsOf(id) {
   return new Set([...document.getElementById(id).children].map(c => c.offsetTop)).size || 1;
@@ -813,21 +830,16 @@ async function handout() {
   let css = "";
   try { css = await (await fetch("/style.css")).text(); } catch (e) { css = ""; }
   const data = state.data;
-  const label = document.getElementById("save-name").value.trim() ||
-    (state.shown.length ? "" : "") || name(data.future);
-  const doc = document.implementation.createHTMLDocument(`${t("handoutTitle")}: ${label}`);
-  doc.documentElement.lang = state.lang;
-  const meta = doc.createElement("meta");
-  meta.setAttribute("charset", "utf-8");
-  doc.head.prepend(meta);
-  const style = doc.createElement("style");
-  style.textContent = css + "\nbody{display:block;max-width:1100px;margin:0 auto;padding:12px;background:#fff}" +
+  const label = document.getElementById("save-name").value.trim() || name(data.future);
+  // The page's own style sheet plus print rules, put into the file as text: a <style> made
+  // in this page would (rightly) be refused by its Content-Security-Policy.
+  const extra = "\nbody{display:block;max-width:1100px;margin:0 auto;padding:12px;background:#fff}" +
     "\n.grid.areas{grid-template-columns:repeat(5,1fr)} table{border-collapse:collapse;font-size:14px}" +
     "\ntd,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left} td.n{text-align:right}" +
     "\npre{white-space:pre-wrap;font-size:14px;border:1px solid #ccc;padding:6px;margin:4px 0}" +
     "\n.cols{display:grid;grid-template-columns:1fr 1fr;gap:12px} h1{font-size:22px} h2{font-size:17px}" +
-    "\n@page{size:A4 landscape;margin:10mm} @media print{body{max-width:none;padding:0}}";
-  doc.head.appendChild(style);
+    "\n.chart svg{width:100%;height:auto} @page{size:A4 landscape;margin:10mm} @media print{body{max-width:none;padding:0}}";
+  const doc = document.implementation.createHTMLDocument("");
   const body = doc.body;
   const add = (tag, text, parent, cls) => {
     const node = doc.createElement(tag);
@@ -863,7 +875,10 @@ async function handout() {
   body.appendChild(doc.importNode(document.getElementById("four"), true));
   add("p", t("made", { v: state.meta.futures_version, s: state.meta.seed, m: state.meta.members,
                        d: new Date().toISOString().slice(0, 10) }));
-  const text = "<!doctype html>\n" + doc.documentElement.outerHTML;
+  const escape = v => v.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const text = `<!doctype html>\n<html lang="${state.lang}"><head><meta charset="utf-8">` +
+    `<title>${escape(`${t("handoutTitle")}: ${label}`)}</title>\n` +
+    `<style>${css.replace(/<\//g, "<\\/")}${extra}</style></head>\n${doc.body.outerHTML}</html>\n`;
   const url = URL.createObjectURL(new Blob([text], { type: "text/html" }));
   const a = html("a", { href: url, download: `futures-scenario-${label.replace(/[^A-Za-z0-9_-]+/g, "_")}.html` }, document.body);
   a.click();
