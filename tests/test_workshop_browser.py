@@ -242,13 +242,16 @@ def test_phone_stacks_without_horizontal_scrolling(server, browser):
     assert controls[3] <= charts[0][1]  # the controls first, then the charts
     assert all(c[2] <= 390 for c in charts)
     tops = [c[1] for c in charts]
-    assert tops == sorted(tops) and len(set(round(t) for t in tops)) == 22  # one per row
+    assert tops == sorted(tops) and len({round(t) for t in tops}) == 22  # one per row
     assert min(c[2] - c[0] for c in charts) >= 360
     heights = page.eval_on_selector_all("input[type=range]", "(ns) => ns.map(n => "
                                         "n.getBoundingClientRect().height)")
     assert len(heights) == 12 and min(heights) >= 44
     assert min(s[2] for s in page.evaluate(TEXT_SIZES)) >= 14
     shot(page, "phone-390x844")
+    page.locator("#trends").scroll_into_view_if_needed()
+    page.evaluate("() => window.scrollTo(0, document.getElementById('trends').offsetTop - 60)")
+    shot(page, "phone-charts")
     # a tap explains a chart, inside the screen
     page.locator("#area-veiligheid text.title").scroll_into_view_if_needed()
     page.tap("#area-veiligheid text.title")
@@ -372,7 +375,7 @@ def test_a_link_reopens_the_scenario_exactly(server, browser):
         p.context.close()
 
 
-def test_saved_scenarios_are_compared_and_exported(server, browser):
+def test_saved_scenarios_are_compared_and_exported(server, browser, tmp_path):
     page = opened(browser, server, 1920, 1080, accept_downloads=True)
     assert "None yet" in page.text_content("#saved")
     names = ["No policy", "Data push", "Regulate", "Slow change", "Fifth"]
@@ -383,6 +386,8 @@ def test_saved_scenarios_are_compared_and_exported(server, browser):
         page.fill("#save-name", label)
         page.click("#save")
         page.wait_for_selector(f"#saved li[data-scenario='{label}']")
+    page.wait_for_function("() => !state.inFlight && state.data.settings.digital_skills === 1",
+                           timeout=WAIT)
     stored = page.evaluate("() => JSON.parse(localStorage.getItem('futures-workshop.saved'))")
     assert [s["name"] for s in stored] == names
     assert stored[1]["values"]["data_sharing"] == 1 and stored[1]["values"]["ai_investment"] == 0
@@ -440,6 +445,17 @@ def test_saved_scenarios_are_compared_and_exported(server, browser):
     assert "data_sharing: 1.0" in text
     assert text.count("<svg") >= 10 and "@page" in text  # the impact charts, printable
     assert "<script" not in text
+    # one printed page (A4 landscape), as Chromium prints it
+    handout = tmp_path / "handout.html"
+    handout.write_text(text, encoding="utf-8")
+    printer = page.context.new_page()
+    printer.goto(handout.as_uri())
+    pdf = printer.pdf(format="A4", landscape=True)
+    printer.emulate_media(media="print")
+    printer.set_viewport_size({"width": 1123, "height": 794})
+    shot(printer, "handout")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
+    printer.close()
     page.click("#saved li[data-scenario=Fifth] button.delete")
     assert page.locator("#saved li").count() == 4
     assert page.problems == []

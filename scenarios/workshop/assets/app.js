@@ -835,10 +835,10 @@ async function handout() {
   // in this page would (rightly) be refused by its Content-Security-Policy.
   const extra = "\nbody{display:block;max-width:1100px;margin:0 auto;padding:12px;background:#fff}" +
     "\n.grid.areas{grid-template-columns:repeat(5,1fr)} table{border-collapse:collapse;font-size:14px}" +
-    "\ntd,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left} td.n{text-align:right}" +
-    "\npre{white-space:pre-wrap;font-size:14px;border:1px solid #ccc;padding:6px;margin:4px 0}" +
-    "\n.cols{display:grid;grid-template-columns:1fr 1fr;gap:12px} h1{font-size:22px} h2{font-size:17px}" +
-    "\n.chart svg{width:100%;height:auto} @page{size:A4 landscape;margin:10mm} @media print{body{max-width:none;padding:0}}";
+    "\ntd,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left} .n{text-align:right}" +
+    "\npre{white-space:pre-wrap;font-size:13px;line-height:1.15;border:1px solid #ccc;padding:6px;margin:4px 0}" +
+    "\n.cols{display:grid;grid-template-columns:1.1fr 1fr 1fr;gap:12px} h1{font-size:22px} h2{font-size:17px}" +
+    "\n.chart svg{width:100%;height:auto} @page{size:A4 landscape;margin:10mm} @media print{body{max-width:none;padding:0;zoom:0.62}}";
   const doc = document.implementation.createHTMLDocument("");
   const body = doc.body;
   const add = (tag, text, parent, cls) => {
@@ -866,7 +866,7 @@ async function handout() {
   const right = add("div", undefined, cols);
   add("h2", t("handoutRun"), right);
   add("pre", data.export.overrides, right);
-  add("pre", data.export.yaml, right);
+  add("pre", data.export.yaml, add("div", undefined, cols));
   add("h2", t("areas"));
   body.appendChild(doc.importNode(document.getElementById("legend"), true));
   body.appendChild(doc.importNode(document.getElementById("areas"), true));
