@@ -404,6 +404,7 @@ def test_saved_scenarios_are_compared_and_exported(server, browser, tmp_path):
     boxes = page.eval_on_selector_all("#legend .item", f"(ns) => ns.map({BOX})")
     outer = page.eval_on_selector("#legend", BOX)
     assert len(boxes) == 7 and all(inside(b, outer) for b in boxes) and outer[2] <= 1920
+    shot(page, "compare-1920x1080")
     assert not page.is_checked("#saved li[data-scenario=Fifth] input")
     page.click("#saved li[data-scenario=Fifth] input")  # refused: four are shown
     assert not page.is_checked("#saved li[data-scenario=Fifth] input")
@@ -412,7 +413,6 @@ def test_saved_scenarios_are_compared_and_exported(server, browser, tmp_path):
     assert page.get_attribute("#trend-autonomisering path.line.cmp.c1", "d") != \
         page.get_attribute(DRAWN, "d")
     assert "s4=" in page.url and "s5=" not in page.url
-    shot(page, "compare-1920x1080")
 
     # untick B: C becomes B; a reload keeps the saved list and what is shown
     page.uncheck("#saved li[data-scenario='Data push'] input")
@@ -426,12 +426,15 @@ def test_saved_scenarios_are_compared_and_exported(server, browser, tmp_path):
 
     # open a saved scenario: it becomes the current one; export it
     page.click("#saved li[data-scenario='Data push'] button.open")
-    page.wait_for_function("() => state.data.settings.data_sharing === 1 && "
-                           "state.data.settings.ai_investment === 0", timeout=WAIT)
+    # (the state before had these two values too, and three more moves)
+    page.wait_for_function("() => !state.inFlight && state.data.settings.data_sharing === 1 "
+                           "&& state.data.settings.eu_regulation === 0.25 && "
+                           "state.data.settings.digital_skills === 0.5", timeout=WAIT)
     assert page.input_value("#save-name") == "Data push"
     line = page.input_value("#export-line")
     assert "future.versnelling.levers.data_sharing=1" in line
     assert "future.versnelling.levers.ai_investment=0" in line
+    assert "eu_regulation" not in line and "digital_skills" not in line
     assert "data_sharing: 1.0" in page.input_value("#export-yaml")
     page.click("#export summary")
     with page.expect_download() as info:

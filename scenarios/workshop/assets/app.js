@@ -292,7 +292,13 @@ function buildControls() {
     timer = setTimeout(redraw, 120);
   });
   window.addEventListener("hashchange", () => {
-    if (location.hash !== state.lastHash) { readHash(); applyValues(); changed(); }
+    if (location.hash === state.lastHash) return;  // a pasted link in the same tab
+    readHash();
+    applyMode();
+    relabel();
+    applyValues();
+    changed();
+    fetchShown();
   });
 }
 
