@@ -30,7 +30,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 SHOT = ROOT / "runs" / "workshop-test.png"
 DRAWN = "#trend-autonomisering path.line.current"
 WAIT = 20_000
-PROJECTORS = [(1280, 720), (1366, 768), (1920, 1080)]
+PROJECTORS = [(1024, 768), (1280, 720), (1366, 768), (1920, 1080)]
 
 # Every visible element with its own text: its font size as drawn on the screen (CSS px; an
 # SVG text's size times the SVG's scale to the screen).
@@ -112,6 +112,15 @@ def test_slider_redraws_the_charts_offline(server, browser):
     before = page.get_attribute(DRAWN, "d")
     baseline = page.get_attribute("#trend-autonomisering path.line.baseline", "d")
     assert page.text_content("#headline") == "Acceleration"
+    # the dashed lines on top: when the three coincide (nothing moved yet), all show
+    order = page.eval_on_selector_all("#trend-autonomisering path",
+                                      "(ns) => ns.map(n => n.getAttribute('class'))")
+    assert order == ["band current", "line current", "line world", "line baseline"]
+    # the impact areas share one scale, so heights compare
+    scales = page.eval_on_selector_all(
+        "#areas .chart", "(ns) => ns.map(n => [...n.querySelectorAll('.axis text')]"
+        ".map(t => t.textContent + '@' + t.getAttribute('y')).join(' '))")
+    assert len(scales) == 5 and len(set(scales)) == 1
 
     page.locator("#s-ai_investment").fill("1")  # sets the value and fires `input`
     page.wait_for_function("(d) => document.querySelector("
