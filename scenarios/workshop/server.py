@@ -124,6 +124,9 @@ class Session:
             "times": [round(float(t), 4) for t in model.times],
             "trends": list(catalogue.TREND_LABELS), "areas": list(catalogue.AREA_LABELS),
             "names": names,
+            # what the page shows on hover and tap: description (English) and NDS 2021 lines
+            "about": {t.label: {"en": t.description, "source": t.source} for t in
+                      catalogue.TRENDS + catalogue.AREAS + catalogue.LEVERS + catalogue.FUTURES},
             "futures": [{"label": f, "colour": future_colour(f, labels),
                          "defaults": model.defaults[f]} for f in labels],
             "sliders": [{"key": s.key, "group": s.group, "low": s.low, "high": s.high,
