@@ -8,7 +8,6 @@ re-tries the overrides one at a time to find the culprit and words the error as
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from hydra import compose, initialize_config_dir
@@ -19,17 +18,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import Config, RunSpec, validate
+from scenarios.config.where import CONFIG_NAME, conf_dir
 
-CONFIG_NAME = "config"
-
-
-def conf_dir() -> Path:
-    """The folder holding the Hydra YAML: ``conf/`` beside the packages, or inside the wheel."""
-    here = Path(__file__).resolve().parents[1]  # the scenarios package
-    for candidate in (here / "_conf", here.parent / "conf"):
-        if (candidate / f"{CONFIG_NAME}.yaml").is_file():
-            return candidate
-    raise FileNotFoundError(f"no {CONFIG_NAME}.yaml in {here / '_conf'} or {here.parent / 'conf'}")
+__all__ = ["CONFIG_NAME", "conf_dir", "compose_config", "load", "check", "normalize"]
 
 
 def register_schema() -> None:

@@ -16,18 +16,21 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models import catalogue
-from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
+from models.ensemble import MOMENTUM, Future, World, open_bounds, parameters
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from scenarios.analysis.plane.config import PlaneSpec, plane_spec
 from scenarios.analysis.robustness.config import RobustnessSpec, robustness_spec
 from scenarios.config.checks import expect, integer, label, mapping, number
+from scenarios.config.study import Study, default_study, study_node, study_of
 
-#: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
-#: cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal.
-RELATIVE = {f"initial.{t}" for t in catalogue.TREND_LABELS} | \
-    {f"momentum.{t}" for t in catalogue.TREND_LABELS} | {"transition_years"}
+
+def relative(trends: tuple[str, ...]) -> set[str]:
+    """Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
+    cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal."""
+    return {f"initial.{t}" for t in trends} | {f"momentum.{t}" for t in trends} | \
+        {"transition_years"}
+
 
 #: Largest allowed magnitude of a cross-impact entry or loading, per year. KSIM stays
 #: bounded for any value; this catches typos (e.g. 30 for 0.30).
@@ -171,7 +174,7 @@ class Config:
 
     seed: int = 2021
     resume: bool = False
-    futures: list[str] = field(default_factory=lambda: list(catalogue.FUTURE_LABELS))
+    futures: list[str] = field(default_factory=list)  # the study sets its futures
     ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
     time: TimeConfig = field(default_factory=TimeConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
@@ -189,6 +192,7 @@ class Config:
     signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     plane: PlaneConfig = field(default_factory=PlaneConfig)
+    study: dict[str, Any] = field(default_factory=dict)  # checked by scenarios.config.study
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,7 @@ class RunSpec:
     format: str = "netcdf"
     robustness: RobustnessSpec | None = None
     plane: PlaneSpec | None = None
+    study: Study = field(default_factory=default_study)
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -266,11 +271,12 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
             walk(f"{prefix}.{k}" if prefix else str(k), v)
 
     walk("", node)
-    names = tuple(PARAMETERS)
-    momentum = catalogue.DRIVER_LABELS.index("momentum")
+    known = parameters(world.trends)
+    names, rel = tuple(known), relative(world.trends)
+    momentum = world.drivers.index(MOMENTUM)
     nominals = {"cross_impact_strength": 1.0, "transition_years": world.transition_years,
                 "ownership_shift": 0.0, "purpose_shift": 0.0, "lever_efficacy": 1.0}
-    for i, t in enumerate(catalogue.TREND_LABELS):
+    for i, t in enumerate(world.trends):
         nominals[f"initial.{t}"] = float(world.initial[i])
         nominals[f"momentum.{t}"] = float(world.driver_loadings[i, momentum])
     out = []
@@ -280,45 +286,44 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
         extra = sorted(set(entry) - {"low", "high", "distribution"})
         expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
                 "unknown field; expected low, high, distribution")
-        relative = name in RELATIVE
-        _, _, lo, hi = PARAMETERS[name]
+        is_rel = name in rel
+        _, _, lo, hi = known[name]
         span = hi - lo
-        low = number(f"{key}.low", entry.get("low"), -span if relative else lo,
-                      span if relative else hi)
-        high = number(f"{key}.high", entry.get("high"), -span if relative else lo,
-                       span if relative else hi)
+        low = number(f"{key}.low", entry.get("low"), -span if is_rel else lo,
+                      span if is_rel else hi)
+        high = number(f"{key}.high", entry.get("high"), -span if is_rel else lo,
+                       span if is_rel else hi)
         expect(low < high, f"{key}.high", high, f"must be greater than low={low}")
         dist = label(f"{key}.distribution", entry.get("distribution", "uniform"),
                       DISTRIBUTIONS, "distribution")
-        mode = 0.0 if relative else nominals[name]
+        mode = 0.0 if is_rel else nominals[name]
         if dist == "triangular":
             expect(low <= mode <= high, key, f"[{low}, {high}]",
                     f"a triangular distribution needs its mode {mode} inside the range")
-        u = Uncertainty(name, low, high, nominals[name], dist, relative)
+        u = Uncertainty(name, low, high, nominals[name], dist, is_rel)
         first, last = u.bounds
-        is_open = name in OPEN_BOUNDS
+        is_open = name in open_bounds(world.trends)
         inside = (first > lo if is_open else first >= lo) and (last < hi if is_open else last <= hi)
-        where = f"nominal {nominals[name]} + [{low}, {high}]" if relative else f"[{low}, {high}]"
+        where = f"nominal {nominals[name]} + [{low}, {high}]" if is_rel else f"[{low}, {high}]"
         bounds = f"{'(' if is_open else '['}{lo}, {hi}{')' if is_open else ']'}"
         expect(inside, key, where, f"draws would leave {bounds}; narrow the range")
         out.append(u)
     return out
 
 
-def _future(future_label: str, node: object) -> Future:
+def _future(future_label: str, node: object, study: Study) -> Future:
     """Check one ``future.<label>`` node (every defined future, run or not)."""
-    trends_or_axes = ("momentum",) + catalogue.AXIS_DRIVERS
     key = f"future.{future_label}"
     f = mapping(key, node)
     _known_keys(f"{key}.", f, FutureConfig)
     over = mapping(f"{key}.drivers", f.get("drivers", {}))
     for name in over:
         label(f"{key}.drivers.{name}", name,
-               tuple(d for d in catalogue.DRIVER_LABELS if d not in trends_or_axes),
+               study.other_drivers,
                "driver override (axis drivers follow ownership and purpose)")
     lev = mapping(f"{key}.levers", f.get("levers", {}))
     for name in lev:
-        label(f"{key}.levers.{name}", name, catalogue.LEVER_LABELS, "lever")
+        label(f"{key}.levers.{name}", name, study.lever_labels, "lever")
     return Future(
         label=future_label,
         ownership=number(f"{key}.ownership", f.get("ownership", 0.5), 0.0, 1.0),
@@ -344,9 +349,9 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     ConfigError
         On the first problem, naming the key, the bad value and what is allowed.
     """
-    trends, drivers, levers = (catalogue.TREND_LABELS, catalogue.DRIVER_LABELS,
-                               catalogue.LEVER_LABELS)
     _known_keys("", cfg, Config)
+    study = study_of(study_node(cfg))
+    trends, drivers, levers = study.trend_labels, study.driver_labels, study.lever_labels
     seed = integer("seed", cfg["seed"], 0)
     ens = cfg["ensemble"]
     members = integer("ensemble.members", ens["members"], 1, 10_000_000)
@@ -387,20 +392,20 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     initial = np.array([number(f"initial.{t}", initial_node[t], 0.0, 1.0, open_low=True,
                                 open_high=True) for t in trends])
 
-    matrix = _matrix("cross_impact", cfg["cross_impact"], trends, catalogue.columns(),
+    matrix = _matrix("cross_impact", cfg["cross_impact"], trends, study.columns(),
                      MAX_IMPACT)
     n_t, n_d = len(trends), len(drivers)
 
     dcfg = cfg["drivers"]
     sq_node = mapping("drivers.status_quo", dcfg["status_quo"])
-    sq_allowed = ("ownership", "purpose") + tuple(
-        d for d in drivers if d not in catalogue.AXIS_DRIVERS and d != "momentum")
+    sq_allowed = ("ownership", "purpose") + study.other_drivers
     for key in sq_node:
         label(f"drivers.status_quo.{key}", key, sq_allowed, "status-quo driver")
     sq = {k: number(f"drivers.status_quo.{k}", v, 0.0, 1.0) for k, v in sq_node.items()}
     own0, pur0 = sq.get("ownership", 0.5), sq.get("purpose", 0.5)
-    axis = {"shareholder": 1 - own0, "stakeholder": own0, "growth": 1 - pur0, "welfare": pur0,
-            "momentum": 1.0}
+    (own_low, own_high), (pur_low, pur_high) = ((a.low, a.high) for a in study.axes)
+    axis = {own_low: 1 - own0, own_high: own0, pur_low: 1 - pur0, pur_high: pur0,
+            MOMENTUM: 1.0}
     status_quo = np.array([axis.get(d, sq.get(d, 0.0)) for d in drivers])
     transition = number("drivers.transition_years", dcfg["transition_years"], 0.05, 50.0)
 
@@ -411,7 +416,7 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
                           for lv in levers])
 
     icfg = cfg["impacts"]
-    areas = catalogue.AREA_LABELS
+    areas = study.area_labels
     w_trend = _matrix("impacts.trends", icfg["trends"], areas, trends, MAX_IMPACT)
     w_other = _matrix("impacts.drivers", icfg["drivers"], areas, drivers + levers, MAX_IMPACT)
 
@@ -420,7 +425,9 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
         lever_loadings=matrix[:, n_t + n_d:], area_trend_weights=w_trend,
         area_driver_weights=w_other[:, :n_d], area_lever_weights=w_other[:, n_d:],
         initial=initial, status_quo=status_quo, lever_reference=lever_ref,
-        transition_years=transition, start=start, end=end, steps_per_year=spy)
+        transition_years=transition, start=start, end=end, steps_per_year=spy,
+        trends=trends, drivers=drivers, levers=levers, areas=areas,
+        axes=tuple((a.low, a.high) for a in study.axes))
 
     defined = mapping("future", cfg["future"])
     for name in defined:  # labels become coordinates, file names and page ids: keep them plain
@@ -433,7 +440,10 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
     for name in chosen:
         label("futures", name, tuple(defined), "future")
-    points = {str(name): _future(str(name), defined[name]) for name in defined}
+    for name in study.future_labels:
+        expect(name in defined, f"future.{name}", "missing", "every future of the study "
+               "needs its point on the axes: future.<label>.ownership and .purpose in [0, 1]")
+    points = {str(name): _future(str(name), defined[name], study) for name in defined}
     futures = [points[str(name)] for name in chosen]
 
     uncertainties = _uncertainties(cfg["uncertainties"], world)
@@ -441,10 +451,11 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     expect(isinstance(nominal, bool), "ensemble.nominal", nominal, "expected true or false")
     from scenarios.config.events import build  # imports this module's helpers
 
-    events = build(cfg.get("events", {}), world, futures)
+    events = build(cfg.get("events", {}), world, futures, study.future_labels)
     return RunSpec(world=world, futures=futures, uncertainties=uncertainties, members=members,
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
                    format=fmt, robustness=robustness_spec(cfg.get("robustness", {}), world),
-                   plane=plane_spec(cfg.get("plane", {}), world, design, futures))
+                   plane=plane_spec(cfg.get("plane", {}), world, design, futures),
+                   study=study)

@@ -7,8 +7,7 @@ import zlib
 import numpy as np
 import xarray as xr
 
-from models import catalogue
-from models.ensemble import PARAMETERS, Outcome, run
+from models.ensemble import Outcome, parameters, run
 from models.events import KINDS
 from models.sampling import sample
 from scenarios import __version__
@@ -64,9 +63,9 @@ def simulate(spec: RunSpec) -> tuple[Outcome, dict[str, np.ndarray]]:
     return outcome, members
 
 
-def _names(terms: tuple[catalogue.Term, ...], labels: list[str], lang: str) -> list[str]:
-    known = {t.label: getattr(t, f"name_{lang}") for t in terms}
-    return [known.get(label, label) for label in labels]
+def _names(spec: RunSpec, labels: list[str], lang: str) -> list[str]:
+    """Display names from the run's study; a label it does not name is kept as written."""
+    return [spec.study.display(x, lang) if spec.study.lookup(x) else x for x in labels]
 
 
 def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
@@ -81,7 +80,7 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
         ``futures_version``.
     """
     labels = [f.label for f in spec.futures]
-    trends, areas = list(catalogue.TREND_LABELS), list(catalogue.AREA_LABELS)
+    trends, areas = list(spec.world.trends), list(spec.world.areas)
     params = list(members)
     level = outcome.levels.transpose(0, 3, 1, 2)  # (F, M, T, n)
     impact = outcome.impacts.transpose(0, 3, 1, 2)
@@ -117,19 +116,19 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
             "area": ("area", areas, {"long_name": "impact area label"}),
             "parameter": ("parameter", params, {"long_name": "uncertain parameter"}),
             "axis": ("axis", ["ownership", "purpose"], {"long_name": "scenario axis"}),
-            "future_name_nl": ("future", _names(catalogue.FUTURES, labels, "nl"),
+            "future_name_nl": ("future", _names(spec, labels, "nl"),
                                {"long_name": "future name (Dutch)"}),
-            "future_name_en": ("future", _names(catalogue.FUTURES, labels, "en"),
+            "future_name_en": ("future", _names(spec, labels, "en"),
                                {"long_name": "future name (English)"}),
-            "trend_name_nl": ("trend", _names(catalogue.TRENDS, trends, "nl"),
+            "trend_name_nl": ("trend", _names(spec, trends, "nl"),
                               {"long_name": "trend name (Dutch)"}),
-            "trend_name_en": ("trend", _names(catalogue.TRENDS, trends, "en"),
+            "trend_name_en": ("trend", _names(spec, trends, "en"),
                               {"long_name": "trend name (English)"}),
-            "area_name_nl": ("area", _names(catalogue.AREAS, areas, "nl"),
+            "area_name_nl": ("area", _names(spec, areas, "nl"),
                              {"long_name": "impact area name (Dutch)"}),
-            "area_name_en": ("area", _names(catalogue.AREAS, areas, "en"),
+            "area_name_en": ("area", _names(spec, areas, "en"),
                              {"long_name": "impact area name (English)"}),
-            "parameter_units": ("parameter", [PARAMETERS[p][1] for p in params],
+            "parameter_units": ("parameter", [parameters(spec.world.trends)[p][1] for p in params],
                                 {"long_name": "units of the uncertain parameter"}),
         },
         attrs={

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from models import catalogue
 from models.ensemble import Future, run
 from scenarios.config.events import build
 from scenarios.config.schema import RunSpec
@@ -57,7 +56,7 @@ def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.nd
     n_fut = len(futures)
     limit = spec.batch if batch_members is None else batch_members
     per_call = max(1, limit // max(n_members, 1))
-    out = np.empty((n_fut, n_members, len(catalogue.AREA_LABELS)))
+    out = np.empty((n_fut, n_members, len(spec.world.areas)))
     for first in range(0, n_fut, per_call):
         part = slice(first, min(first + per_call, n_fut))
         batch = futures[part]

@@ -1,7 +1,7 @@
 """Words on the figures and in the handout, in Dutch and English, from one small table.
 
-Names of trends, areas, drivers, levers and futures come from :mod:`models.catalogue` through
-:func:`scenarios.figures.style.display_name`; this table holds only what the catalogue does not:
+Names of trends, areas, drivers, levers and futures come from the study (``conf/study/``) through
+:func:`scenarios.figures.style.display_name`; this table holds only what the study does not:
 titles, axis labels, legend entries, event kinds and the names of scheduled events.
 """
 

@@ -1,12 +1,12 @@
 """One look for every figure and page: a colour per future, display names in NL or EN.
 
 The colours are from Okabe & Ito's colour-blind-safe palette (2008), one per future, the same
-in every figure, page and handout. Names come from :mod:`models.catalogue` only.
+in every figure, page and handout. Names come from the study (``conf/study/``) only.
 """
 
 from __future__ import annotations
 
-from models import catalogue
+from scenarios.config.study import Study, default_study
 
 #: Colour of each built-in future (Okabe-Ito): distinct for the common colour-vision
 #: deficiencies and in greyscale print by lightness.
@@ -33,16 +33,13 @@ def future_colour(label: str, labels: list[str] | tuple[str, ...] = ()) -> str:
     return EXTRA_COLOURS[index % len(EXTRA_COLOURS)]
 
 
-def display_name(label: str, lang: str = "nl") -> str:
-    """The display name of any catalogue label (trend, area, driver, lever, future) in
-    ``lang`` (``nl`` or ``en``); an unknown label (a user-added future) is shown as written."""
+def display_name(label: str, lang: str = "nl", study: Study | None = None) -> str:
+    """The display name of any label of ``study`` (trend, area, driver, lever, future; the
+    default study when not given) in ``lang`` (``nl`` or ``en``); an unknown label (a
+    user-added future) is shown as written."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang={lang!r}: expected one of {list(LANGUAGES)}")
-    for term in (catalogue.TRENDS + catalogue.AREAS + catalogue.DRIVERS + catalogue.LEVERS
-                 + catalogue.FUTURES):
-        if term.label == label:
-            return getattr(term, f"name_{lang}")
-    return label.replace("_", " ")
+    return (study or default_study()).display(label, lang)
 
 
 def name_coordinates(dims: dict[str, list[str]]) -> dict[str, tuple]:

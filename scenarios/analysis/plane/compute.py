@@ -28,7 +28,6 @@ import xarray as xr
 from omegaconf import DictConfig, OmegaConf
 from scipy.interpolate import RBFInterpolator, RegularGridInterpolator
 
-from models import catalogue
 from models.ensemble import Future
 from scenarios import __version__
 from scenarios.analysis.plane.config import PlaneSpec
@@ -43,9 +42,6 @@ log = logging.getLogger("futures")
 PLANE = "plane.nc"
 #: The label the plane's common members are drawn under (as a future's label would be).
 MEMBERS_KEY = "plane"
-#: Drivers a future may override; the axis drivers follow the position, momentum is 1.
-OTHER_DRIVERS = tuple(d for d in catalogue.DRIVER_LABELS
-                      if d not in catalogue.AXIS_DRIVERS and d != "momentum")
 
 
 def driver_fields(spec: RunSpec, axis: np.ndarray, mode: str) -> dict[str, np.ndarray]:
@@ -62,7 +58,7 @@ def driver_fields(spec: RunSpec, axis: np.ndarray, mode: str) -> dict[str, np.nd
     where = np.column_stack([own.ravel(), pur.ravel()])
     out = {}
     for name in names:
-        sq = spec.world.status_quo[catalogue.DRIVER_LABELS.index(name)]
+        sq = spec.world.status_quo[spec.world.drivers.index(name)]
         values = np.array([f.drivers.get(name, sq) for f in spec.futures])
         unique = np.unique(points, axis=0)
         if len(unique) < len(points):  # two futures at one spot: average them there
@@ -151,7 +147,7 @@ def to_dataset(spec: RunSpec, axis: np.ndarray, grid: np.ndarray, own: np.ndarra
     positions = np.array([[f.ownership, f.purpose] for f in spec.futures])
     at = RegularGridInterpolator((axis, axis), outcome)(positions)  # (F, A), bilinear
     labels = [f.label for f in spec.futures]
-    areas = list(catalogue.AREA_LABELS)
+    areas = list(spec.world.areas)
     year = f"{plane.year:g}"
     per_axis = "1 per unit of axis"
     variables = {
@@ -204,8 +200,8 @@ def to_dataset(spec: RunSpec, axis: np.ndarray, grid: np.ndarray, own: np.ndarra
         "year": plane.year,
         "drivers": plane.drivers,
         "status_quo_position": [
-            float(spec.world.status_quo[catalogue.DRIVER_LABELS.index("stakeholder")]),
-            float(spec.world.status_quo[catalogue.DRIVER_LABELS.index("welfare")])],
+            float(spec.world.status_quo[spec.world.drivers.index(high)])
+            for _, high in spec.world.axes],
         "futures_version": __version__,
         "seed": spec.seed,
         "config": config_yaml,

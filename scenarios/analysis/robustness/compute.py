@@ -24,7 +24,6 @@ import numpy as np
 import xarray as xr
 from omegaconf import DictConfig, OmegaConf
 
-from models import catalogue
 from models.ensemble import Future
 from scenarios import __version__
 from scenarios.analysis.robustness.config import RobustnessSpec, Setting
@@ -46,7 +45,7 @@ def setting_futures(spec: RunSpec, setting: Setting, plans: str) -> list[Future]
     ``"keep"`` the setting's named levers replace the future's own (``future.LABEL.levers``)
     and the other levers keep the future's values.
     """
-    full = dict(zip(catalogue.LEVER_LABELS, (float(v) for v in setting.values)))
+    full = dict(zip(spec.world.levers, (float(v) for v in setting.values)))
     out = []
     for fut in spec.futures:
         levers = full if plans == "replace" else {**full, **fut.levers, **setting.changes}
@@ -127,7 +126,7 @@ def to_dataset(spec: RunSpec, impacts: np.ndarray, result: Regret,
     assert robust is not None
     names = [s.name for s in robust.settings]
     futures = [f.label for f in spec.futures]
-    areas, levers = list(catalogue.AREA_LABELS), list(catalogue.LEVER_LABELS)
+    areas, levers = list(spec.world.areas), list(spec.world.levers)
     stat = statistic_label(robust)
     year = f"{robust.year:g}"
     flag = {"flag_values": np.array([0, 1], np.int8), "flag_meanings": "no yes"}

@@ -29,8 +29,7 @@ import numpy as np
 import xarray as xr
 from omegaconf import DictConfig
 
-from models import catalogue
-from models.ensemble import PARAMETERS, run
+from models.ensemble import parameters, run
 from scenarios import __version__
 from scenarios.analysis.sensitivity.sobol import Indices, saltelli_design, sobol_indices
 from scenarios.config.checks import expect, integer, label, number
@@ -43,7 +42,11 @@ from scenarios.figures.style import LANGUAGES
 log = logging.getLogger("futures")
 RESULT = "sensitivity.nc"
 #: Outputs in order: the trend levels, then the impact areas.
-OUTPUTS = catalogue.TREND_LABELS + catalogue.AREA_LABELS
+
+
+def outputs(spec: RunSpec) -> tuple[str, ...]:
+    """The analysed outputs: every trend level, then every impact area, of the study."""
+    return spec.world.trends + spec.world.areas
 #: Largest base sample (2**16): memory of one matrix run stays bounded by the member chunks.
 MAX_SAMPLES = 65536
 #: Memory the model outputs and bootstrap counts of one analysis may take (bytes).
@@ -127,11 +130,12 @@ def settings(cfg: DictConfig, spec: RunSpec) -> Settings:
     expect(isinstance(events, bool), "sensitivity.events", events, "expected true or false")
     expect(not events or spec.events is not None, "sensitivity.events", events,
            "events are off in this run (events.enabled=false); use sensitivity.events=false")
-    output = label("sensitivity.output", node.output, OUTPUTS, "trend or area")
+    output = label("sensitivity.output", node.output or spec.world.areas[0], outputs(spec),
+                   "trend or area")
     top = integer("sensitivity.top", node.top, 1, 12)
     lang = label("sensitivity.lang", node.lang, LANGUAGES, "language")
     matrices = len(spec.uncertainties) + 3  # A, B, one per parameter, one for the events
-    need = 8 * samples * (matrices * len(spec.futures) * len(years) * len(OUTPUTS) + boot)
+    need = 8 * samples * (matrices * len(spec.futures) * len(years) * len(outputs(spec)) + boot)
     expect(need <= MEMORY_LIMIT, "sensitivity.samples", samples,
            f"this analysis would hold {need / 2**30:.1f} GiB of model outputs and bootstrap "
            f"counts, more than {MEMORY_LIMIT / 2**30:.0f} GiB; use fewer samples, years, "
@@ -173,7 +177,7 @@ def evaluate(spec: RunSpec, unit: np.ndarray, sets: Settings, *,
     times = world.times()
     steps = [round((y - world.start) * world.steps_per_year) for y in sets.years]
     assert np.allclose(times[steps], sets.years)
-    out = np.empty((len(spec.futures), len(steps), len(OUTPUTS), n))
+    out = np.empty((len(spec.futures), len(steps), len(outputs(spec)), n))
     with_events = sets.events and spec.events is not None
     for lo in range(0, n, RUN_CHUNK):
         hi = min(n, lo + RUN_CHUNK)
@@ -183,8 +187,8 @@ def evaluate(spec: RunSpec, unit: np.ndarray, sets: Settings, *,
                       events=spec.events if with_events else None,
                       rngs=event_rngs(spec) if with_events else None,
                       member_start=member_start + lo, chunk=spec.chunk, threads=spec.threads)
-        out[:, :, :len(catalogue.TREND_LABELS), lo:hi] = outcome.levels[:, steps]
-        out[:, :, len(catalogue.TREND_LABELS):, lo:hi] = outcome.impacts[:, steps]
+        out[:, :, :len(world.trends), lo:hi] = outcome.levels[:, steps]
+        out[:, :, len(world.trends):, lo:hi] = outcome.impacts[:, steps]
     return out
 
 
@@ -240,12 +244,13 @@ def to_dataset(spec: RunSpec, sets: Settings, res: Indices, names: list[str], ru
     def index(values: np.ndarray, what: str) -> tuple:
         return dims, np.moveaxis(values, 0, -1), {"units": "1", "long_name": what}
 
-    trends = len(catalogue.TREND_LABELS)
-    kinds = ["trend"] * trends + ["area"] * len(catalogue.AREA_LABELS)
+    trends, outs = len(spec.world.trends), outputs(spec)
+    kinds = ["trend"] * trends + ["area"] * len(spec.world.areas)
     by_name = {u.name: u for u in spec.uncertainties}
     low = [by_name[p].bounds[0] if p in by_name else np.nan for p in names]
     high = [by_name[p].bounds[1] if p in by_name else np.nan for p in names]
-    units = [PARAMETERS[p][1] if p in PARAMETERS else "1" for p in names]
+    known = parameters(spec.world.trends)
+    units = [known[p][1] if p in known else "1" for p in names]
     from scenarios.figures.style import display_name
 
     labels = [f.label for f in spec.futures]
@@ -270,12 +275,12 @@ def to_dataset(spec: RunSpec, sets: Settings, res: Indices, names: list[str], ru
             "future": ("future", labels, {"long_name": "future label"}),
             "year": ("year", np.array(sets.years), {"units": "year",
                                                     "long_name": "calendar year (1 January)"}),
-            "output": ("output", list(OUTPUTS), {
+            "output": ("output", list(outs), {
                 "long_name": "trend level (trend label) or impact index (area label)"}),
             "output_kind": ("output", kinds, {"long_name": "trend or area"}),
-            "output_name_nl": ("output", [display_name(o, "nl") for o in OUTPUTS],
+            "output_name_nl": ("output", [display_name(o, "nl", spec.study) for o in outs],
                                {"long_name": "output name (Dutch)"}),
-            "output_name_en": ("output", [display_name(o, "en") for o in OUTPUTS],
+            "output_name_en": ("output", [display_name(o, "en", spec.study) for o in outs],
                                {"long_name": "output name (English)"}),
             "parameter": ("parameter", names, {"long_name": "uncertain parameter"}),
             "parameter_units": ("parameter", units, {"long_name": "units of the parameter"}),
