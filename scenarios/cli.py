@@ -51,6 +51,8 @@ commands:
                        monitoring table signposts.csv/.md, prints the directory
   workshop [--port N] [OVERRIDES...]
                        serve the live sliders page on 127.0.0.1 (see `futures workshop -h`)
+  study init DIR NAME  write an example study DIR/study/NAME.yaml to edit (docs/study.md);
+                       run it with `futures run --config-dir DIR study=NAME`
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -239,15 +241,15 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
     refused = unsafe(overrides, flags, config_dirs)
     if refused:
         return fail(refused)
-    if not any(f in HYDRA_VALUE_FLAGS for f in flags):
+    if not any(f in HYDRA_VALUE_FLAGS and f not in CONFIG_DIR_FLAGS for f in flags):
         multirun = any(f in ("-m", "--multirun") for f in flags)
-        allowed = ("-m", "--multirun") if sweeps else ()
+        allowed = (("-m", "--multirun") if sweeps else ()) + CONFIG_DIR_FLAGS
         unknown = [f for f in flags if f not in allowed]
         if unknown:
             return fail(f"option {unknown[0]!r} is not known; see `futures {name} --help`")
         try:  # a sweep is checked value by value before any job starts
-            loaded = [load(v) for v in (sweep_variants(overrides) if multirun
-                                        else [overrides])]
+            loaded = [load(v, tuple(config_dirs)) for v in (sweep_variants(overrides)
+                                                            if multirun else [overrides])]
             specs = [spec for _, spec in loaded]
             if check:
                 module, _, function = check.partition(":")
@@ -340,6 +342,8 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
     "plane": lambda args: hydra_command(
         "plane", args, importlib.import_module("scenarios.analysis.plane.config").USAGE,
         "scenarios.analysis.plane.compute:plane_job"),
+    # futures study (scenarios/study/): the study-as-data helper's one entry
+    "study": lambda args: importlib.import_module("scenarios.study.command").command(args),
 }
 
 

@@ -8,6 +8,7 @@ re-tries the overrides one at a time to find the culprit and words the error as
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hydra import compose, initialize_config_dir
@@ -28,8 +29,9 @@ def register_schema() -> None:
     ConfigStore.instance().store(name="futures_schema", node=Config)
 
 
-def compose_config(overrides: list[str]) -> DictConfig:
-    """Compose ``conf/config.yaml`` with command-line overrides, as ``futures run`` does.
+def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> DictConfig:
+    """Compose ``conf/config.yaml`` with command-line overrides, as ``futures run`` does;
+    ``config_dirs`` (``--config-dir``) are searched first, as Hydra does (e.g. a study).
 
     Raises
     ------
@@ -48,19 +50,20 @@ def compose_config(overrides: list[str]) -> DictConfig:
             raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
                               "ensemble.members=200 or futures=[versnelling]") from err
         parsed.append(override)
-    _refuse_empty_merges(parsed)
+    search = _search(config_dirs)
+    _refuse_empty_merges(parsed, search)
     job = [o.input_line for o in parsed if not o.get_key_element().startswith("hydra")]
     try:
-        return _compose(job)
+        return _compose(search + job)
     except Exception:
         pass
-    base = _compose([])
+    base = _compose(search)
     for override in parsed:
         key = override.get_key_element()
         if key.startswith("hydra"):
             continue
         try:
-            _compose([override.input_line])
+            _compose(search + [override.input_line])
         except Exception as err:
             raise _explain(base, override, err) from err
     # Every override composes alone; together they clash. Report the first pair's error.
@@ -68,14 +71,22 @@ def compose_config(overrides: list[str]) -> DictConfig:
                       "not together")
 
 
-def _refuse_empty_merges(parsed: list) -> None:
+def _search(config_dirs: tuple[str, ...]) -> list[str]:
+    """The override that puts ``--config-dir`` folders on Hydra's search path."""
+    if not config_dirs:
+        return []
+    paths = ",".join(f"file://{Path(d).resolve()}" for d in config_dirs)
+    return [f"hydra.searchpath=[{paths}]"]
+
+
+def _refuse_empty_merges(parsed: list, search: list[str] | None = None) -> None:
     """``KEY={}`` on a map that has entries merges nothing and would change nothing: refuse it
     and name the override that removes the entries (``~KEY``)."""
     empty = [o for o in parsed if not (o.is_add() or o.is_delete() or o.is_force_add())
              and o.package is None and o.value() == {}]
     if not empty:
         return
-    base = _compose([])
+    base = _compose(search or [])
     for override in empty:
         key = override.key_or_group
         node = OmegaConf.select(base, key, default=None)
@@ -142,6 +153,11 @@ def _explain(base: DictConfig, override: Any, err: Exception) -> ConfigError:
     if override.is_sweep_override():
         return ConfigError(key, override.input_line.split("=", 1)[-1],
                            "a sweep (a,b,c) needs `futures run -m`")
+    if key == "study":
+        built_in = sorted(p.stem for p in (conf_dir() / "study").glob("*.yaml"))
+        return ConfigError(key, value, f"study not found; expected one of {built_in} or a "
+                           "study of your own, DIR/study/NAME.yaml, with --config-dir DIR "
+                           "(`futures study init DIR NAME` writes one)")
     parent, _, leaf = key.rpartition(".")
     node = OmegaConf.select(base, parent) if parent else base
     if not override.is_add() and not override.is_delete():
@@ -194,9 +210,10 @@ def sweep_variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
-def load(overrides: list[str]) -> tuple[DictConfig, RunSpec]:
+def load(overrides: list[str],
+         config_dirs: tuple[str, ...] = ()) -> tuple[DictConfig, RunSpec]:
     """Compose and validate: the config and its :class:`RunSpec`, or a ConfigError."""
-    cfg = compose_config(overrides)
+    cfg = compose_config(overrides, config_dirs)
     return cfg, check(cfg)
 
 

@@ -434,15 +434,15 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
         expect(isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name)
                is not None, f"future.{name}", name, "a future label is 1-40 characters: "
                "a lower-case letter, then lower-case letters, digits or _")
+    for name in study.future_labels:
+        expect(name in defined, f"future.{name}", "missing", "every future of the study "
+               "needs its point on the axes: future.<label>.ownership and .purpose in [0, 1]")
     chosen = cfg["futures"]
     expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
             f"expected a non-empty list of future labels from {sorted(defined)}")
     expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
     for name in chosen:
         label("futures", name, tuple(defined), "future")
-    for name in study.future_labels:
-        expect(name in defined, f"future.{name}", "missing", "every future of the study "
-               "needs its point on the axes: future.<label>.ownership and .purpose in [0, 1]")
     points = {str(name): _future(str(name), defined[name], study) for name in defined}
     futures = [points[str(name)] for name in chosen]
 

@@ -26,13 +26,18 @@ def quantiles(level: xr.DataArray) -> np.ndarray:
         "quantile", "time", "trend").values
 
 
-def _grid(fig: Figure) -> list:
-    axes = fig.subplots(3, 4, sharex=True, sharey=True).ravel()
-    for ax in axes[:11]:
+def _grid(fig: Figure, n: int) -> list:
+    """Four columns of panels, one per trend of the study, then the legend cell."""
+    axes = fig.subplots(-(-(n + 1) // 4), 4, sharex=True, sharey=True).ravel()
+    for ax in axes[:n]:
         ax.set_ylim(0, 1)
         ax.set_yticks([0, 0.5, 1])
         ax.set_xticks(YEAR_TICKS)
-    axes[7].tick_params(labelbottom=True)  # above the empty legend cell
+    for k in range(n):
+        if k + 4 >= n:  # nothing below: above the legend or an empty cell
+            axes[k].tick_params(labelbottom=True)
+    for ax in axes[n + 1:]:
+        ax.axis("off")
     return list(axes)
 
 
@@ -66,22 +71,23 @@ def fans(run: RunData, future: str, options: Options) -> Figure:
     """
     lang = options.lang
     fig = new_figure()
-    axes = _grid(fig)
+    axes = _grid(fig, run.ds.sizes["trend"])
+    n = run.ds.sizes["trend"]
     trends = [str(t) for t in run.ds.trend.values]
     variants = [v for v in run.variants if run.has(v, future)]
     colours = variant_shades(future, run.futures, len(variants))
     time = run.ds.time.values
     for variant, colour in zip(variants, colours):
         q = quantiles(run.view(variant).level.sel(future=future))
-        for k, ax in enumerate(axes[:11]):
+        for k, ax in enumerate(axes[:n]):
             if not run.is_sweep:
                 ax.fill_between(time, q[0, :, k], q[4, :, k], color=colour, alpha=0.2, lw=0)
             ax.fill_between(time, q[1, :, k], q[3, :, k], color=colour,
                             alpha=0.15 if run.is_sweep else 0.45, lw=0)
             ax.plot(time, q[2, :, k], color=colour)
-    for k, ax in enumerate(axes[:11]):
+    for k, ax in enumerate(axes[:n]):
         ax.set_title(name(trends[k], lang))
-    legend_ax = axes[11]
+    legend_ax = axes[n]
     legend_ax.axis("off")
     colour = future_colour(future, run.futures)
     if run.is_sweep:
@@ -103,7 +109,8 @@ def fans_compared(run: RunData, options: Options) -> Figure:
     swept value, medians only)."""
     lang = options.lang
     fig = new_figure()
-    axes = _grid(fig)
+    axes = _grid(fig, run.ds.sizes["trend"])
+    n = run.ds.sizes["trend"]
     time = run.ds.time.values
     for future in run.futures:
         colour = future_colour(future, run.futures)
@@ -111,14 +118,14 @@ def fans_compared(run: RunData, options: Options) -> Figure:
             if not run.has(variant, future):
                 continue
             q = quantiles(run.view(variant).level.sel(future=future))
-            for k, ax in enumerate(axes[:11]):
+            for k, ax in enumerate(axes[:n]):
                 if not run.is_sweep:
                     ax.fill_between(time, q[1, :, k], q[3, :, k], color=colour, alpha=0.25,
                                     lw=0)
                 ax.plot(time, q[2, :, k], color=colour, ls=LINESTYLES[i % len(LINESTYLES)])
-    for k, ax in enumerate(axes[:11]):
+    for k, ax in enumerate(axes[:n]):
         ax.set_title(name(str(run.ds.trend.values[k]), lang))
-    legend_ax = axes[11]
+    legend_ax = axes[n]
     legend_ax.axis("off")
     handles = [Line2D([], [], color=future_colour(f, run.futures), lw=5) for f in run.futures]
     labels = [name(f, lang) for f in run.futures]
