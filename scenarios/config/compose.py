@@ -21,7 +21,7 @@ from scenarios.config.errors import ConfigError
 from scenarios.config.schema import Config, RunSpec, validate
 from scenarios.config.where import CONFIG_NAME, conf_dir
 
-__all__ = ["CONFIG_NAME", "conf_dir", "compose_config", "load", "check", "normalize"]
+__all__ = ["CONFIG_NAME", "check", "compose_config", "conf_dir", "load", "normalize"]
 
 
 def register_schema() -> None:

@@ -1,8 +1,11 @@
-"""Typed configuration: the schema of every config node, and its validation.
+"""Typed configuration: the one declared schema of every config node, and its validation.
 
-Hydra composes ``conf/`` into a ``DictConfig`` checked against :class:`Config` (registered in
-Hydra's ConfigStore as ``futures_schema``); :func:`validate` then checks what types cannot
-(labels, ranges, matrix shapes) and turns the config into plain :mod:`models` objects.
+The dataclasses below are the schema. Hydra composes ``conf/`` into a ``DictConfig`` checked
+against :class:`Config` (registered in Hydra's ConfigStore as ``futures_schema``: types);
+each field also declares its check (:mod:`scenarios.config.declare`: ranges, choices), and
+:func:`validate` walks the same dataclasses (unknown keys, declared checks), then checks
+what depends on the study's labels (matrices, futures, uncertainties: the labels come from
+:mod:`scenarios.config.study`) and turns the config into plain :mod:`models` objects.
 Every problem raises :class:`scenarios.config.errors.ConfigError` naming the key, the bad value and
 what is allowed. No ``_target_`` instantiation: user YAML never imports or calls code.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
@@ -21,7 +24,17 @@ from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from scenarios.analysis.plane.config import PlaneSpec, plane_spec
 from scenarios.analysis.robustness.config import RobustnessSpec, robustness_spec
-from scenarios.config.checks import expect, integer, label, mapping, number
+from scenarios.config.checks import expect, label, mapping, number
+from scenarios.config.declare import (
+    after,
+    between,
+    boolean,
+    checked,
+    declared,
+    multiple_of,
+    number_in,
+    one_of,
+)
 from scenarios.config.study import Study, default_study, study_node, study_of
 
 
@@ -40,37 +53,43 @@ BACKENDS = ("local", "dask")
 FORMATS = ("netcdf", "zarr")
 
 
+def _address(key: str, value: Any, _: Mapping[str, Any]) -> Any:
+    expect(value is None or (isinstance(value, str) and "://" in value), key, value,
+           "expected null (a local cluster) or an address like tcp://host:8786")
+    return value
+
+
 @dataclass
 class EnsembleConfig:
     """``ensemble``: how many members, how they are drawn, how they are computed."""
 
-    members: int = 1000
-    design: str = "latin_hypercube"
-    nominal: bool = False
-    threads: int = 2
-    chunk: int = 1024
-    batch: int = 8192
-    backend: str = "local"
-    scheduler: Optional[str] = None  # noqa: UP045 - OmegaConf reads typing.Optional
-    workers: int = 2
+    members: int = declared(1000, between(1, 10_000_000))
+    design: str = declared("latin_hypercube", one_of(DESIGNS, "design"))
+    nominal: bool = declared(False, boolean())
+    threads: int = declared(2, between(1, 256))
+    chunk: int = declared(1024, between(8), multiple_of(8))
+    batch: int = declared(8192, between(1), multiple_of("chunk"))
+    backend: str = declared("local", one_of(BACKENDS, "backend"))
+    scheduler: Optional[str] = declared(None, _address)  # noqa: UP045 - OmegaConf reads typing.Optional
+    workers: int = declared(2, between(1, 1024))
 
 
 @dataclass
 class TimeConfig:
     """``time``: the simulated period in decimal years and the step length."""
 
-    start: float = 2021.0
-    end: float = 2030.0
-    steps_per_year: int = 12
+    start: float = declared(2021.0, number_in(1900, 2200))
+    end: float = declared(2030.0, after("start", 2200))
+    steps_per_year: int = declared(12, between(1, 365))
 
 
 @dataclass
 class OutputConfig:
     """``output``: storage precision and compression of ``outcomes.nc``."""
 
-    precision: str = "float32"
-    compression: int = 1
-    format: str = "netcdf"
+    precision: str = declared("float32", one_of(PRECISIONS, "precision"))
+    compression: int = declared(1, between(0, 9))
+    format: str = declared("netcdf", one_of(FORMATS, "format"))
 
 
 @dataclass
@@ -172,7 +191,7 @@ class PlaneConfig:
 class Config:
     """The whole configuration of ``futures run``."""
 
-    seed: int = 2021
+    seed: int = declared(2021, between(0))
     resume: bool = False
     futures: list[str] = field(default_factory=list)  # the study sets its futures
     ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
@@ -240,24 +259,6 @@ def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
     return out
 
 
-def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
-    """Reject keys a dataclass schema does not define (e.g. added with ``+foo=1``)."""
-    allowed = {f.name: f for f in fields(schema)}
-    for key, value in mapping(prefix.rstrip(".") or "config", node).items():
-        expect(key in allowed, f"{prefix}{key}", value,
-                f"unknown config key; keys at {prefix.rstrip('.') or 'the top level'} are "
-                f"{sorted(allowed)}")
-        kind = allowed[key].type
-        nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
-                  "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
-                  "ImpactsConfig": ImpactsConfig, "WorkshopConfig": WorkshopConfig,
-                  "RobustnessConfig": RobustnessConfig,
-                  "PlaneConfig": PlaneConfig}.get(kind if isinstance(kind, str)
-                                                      else getattr(kind, "__name__", ""))
-        if nested is not None:
-            _known_keys(f"{prefix}{key}.", value, nested)
-
-
 def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
     """Flatten ``uncertainties`` (nested like ``initial: {trend: {low, high}}``)."""
     leaves: list[tuple[str, Mapping[str, Any]]] = []
@@ -315,7 +316,7 @@ def _future(future_label: str, node: object, study: Study) -> Future:
     """Check one ``future.<label>`` node (every defined future, run or not)."""
     key = f"future.{future_label}"
     f = mapping(key, node)
-    _known_keys(f"{key}.", f, FutureConfig)
+    checked(f"{key}.", f, FutureConfig)
     over = mapping(f"{key}.drivers", f.get("drivers", {}))
     for name in over:
         label(f"{key}.drivers.{name}", name,
@@ -349,39 +350,21 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
     ConfigError
         On the first problem, naming the key, the bad value and what is allowed.
     """
-    _known_keys("", cfg, Config)
+    values = checked("", cfg, Config)  # unknown keys and every declared check
     study = study_of(study_node(cfg))
     trends, drivers, levers = study.trend_labels, study.driver_labels, study.lever_labels
-    seed = integer("seed", cfg["seed"], 0)
-    ens = cfg["ensemble"]
-    members = integer("ensemble.members", ens["members"], 1, 10_000_000)
-    design = label("ensemble.design", ens["design"], DESIGNS, "design")
+    seed = values["seed"]
+    ens, out, tm = values["ensemble"], values["output"], values["time"]
+    members, design = ens["members"], ens["design"]
     if design == "sobol":
         expect(members & (members - 1) == 0, "ensemble.members", members,
-                "the sobol design needs a power of two (e.g. 1024)")
-    threads = integer("ensemble.threads", ens["threads"], 1, 256)
-    chunk = integer("ensemble.chunk", ens["chunk"], 8)
-    expect(chunk % 8 == 0, "ensemble.chunk", chunk, "expected a multiple of 8")
-    batch = integer("ensemble.batch", ens["batch"], 1)
-    expect(batch % chunk == 0, "ensemble.batch", batch,
-           f"expected a multiple of ensemble.chunk ({chunk})")
-    backend = label("ensemble.backend", ens["backend"], BACKENDS, "backend")
-    scheduler = ens["scheduler"]
-    expect(scheduler is None or (isinstance(scheduler, str) and "://" in scheduler),
-           "ensemble.scheduler", scheduler,
-           "expected null (a local cluster) or an address like tcp://host:8786")
-    workers = integer("ensemble.workers", ens["workers"], 1, 1024)
-    out = cfg["output"]
-    precision = label("output.precision", out["precision"], PRECISIONS, "precision")
-    compression = integer("output.compression", out["compression"], 0, 9)
-    fmt = label("output.format", out["format"], FORMATS, "format")
+               "the sobol design needs a power of two (e.g. 1024)")
+    threads, chunk, batch = ens["threads"], ens["chunk"], ens["batch"]
+    backend, scheduler, workers = ens["backend"], ens["scheduler"], ens["workers"]
+    precision, compression, fmt = out["precision"], out["compression"], out["format"]
     expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
            "dask streams its chunks to zarr; add output.format=zarr")
-
-    tm = cfg["time"]
-    start = number("time.start", tm["start"], 1900, 2200)
-    end = number("time.end", tm["end"], start, 2200, open_low=True)
-    spy = integer("time.steps_per_year", tm["steps_per_year"], 1, 365)
+    start, end, spy = tm["start"], tm["end"], tm["steps_per_year"]
 
     initial_node = mapping("initial", cfg["initial"])
     missing = [t for t in trends if t not in initial_node]
@@ -448,7 +431,6 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
 
     uncertainties = _uncertainties(cfg["uncertainties"], world)
     nominal = ens["nominal"]
-    expect(isinstance(nominal, bool), "ensemble.nominal", nominal, "expected true or false")
     from scenarios.config.events import build  # imports this module's helpers
 
     events = build(cfg.get("events", {}), world, futures, study.future_labels)

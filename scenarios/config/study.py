@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from models.ensemble import MOMENTUM
@@ -266,7 +266,7 @@ def study_of(node: object) -> Study:
         axis_priors=_priors(priors.get("axes") or {}, t_labels))
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_study() -> Study:
     """The default study (``conf/study/nds2021.yaml``), for code that has no run's config:
     display names of figures drawn from old outputs, tests."""
