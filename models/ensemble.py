@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -140,7 +141,7 @@ class World:
     @property
     def n_steps(self) -> int:
         """Number of update steps from ``start`` to ``end``."""
-        return int(round((self.end - self.start) * self.steps_per_year))
+        return round((self.end - self.start) * self.steps_per_year)
 
     def times(self) -> np.ndarray:
         """Decimal years of the ``n_steps + 1`` time points."""
@@ -299,11 +300,13 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
 
     dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings],
                                   axis=1)
-    product = stack_matrix(np.broadcast_to(world.trend_matrix, (n_fut,) + world.trend_matrix.shape),
+    product = stack_matrix(np.broadcast_to(world.trend_matrix,
+                                           (n_fut,) + world.trend_matrix.shape),
                            np.broadcast_to(dyn_loadings, (n_fut,) + dyn_loadings.shape), dt)
     times = world.times()
     elapsed = times - world.start
-    drive, logs = None, []
+    drive = None
+    logs: list[Any] = []
     if events is not None:
         if rngs is None or len(rngs) != n_fut:
             raise ValueError(f"events need one generator per future ({n_fut})")
@@ -328,8 +331,9 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                                 ramped=Ramped(delta, ramp), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width)
+    assert impacts is not None  # a readout was given
     log = None
     if events is not None:
-        (rows, exhausted), = logs
-        log = EventLog.merge([rows], exhausted, events, pools)
+        (found, exhausted), = logs
+        log = EventLog.merge([found], exhausted, events, pools)
     return Outcome(levels=levels, impacts=impacts, times=times, events=log)

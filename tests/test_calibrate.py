@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import yaml
 
-from scenarios.config.study import default_study
 from models.dynamics import ksim_step
 from scenarios.analysis.calibration.compute import Series, backcast, fit, frozen_terms
 from scenarios.config.compose import load
+from scenarios.config.study import default_study
 from tests.conftest import ROOT, one_error_line
 
 STUDY = default_study()

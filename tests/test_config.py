@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scenarios.config.study import default_study
 from scenarios.config.compose import conf_dir, load, normalize
+from scenarios.config.study import default_study
 
 STUDY = default_study()
 

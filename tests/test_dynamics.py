@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenarios.config.study import default_study
 from models.dynamics import LOG_FLOOR, Readout, ksim_step, split_signs, stack_matrix, static_terms
 from models.ensemble import Future, World, run
 from models.impacts import impact_readout
 from models.integrator import integrate
+from scenarios.config.study import default_study
 
 STUDY = default_study()
 

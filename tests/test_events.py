@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from scenarios.config.study import default_study
 from models.ensemble import run
 from models.events import KINDS
 from scenarios.config.compose import load
+from scenarios.config.study import default_study
 from scenarios.engine.simulate import draw_members, event_rngs
 from tests.conftest import dataset_for
 

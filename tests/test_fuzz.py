@@ -10,9 +10,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scenarios.config.study import default_study
 from scenarios.config.compose import load
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import default_study
 from scenarios.engine.simulate import simulate
 
 STUDY = default_study()

@@ -10,10 +10,10 @@ import shutil
 
 import numpy as np
 
-from scenarios.config.study import default_study
 from scenarios.analysis.narratives import fit as nf
 from scenarios.analysis.narratives.table import CELLS, RANKINGS
 from scenarios.config.compose import load
+from scenarios.config.study import default_study
 
 STUDY = default_study()
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from scenarios.config.study import default_study
 from scenarios.analysis.narratives.table import CELLS, RANKINGS, area_ranking, check_cells, medians
+from scenarios.config.study import default_study
 
 STUDY = default_study()
 

@@ -9,11 +9,11 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
-from scenarios.config.study import default_study
 from scenarios.analysis.plane.compute import evaluate, gradient, to_dataset
 from scenarios.analysis.plane.report import figure
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import default_study
 from scenarios.figures.style import future_colour
 from tests.twice import run_twice
 

@@ -10,11 +10,11 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
-from scenarios.config.study import default_study
 from scenarios.analysis.robustness.compute import analyse, evaluate
 from scenarios.analysis.robustness.regret import regret_of, summarise
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import default_study
 from tests.conftest import dataset_for, one_error_line
 from tests.twice import run_twice
 

@@ -33,7 +33,7 @@ def test_models_hold_no_label_of_the_study():
     for path in sorted((ROOT / "models").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         hits += [f"{path.name}: {w}" for w in sorted(words)
-                 if re.search(rf"(?<![A-Za-z_]){re.escape(w)}(?![A-Za-z_])", text, re.I)]
+                 if re.search(rf"(?<![A-Za-z_]){re.escape(w)}(?![A-Za-z_])", text, re.IGNORECASE)]
     assert hits == []
 
 
@@ -128,8 +128,8 @@ def _broken(example_dir: Path, tmp_path: Path, edit) -> Path:
 MALFORMED = [
     ("unknown trend in the matrix",
      lambda t: t.replace("  open_data:\n    momentum: 0.05", "  open_dta:\n    momentum: 0.05"),
-     "futures: error: cross_impact.open_dta='open_dta': row label not found; expected one of "
-     "['platforms', 'open_data', 'automation']"),
+     ("futures: error: cross_impact.open_dta='open_dta': row label not found; expected one "
+      "of ['platforms', 'open_data', 'automation']")),
     ("a future off the axes",
      lambda t: t.replace("    ownership: 0.8                      # assumption",
                          "    ownership: 1.8"),
@@ -140,13 +140,13 @@ MALFORMED = [
                          "    purpose: 0.8                        # assumption\n"
                          "    levers: {skills: 0.8}               # this future invests more "
                          "in skills\n", ""),
-     "futures: error: future.care_first='missing': every future of the study needs its point "
-     "on the axes"),
+     ("futures: error: future.care_first='missing': every future of the study needs its "
+      "point on the axes")),
     ("a narrative cell for a missing trend",
      lambda t: t.replace("      platforms:\n        growth_first: rise",
                          "      robots:\n        growth_first: rise"),
-     "futures: error: study.narratives.cells.robots='robots': trend not found; expected one "
-     "of ['platforms', 'open_data', 'automation']"),
+     ("futures: error: study.narratives.cells.robots='robots': trend not found; expected "
+      "one of ['platforms', 'open_data', 'automation']")),
     ("an axis pole that is not a driver",
      lambda t: t.replace("      high: wellbeing", "      high: welbeing"),
      "futures: error: study.axes.purpose.high='welbeing': driver not found"),

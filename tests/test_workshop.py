@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from scenarios.config.study import default_study
 from scenarios.config.compose import load
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import default_study
 from scenarios.figures.style import FUTURE_COLOURS
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.session import Workshop, quantiles

@@ -52,10 +52,10 @@ def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> D
         parsed.append(override)
     search = _search(config_dirs)
     _refuse_empty_merges(parsed, search)
-    job = [o.input_line for o in parsed if not o.get_key_element().startswith("hydra")]
+    job = [str(o.input_line) for o in parsed if not o.get_key_element().startswith("hydra")]
     try:
         return _compose(search + job)
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 - any failure: find and word the culprit below
         pass
     base = _compose(search)
     for override in parsed:
@@ -63,7 +63,7 @@ def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> D
         if key.startswith("hydra"):
             continue
         try:
-            _compose(search + [override.input_line])
+            _compose(search + [str(override.input_line)])
         except Exception as err:
             raise _explain(base, override, err) from err
     # Every override composes alone; together they clash. Report the first pair's error.
@@ -117,7 +117,7 @@ def normalize(overrides: list[str]) -> list[str]:
     for text in overrides:
         try:
             (override,) = parser.parse_overrides([text])
-        except Exception:
+        except Exception:  # noqa: BLE001 - compose_config words the parse error
             out.append(text)
             continue
         key = override.key_or_group
@@ -160,19 +160,19 @@ def _explain(base: DictConfig, override: Any, err: Exception) -> ConfigError:
                            "(`futures study init DIR NAME` writes one)")
     parent, _, leaf = key.rpartition(".")
     node = OmegaConf.select(base, parent) if parent else base
-    if not override.is_add() and not override.is_delete():
-        if not isinstance(node, DictConfig) or leaf not in node:
-            where = parent or "the top level"
-            allowed = sorted(node.keys()) if isinstance(node, DictConfig) else []
-            return ConfigError(key, value, f"unknown config key; keys at {where} are "
-                                           f"{[str(k) for k in allowed]}")
+    if not override.is_add() and not override.is_delete() and \
+            (not isinstance(node, DictConfig) or leaf not in node):
+        where = parent or "the top level"
+        allowed = sorted(str(k) for k in node) if isinstance(node, DictConfig) else []
+        return ConfigError(key, value, f"unknown config key; keys at {where} are {allowed}")
     cause = err.__cause__ or err
     first = " ".join(str(cause).strip().splitlines()[:1]) or type(cause).__name__
     kind = OmegaConf.get_type(node, leaf) if isinstance(node, DictConfig) and leaf in node \
         else None
-    expected = {int: "expected an integer", float: "expected a number",
-                bool: "expected true or false", str: "expected text",
-                list: "expected a list like [a,b]"}.get(kind, "")  # type: ignore[call-overload]
+    words: dict[Any, str] = {int: "expected an integer", float: "expected a number",
+                             bool: "expected true or false", str: "expected text",
+                             list: "expected a list like [a,b]"}
+    expected = words.get(kind, "")
     return ConfigError(key, value, expected or first)
 
 
@@ -188,7 +188,7 @@ def sweep_variants(overrides: list[str]) -> list[list[str]]:
     for text in overrides:
         try:
             (override,) = parser.parse_overrides([text])
-        except Exception:  # compose_config words the error
+        except Exception:  # noqa: BLE001 - compose_config words the error
             return [overrides]
         parsed.append(override)
     sweeps = {i: list(o.sweep_string_iterator()) for i, o in enumerate(parsed)
@@ -221,4 +221,4 @@ def check(cfg: DictConfig) -> RunSpec:
     """Validate a composed config (also inside the Hydra job)."""
     container = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(container, dict)
-    return validate(container)
+    return validate({str(k): v for k, v in container.items()})

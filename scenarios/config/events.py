@@ -119,9 +119,9 @@ def build(node: Mapping[str, Any], world: World, futures: list[Future],
     lag = number("events.elections.lag", el.get("lag", 0.0), 0.0, 5.0)
     success = number("events.elections.success", el.get("success", 1.0), 0.0, 1.0)
     policy = mapping("events.elections.policy", el.get("policy", {}))
-    for fut in policy:
-        expect(fut in labels or fut in known, f"events.elections.policy.{fut}",
-                fut, f"future not found; expected labels from {labels}")
+    for planned in policy:
+        expect(planned in labels or planned in known, f"events.elections.policy.{planned}",
+               planned, f"future not found; expected labels from {labels}")
     for k, date in enumerate(dates):
         when = number(f"events.elections.dates[{k}]", date, world.start, world.end)
         year = str(int(np.floor(when)))

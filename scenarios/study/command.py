@@ -31,7 +31,7 @@ file is not overwritten.
 def example(name: str) -> str:
     """The example study's YAML, named ``name``."""
     text = (resources.files("scenarios.study") / "example.yaml").read_text(encoding="utf-8")
-    return re.sub(r"^  name: NAME$", f"  name: {name}", text, flags=re.M)
+    return re.sub(r"^  name: NAME$", f"  name: {name}", text, flags=re.MULTILINE)
 
 
 def init(folder: Path, name: str) -> Path:

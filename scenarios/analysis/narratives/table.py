@@ -118,7 +118,7 @@ def report(ds: xr.Dataset, study: Study | None = None) -> str:
             "no (direction)" if not r["direction_ok"] else "no (level)"
         lines.append(f"| {r['future']} | {r['trend']} | {r['basis']} | {r['direction']}, "
                      f"{r['level']} | {r['start']:.2f} -> {r['end']:.2f} | {ok} |")
-    held = sum(r["direction_ok"] and r["level_ok"] for r in rows)
+    held = sum(bool(r["direction_ok"] and r["level_ok"]) for r in rows)
     lines += ["", f"{held} of {len(rows)} cells hold.", "",
               "| future | expected ranking (best first) | model ranking |", "|---|---|---|"]
     for future, expected in rankings(study).items():
