@@ -60,7 +60,9 @@ def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.nd
     for first in range(0, n_fut, per_call):
         part = slice(first, min(first + per_call, n_fut))
         batch = futures[part]
-        events = build(events_node, spec.world, batch) if events_node is not None else None
+        known = spec.study.future_labels + tuple(f.label for f in spec.futures)
+        events = build(events_node, spec.world, batch, known) if events_node is not None \
+            else None
         outcome = run(spec.world, batch, {k: v[part] for k, v in members.items()}, n_members,
                       events=events, rngs=None if rngs is None else rngs[part],
                       out_dtype=np.float64, chunk=spec.chunk, threads=spec.threads)
