@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import xarray as xr
 import yaml
 
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import Study, study_in
 from scenarios.engine.storage import open_outcomes
 
 OUTCOMES = "outcomes.nc"
@@ -87,6 +89,11 @@ class RunData:
     def config(self) -> dict[str, Any]:
         """The config of the first variant (a run's only config)."""
         return self.configs[0]
+
+    @cached_property
+    def study(self) -> Study:
+        """The run's study (its labels' display names), from the stored config."""
+        return study_in(self.configs[0])
 
 
 def find_file(run_dir: Path) -> Path:

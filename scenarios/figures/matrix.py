@@ -49,8 +49,8 @@ def heatmap(run: RunData, options: Options) -> Figure:
     image = ax.imshow(a, cmap="RdBu", norm=TwoSlopeNorm(0.0, -bound, bound), aspect="auto")
     study = study_in(run.configs[0])
     rows, cols = study.trend_labels, study.columns()
-    ax.set_yticks(range(len(rows)), [name(r, lang) for r in rows], fontsize=13)
-    ax.set_xticks(range(len(cols)), [name(c, lang) for c in cols], fontsize=12, rotation=50,
+    ax.set_yticks(range(len(rows)), [name(r, lang, study) for r in rows], fontsize=13)
+    ax.set_xticks(range(len(cols)), [name(c, lang, study) for c in cols], fontsize=12, rotation=50,
                   ha="right", rotation_mode="anchor")
     ax.tick_params(length=0)
     ax.grid(False)

@@ -86,7 +86,7 @@ def fans(run: RunData, future: str, options: Options) -> Figure:
                             alpha=0.15 if run.is_sweep else 0.45, lw=0)
             ax.plot(time, q[2, :, k], color=colour)
     for k, ax in enumerate(axes[:n]):
-        ax.set_title(name(trends[k], lang))
+        ax.set_title(name(trends[k], lang, run.study))
     legend_ax = axes[n]
     legend_ax.axis("off")
     colour = future_colour(future, run.futures)
@@ -98,7 +98,7 @@ def fans(run: RunData, future: str, options: Options) -> Figure:
                    Patch(color=colour, alpha=0.2, lw=0)]
         legend_ax.legend(handles, [text("median", lang), text("band50", lang),
                                    text("band90", lang)], loc="center", frameon=False)
-    fig.suptitle(text("fans_title", lang, future=name(future, lang)), color="black")
+    fig.suptitle(text("fans_title", lang, future=name(future, lang, run.study)), color="black")
     fig.supxlabel(_subtitle(run, lang), fontsize=13, color="#444444")
     fig.supylabel(text("level", lang))
     return fig
@@ -124,11 +124,11 @@ def fans_compared(run: RunData, options: Options) -> Figure:
                                     lw=0)
                 ax.plot(time, q[2, :, k], color=colour, ls=LINESTYLES[i % len(LINESTYLES)])
     for k, ax in enumerate(axes[:n]):
-        ax.set_title(name(str(run.ds.trend.values[k]), lang))
+        ax.set_title(name(str(run.ds.trend.values[k]), lang, run.study))
     legend_ax = axes[n]
     legend_ax.axis("off")
     handles = [Line2D([], [], color=future_colour(f, run.futures), lw=5) for f in run.futures]
-    labels = [name(f, lang) for f in run.futures]
+    labels = [name(f, lang, run.study) for f in run.futures]
     if run.is_sweep:
         _variant_legend(legend_ax, run, lang, handles, labels, styles=True)
     else:
@@ -166,7 +166,7 @@ def _sketch(ax, run: RunData, future: str, shades: list, med: xr.DataArray, left
     n, height = len(run.variants), 0.036
     for r, trend in enumerate(key_trends(run, future)):
         ry = top - r * step
-        ax.text(left - 0.008, ry, name(trend, lang), ha="right", va="center",
+        ax.text(left - 0.008, ry, name(trend, lang, run.study), ha="right", va="center",
                 fontsize=13)
         ax.add_patch(Rectangle((left, ry - height / 2), width, height, color="#eeeeee", lw=0))
         for i, variant in enumerate(run.variants):
@@ -221,7 +221,8 @@ def quadrant(run: RunData, options: Options) -> Figure:
         qx, qy = 0.5 * quad[0], 0.5 * quad[1]
         ha = "left" if x < 0.2 else "right" if x > 0.8 else "center"
         dx = {"left": -14, "right": 14, "center": 0}[ha]
-        ax.annotate(name(future, lang), (x, y), xytext=(dx, 14), textcoords="offset points",
+        ax.annotate(name(future, lang, run.study), (x, y), xytext=(dx, 14),
+                    textcoords="offset points",
                     ha=ha, va="bottom", fontsize=18, fontweight="bold", color=colour,
                     zorder=6)
         # the sketch fills the half of the quadrant without the marker (a second future in
