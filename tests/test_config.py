@@ -19,7 +19,7 @@ RANGE = re.compile(r"range \[-?\d")
 
 
 def test_default_config_validates():
-    """The defaults compose and validate into four futures of the catalogue."""
+    """The defaults compose and validate into the four futures of the study."""
     cfg, spec = load([])
     assert [f.label for f in spec.futures] == list(STUDY.future_labels)
     assert spec.members == 1000 and spec.seed == 2021

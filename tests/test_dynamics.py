@@ -113,7 +113,7 @@ def make_world(**overrides):
 
 
 def random_world(seed=7):
-    """A :class:`World` with random non-zero matrices and weights of the catalogue's sizes."""
+    """A :class:`World` with random non-zero matrices and weights of the default study's sizes."""
     rng = np.random.default_rng(seed)
     return make_world(
         trend_matrix=rng.uniform(-2, 2, (N_TRENDS, N_TRENDS)),
