@@ -59,7 +59,7 @@ def _step(key: str, date: object, world: World) -> int:
 
 
 def build(node: Mapping[str, Any], world: World, futures: list[Future],
-          known: tuple[str, ...] = ()) -> EventModel | None:
+          known: tuple[str, ...] = ()) -> EventModel | None:  # long: every events field in turn
     """Validate ``events`` and build the model's arrays; ``None`` when disabled.
 
     ``known`` are the study's future labels: election plans may name them even when they

@@ -22,8 +22,6 @@ import numpy as np
 from models.ensemble import MOMENTUM, Future, World, open_bounds, parameters
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
-from scenarios.analysis.plane.config import PlaneSpec, plane_spec
-from scenarios.analysis.robustness.config import RobustnessSpec, robustness_spec
 from scenarios.config.checks import expect, label, mapping, number
 from scenarios.config.declare import (
     after,
@@ -235,8 +233,6 @@ class RunSpec:
     scheduler: str | None = None
     workers: int = 2
     format: str = "netcdf"
-    robustness: RobustnessSpec | None = None
-    plane: PlaneSpec | None = None
     study: Study = field(default_factory=default_study)
 
 
@@ -333,7 +329,7 @@ def _future(future_label: str, node: object, study: Study) -> Future:
         levers={k: number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()})
 
 
-def validate(cfg: Mapping[str, Any]) -> RunSpec:
+def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order (item 4 replaces it)
     """Check a composed configuration and turn it into model objects.
 
     Parameters
@@ -438,6 +434,4 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt, robustness=robustness_spec(cfg.get("robustness", {}), world),
-                   plane=plane_spec(cfg.get("plane", {}), world, design, futures),
-                   study=study)
+                   format=fmt, study=study)

@@ -1,12 +1,14 @@
 """One look for every figure and page: a colour per future, display names in NL or EN.
 
 The colours are from Okabe & Ito's colour-blind-safe palette (2008), one per future, the same
-in every figure, page and handout. Names come from the study (``conf/study/``) only.
+in every figure, page and handout. Names come from the study (``conf/study/``) only, through
+:func:`scenarios.engine.dataset.term_name`.
 """
 
 from __future__ import annotations
 
-from scenarios.config.study import Study, default_study
+from scenarios.config.study import Study
+from scenarios.engine.dataset import term_name
 
 #: Colour of each built-in future (Okabe-Ito): distinct for the common colour-vision
 #: deficiencies and in greyscale print by lightness.
@@ -39,13 +41,4 @@ def display_name(label: str, lang: str = "nl", study: Study | None = None) -> st
     user-added future) is shown as written."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang={lang!r}: expected one of {list(LANGUAGES)}")
-    return (study or default_study()).display(label, lang)
-
-
-def name_coordinates(dims: dict[str, list[str]]) -> dict[str, tuple]:
-    """Display names as coordinates: ``{DIM}_name_nl`` and ``{DIM}_name_en`` for each
-    dimension's labels (xarray ``coords`` entries, ``long_name`` included)."""
-    return {f"{dim}_name_{lang}": (dim, [display_name(x, lang) for x in labels],
-                                   {"long_name": f"{dim} name ({full})"})
-            for dim, labels in dims.items()
-            for lang, full in (("nl", "Dutch"), ("en", "English"))}
+    return term_name(label, lang, study=study)

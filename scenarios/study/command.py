@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scenarios.config.errors import ConfigError
 from scenarios.config.study import LABEL
+from scenarios.engine.command import Command
 
 USAGE = """\
 usage: futures study init DIR NAME
@@ -73,3 +74,7 @@ def command(args: list[str]) -> int:
         return 1
     print(path)
     return 0
+
+
+#: ``futures study``: registered in :data:`scenarios.cli.COMMAND_LIST`.
+COMMAND = Command(name="study", usage=USAGE, main=command)
