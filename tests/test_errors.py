@@ -119,7 +119,7 @@ def test_unknown_command(cli):
     assert result.stderr.strip() == ("futures: error: command 'simulate' not found; expected "
                                      f"one of {[*COMMANDS, 'help']}")
     assert {"run", "collect", "plot", "report"} <= set(COMMANDS)
-    assert "'sensitivity'" in result.stderr  # a DESIGN.md section 4 command
+    assert "'sensitivity'" in result.stderr  # a command of the README's contract
 
 
 def test_bad_input_keeps_earlier_output(cli, tmp_path):
