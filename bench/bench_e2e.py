@@ -40,7 +40,6 @@ import numpy as np
 from bench_kernel import baseline_inputs, kernel_problem, textbook  # beside this script
 from machine import machine_info
 
-from models import catalogue
 from models.integrator import integrate
 from scenarios.config.compose import load
 from scenarios.engine.simulate import draw_members, simulate
@@ -132,7 +131,7 @@ def main() -> None:
     world, n_steps, n_fut = spec.world, spec.world.n_steps, len(spec.futures)
     dt = 1.0 / world.steps_per_year
     members = draw_members(spec)
-    initial = np.stack([members[f"initial.{t}"].reshape(-1) for t in catalogue.TREND_LABELS],
+    initial = np.stack([members[f"initial.{t}"].reshape(-1) for t in world.trends],
                        axis=1)
     a, d, x0, w = baseline_inputs(world, initial, np.random.default_rng(2021))
     problem = kernel_problem(a, d, x0, w, dt, n_fut)

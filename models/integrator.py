@@ -359,7 +359,7 @@ def integrate(
     with threadpool_limits(limits=1, user_api="blas"), \
             ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
 
-        def each(fn: Callable[[Any], None], blocks: list[Any]) -> None:  # starts or Blocks
+        def each(fn: Callable[[Any], None], blocks: list[Any]) -> None:
             if threads > 1 and len(blocks) > 1:
                 list(pool.map(fn, blocks))
             else:

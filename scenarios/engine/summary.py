@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 
-from models import catalogue
 from models.integrator import block_width
 from scenarios.config.schema import RunSpec
 from scenarios.engine.names import SUMMARY
@@ -165,7 +164,7 @@ def summary_dataset(spec: RunSpec, levels: Streamed, impacts: Streamed, times: n
     from scenarios.engine.dataset import coord, label_coords, name_coordinates, provenance, var
 
     labels = [f.label for f in spec.futures]
-    trends, areas = list(catalogue.TREND_LABELS), list(catalogue.AREA_LABELS)
+    trends, areas = list(spec.world.trends), list(spec.world.areas)
     data = {}
     for name, stats, dim, what in (("level", levels, "trend", "trend level"),
                                    ("impact", impacts, "area", "impact index")):
@@ -182,7 +181,7 @@ def summary_dataset(spec: RunSpec, levels: Streamed, impacts: Streamed, times: n
                                         f"{what}: histogram bin width (quantile error bound)")
         data[f"{name}_outside_bins"] = var(("future", dim), stats.outside,
                                            f"{what}: member-months outside the histogram")
-    names = name_coordinates({"future": labels, "trend": trends, "area": areas},
+    names = name_coordinates({"future": labels, "trend": trends, "area": areas}, spec.study,
                              unknown="as written", long_names={"area": "impact area"})
     ds = xr.Dataset(
         data_vars=data,

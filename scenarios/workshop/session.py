@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from models import catalogue
 from models.ensemble import Future, Outcome
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
@@ -110,14 +109,14 @@ def sliders(spec: RunSpec) -> tuple[Slider, ...]:
                "Efficacy of policy", "x", "x"),
     ) if s.key not in ("cross_impact_strength", "lever_efficacy") or factor(s.key))
     levers = tuple(Slider(t.label, "lever", 0.0, 1.0, 0.05, t.name_nl, t.name_en)
-                   for t in catalogue.LEVERS)
+                   for t in spec.study.levers)
     return axis + world + levers
 
 
 def defaults(spec: RunSpec, future: Future) -> dict[str, float]:
     """Every slider's value in the baseline of ``future``."""
     world = spec.world
-    eu_index = catalogue.DRIVER_LABELS.index("eu_regulation")
+    eu_index = world.drivers.index("eu_regulation")
     out = {
         "ownership": future.ownership,
         "purpose": future.purpose,
@@ -127,7 +126,7 @@ def defaults(spec: RunSpec, future: Future) -> dict[str, float]:
         "transition_years": world.transition_years,
         "lever_efficacy": 1.0,
     }
-    for k, lever in enumerate(catalogue.LEVER_LABELS):
+    for k, lever in enumerate(world.levers):
         out[lever] = float(future.levers.get(lever, world.lever_reference[k]))
     return out
 
@@ -249,7 +248,7 @@ class Workshop:
                 future = replace(future, ownership=values["ownership"],
                                  purpose=values["purpose"], drivers=drivers)
             world_futures.append(future)
-        levers = {lv: values[lv] for lv in catalogue.LEVER_LABELS}
+        levers = {lv: values[lv] for lv in self.spec.world.levers}
         current = [replace(f, levers=levers) for f in world_futures]
         sample = dict(self.sample)
         shape = (len(self.labels), self.members)
@@ -282,12 +281,12 @@ class Workshop:
                   "current": out.levels[n_fut + c]}
         impacts = {"baseline": self.base_impacts[c], "world": out.impacts[c],
                    "current": out.impacts[n_fut + c]}
-        trends = self._summary(levels, catalogue.TREND_LABELS)
-        areas = self._summary(impacts, catalogue.AREA_LABELS)
+        trends = self._summary(levels, self.spec.world.trends)
+        areas = self._summary(impacts, self.spec.world.areas)
         final = {"baseline": np.median(self.base_impacts[:, -1], axis=-1),
                  "world": np.median(out.impacts[:n_fut, -1], axis=-1),
                  "current": np.median(out.impacts[n_fut:, -1], axis=-1)}  # (F, areas)
-        futures = {f: {v: dict(zip(catalogue.AREA_LABELS, _round(final[v][i])))
+        futures = {f: {v: dict(zip(self.spec.world.areas, _round(final[v][i])))
                        for v in VARIANTS} for i, f in enumerate(self.labels)}
         return {"future": label, "settings": dict(values), "trends": trends, "areas": areas,
                 "futures": futures}
