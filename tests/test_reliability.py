@@ -148,7 +148,7 @@ REFUSED = [
     (["+hydra.job_logging.handlers.x.class=logging.StreamHandler"], "could import and call"),
     (["hydra/job_logging=default"], "could import and call code"),
     (["+hydra.searchpath=[file:///tmp]"], "could import and call code"),
-    (["-cp", "/tmp"], "option '-cp' is not accepted"),
+    (["-cp", "/tmp"], "option='-cp': not accepted"),
     (["+future.x={ownership:0.5,purpose:0.5,_target_:os.getcwd}"], "could import and call"),
 ]
 

@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from scenarios.config.errors import ConfigError
+from scenarios.config.guard import load_yaml, read_yaml
 from scenarios.engine.simulate import RAGGED
 from scenarios.engine.storage import check_outcomes, open_outcomes, write_atomic, write_zarr_atomic
 
@@ -56,8 +56,10 @@ def jobs(sweep_dir: Path) -> list[Path]:
 
 
 def _overrides(job: Path) -> dict[str, str]:
-    path = job / ".hydra" / "overrides.yaml"
-    items = yaml.safe_load(path.read_text()) or []
+    items = read_yaml(job / ".hydra" / "overrides.yaml", "job") or []
+    if not isinstance(items, list):
+        raise ConfigError("job", str(job / ".hydra" / "overrides.yaml"), "not a list of "
+                          "overrides; expected the file Hydra wrote")
     out = {}
     for item in items:
         key, _, value = str(item).partition("=")
@@ -71,10 +73,24 @@ def expected_jobs(sweep_dir: Path) -> int:
     """How many jobs the sweep's command asked for (from ``multirun.yaml``)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    saved = yaml.safe_load((sweep_dir / "multirun.yaml").read_text()) or {}
-    task = saved.get("hydra", {}).get("overrides", {}).get("task", []) or []
+    saved = read_yaml(sweep_dir / "multirun.yaml", "SWEEP_DIR") or {}
+    if not isinstance(saved, dict):
+        raise ConfigError("SWEEP_DIR", str(sweep_dir / "multirun.yaml"), "not a mapping; "
+                          "expected the file Hydra wrote")
+    hydra = saved.get("hydra")
+    overrides = hydra.get("overrides") if isinstance(hydra, dict) else None
+    task = overrides.get("task") if isinstance(overrides, dict) else None
+    if not isinstance(task, list):
+        raise ConfigError("SWEEP_DIR", str(sweep_dir / "multirun.yaml"), "holds no "
+                          "hydra.overrides.task list; expected the file Hydra wrote")
+    try:
+        parsed = OverridesParser.create().parse_overrides([str(t) for t in task])
+    except Exception:  # noqa: BLE001 - Hydra's parse errors are many lines
+        raise ConfigError("SWEEP_DIR", str(sweep_dir / "multirun.yaml"), "its "
+                          "hydra.overrides.task cannot be parsed; expected the file Hydra "
+                          "wrote") from None
     count = 1
-    for override in OverridesParser.create().parse_overrides([str(t) for t in task]):
+    for override in parsed:
         if override.is_sweep_override():
             count *= len(list(override.sweep_string_iterator()))
     return count
@@ -88,7 +104,7 @@ def missing_jobs(sweep_dir: Path) -> list[int]:
 
 def _coordinate(values: list[str]) -> np.ndarray:
     """Swept values as numbers where they all are, else as text."""
-    parsed = [yaml.safe_load(v) for v in values]
+    parsed = [load_yaml(v, "swept value", v) for v in values]
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in parsed):
         return np.array(parsed)
     return np.array([v if isinstance(v, str) else str(p) for v, p in zip(values, parsed)])
@@ -109,6 +125,7 @@ def collect(sweep_dir: Path | str) -> Path:
     if not (sweep_dir / "multirun.yaml").is_file():
         raise ConfigError("SWEEP_DIR", str(sweep_dir), "not a sweep folder (no multirun.yaml); "
                           "give the folder that `futures run -m` printed")
+    expected_jobs(sweep_dir)  # multirun.yaml is read (within bounds) before any job
     found = jobs(sweep_dir)
     if not found:
         failed = failed_jobs(sweep_dir)
