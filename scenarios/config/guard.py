@@ -157,6 +157,9 @@ def read_yaml(path: Path, key: str = "file") -> Any:
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(key, str(path), "not a regular file (a FIFO, device or "
                               "folder); expected a YAML file")
+        if info.st_size > MAX_YAML_BYTES:
+            raise ConfigError(key, str(path), f"YAML of {info.st_size} bytes; at most "
+                              f"{MAX_YAML_BYTES} are read")
         with path.open("rb") as stream:
             data = stream.read(MAX_YAML_BYTES + 1)
     except OSError as err:
@@ -262,12 +265,12 @@ def check_overrides(overrides: Iterable[str]) -> None:
 
 
 def _override_strings(override: Any) -> Iterator[tuple[str, str]]:
-    if override.is_sweep_override():
-        values: list[Any] = list(override.sweep_string_iterator())
-        for value in values:
-            yield "", str(value)
+    value = override.value()
+    if override.is_sweep_override():  # the raw values: the sweep's strings are escaped
+        yield from _strings(list(getattr(value, "list", None) or []))
+        yield from _strings(list(getattr(value, "include", None) or []))
         return
-    yield from _strings(override.value())
+    yield from _strings(value)
 
 
 # --- config folders --------------------------------------------------------------------
