@@ -35,6 +35,9 @@ commands:
   collect SWEEP_DIR    rebuild <sweep>/sweep.nc from the sweep's job folders
   plot RUN_DIR         figures of a run or sweep into RUN_DIR/figures/ (plot.lang=nl|en)
   report RUN_DIR       a self-contained HTML handout and its PDF in RUN_DIR
+  export RUN_DIR [--format iamc|csv|parquet]
+                       the outcomes as IAMC tables (pyam) or tidy long tables in
+                       RUN_DIR/export/
   sensitivity [OVERRIDES...]
                        Sobol indices per future and year; writes sensitivity.nc and
                        figures into the run directory and prints it last
@@ -267,6 +270,7 @@ COMMANDS: dict[str, Callable[[list[str]], int]] = {
         "scenarios.analysis.signposts.compute:signposts_job", check="scenarios.analysis.signposts.compute:check_config"),
     "plot": lambda args: importlib.import_module("scenarios.figures.command").plot_main(args),
     "report": lambda args: importlib.import_module("scenarios.figures.command").report_main(args),
+    "export": lambda args: importlib.import_module("scenarios.interop.command").main(args),
     "robustness": lambda args: hydra_command(
         "robustness", args, importlib.import_module("scenarios.analysis.robustness.config").USAGE,
         "scenarios.analysis.robustness.compute:robustness_job"),

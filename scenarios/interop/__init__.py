@@ -1,0 +1,1 @@
+"""Interoperability: IAMC and tidy tables (`futures export`), the EMA Workbench model."""

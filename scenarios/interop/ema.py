@@ -1,0 +1,177 @@
+"""The model as an EMA Workbench model, and an evaluator that runs experiments in one batch.
+
+:func:`build_model` returns an ``ema_workbench.Model`` of one future whose parts are the
+project's own, kept apart as EMA Workbench keeps them:
+
+- **uncertainties**: the world assumptions of ``conf/uncertainties.yaml`` (the parameters an
+  ensemble samples: initial levels, momenta, cross-impact strength, transition years, axis
+  shifts, lever efficacy), each a ``RealParameter`` over its absolute range;
+- **levers**: the policy levers (``levers.*``), ``RealParameter`` on [0, 1] (0.5 is the 2021
+  reference programme);
+- **constants**: the future's axis position (``ownership``, ``purpose``), for the record;
+- **outcomes**: ``ScalarOutcome`` per impact area (``impact.<area>``) and trend level
+  (``level.<trend>``) in the chosen year (default the run's last, 2030).
+
+Each experiment is one simulated world with the continuous model (events off): the outcome is a
+function of the parameters alone, so an experiment gives the same numbers whether it runs
+alone or in a batch. (With events, a world's incidents are drawn from its member index, which
+an EMA experiment does not have.)
+
+EMA Workbench calls a model one experiment at a time. :class:`BatchEvaluator` is an evaluator
+(EMA's ``BaseEvaluator`` interface) that gathers every experiment of a ``perform_experiments``
+call, groups them by policy, and runs them as one vectorised ensemble: one future per policy,
+one member per scenario.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from ema_workbench import Constant, Model, RealParameter, ScalarOutcome
+from ema_workbench.em_framework.evaluators import BaseEvaluator
+from ema_workbench.em_framework.experiment_runner import ExperimentRunner
+from ema_workbench.em_framework.points import experiment_generator
+from ema_workbench.em_framework.util import NamedObjectMap
+
+from models import catalogue
+from models.ensemble import Future, run
+from scenarios.config.compose import load, normalize
+from scenarios.config.errors import ConfigError
+from scenarios.config.schema import RunSpec
+
+
+@dataclasses.dataclass
+class Simulator:
+    """Runs a group of worlds of one future: the vectorised core of the EMA model."""
+
+    spec: RunSpec
+    future: Future
+    time_index: int
+
+    @property
+    def uncertainty_names(self) -> list[str]:
+        return [u.name for u in self.spec.uncertainties]
+
+    @property
+    def outcome_names(self) -> list[str]:
+        return ([f"impact.{a}" for a in catalogue.AREA_LABELS]
+                + [f"level.{t}" for t in catalogue.TREND_LABELS])
+
+    def evaluate(self, worlds: list[dict[str, float]],
+                 policies: list[dict[str, float]]) -> dict[str, np.ndarray]:
+        """Outcomes of every world under every policy: name -> array (policies, worlds)."""
+        futures = [dataclasses.replace(self.future, levers={**self.future.levers, **p})
+                   for p in policies]
+        members = {name: np.tile([w[name] for w in worlds], (len(futures), 1))
+                   for name in self.uncertainty_names}
+        out = run(self.spec.world, futures, members, len(worlds), events=None,
+                  chunk=self.spec.chunk, threads=1)
+        result = {}
+        for k, area in enumerate(catalogue.AREA_LABELS):
+            result[f"impact.{area}"] = out.impacts[:, self.time_index, k, :]
+        for k, trend in enumerate(catalogue.TREND_LABELS):
+            result[f"level.{trend}"] = out.levels[:, self.time_index, k, :]
+        return result
+
+    def one(self, **experiment: float) -> dict[str, float]:
+        """One experiment, as EMA's one-at-a-time path calls it."""
+        world = {n: float(experiment[n]) for n in self.uncertainty_names}
+        policy = {lv: float(experiment[lv]) for lv in catalogue.LEVER_LABELS}
+        result = self.evaluate([world], [policy])
+        return {name: float(values[0, 0]) for name, values in result.items()}
+
+
+def build_model(future: str, overrides: list[str], *, year: float | None = None) -> Model:
+    """The EMA Workbench model of ``future`` under the config with ``overrides``.
+
+    Raises
+    ------
+    ConfigError
+        On bad overrides, an unknown future or a year outside the run.
+    """
+    _, spec = load(normalize(overrides + ["events.enabled=false"]))
+    chosen = {f.label: f for f in spec.futures}
+    if future not in chosen:
+        raise ConfigError("future", future, f"future not found; expected one of "
+                          f"{list(chosen)}")
+    world = spec.world
+    times = _times(spec)
+    when = world.end if year is None else float(year)
+    hits = np.flatnonzero(np.isclose(times, when, atol=1e-6))
+    if hits.size == 0:
+        raise ConfigError("year", when, f"expected a time step of the run in "
+                          f"[{world.start}, {world.end}]")
+    sim = Simulator(spec, chosen[future], int(hits[0]))
+    model = Model(f"futures{future.replace('_', '')}", function=sim.one)
+    model.uncertainties = [RealParameter(u.name, *u.bounds) for u in spec.uncertainties]
+    model.levers = [RealParameter(lv, 0.0, 1.0) for lv in catalogue.LEVER_LABELS]
+    model.constants = [Constant("ownership", chosen[future].ownership),
+                       Constant("purpose", chosen[future].purpose)]
+    model.outcomes = [ScalarOutcome(name) for name in sim.outcome_names]
+    model.simulator = sim  # the batch evaluator runs this directly
+    return model
+
+
+def _times(spec: RunSpec) -> np.ndarray:
+    """The run's time axis, as the model computes it (one nominal member)."""
+    out = run(spec.world, spec.futures[:1], {}, 1, events=None)
+    return np.asarray(out.times)
+
+
+class BatchEvaluator(BaseEvaluator):
+    """Evaluates all experiments of a call as one vectorised ensemble per model.
+
+    Use it where EMA Workbench takes an evaluator::
+
+        with BatchEvaluator(model) as evaluator:
+            experiments, outcomes = evaluator.perform_experiments(scenarios=1000, policies=4)
+
+    Models not built by :func:`build_model` run one at a time, as EMA's own
+    ``SequentialEvaluator`` would run them.
+    """
+
+    def initialize(self) -> None:
+        pass
+
+    def finalize(self) -> None:
+        pass
+
+    def evaluate_experiments(self, scenarios: Any, policies: Any,
+                             callback: Callable[..., None], combine: str = "factorial",
+                             **kwargs: Any) -> None:
+        experiments = list(experiment_generator(scenarios, self._msis, policies,
+                                                combine=combine))
+        models = NamedObjectMap(Model)
+        models.extend(self._msis)
+        runner = ExperimentRunner(models)
+        by_model: dict[str, list[Any]] = {}
+        for experiment in experiments:
+            by_model.setdefault(experiment.model_name, []).append(experiment)
+        for name, group in by_model.items():
+            sim = getattr(models[name], "simulator", None)
+            if sim is None:
+                for experiment in group:
+                    callback(experiment, runner.run_experiment(experiment))
+                continue
+            self._batch(sim, group, callback)
+
+    @staticmethod
+    def _batch(sim: Simulator, group: list[Any], callback: Callable[..., None]) -> None:
+        policies: dict[str, dict[str, float]] = {}
+        worlds: dict[Any, dict[str, float]] = {}
+        for experiment in group:
+            policies.setdefault(experiment.policy.name,
+                                {lv: float(experiment.policy[lv])
+                                 for lv in catalogue.LEVER_LABELS})
+            worlds.setdefault(experiment.scenario.name,
+                              {n: float(experiment.scenario[n])
+                               for n in sim.uncertainty_names})
+        p_index = {name: i for i, name in enumerate(policies)}
+        w_index = {name: j for j, name in enumerate(worlds)}
+        result = sim.evaluate(list(worlds.values()), list(policies.values()))
+        for experiment in group:
+            i, j = p_index[experiment.policy.name], w_index[experiment.scenario.name]
+            callback(experiment, {k: float(v[i, j]) for k, v in result.items()})
