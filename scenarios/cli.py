@@ -200,8 +200,9 @@ def hydra_command(name: str, args: list[str], usage: str, task: str, *,
     from scenarios.engine import sweep
 
     sweep.FAILED.clear()
+    sweep.PROBLEMS.clear()
     hydra_app(getattr(importlib.import_module(module), function))()
-    return 1 if sweep.FAILED else 0
+    return 1 if sweep.FAILED or sweep.PROBLEMS else 0
 
 
 def announce(overrides: list[str], spec: RunSpec) -> None:
@@ -242,14 +243,18 @@ def collect_command(args: list[str]) -> int:
         return 0 if args and args[0] in ("-h", "--help") else 2
     from pathlib import Path
 
-    from scenarios.engine.sweep import collect, failed_jobs
+    from scenarios.config.errors import WriteError
+    from scenarios.engine.sweep import collect, failed_jobs, foreign_jobs
 
     try:
         path = collect(Path(args[0]))
+    except WriteError as err:  # the disk, not the input: status 1 as everywhere
+        print(f"futures: error: {err}", file=sys.stderr)
+        return 1
     except ConfigError as err:
         return fail(str(err))
     print(path.parent.resolve())
-    return 1 if failed_jobs(path.parent) else 0
+    return 1 if failed_jobs(path.parent) or foreign_jobs(path.parent) else 0
 
 
 #: Subcommands: name -> handler taking the remaining arguments, returning the exit status.

@@ -3,7 +3,8 @@
 - ``python tests/make_reliability_table.py`` (or ``bad-input``): every case of
   tests/test_errors.py through ``futures run ... hydra.run.dir=/nonexistent/never``;
 - ``python tests/make_reliability_table.py security``: every case of tests/test_security.py,
-  each in a fresh folder ``T``.
+  each in a fresh folder ``T``;
+- ``python tests/make_reliability_table.py hardening``: the cases of tests/test_hardening.py.
 
 Run from the repository root and paste the output into the matching section.
 """
@@ -44,7 +45,21 @@ def security() -> None:
               f"{shown.replace('|', chr(92) + '|')} |")
 
 
-TABLES = {"bad-input": bad_input, "security": security}
+def hardening() -> None:
+    from tests.test_hardening import CASES
+    from tests.test_security import attempt
+
+    print("| # | item | case | exit | what it prints (stderr; T is the case's folder) |")
+    print("|---|---|---|---|---|")
+    for i, case in enumerate(CASES, 1):
+        with tempfile.TemporaryDirectory(prefix="fs-") as tmp:
+            status, line = attempt(case, Path(tmp))
+        shown = f"`{line}`" if line else "(nothing: exit 0)"
+        print(f"| H{i} | {case.item} | {case.name} | {status} | "
+              f"{shown.replace('|', chr(92) + '|')} |")
+
+
+TABLES = {"bad-input": bad_input, "security": security, "hardening": hardening}
 
 if __name__ == "__main__":
     TABLES[sys.argv[1] if len(sys.argv) > 1 else "bad-input"]()

@@ -304,7 +304,7 @@ def _linked(tmp: Path, name: str, command: list[str]) -> list[str]:
     if (run / name).is_dir():
         shutil.rmtree(run / name)
     (run / name).symlink_to(tmp / "elsewhere")
-    return [*command, str(run)] if command[0] in ("plot", "report") else \
+    return [*command, str(run)] if command[0] in ("plot", "report", "export") else \
         [*command, f"hydra.run.dir={run}"]
 
 
@@ -334,6 +334,13 @@ def _file_linked(tmp: Path, name: str, command: str) -> list[str]:
     return ["run", "ensemble.members=4", f"hydra.run.dir={run}"]
 
 
+def _export_file_linked(tmp: Path) -> list[str]:
+    run = _run(tmp)
+    (run / "export").mkdir()
+    (run / "export" / "outcomes_long.csv").symlink_to(tmp / VICTIM)
+    return ["export", str(run), "--format", "csv"]
+
+
 def _replaced_link(name: str) -> Callable[[Path], None]:
     def check(tmp: Path) -> None:
         path = tmp / "r" / name
@@ -356,6 +363,12 @@ LINKS = [
     Case("RUN_DIR/report.html a symlink to a file outside (report writes inside)", 4,
          lambda tmp: _file_linked(tmp, "report.html", "report"), status=0,
          check=_replaced_link("report.html")),
+    Case("RUN_DIR/export a symlink to another folder (export)", 4,
+         lambda tmp: _linked(tmp, "export", ["export"]), says="is a link or a file",
+         check=_elsewhere_empty),
+    Case("RUN_DIR/export/outcomes_long.csv a symlink to a file outside (export writes "
+         "inside)", 4, lambda tmp: _export_file_linked(tmp), status=0,
+         check=_replaced_link("export/outcomes_long.csv")),
     Case("RUN_DIR/outcomes.nc a symlink to a file outside (run into that folder)", 4,
          lambda tmp: _file_linked(tmp, "outcomes.nc", "run"), says="is a symbolic link (to"),
 ]
@@ -364,7 +377,8 @@ CASES = CONFIG_DIR + YAML + ENV + LINKS
 
 
 def attempt(case: Case, tmp: Path) -> tuple[int, str]:
-    """Run ``case`` in ``tmp``: the exit status and stderr's last line (``T`` for tmp)."""
+    """Run ``case`` in ``tmp``: the exit status and its error line, or else the lines it
+    printed starting ``futures:`` (``T`` for tmp)."""
     victim = write(tmp / VICTIM, "precious\n")
     args = case.build(tmp)
     saved = {k: os.environ.get(k) for k in case.env}
@@ -384,7 +398,9 @@ def attempt(case: Case, tmp: Path) -> tuple[int, str]:
     if case.status == 2:
         assert len(lines) == 1 and len(errors) == 1, result.stderr
     assert result.returncode == case.status, result.stderr
-    return result.returncode, (errors[-1] if errors else "").replace(str(tmp), "T")
+    said = [x for x in lines if x.startswith("futures: ") and "sweep of" not in x]
+    shown = errors[-1] if errors else " / ".join(said)
+    return result.returncode, shown.replace(str(tmp), "T")
 
 
 def documented() -> dict[str, str]:

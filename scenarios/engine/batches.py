@@ -40,7 +40,7 @@ from models.integrator import block_width
 from scenarios.config.errors import ConfigError, WriteError
 from scenarios.config.schema import RunSpec
 from scenarios.engine.simulate import RAGGED, draw_members, event_rngs, to_dataset
-from scenarios.engine.storage import write_atomic
+from scenarios.engine.storage import replace_dir, write_atomic
 
 log = logging.getLogger("futures")
 
@@ -230,31 +230,6 @@ def _finish(tmp: Path, path: Path, attrs: dict[str, object], events: _EventAppen
     group.attrs.update(attrs)
     zarr.consolidate_metadata(tmp, zarr_format=ZARR_FORMAT)
     return replace_dir(tmp, path)
-
-
-def replace_dir(tmp: Path, path: Path) -> Path:
-    """Put the finished folder ``tmp`` at ``path``.
-
-    A folder already at ``path`` is first moved aside under a temporary name and removed
-    after the new one is in place. Two runs finishing at once into the same folder both
-    succeed, and ``path`` ends up holding one of them, whole.
-    """
-    for attempt in range(100):
-        try:
-            os.replace(tmp, path)
-            break
-        except OSError:  # a folder is there (rename does not replace non-empty folders)
-            if not path.exists():
-                continue
-            aside = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.old")
-            try:
-                os.replace(path, aside)
-            except FileNotFoundError:  # another writer moved it first
-                continue
-            shutil.rmtree(aside, ignore_errors=True)
-    else:
-        raise OSError(f"could not move {tmp} to {path}")
-    return path
 
 
 def _drain_zarr() -> None:

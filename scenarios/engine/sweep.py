@@ -27,7 +27,13 @@ from omegaconf import DictConfig
 from scenarios.config.errors import ConfigError
 from scenarios.config.guard import load_yaml, read_yaml
 from scenarios.engine.simulate import RAGGED
-from scenarios.engine.storage import check_outcomes, open_outcomes, write_atomic, write_zarr_atomic
+from scenarios.engine.storage import (
+    check_outcomes,
+    open_outcomes,
+    remove_stale,
+    write_atomic,
+    write_zarr_atomic,
+)
 
 log = logging.getLogger("futures")
 SWEEP_FILE = "sweep.nc"
@@ -38,6 +44,9 @@ OUTCOMES_ZARR = "outcomes.zarr"
 ERROR_FILE = "error.txt"
 #: Jobs of the last multirun in this process that raised (set by :class:`CollectSweep`).
 FAILED: list[int] = []
+#: What else kept the last multirun from succeeding: sweep.nc not written, foreign or
+#: missing job folders (set by :class:`CollectSweep`; the command's status is then 1).
+PROBLEMS: list[str] = []
 
 
 def outcomes_of(job: Path) -> Path | None:
@@ -49,9 +58,12 @@ def outcomes_of(job: Path) -> Path | None:
 
 
 def jobs(sweep_dir: Path) -> list[Path]:
-    """The job folders (Hydra's ``0``, ``1``, ...) of a sweep that hold outcomes, in order."""
+    """The job folders (Hydra's ``0``, ``1``, ...) of this sweep that hold outcomes, in
+    order; folders of other sweeps (:func:`foreign_jobs`) are left out."""
+    foreign = foreign_jobs(sweep_dir)
     found = [p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
-             and outcomes_of(p) is not None and (p / ".hydra").is_dir()]
+             and outcomes_of(p) is not None and (p / ".hydra").is_dir()
+             and int(p.name) not in foreign]
     return sorted(found, key=lambda p: int(p.name))
 
 
@@ -69,8 +81,11 @@ def _overrides(job: Path) -> dict[str, str]:
     return out
 
 
-def expected_jobs(sweep_dir: Path) -> int:
-    """How many jobs the sweep's command asked for (from ``multirun.yaml``)."""
+def expected_overrides(sweep_dir: Path) -> list[dict[str, str]]:
+    """The overrides of every job the sweep's command asked for, in Hydra's job order (from
+    ``multirun.yaml``: the product of the swept values, the last key varying fastest)."""
+    import itertools
+
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     saved = read_yaml(sweep_dir / "multirun.yaml", "SWEEP_DIR") or {}
@@ -85,15 +100,43 @@ def expected_jobs(sweep_dir: Path) -> int:
                           "hydra.overrides.task list; expected the file Hydra wrote")
     try:
         parsed = OverridesParser.create().parse_overrides([str(t) for t in task])
+        lists = {}
+        for override in parsed:
+            key = override.get_key_element().lstrip("+~")
+            if key.startswith("hydra"):
+                continue
+            lists[key] = list(override.sweep_string_iterator()) if \
+                override.is_sweep_override() else [override.get_value_element_as_str()]
     except Exception:  # noqa: BLE001 - Hydra's parse errors are many lines
         raise ConfigError("SWEEP_DIR", str(sweep_dir / "multirun.yaml"), "its "
                           "hydra.overrides.task cannot be parsed; expected the file Hydra "
                           "wrote") from None
-    count = 1
-    for override in parsed:
-        if override.is_sweep_override():
-            count *= len(list(override.sweep_string_iterator()))
-    return count
+    return [dict(zip(lists, combo)) for combo in itertools.product(*lists.values())]
+
+
+def expected_jobs(sweep_dir: Path) -> int:
+    """How many jobs the sweep's command asked for (from ``multirun.yaml``)."""
+    return len(expected_overrides(sweep_dir))
+
+
+def foreign_jobs(sweep_dir: Path) -> dict[int, str]:
+    """Job folders that are not jobs of this sweep: number -> their overrides, for folders
+    whose ``.hydra/overrides.yaml`` is not the sweep's job of that number (another sweep's
+    job copied in, or a folder from before the sweep's command changed)."""
+    expected = expected_overrides(sweep_dir)
+    out = {}
+    for job in sweep_dir.iterdir():
+        if not (job.is_dir() and job.name.isdigit() and (job / ".hydra").is_dir()
+                and outcomes_of(job) is not None):
+            continue
+        number, mine = int(job.name), _overrides(job)
+        mine.pop("resume", None)
+        wanted = dict(expected[number]) if number < len(expected) else None
+        if wanted is not None:
+            wanted.pop("resume", None)
+        if mine != wanted:
+            out[number] = " ".join(f"{k}={v}" for k, v in mine.items())
+    return dict(sorted(out.items()))
 
 
 def missing_jobs(sweep_dir: Path) -> list[int]:
@@ -125,7 +168,12 @@ def collect(sweep_dir: Path | str) -> Path:
     if not (sweep_dir / "multirun.yaml").is_file():
         raise ConfigError("SWEEP_DIR", str(sweep_dir), "not a sweep folder (no multirun.yaml); "
                           "give the folder that `futures run -m` printed")
-    expected_jobs(sweep_dir)  # multirun.yaml is read (within bounds) before any job
+    remove_stale(sweep_dir, "sweep")  # what a killed collect left
+    foreign = foreign_jobs(sweep_dir)  # multirun.yaml is read (within bounds) first
+    for number, values in foreign.items():
+        print(f"futures: folder {sweep_dir / str(number)} is not job {number} of this sweep "
+              f"(its overrides: {values or 'none'}); left out of the sweep", file=sys.stderr,
+              flush=True)
     found = jobs(sweep_dir)
     if not found:
         failed = failed_jobs(sweep_dir)
@@ -256,6 +304,7 @@ class CollectSweep(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         FAILED.clear()
+        PROBLEMS.clear()
         sweep_dir = Path(config.hydra.sweep.dir)
         watch = _WATCHES[str(sweep_dir)] = _JobWatch(sweep_dir, _count_jobs(config))
         watch.start()
@@ -268,8 +317,15 @@ class CollectSweep(Callback):
         FAILED.extend(failed_jobs(sweep_dir))
         try:
             collect(sweep_dir)
-        except ConfigError as err:
+        except ConfigError as err:  # sweep.nc not written: the sweep did not succeed
             print(f"futures: error: {err}", file=sys.stderr, flush=True)
+            PROBLEMS.append(str(err))
+        try:
+            PROBLEMS.extend(f"foreign job folder {n}" for n in foreign_jobs(sweep_dir))
+            PROBLEMS.extend(f"job {n} left no outcomes" for n in missing_jobs(sweep_dir)
+                            if n not in FAILED)
+        except ConfigError as err:
+            PROBLEMS.append(str(err))
         print(sweep_dir.resolve(), flush=True)
 
 
