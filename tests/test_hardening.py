@@ -208,3 +208,126 @@ def test_foreign_jobs_are_named(tmp_path):
             "ensemble.members=8); left out") in result.stderr
     assert f"folder {tmp_path / 's' / '2'} is not job 2 of this sweep" in result.stderr
     _only_job_0(tmp_path)
+
+
+# --- item 11: the workshop server under stalls, floods and bad bodies ------------------------
+
+def _raw(server, data: bytes, timeout: float = 30.0) -> bytes:
+    import socket
+
+    with socket.create_connection((server.host, server.port), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def _post(server, body: bytes, length: str | None = None) -> bytes:
+    head = (f"POST /api/run HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+            "Content-Type: application/json\r\nConnection: close\r\n"
+            f"Content-Length: {length if length is not None else len(body)}\r\n\r\n")
+    return _raw(server, head.encode("utf-8") + body)
+
+
+def _get_meta_seconds(server) -> float:
+    started = time.perf_counter()
+    answer = _raw(server, f"GET /api/meta HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+                          "Connection: close\r\n\r\n".encode())
+    assert answer.startswith((b"HTTP/1.0 200", b"HTTP/1.1 200")), answer[:80]
+    return time.perf_counter() - started
+
+
+BAD_BODIES = [
+    (b"{}", "\u0661\u0662", b"Content-Length"),      # Arabic-Indic digits, not ASCII
+    (b"{}", "12abc", b"Content-Length"),
+    (b"{}", "9" * 300, b"Content-Length"),           # hundreds of digits
+    (b'{"future": ' + b"1" * 5000 + b"}", None, b"body"),
+    (b"[" * 100_000 + b"]" * 100_000, None, b"Content-Length"),  # over MAX_BODY
+    (b"[" * 3000 + b"]" * 3000, None, b"body"),
+]
+
+
+@pytest.mark.parametrize(("body", "length", "key"), BAD_BODIES,
+                         ids=["arabic digits", "digits+text", "300 digits", "5000-digit number",
+                              "200 kB nesting", "3000 deep"])
+def test_bad_bodies_are_400_naming_the_key(server, body, length, key):
+    """Malformed bodies and lengths answer 400 with the key, never 500 with exception text."""
+    answer = _post(server, body, length)
+    status_line = answer.split(b"\r\n", 1)[0]
+    assert b" 400 " in status_line, answer[:300]
+    assert key in answer and b"Traceback" not in answer
+
+
+def test_stalled_post_is_closed_and_others_are_served(server):
+    """A POST that never sends its body is closed after the read timeout; meanwhile a
+    normal request is served at once."""
+    import socket
+
+    from scenarios.workshop.server import READ_TIMEOUT
+
+    sock = socket.create_connection((server.host, server.port), timeout=READ_TIMEOUT + 10)
+    sock.sendall(f"POST /api/run HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+                 "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"fu".encode())
+    started = time.monotonic()
+    assert _get_meta_seconds(server) < 2.0
+    rest = sock.recv(65536)  # the server gives up on the body: 408, then it closes
+    waited = time.monotonic() - started
+    sock.close()
+    assert rest == b"" or b" 408 " in rest.split(b"\r\n", 1)[0], rest[:200]
+    assert waited < READ_TIMEOUT + 5
+
+
+def test_idle_flood_and_concurrent_requests(server):
+    """400 idle connections and 50 concurrent requests: the server keeps serving (a normal
+    request is answered, or told 503 to retry, never hangs), and stays up."""
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    idle = []
+    for _ in range(400):
+        try:
+            idle.append(socket.create_connection((server.host, server.port), timeout=5))
+        except OSError:
+            break
+    try:
+        started = time.perf_counter()
+        answer = _raw(server, f"GET /api/meta HTTP/1.1\r\nHost: {server.host}:{server.port}"
+                              "\r\nConnection: close\r\n\r\n".encode(), timeout=20)
+        during_flood = time.perf_counter() - started
+        assert answer.split(b"\r\n", 1)[0].split()[1] in (b"200", b"503"), answer[:80]
+        assert during_flood < 5.0
+    finally:
+        for sock in idle:
+            sock.close()
+    with ThreadPoolExecutor(50) as pool:
+        times = list(pool.map(lambda _: _get_meta_seconds(server), range(50)))
+    assert max(times) < 10.0
+    print(f"idle flood: {len(idle)} sockets, a request meanwhile {during_flood:.3f} s; "
+          f"50 concurrent: median {sorted(times)[25]:.3f} s, max {max(times):.3f} s")
+    assert server.process.poll() is None
+
+
+def test_client_leaving_early_is_quiet():
+    """A client that disconnects before reading the answer leaves no traceback on the
+    facilitator's terminal."""
+    import socket
+
+    from tests.workshop_server import start
+
+    running = start()
+    try:
+        for _ in range(20):
+            sock = socket.create_connection((running.host, running.port), timeout=5)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, bytes([1, 0, 0, 0, 0, 0, 0, 0]))
+            sock.sendall(f"GET / HTTP/1.1\r\nHost: {running.host}:{running.port}\r\n\r\n"
+                         .encode())
+            sock.close()  # RST: the server's write fails (broken pipe / reset)
+        time.sleep(1.0)
+        assert _get_meta_seconds(running) < 5.0
+    finally:
+        status, _, err = running.stop()
+    assert status == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err

@@ -354,12 +354,13 @@ _VOLATILE = (("job", "config_name"), ("job", "override_dirname"), ("overrides", 
 def _hydra_node(cfg: Any) -> dict[str, Any]:
     from omegaconf import OmegaConf
 
-    node = OmegaConf.to_container(cfg.hydra, resolve=False)
-    assert isinstance(node, dict)
+    container = OmegaConf.to_container(cfg.hydra, resolve=False)
+    assert isinstance(container, dict)
+    node: dict[str, Any] = {str(k): v for k, v in container.items()}
     choices = node.get("runtime", {}).get("choices", {}) or {}
     for outer, inner in _VOLATILE:
         node.get(outer, {}).pop(inner, None)
-    node["hydra_choices"] = {k: v for k, v in choices.items() if k.startswith("hydra/")}
+    node["hydra_choices"] = {k: v for k, v in choices.items() if str(k).startswith("hydra/")}
     return node
 
 
