@@ -33,11 +33,10 @@ import numpy as np
 from machine import machine_info  # bench/machine.py, beside this script
 from omegaconf import OmegaConf
 
-from models.ensemble import run
-from scenarios.analysis.robustness.compute import events_node, setting_futures
+from scenarios.analysis.robustness.compute import events_node, robustness_of, setting_futures
 from scenarios.config.compose import load
 from scenarios.config.events import build
-from scenarios.engine.simulate import draw_members, event_rngs
+from scenarios.engine.simulate import draw_members, event_rngs, simulate
 from scenarios.engine.year_impacts import impacts_at
 
 
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds, n_mem = (1, 200) if args.quick else (max(1, args.rounds), args.members)
     cfg, spec = load([f"ensemble.members={n_mem}"])
     config = OmegaConf.to_container(cfg, resolve=True)
-    robust = spec.robustness
+    robust = robustness_of(cfg, spec)
     plans = robust.election_plans
     node = events_node(config, plans)
     members = draw_members(spec)
@@ -62,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         out = []
         for s in robust.settings:
             futures = setting_futures(spec, s, plans)
-            res = run(spec.world, futures, members, n_mem, events=build(node, spec.world,
-                                                                        futures),
-                      rngs=rngs, out_dtype=np.float64, chunk=spec.chunk, threads=spec.threads)
+            res, _ = simulate(spec, futures=futures, members=members,
+                              events=build(node, spec.world, futures), rngs=rngs,
+                              precision="float64")
             out.append(res.impacts[:, t].transpose(0, 2, 1))
         return np.stack(out)
 

@@ -75,7 +75,7 @@ def measure(args: list[str], out: Path) -> tuple[float, float, float]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    stdout, stderr = proc.communicate()
+    _, stderr = proc.communicate()
     wall = time.perf_counter() - started
     stop.set()
     sampler.join()

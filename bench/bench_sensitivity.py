@@ -41,11 +41,11 @@ from pathlib import Path
 import numpy as np
 from machine import machine_info  # bench/machine.py, beside this script
 
-from scenarios.analysis.calibration.compute import calibrate_job
+from scenarios.analysis.calibration.report import calibrate_job
 from scenarios.analysis.sensitivity.compute import analyse, settings, to_dataset
 from scenarios.analysis.sensitivity.report import plot_all
 from scenarios.analysis.sensitivity.sobol import saltelli_design, sobol_indices
-from scenarios.analysis.signposts.compute import signposts_job
+from scenarios.analysis.signposts.report import signposts_job
 from scenarios.config.compose import load
 from scenarios.engine.simulate import simulate
 

@@ -6,6 +6,7 @@ import datetime
 import os
 import platform
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import scipy
@@ -19,18 +20,19 @@ def code_version() -> str:
     root = os.path.dirname(os.path.dirname(os.path.abspath(models.__file__)))
     git = ["git", "-C", root]
     head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True).stdout.strip()
+                          text=True, check=False).stdout.strip()
     if not head or not os.path.exists(os.path.join(root, ".git")):
         return f"models from {root} (not a git checkout)"
     dirty = subprocess.run([*git, "status", "--porcelain", "models", "scenarios"],
-                           capture_output=True, text=True).stdout.strip()
+                           capture_output=True, text=True, check=False).stdout.strip()
     return f"commit {head}" + (" + uncommitted changes in models/ or scenarios/"
                                if dirty else "") + f" ({root})"
 
 
 def cpu_model() -> str:
     """The ``model name`` of /proc/cpuinfo, or ``unknown``."""
-    info = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    path = Path("/proc/cpuinfo")
+    info = path.read_text() if path.exists() else ""
     return next((line.split(":", 1)[1].strip() for line in info.splitlines()
                  if line.startswith("model name")), "unknown")
 

@@ -177,7 +177,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         *, events: EventModel | None = None,
         rngs: list[np.random.SeedSequence] | list[np.random.Generator] | None = None,
         member_start: int = 0, out_dtype: type = np.float64, chunk: int = 2048,
-        threads: int = 1, width: int | None = None) -> Outcome:
+        threads: int = 1, width: int | None = None) -> Outcome:  # long: all kernel inputs
     """Simulate every future and member.
 
     Parameters

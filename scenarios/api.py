@@ -134,8 +134,7 @@ def run(overrides: Sequence[str] | None = None, *, seed: int | None = None,
     ConfigError
         On bad input, before anything is computed or written.
     """
-    from scenarios.config.compose import check
-    from scenarios.engine.app import config_text
+    from scenarios.config.compose import check, config_text
     from scenarios.engine.batches import simulate_dataset, write_outcomes
     from scenarios.engine.storage import open_outcomes
 
@@ -202,7 +201,7 @@ def load(run_dir: str | Path) -> xr.Dataset:
     ConfigError
         If the folder holds no outcomes of ``futures run``.
     """
-    from scenarios.interop.command import load as open_folder
+    from scenarios.interop.export import load as open_folder
 
     ds, _ = open_folder(Path(run_dir))
     return ds

@@ -129,3 +129,75 @@ def test_multirun_writes_one_outcome_per_job(cli, tmp_path):
     assert len(files) == 4
     seeds = sorted(xr.open_dataset(f, engine="h5netcdf").attrs["seed"] for f in files)
     assert seeds == [1, 1, 2, 2]
+
+
+def test_commands_are_registered_objects():
+    """One list of Command objects: names unique, each with usage and either a Hydra job or
+    its own main; `futures X --help` prints the command's own usage."""
+    import contextlib
+    import io
+
+    from scenarios.cli import COMMAND_LIST, COMMANDS, main
+    from scenarios.engine.command import Command
+
+    names = [c.name for c in COMMAND_LIST]
+    assert names == ["run", "collect", "workshop", "sensitivity", "calibrate", "signposts",
+                     "plot", "report", "export", "robustness", "plane"]
+    assert list(COMMANDS) == names
+    assert all(isinstance(c, Command) for c in COMMAND_LIST)
+    hydra = {c.name for c in COMMAND_LIST if c.job is not None}
+    assert hydra == {"run", "sensitivity", "calibrate", "signposts", "robustness", "plane"}
+    assert {c.name for c in COMMAND_LIST if c.sweeps} == {"run"}
+    assert {c.name: c.section for c in COMMAND_LIST if c.check is not None} == {
+        "sensitivity": "sensitivity", "calibrate": "calibrate", "signposts": "signposts",
+        "robustness": "robustness", "plane": "plane"}
+    for command in COMMAND_LIST:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main([command.name, "--help"]) == 0
+        assert out.getvalue().strip() == command.usage.strip(), command.name
+        assert out.getvalue().startswith(f"usage: futures {command.name}"), command.name
+
+
+def test_a_command_needs_a_job_or_a_main():
+    """A Command with neither (or both) is refused when declared."""
+    import pytest
+
+    from scenarios.engine.command import Command
+
+    with pytest.raises(ValueError, match="give a job"):
+        Command("x", "usage: futures x")
+    with pytest.raises(ValueError, match="give a job"):
+        Command("x", "usage", job=lambda cfg, out, *, progress: None, main=lambda args: 0)
+
+
+def test_run_does_not_check_the_analyses_sections():
+    """`futures run` validates the model only; robustness and plane settings are checked by
+    their own commands (the same one-line errors as before)."""
+    import pytest
+
+    from scenarios.analysis.plane.compute import check_config as plane_check
+    from scenarios.analysis.robustness.compute import check_config as robustness_check
+    from scenarios.config.compose import load
+    from scenarios.config.errors import ConfigError
+
+    cfg, spec = load(["robustness.include=[]", "plane.grid=1"])
+    assert not hasattr(spec, "robustness") and not hasattr(spec, "plane")
+    with pytest.raises(ConfigError, match=r"robustness.settings=\[\]: at least two settings"):
+        robustness_check(cfg)
+    with pytest.raises(ConfigError, match="plane.grid=1: expected an integer >= 2"):
+        plane_check(cfg)
+
+
+def test_hydra_entry_leaves_sys_argv_alone(tmp_path, monkeypatch):
+    """The Hydra app is given its arguments; sys.argv is the same before and after."""
+    import sys
+
+    from scenarios.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    before = list(sys.argv)
+    assert main(["run", "ensemble.members=4", "futures=[versnelling]",
+                 f"hydra.run.dir={tmp_path / 'run'}"]) == 0
+    assert sys.argv == before
+    assert (tmp_path / "run" / "outcomes.nc").is_file()

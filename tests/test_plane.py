@@ -10,7 +10,7 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from models import catalogue
-from scenarios.analysis.plane.compute import evaluate, gradient, to_dataset
+from scenarios.analysis.plane.compute import check_config, evaluate, gradient, plane_of, to_dataset
 from scenarios.analysis.plane.report import figure
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
@@ -23,8 +23,9 @@ def plane_for(overrides):
     cfg, spec = load(normalize(overrides))
     config = OmegaConf.to_container(cfg, resolve=True)
     events = config["events"] if spec.events is not None else None
-    axis, grid, own, fields = evaluate(spec, events)
-    return spec, to_dataset(spec, axis, grid, own, fields, OmegaConf.to_yaml(cfg))
+    plane = plane_of(cfg, spec)
+    axis, grid, own, fields = evaluate(spec, plane, events)
+    return spec, to_dataset(spec, plane, axis, grid, own, fields, OmegaConf.to_yaml(cfg))
 
 
 @pytest.fixture(scope="module")
@@ -166,5 +167,6 @@ def test_bad_input_through_the_command(cli, tmp_path):
 ])
 def test_bad_config(overrides, message):
     with pytest.raises(ConfigError) as err:
-        load(normalize(overrides))
+        cfg, _ = load(normalize(overrides))
+        check_config(cfg)
     assert message in str(err.value)

@@ -11,7 +11,7 @@ import xarray as xr
 from omegaconf import OmegaConf
 
 from models import catalogue
-from scenarios.analysis.robustness.compute import analyse, evaluate
+from scenarios.analysis.robustness.compute import analyse, check_config, evaluate, robustness_of
 from scenarios.analysis.robustness.regret import regret_of, summarise
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
@@ -80,16 +80,16 @@ def test_summaries():
 
 def spec_for(overrides):
     cfg, spec = load(normalize(overrides))
-    return spec, OmegaConf.to_container(cfg, resolve=True)
+    return spec, robustness_of(cfg, spec), OmegaConf.to_container(cfg, resolve=True)
 
 
 def test_settings_from_config_and_grid():
     """Named settings fill the reference for levers they do not name; a grid adds the full
     factorial of its values."""
-    spec, _ = spec_for(["robustness.include=[reference,ai_investment_high]",
+    spec, robust, _ = spec_for(["robustness.include=[reference,ai_investment_high]",
                         "robustness.grid.ai_investment=[0,1]",
                         "robustness.grid.cyber_resilience=[0.25,0.5,1]"])
-    settings = spec.robustness.settings
+    settings = robust.settings
     names = [s.name for s in settings]
     assert names[:2] == ["reference", "ai_investment_high"]
     assert len(names) == 2 + 2 * 3
@@ -104,11 +104,11 @@ def test_settings_from_config_and_grid():
 def test_same_setting_twice_gives_identical_outcomes_and_equal_regret():
     """Common random numbers: a setting listed twice runs the very same members and event
     draws, so its impacts are bit-identical and its regret equal, in every future."""
-    spec, config = spec_for([*SMALL, "robustness.settings.twin={ai_investment:1.0}",
+    spec, robust, config = spec_for([*SMALL, "robustness.settings.twin={ai_investment:1.0}",
                              "robustness.include=[reference,ai_investment_high,twin]"])
-    impacts = evaluate(spec, config)
+    impacts = evaluate(spec, robust, config)
     np.testing.assert_array_equal(impacts[1], impacts[2])
-    result = analyse(impacts, spec.robustness)
+    result = analyse(impacts, robust)
     np.testing.assert_array_equal(result.regret[1] - result.regret[2], 0.0)
     assert not np.array_equal(impacts[0], impacts[1])  # the levers do something
 
@@ -118,8 +118,8 @@ def test_settings_differ_only_by_their_levers():
     exactly: the same members, events and levers, computed in another batch layout."""
     overrides = [*SMALL, "robustness.include=[reference,all_high]",
                  "robustness.election_plans=keep"]
-    spec, config = spec_for(overrides)
-    impacts = evaluate(spec, config, batch_members=16)  # one future per call
+    spec, robust, config = spec_for(overrides)
+    impacts = evaluate(spec, robust, config, batch_members=16)  # one future per call
     run = dataset_for(normalize(overrides))
     expected = run.impact.sel(time=2030.0).transpose("future", "member", "area").values
     np.testing.assert_allclose(impacts[0], expected, rtol=0, atol=1e-6)  # float32 storage
@@ -138,16 +138,16 @@ def test_replace_sets_the_futures_own_lever_plans_aside():
 
 
 def test_batching_does_not_change_results():
-    spec, config = spec_for([*SMALL, "robustness.include=[reference,austerity,innovation]"])
-    np.testing.assert_array_equal(evaluate(spec, config, batch_members=16),
-                                  evaluate(spec, config, batch_members=10_000))
+    spec, robust, config = spec_for([*SMALL, "robustness.include=[reference,austerity,innovation]"])
+    np.testing.assert_array_equal(evaluate(spec, robust, config, batch_members=16),
+                                  evaluate(spec, robust, config, batch_members=10_000))
 
 
 def test_more_ai_investment_raises_earning_capacity_in_every_future():
     """The AI lever loads positively on earning capacity (directly and through
     autonomisering): on common members its median is higher in every future."""
-    spec, config = spec_for([*SMALL, "robustness.include=[reference,ai_investment_high]"])
-    result = analyse(evaluate(spec, config), spec.robustness)
+    spec, robust, config = spec_for([*SMALL, "robustness.include=[reference,ai_investment_high]"])
+    result = analyse(evaluate(spec, robust, config), robust)
     area = catalogue.AREA_LABELS.index("verdienvermogen")
     assert (result.outcome[1, :, area] > result.outcome[0, :, area]).all()
     assert (result.regret[0, :, area] > 0).all() and (result.regret[1, :, area] == 0).all()
@@ -298,7 +298,8 @@ def test_bad_input_is_one_clear_line(cli, tmp_path, overrides, message):
 def test_bad_config_names_key_value_and_allowed(overrides, message):
     """The same validation the command runs before Hydra makes any folder."""
     with pytest.raises(ConfigError) as err:
-        load(normalize(overrides))
+        cfg, _ = load(normalize(overrides))
+        check_config(cfg)
     assert message in str(err.value)
 
 

@@ -214,3 +214,18 @@ def check(cfg: DictConfig) -> RunSpec:
     container = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(container, dict)
     return validate(container)
+
+
+def config_text(cfg: DictConfig) -> str:
+    """The resolved config as stored with every output (without the ``resume`` switch)."""
+    container = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(container, dict)
+    container.pop("resume", None)
+    return OmegaConf.to_yaml(OmegaConf.create(container))
+
+
+def resolved(cfg: DictConfig) -> dict[str, Any]:
+    """A composed config as plain containers, interpolations resolved (keys are text)."""
+    container = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(container, dict)
+    return {str(k): v for k, v in container.items()}

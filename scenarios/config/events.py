@@ -56,7 +56,8 @@ def _step(key: str, date: object, world: World) -> int:
     return int(np.ceil((when - world.start) * world.steps_per_year - 1e-9))
 
 
-def build(node: Mapping[str, Any], world: World, futures: list[Future]) -> EventModel | None:
+def build(node: Mapping[str, Any], world: World,
+          futures: list[Future]) -> EventModel | None:  # long: every events field in turn
     """Validate ``events`` and build the model's arrays; ``None`` when disabled."""
     node = mapping("events", node)
     for name in node:

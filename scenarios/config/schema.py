@@ -20,8 +20,6 @@ from models import catalogue
 from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
-from scenarios.analysis.plane.config import PlaneSpec, plane_spec
-from scenarios.analysis.robustness.config import RobustnessSpec, robustness_spec
 from scenarios.config.checks import expect, integer, label, mapping, number
 
 #: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
@@ -212,8 +210,6 @@ class RunSpec:
     scheduler: str | None = None
     workers: int = 2
     format: str = "netcdf"
-    robustness: RobustnessSpec | None = None
-    plane: PlaneSpec | None = None
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -327,7 +323,7 @@ def _future(future_label: str, node: object) -> Future:
         levers={k: number(f"{key}.levers.{k}", v, 0.0, 1.0) for k, v in lev.items()})
 
 
-def validate(cfg: Mapping[str, Any]) -> RunSpec:
+def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order (item 4 replaces it)
     """Check a composed configuration and turn it into model objects.
 
     Parameters
@@ -446,5 +442,4 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt, robustness=robustness_spec(cfg.get("robustness", {}), world),
-                   plane=plane_spec(cfg.get("plane", {}), world, design, futures))
+                   format=fmt)

@@ -1,4 +1,5 @@
-"""The Hydra application behind ``futures run``: one job = all chosen futures and members."""
+"""The Hydra application behind every command that takes overrides, and ``futures run``'s job
+(all chosen futures and members)."""
 
 from __future__ import annotations
 
@@ -11,26 +12,16 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from scenarios.config.compose import CONFIG_NAME, check, conf_dir, register_schema
+from scenarios.config.compose import CONFIG_NAME, check, conf_dir, config_text, register_schema
 from scenarios.config.errors import ConfigError, WriteError
-from scenarios.engine import batches
 from scenarios.engine.batches import write_outcomes
+from scenarios.engine.command import Job
+from scenarios.engine.names import ERROR, OUTCOMES, OUTCOMES_STEM, OUTCOMES_ZARR
 from scenarios.engine.storage import open_outcomes, remove_stale, write_text
-from scenarios.engine.sweep import ERROR_FILE
 
 log = logging.getLogger("futures")
-OUTCOMES = "outcomes.nc"
-OUTCOMES_ZARR = "outcomes.zarr"
-
-
-def config_text(cfg: DictConfig) -> str:
-    """The resolved config as stored with the outcomes (without the ``resume`` switch)."""
-    container = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(container, dict)
-    container.pop("resume", None)
-    return OmegaConf.to_yaml(OmegaConf.create(container))
 
 
 def already_done(path: Path, config: str) -> bool:
@@ -44,22 +35,23 @@ def already_done(path: Path, config: str) -> bool:
         return False
 
 
-def run_job(cfg: DictConfig, output_dir: Path) -> Path:
+def run_job(cfg: DictConfig, output_dir: Path, *, progress: bool = True) -> Path:
     """Simulate one configuration and write ``outcomes.nc`` into ``output_dir``.
 
     With ``resume=true`` a job whose folder already holds the outcomes of the same config is
-    skipped; leftovers of an interrupted write are removed either way.
+    skipped; leftovers of an interrupted write are removed either way. ``progress`` shows a
+    bar on a terminal.
     """
     spec = check(cfg)
     config = config_text(cfg)
     path = output_dir / (OUTCOMES if spec.format == "netcdf" else OUTCOMES_ZARR)
-    remove_stale(output_dir, "outcomes")  # writes that were killed, not running ones
-    (output_dir / ERROR_FILE).unlink(missing_ok=True)  # this attempt replaces a failed one
+    remove_stale(output_dir, OUTCOMES_STEM)  # writes that were killed, not running ones
+    (output_dir / ERROR).unlink(missing_ok=True)  # this attempt replaces a failed one
     if cfg.get("resume", False) and already_done(path, config):
         log.info("resume: %s already holds this job's outcomes; skipped", path)
         return path
     started = time.perf_counter()
-    path = write_outcomes(spec, config, output_dir)
+    path = write_outcomes(spec, config, output_dir, show=progress)
     log.info("simulated and wrote %d futures x %d members in %.2f s: %s (%.1f MB)",
              len(spec.futures), spec.members, time.perf_counter() - started, path,
              size_of(path) / 1e6)
@@ -75,9 +67,6 @@ def size_of(path: Path) -> int:
 
 register_schema()
 
-#: A command's work inside Hydra: the composed config and the run directory to write into.
-Task = Callable[[DictConfig, Path], object]
-
 
 def record_failure(output_dir: Path, err: Exception) -> None:
     """A sweep's job raised: say so, and leave ``error.txt`` in its folder (one line, then
@@ -88,10 +77,10 @@ def record_failure(output_dir: Path, err: Exception) -> None:
     log.error("job failed: %s", message)
     output_dir.mkdir(parents=True, exist_ok=True)
     text = message + "\n\n" + "".join(traceback.format_exception(err))
-    write_text(output_dir / ERROR_FILE, text)
+    write_text(output_dir / ERROR, text)
 
 
-def hydra_app(task: Task) -> Callable[[], None]:
+def hydra_app(task: Job) -> Callable[[], None]:
     """Wrap ``task`` as a Hydra application over ``conf/``.
 
     Every command that takes overrides (``run``, ``sensitivity``, ...) runs through this: Hydra
@@ -105,15 +94,14 @@ def hydra_app(task: Task) -> Callable[[], None]:
         hydra_cfg = HydraConfig.get()
         output_dir = Path(hydra_cfg.runtime.output_dir)
         if hydra_cfg.mode == RunMode.MULTIRUN:  # one job of a sweep: a failure is recorded
-            batches.SHOW_PROGRESS = False      # the sweep shows its own progress
             try:
-                task(cfg, output_dir)
+                task(cfg, output_dir, progress=False)  # the sweep shows its own progress
             except Exception as err:  # noqa: BLE001 - every job failure is reported the same
                 record_failure(output_dir, err)
                 return
         else:
             try:
-                task(cfg, output_dir)
+                task(cfg, output_dir, progress=True)
             except WriteError as err:  # not bad input: the disk, permissions, ...
                 print(f"futures: error: {err}", file=sys.stderr)
                 sys.exit(1)
@@ -125,5 +113,18 @@ def hydra_app(task: Task) -> Callable[[], None]:
     return app
 
 
-#: ``futures run``: simulate and write ``outcomes.nc``.
-main = hydra_app(run_job)
+def launch(task: Job, argv: list[str]) -> None:
+    """Run ``task`` as the Hydra application with the command line ``argv`` (program name
+    first).
+
+    Hydra's entry point (``hydra.main``) reads its arguments from ``sys.argv``; it is set to
+    ``argv`` for the call and restored in ``finally``, so nothing outside sees the change.
+    A sweep whose jobs failed ends with ``SystemExit(1)`` (:class:`~scenarios.engine.sweep.
+    CollectSweep`); bad input inside a job with ``SystemExit(2)``.
+    """
+    saved = sys.argv
+    sys.argv = list(argv)
+    try:
+        hydra_app(task)()
+    finally:
+        sys.argv = saved

@@ -23,35 +23,32 @@ Every write goes to a temporary folder or file beside the target, renamed when c
 
 from __future__ import annotations
 
-import errno
 import logging
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from models.ensemble import run
 from models.integrator import block_width
 from scenarios.config.errors import ConfigError, WriteError
 from scenarios.config.schema import RunSpec
-from scenarios.engine.simulate import RAGGED, draw_members, event_rngs, to_dataset
-from scenarios.engine.storage import replace_dir, write_atomic
+from scenarios.engine.dataset import member_coord
+from scenarios.engine.names import OUTCOMES, OUTCOMES_ZARR
+from scenarios.engine.simulate import RAGGED, draw_members, simulate, to_dataset
+from scenarios.engine.storage import (
+    WRITE_ERRNOS,
+    ZARR_FORMAT,
+    remove_tree,
+    replace_dir,
+    temporary_dir,
+    write_atomic,
+)
 
 log = logging.getLogger("futures")
-
-#: Zarr format 2: read by every zarr library; format 3 has no stable spec yet for the
-#: fixed-length text of the label coordinates (zarr-python warns about it).
-ZARR_FORMAT = 2
-
-#: errno values of a failed write (disk full, quota, file too large, read-only, no access,
-#: I/O error): reported as :class:`WriteError`, not as a crash.
-WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EIO,
-                errno.EPERM}
 
 #: Variables with one row per stochastic event (dim ``event``): appended batch by batch.
 EVENT_DIM = "event"
@@ -71,14 +68,11 @@ def batch_dataset(spec: RunSpec, members: dict[str, np.ndarray], start: int, sto
                   config: str, threads: int | None = None) -> xr.Dataset:
     """Simulate members ``start .. stop`` of every future: their part of ``outcomes``."""
     n = stop - start
-    outcome = run(spec.world, spec.futures, members, n, events=spec.events,
-                  rngs=event_rngs(spec) if spec.events is not None else None,
-                  member_start=start, out_dtype=np.dtype(spec.precision).type,
-                  chunk=spec.chunk, threads=spec.threads if threads is None else threads,
-                  width=block_width(spec.chunk, spec.members))
+    outcome, _ = simulate(spec, members=members, n_members=n, member_start=start,
+                          threads=threads, width=block_width(spec.chunk, spec.members))
     ds = to_dataset(replace(spec, members=n), outcome, members, config)
     if start:
-        ds = ds.assign_coords(member=("member", np.arange(start, stop), ds.member.attrs))
+        ds = ds.assign_coords(member=member_coord(n, start))
         if "event_member" in ds:
             ds["event_member"] = ds.event_member + np.int32(start)
             ds["event_member"].attrs = {"units": "1",
@@ -86,24 +80,21 @@ def batch_dataset(spec: RunSpec, members: dict[str, np.ndarray], start: int, sto
     return ds
 
 
-#: Whether runs show a progress bar (on a terminal); a sweep's jobs leave it to the sweep.
-SHOW_PROGRESS = True
-
-
-def progress(total: int, what: str) -> object:
-    """A progress bar on stderr, shown only when stderr is a terminal."""
+def progress(total: int, what: str, show: bool = True) -> object:
+    """A progress bar on stderr, shown only when stderr is a terminal and ``show`` is true
+    (a sweep's jobs leave it to the sweep's own bar)."""
     from tqdm import tqdm
 
     return tqdm(total=total, desc=f"futures: {what}", unit=" members", unit_scale=True,
-                file=sys.stderr, disable=None if SHOW_PROGRESS else True, leave=False,
+                file=sys.stderr, disable=None if show else True, leave=False,
                 dynamic_ncols=True)
 
 
-def simulate_dataset(spec: RunSpec, config: str) -> xr.Dataset:
+def simulate_dataset(spec: RunSpec, config: str, *, show: bool = True) -> xr.Dataset:
     """The whole ``outcomes`` Dataset in memory, computed batch by batch."""
     members = draw_members(spec)
     parts = []
-    bar = progress(spec.members * len(spec.futures), "run")
+    bar = progress(spec.members * len(spec.futures), "run", show)
     try:
         for a, b in plan(spec):
             parts.append(batch_dataset(spec, member_slice(members, a, b), a, b, config))
@@ -198,7 +189,7 @@ class _EventAppender:
             if part.sizes[EVENT_DIM] == 0:
                 continue
             part.to_zarr(self.store, mode="a", zarr_format=ZARR_FORMAT, consolidated=False,
-                         **({"append_dim": EVENT_DIM} if self.written else {}))
+                         append_dim=EVENT_DIM if self.written else None)
             self.written = True
 
     def close(self) -> None:
@@ -218,7 +209,7 @@ def _abandon(tmp: Path, path: Path, err: BaseException) -> None:
         raise WriteError(path, err) from err
 
 
-def _finish(tmp: Path, path: Path, attrs: dict[str, object], events: _EventAppender) -> Path:
+def _finish(tmp: Path, path: Path, attrs: dict[str, Any], events: _EventAppender) -> Path:
     """Close the event table, set the attributes, consolidate, and put the store in place."""
     import zarr
 
@@ -232,53 +223,14 @@ def _finish(tmp: Path, path: Path, attrs: dict[str, object], events: _EventAppen
     return replace_dir(tmp, path)
 
 
-def _drain_zarr() -> None:
-    """Wait for chunk writes zarr still has in flight: when one write of a batch fails,
-    zarr's event loop goes on with the others, which may land after the error."""
-    import asyncio
-
-    from zarr.core import sync
-
-    loop = sync.loop[0]
-    if loop is None or not loop.is_running():
-        return
-
-    async def others() -> None:
-        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        await asyncio.gather(*pending, return_exceptions=True)
-
-    try:
-        asyncio.run_coroutine_threadsafe(others(), loop).result(timeout=60)
-    except Exception:
-        log.debug("could not wait for zarr's pending writes", exc_info=True)
-
-
-def remove_tree(folder: Path) -> None:
-    """Remove a folder that a failed write may still be adding to (see :func:`_drain_zarr`)."""
-    import time
-
-    _drain_zarr()
-    for _ in range(100):
-        shutil.rmtree(folder, ignore_errors=True)
-        if not folder.exists():
-            return
-        time.sleep(0.1)
-
-
-def _temporary(path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    return tmp
-
-
-def write_zarr_local(spec: RunSpec, config: str, path: Path) -> Path:
+def write_zarr_local(spec: RunSpec, config: str, path: Path, *, show: bool = True) -> Path:
     """Compute batch after batch in this process, streaming each into ``path`` (zarr)."""
     members = draw_members(spec)
-    tmp = _temporary(path)
+    tmp = temporary_dir(path)
     slices = plan(spec)
     events = _EventAppender(tmp, len(slices))
-    attrs: dict[str, object] = {}
-    bar = progress(spec.members * len(spec.futures), "run")
+    attrs: dict[str, Any] = {}
+    bar = progress(spec.members * len(spec.futures), "run", show)
     try:
         for i, (a, b) in enumerate(slices):
             ds = batch_dataset(spec, member_slice(members, a, b), a, b, config)
@@ -306,7 +258,7 @@ def _dask_batch(spec: RunSpec, members: dict[str, np.ndarray], start: int, stop:
     return _event_rows(ds), int(ds.attrs.get("events_exhausted", 0))
 
 
-def write_zarr_dask(spec: RunSpec, config: str, path: Path) -> Path:
+def write_zarr_dask(spec: RunSpec, config: str, path: Path, *, show: bool = True) -> Path:
     """Compute the batches on a ``dask.distributed`` cluster, streaming into ``path``.
 
     ``ensemble.scheduler`` names the cluster's scheduler; ``null`` starts a local cluster of
@@ -316,7 +268,7 @@ def write_zarr_dask(spec: RunSpec, config: str, path: Path) -> Path:
     from dask.distributed import Client, LocalCluster, as_completed
 
     members = draw_members(spec)
-    tmp = _temporary(path)
+    tmp = temporary_dir(path)
     slices = plan(spec)
     cluster = None
     logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO chatter: not ours
@@ -342,7 +294,7 @@ def write_zarr_dask(spec: RunSpec, config: str, path: Path) -> Path:
                               f"scheduler there ({str(err).splitlines()[0]}); start one or "
                               "use null for a local cluster") from err
         with client:
-            bar = progress(spec.members * len(spec.futures), "run (dask)")
+            bar = progress(spec.members * len(spec.futures), "run (dask)", show)
             bar.update((b - a) * len(spec.futures))  # type: ignore[attr-defined]
             window = 2 * max(1, len(client.scheduler_info()["workers"]))
             pending = iter(enumerate(slices[1:], start=1))
@@ -376,16 +328,18 @@ def write_zarr_dask(spec: RunSpec, config: str, path: Path) -> Path:
             cluster.close()
 
 
-def write_outcomes(spec: RunSpec, config: str, output_dir: Path) -> Path:
-    """Simulate ``spec`` and write its outcomes into ``output_dir`` (netCDF or zarr)."""
+def write_outcomes(spec: RunSpec, config: str, output_dir: Path, *,
+                   show: bool = True) -> Path:
+    """Simulate ``spec`` and write its outcomes into ``output_dir`` (netCDF or zarr); ``show``
+    a progress bar on a terminal."""
     if spec.format == "zarr":
-        path = output_dir / "outcomes.zarr"
+        path = output_dir / OUTCOMES_ZARR
         output_dir.mkdir(parents=True, exist_ok=True)
         if spec.backend == "dask":
-            return write_zarr_dask(spec, config, path)
-        return write_zarr_local(spec, config, path)
-    ds = simulate_dataset(spec, config)
-    return write_atomic(ds, output_dir / "outcomes.nc", compression=spec.compression)
+            return write_zarr_dask(spec, config, path, show=show)
+        return write_zarr_local(spec, config, path, show=show)
+    ds = simulate_dataset(spec, config, show=show)
+    return write_atomic(ds, output_dir / OUTCOMES, compression=spec.compression)
 
 
 def iter_batches(spec: RunSpec, config: str) -> Iterator[xr.Dataset]:

@@ -1,77 +1,99 @@
-"""Run a validated configuration: sample members per future, simulate, label the result."""
+"""The one way into the model: :func:`simulate` runs a validated configuration (or part of
+it) through :func:`models.ensemble.run`; :func:`to_dataset` labels a run as ``outcomes``.
+
+Every command simulates through :func:`simulate` (``futures run`` and its batches, the
+analyses, the workshop, the narrative fit), so the members and event draws of a future are
+the same wherever it runs (:mod:`scenarios.engine.seeds`).
+"""
 
 from __future__ import annotations
 
-import zlib
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
 
 from models import catalogue
-from models.ensemble import PARAMETERS, Outcome, run
-from models.events import KINDS
-from models.sampling import sample
-from scenarios import __version__
+from models.ensemble import PARAMETERS, Future, Outcome, World, run
+from models.events import KINDS, EventModel
 from scenarios.config.schema import RunSpec
+from scenarios.engine.dataset import (
+    AXES,
+    coord,
+    label_coords,
+    member_coord,
+    name_coordinates,
+    position,
+    provenance,
+    var,
+)
+from scenarios.engine.seeds import draw_members, event_rngs, future_seed
+
+__all__ = ["RAGGED", "draw_members", "event_rngs", "event_variables", "future_seed",
+           "simulate", "to_dataset"]
 
 #: The event table: one row per stochastic event (dim ``event``), its length differing from
 #: run to run.
 RAGGED = ("event_future", "event_member", "event_time", "event_kind", "event_size")
 
 
-def future_seed(seed: int, label: str) -> np.random.SeedSequence:
-    """The seed sequence of one future, a child of the run's ``seed``.
+def simulate(spec: RunSpec, *, futures: Sequence[Future] | None = None,
+             members: Mapping[str, np.ndarray] | None = None, n_members: int | None = None,
+             world: World | None = None, events: EventModel | bool | None = True,
+             rngs: Sequence[np.random.SeedSequence] | None = None, member_start: int = 0,
+             precision: str | None = None, chunk: int | None = None,
+             threads: int | None = None, width: int | None = None
+             ) -> tuple[Outcome, dict[str, np.ndarray]]:
+    """Simulate futures of a run; every argument not given comes from ``spec``.
 
-    The child is keyed by the future's label (CRC-32), not by its position in the run, so a
-    future draws the same members whichever other futures run beside it.
+    Parameters
+    ----------
+    spec : RunSpec
+        The validated run.
+    futures : sequence of Future, optional
+        F futures (default the run's); labels may repeat.
+    members : mapping of str to ndarray (F, M), optional
+        Sampled parameters (default: drawn under the futures' labels, :func:`draw_members`).
+    n_members : int, optional
+        M (default ``ensemble.members``).
+    world : World, optional
+        Another world than the run's (the narrative fit tries many).
+    events : EventModel, bool or None
+        ``True``: the run's events (if enabled); ``False``/``None``: the continuous model; an
+        EventModel: that one (built for ``futures``).
+    rngs : sequence of SeedSequence, optional
+        Event seeds per future (default :func:`event_rngs` of the futures' labels).
+    member_start, chunk, threads, width :
+        As :func:`models.ensemble.run`; ``chunk`` and ``threads`` default to the run's.
+    precision : str, optional
+        ``float32`` or ``float64`` storage of levels and impacts (default
+        ``output.precision``).
+
+    Returns
+    -------
+    Outcome
+    dict of str to ndarray
+        The members simulated.
     """
-    return np.random.SeedSequence(seed, spawn_key=(zlib.crc32(label.encode()),))
-
-
-def event_rngs(spec: RunSpec) -> list[np.random.SeedSequence]:
-    """One seed sequence per future for its events: a second child keyed by the label.
-
-    :func:`models.events.draw_pools` spawns one generator per block of members from it, so
-    any chunk of members draws the same events as the whole run.
-    """
-    return [np.random.SeedSequence(spec.seed, spawn_key=(zlib.crc32(f.label.encode()), 1))
-            for f in spec.futures]
-
-
-def draw_members(spec: RunSpec) -> dict[str, np.ndarray]:
-    """Sample every uncertain parameter for every future: name -> array (F, M)."""
-    names = [u.name for u in spec.uncertainties]
-    out = {name: np.empty((len(spec.futures), spec.members)) for name in names}
-    for i, fut in enumerate(spec.futures):
-        if spec.nominal:
-            for u in spec.uncertainties:
-                out[u.name][i] = u.nominal
-            continue
-        rng = np.random.default_rng(future_seed(spec.seed, fut.label))
-        for name, values in sample(spec.uncertainties, spec.members, spec.design,
-                                   rng=rng).items():
-            out[name][i] = values
-    return out
-
-
-def simulate(spec: RunSpec) -> tuple[Outcome, dict[str, np.ndarray]]:
-    """Sample and simulate; returns the raw outcome and the sampled parameters."""
-    members = draw_members(spec)
-    outcome = run(spec.world, spec.futures, members, spec.members, events=spec.events,
-                  rngs=event_rngs(spec) if spec.events is not None else None,
-                  out_dtype=np.dtype(spec.precision).type, chunk=spec.chunk,
-                  threads=spec.threads)
-    return outcome, members
-
-
-def _names(terms: tuple[catalogue.Term, ...], labels: list[str], lang: str) -> list[str]:
-    known = {t.label: getattr(t, f"name_{lang}") for t in terms}
-    return [known.get(label, label) for label in labels]
+    chosen = list(spec.futures if futures is None else futures)
+    n = spec.members if n_members is None else n_members
+    labels = [f.label for f in chosen]
+    drawn = draw_members(spec, labels, n) if members is None else dict(members)
+    model = spec.events if events is True else (events or None)
+    if model is not None and rngs is None:
+        rngs = event_rngs(spec, labels)
+    outcome = run(spec.world if world is None else world, chosen, drawn, n, events=model,
+                  rngs=list(rngs) if model is not None and rngs is not None else None,
+                  member_start=member_start,
+                  out_dtype=np.dtype(precision or spec.precision).type,
+                  chunk=spec.chunk if chunk is None else chunk,
+                  threads=spec.threads if threads is None else threads, width=width)
+    return outcome, drawn
 
 
 def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
                config_yaml: str) -> xr.Dataset:
-    """Label a run as the ``outcomes.nc`` Dataset of DESIGN.md section 4.
+    """Label a run as the ``outcomes.nc`` Dataset of README "The outcomes.nc contract".
 
     Returns
     -------
@@ -87,60 +109,36 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
     impact = outcome.impacts.transpose(0, 3, 1, 2)
     sampled = np.stack([members[p] for p in params], axis=-1) if params else \
         np.empty((len(labels), spec.members, 0))
+    names = name_coordinates({"future": labels, "trend": trends, "area": areas},
+                             unknown="as written", long_names={"area": "impact area"})
     ds = xr.Dataset(
         data_vars={
-            "level": (("future", "member", "time", "trend"), np.ascontiguousarray(level), {
-                "units": "1",
-                "long_name": "trend level: penetration in Dutch society (0 absent, 1 saturated)",
-            }),
-            "impact": (("future", "member", "time", "area"), np.ascontiguousarray(impact), {
-                "units": "1",
-                "long_name": "impact index: weighted change since 2021 (positive is better)",
-            }),
-            "sample": (("future", "member", "parameter"), sampled, {
-                "units": "various (see parameter_units)",
-                "long_name": "sampled value of each uncertain parameter per member",
-            }),
-            "position": (("future", "axis"),
-                         np.array([[f.ownership, f.purpose] for f in spec.futures]), {
-                "units": "1",
-                "long_name": "position on the axes (ownership: 0 shareholder, 1 stakeholder; "
-                             "purpose: 0 economic growth, 1 broad welfare)",
-            }),
+            "level": var(("future", "member", "time", "trend"), np.ascontiguousarray(level),
+                         "trend level: penetration in Dutch society (0 absent, 1 saturated)"),
+            "impact": var(("future", "member", "time", "area"), np.ascontiguousarray(impact),
+                          "impact index: weighted change since 2021 (positive is better)"),
+            "sample": var(("future", "member", "parameter"), sampled,
+                          "sampled value of each uncertain parameter per member",
+                          "various (see parameter_units)"),
+            "position": position(spec.futures, "position on the axes (ownership: 0 "
+                                 "shareholder, 1 stakeholder; purpose: 0 economic growth, 1 "
+                                 "broad welfare)"),
         },
         coords={
-            "future": ("future", labels, {"long_name": "future label"}),
-            "member": ("member", np.arange(spec.members), {
-                "units": "1", "long_name": "ensemble member"}),
-            "time": ("time", outcome.times, {"units": "year", "long_name": "decimal year"}),
-            "trend": ("trend", trends, {"long_name": "trend label"}),
-            "area": ("area", areas, {"long_name": "impact area label"}),
-            "parameter": ("parameter", params, {"long_name": "uncertain parameter"}),
-            "axis": ("axis", ["ownership", "purpose"], {"long_name": "scenario axis"}),
-            "future_name_nl": ("future", _names(catalogue.FUTURES, labels, "nl"),
-                               {"long_name": "future name (Dutch)"}),
-            "future_name_en": ("future", _names(catalogue.FUTURES, labels, "en"),
-                               {"long_name": "future name (English)"}),
-            "trend_name_nl": ("trend", _names(catalogue.TRENDS, trends, "nl"),
-                              {"long_name": "trend name (Dutch)"}),
-            "trend_name_en": ("trend", _names(catalogue.TRENDS, trends, "en"),
-                              {"long_name": "trend name (English)"}),
-            "area_name_nl": ("area", _names(catalogue.AREAS, areas, "nl"),
-                             {"long_name": "impact area name (Dutch)"}),
-            "area_name_en": ("area", _names(catalogue.AREAS, areas, "en"),
-                             {"long_name": "impact area name (English)"}),
-            "parameter_units": ("parameter", [PARAMETERS[p][1] for p in params],
-                                {"long_name": "units of the uncertain parameter"}),
+            **label_coords(future=labels),
+            "member": member_coord(spec.members),
+            "time": coord("time", outcome.times, "decimal year", "year"),
+            **label_coords(trend=trends, area=areas, parameter=params, axis=AXES),
+            **names,
+            "parameter_units": coord("parameter", [PARAMETERS[p][1] for p in params],
+                                     "units of the uncertain parameter"),
         },
-        attrs={
-            "title": "futures: Dutch digital transition to 2030, KSIM cross-impact ensemble",
-            "source": "NDS 2021, chapter 4 (Toekomstverkenning Digitalisering 2030)",
-            "model": "KSIM cross-impact simulation (Kane 1972), see docs/model.md",
-            "futures_version": __version__,
-            "seed": spec.seed,
-            "ensemble_design": "nominal" if spec.nominal else spec.design,
-            "config": config_yaml,
-        },
+        attrs=provenance(
+            "futures: Dutch digital transition to 2030, KSIM cross-impact ensemble",
+            spec.seed, config_yaml,
+            source="NDS 2021, chapter 4 (Toekomstverkenning Digitalisering 2030)",
+            model="KSIM cross-impact simulation (Kane 1972), see docs/model.md",
+            after_seed={"ensemble_design": "nominal" if spec.nominal else spec.design}),
     )
     if outcome.events is not None:
         ds = ds.merge(event_variables(spec, outcome))
@@ -175,33 +173,32 @@ def event_variables(spec: RunSpec, outcome: Outcome) -> xr.Dataset:
     kinds = list(KINDS)
     return xr.Dataset(
         {
-            "event_future": ("event", log.future.astype(np.int16), {
-                "units": "1", "long_name": "future of the event (index into future)"}),
-            "event_member": ("event", log.member.astype(np.int32), {
-                "units": "1", "long_name": "ensemble member of the event"}),
-            "event_time": ("event", times[log.step], {
-                "units": "year", "long_name": "decimal year at the end of the event's month"}),
-            "event_kind": ("event", log.kind.astype(np.int8), {
-                "units": "1", "long_name": "kind of event (index into kind)",
-                "flag_values": np.arange(len(kinds), dtype=np.int8),
-                "flag_meanings": " ".join(kinds)}),
-            "event_size": ("event", log.size.astype(np.float32), {
-                "units": "1", "long_name": "event severity"}),
-            "milestone_time": (("future", "milestone"), milestone_time, {
-                "units": "year", "long_name": "when the scheduled event happens (NaN: never)"}),
-            "milestone_size": (("future", "milestone"), log.scheduled_size, {
-                "units": "1", "long_name": "step in eu_regulation (EU rules); 1 (elections)"}),
-            "policy_window_used": (("future", "member", "milestone"),
-                                   log.window_used.transpose(0, 2, 1).astype(np.uint8), {
-                "units": "1", "long_name": "1 if the member's policy window was used "
-                                           "(elections; always 1 for EU rules)"}),
-            "event_count": (("future", "member", "year", "kind"), counts, {
-                "units": "1", "long_name": "number of events per calendar year"}),
+            "event_future": var("event", log.future.astype(np.int16),
+                                "future of the event (index into future)"),
+            "event_member": var("event", log.member.astype(np.int32),
+                                "ensemble member of the event"),
+            "event_time": var("event", times[log.step],
+                              "decimal year at the end of the event's month", "year"),
+            "event_kind": var("event", log.kind.astype(np.int8),
+                              "kind of event (index into kind)",
+                              flag_values=np.arange(len(kinds), dtype=np.int8),
+                              flag_meanings=" ".join(kinds)),
+            "event_size": var("event", log.size.astype(np.float32), "event severity"),
+            "milestone_time": var(("future", "milestone"), milestone_time,
+                                  "when the scheduled event happens (NaN: never)", "year"),
+            "milestone_size": var(("future", "milestone"), log.scheduled_size,
+                                  "step in eu_regulation (EU rules); 1 (elections)"),
+            "policy_window_used": var(("future", "member", "milestone"),
+                                      log.window_used.transpose(0, 2, 1).astype(np.uint8),
+                                      "1 if the member's policy window was used "
+                                      "(elections; always 1 for EU rules)"),
+            "event_count": var(("future", "member", "year", "kind"), counts,
+                               "number of events per calendar year"),
         },
         coords={
-            "kind": ("kind", kinds, {"long_name": "event kind"}),
-            "year": ("year", years, {"units": "year", "long_name": "calendar year"}),
-            "milestone": ("milestone", names, {"long_name": "scheduled event (kind:name)"}),
-            "milestone_kind": ("milestone", kinds_of, {"long_name": "kind of scheduled event"}),
+            "kind": coord("kind", kinds, "event kind"),
+            "year": coord("year", years, "calendar year", "year"),
+            "milestone": coord("milestone", names, "scheduled event (kind:name)"),
+            "milestone_kind": coord("milestone", kinds_of, "kind of scheduled event"),
         },
     )

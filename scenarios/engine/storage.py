@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Literal
 
 import xarray as xr
 
-from scenarios.config.errors import WriteError
+from scenarios.config.errors import ConfigError, WriteError
+
+log = logging.getLogger("futures")
+
+#: Zarr format 2: read by every zarr library; format 3 has no stable spec yet for the
+#: fixed-length text of the label coordinates (zarr-python warns about it).
+ZARR_FORMAT: Literal[2] = 2
+
+#: errno values of a failed write (disk full, quota, file too large, read-only, no access,
+#: I/O error): reported as :class:`WriteError`, not as a crash.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EIO,
+                errno.EPERM}
 
 #: netCDF engine. h5netcdf writes netCDF-4 through h5py (its ``h5py`` extra), needs no
 #: netCDF-C library, and produces byte-identical files for identical datasets.
-ENGINE = "h5netcdf"
+ENGINE: Literal["h5netcdf"] = "h5netcdf"
 
 
-def encoding_for(ds: xr.Dataset, compression: int) -> dict[str, dict[str, object]]:
+def encoding_for(ds: xr.Dataset, compression: int) -> dict[str, dict[str, Any]]:
     """Per-variable encoding: zlib level ``compression`` (0 = none) on the big arrays."""
     if compression == 0:
         return {}
-    return {name: {"compression": "gzip", "compression_opts": compression, "shuffle": True}
+    return {str(name): {"compression": "gzip", "compression_opts": compression, "shuffle": True}
             for name, var in ds.data_vars.items() if var.ndim >= 3}
 
 
@@ -197,8 +212,6 @@ REQUIRED = ("level", "impact")
 
 def check_outcomes(ds: xr.Dataset, path: Path) -> None:
     """Raise :class:`ConfigError` unless ``ds`` is a ``futures`` outcomes dataset."""
-    from scenarios.config.errors import ConfigError
-
     missing = [v for v in REQUIRED if v not in ds.variables]
     if missing or "futures_version" not in ds.attrs:
         what = f"no {missing[0]!r} variable" if missing else "no futures_version attribute"
@@ -223,8 +236,6 @@ def refuse_code_codecs(store: Path) -> None:
     code that way); ours never use such codecs."""
     import json
 
-    from scenarios.config.errors import ConfigError
-
     def codecs(node: object) -> list[str]:
         if isinstance(node, dict):
             found = [str(node[k]) for k in ("id", "name") if isinstance(node.get(k), str)]
@@ -248,13 +259,8 @@ def refuse_code_codecs(store: Path) -> None:
 def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
     """Write ``ds`` as a zarr store at ``path`` via a temporary folder, then rename; lazy
     (dask) variables are computed and written chunk by chunk."""
-    import shutil
-
-    from scenarios.engine.batches import ZARR_FORMAT, remove_tree
-
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = temporary_dir(path)
     try:
         ds.to_zarr(tmp, mode="w", zarr_format=ZARR_FORMAT, consolidated=True)
     except OSError as err:
@@ -264,6 +270,47 @@ def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
         remove_tree(tmp)
         raise
     return replace_dir(tmp, path)
+
+
+def _drain_zarr() -> None:
+    """Wait for chunk writes zarr still has in flight: when one write of a batch fails,
+    zarr's event loop goes on with the others, which may land after the error."""
+    import asyncio
+
+    from zarr.core import sync
+
+    loop = sync.loop[0]
+    if loop is None or not loop.is_running():
+        return
+
+    async def others() -> None:
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    try:
+        asyncio.run_coroutine_threadsafe(others(), loop).result(timeout=60)
+    except Exception:
+        log.debug("could not wait for zarr's pending writes", exc_info=True)
+
+
+def remove_tree(folder: Path) -> None:
+    """Remove a folder that a failed write may still be adding to (see :func:`_drain_zarr`)."""
+    import time
+
+    _drain_zarr()
+    for _ in range(100):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1)
+
+
+def temporary_dir(path: Path) -> Path:
+    """A fresh temporary folder name beside ``path`` (``.NAME.PID.tmp``)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return tmp
+
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 ``futures robustness`` and ``futures plane`` run hundreds of futures (settings x futures,
 grid points) on the same members but need only one year's impacts. :func:`impacts_at`
-runs as many futures per :func:`models.ensemble.run` call as fit ``ensemble.batch`` members
+runs as many futures per :func:`scenarios.engine.simulate.simulate` call as fit ``ensemble.batch`` members
 (the bound ``futures run`` puts on its member batches, :mod:`scenarios.engine.batches`), so memory
 stays bounded whatever the number of futures. Every call runs all members of its futures,
 so the results do not depend on the grouping.
@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from models import catalogue
-from models.ensemble import Future, run
+from models.ensemble import Future
 from scenarios.config.events import build
 from scenarios.config.schema import RunSpec
+from scenarios.engine.simulate import simulate
 
 
 def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.ndarray],
@@ -62,8 +63,9 @@ def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.nd
         part = slice(first, min(first + per_call, n_fut))
         batch = futures[part]
         events = build(events_node, spec.world, batch) if events_node is not None else None
-        outcome = run(spec.world, batch, {k: v[part] for k, v in members.items()}, n_members,
-                      events=events, rngs=None if rngs is None else rngs[part],
-                      out_dtype=np.float64, chunk=spec.chunk, threads=spec.threads)
+        outcome, _ = simulate(spec, futures=batch, n_members=n_members,
+                              members={k: v[part] for k, v in members.items()},
+                              events=events, rngs=None if rngs is None else rngs[part],
+                              precision="float64")
         out[part] = outcome.impacts[:, time_index].transpose(0, 2, 1)
     return out

@@ -95,8 +95,9 @@ def save(fig: Figure, folder: Path, name: str, options: Options) -> list[Path]:
     WriteError
         If a file cannot be written; the earlier file of that name is kept.
     """
-    meta = {"png": {"Software": "futures (matplotlib)"}, "svg": {"Date": None},
-            "pdf": {"CreationDate": None, "ModDate": None}}
+    meta: dict[str, dict[str, str | None]] = {
+        "png": {"Software": "futures (matplotlib)"}, "svg": {"Date": None},
+        "pdf": {"CreationDate": None, "ModDate": None}}
     with style():
         return save_figure(fig, folder / name, ("png", options.format), dpi=options.dpi,
                            metadata=meta)

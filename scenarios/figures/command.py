@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 from scenarios.config.errors import ConfigError, WriteError
+from scenarios.engine.command import Command, fail
+from scenarios.engine.names import FIGURES_DIR
 
 PLOT_USAGE = """\
 usage: futures plot RUN_DIR [plot.lang=nl|en] [plot.format=svg|pdf] [plot.dpi=150..600]
@@ -34,17 +36,12 @@ findings per future and every figure. Prints the two paths.
 """
 
 
-def _fail(message: str) -> int:
-    print(f"futures: error: {message}", file=sys.stderr)
-    return 2
-
-
 def _split(args: list[str], usage: str) -> tuple[str, list[str]] | int:
     if any(a in ("-h", "--help") for a in args):
         print(usage, end="")
         return 0
     if not args or "=" in args[0] or args[0].startswith("-"):
-        return _fail(f"RUN_DIR={args[0] if args else ''!r}: expected a run or sweep folder "
+        return fail(f"RUN_DIR={args[0] if args else ''!r}: expected a run or sweep folder "
                      f"first; {usage.splitlines()[0]}")
     return args[0], args[1:]
 
@@ -72,7 +69,7 @@ def _command(args: list[str], usage: str, draw) -> int:
         print(f"futures: error: {err}", file=sys.stderr)
         return 1
     except ConfigError as err:
-        return _fail(str(err))
+        return fail(str(err))
     for path in shown:
         print(path)
     return 0
@@ -82,7 +79,7 @@ def plot_main(args: list[str]) -> int:
     """Entry of ``futures plot``; prints the figures folder; returns the exit status."""
 
     def draw(run_dir: str, options, run) -> list[Path]:
-        from scenarios.figures.render import FIGURES_DIR, plot
+        from scenarios.figures.render import plot
 
         plot(run_dir, options, run=run)
         return [Path(run_dir) / FIGURES_DIR]
@@ -99,3 +96,7 @@ def report_main(args: list[str]) -> int:
         return report(run_dir, options, run=run)
 
     return _command(args, REPORT_USAGE, draw)
+
+
+PLOT = Command("plot", PLOT_USAGE, main=plot_main)
+REPORT = Command("report", REPORT_USAGE, main=report_main)

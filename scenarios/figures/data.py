@@ -22,12 +22,11 @@ import xarray as xr
 
 from scenarios.config.errors import ConfigError
 from scenarios.config.guard import load_yaml
+from scenarios.engine.names import OUTCOMES, RUN_FILES, SWEEP
 from scenarios.engine.storage import open_outcomes
 
-OUTCOMES = "outcomes.nc"
-SWEEP_FILE = "sweep.nc"
 #: What a folder may hold, in the order looked for: a run's outcomes, then a sweep's.
-CANDIDATES = (OUTCOMES, "outcomes.zarr", SWEEP_FILE, "sweep.zarr")
+CANDIDATES = RUN_FILES
 #: Variables the figures and the handout use; the rest (the per-event table, samples) is
 #: not read.
 USED = ("level", "impact", "position", "event_count", "milestone_time", "job_config")
@@ -101,7 +100,7 @@ def find_file(run_dir: Path) -> Path:
         if (run_dir / name).exists():
             return run_dir / name
     raise ConfigError("RUN_DIR", str(run_dir), f"holds neither {OUTCOMES} (a run) nor "
-                      f"{SWEEP_FILE} (a sweep); give the folder that `futures run` printed")
+                      f"{SWEEP} (a sweep); give the folder that `futures run` printed")
 
 
 def _load(path: Path) -> tuple[xr.Dataset, int]:

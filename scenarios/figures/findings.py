@@ -79,12 +79,9 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
 
 def default_config() -> dict[str, Any]:
     """The configuration ``futures run`` uses without overrides (resolved, as stored)."""
-    from omegaconf import OmegaConf
+    from scenarios.config.compose import compose_config, resolved
 
-    from scenarios.config.compose import compose_config
-
-    container = OmegaConf.to_container(compose_config([]), resolve=True)
-    assert isinstance(container, dict)
+    container = resolved(compose_config([]))
     container.pop("resume", None)
     return container
 

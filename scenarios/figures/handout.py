@@ -19,6 +19,7 @@ from pathlib import Path
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from scenarios.engine.names import REPORT_HTML, REPORT_PDF
 from scenarios.engine.storage import atomic_output
 from scenarios.figures.base import SIZE, style
 from scenarios.figures.data import RunData, open_run
@@ -28,7 +29,7 @@ from scenarios.figures.options import Options
 from scenarios.figures.render import draw_all
 from scenarios.figures.style import future_colour
 
-HTML_FILE, PDF_FILE = "report.html", "report.pdf"
+HTML_FILE, PDF_FILE = REPORT_HTML, REPORT_PDF
 
 #: Headings and captions: key -> (Dutch, English).
 PAGE: dict[str, tuple[str, str]] = {
@@ -151,7 +152,7 @@ def _text_page(title: str, blocks: list[tuple[str, str, list[str]]], *, columns:
     return fig
 
 
-def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
+def _write_atomic(path: Path, write: Callable[[str], object]) -> None:
     with atomic_output(path) as tmp:  # WriteError on a full disk
         write(str(tmp))
 

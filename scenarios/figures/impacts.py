@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -63,7 +64,8 @@ def impact_violins(run: RunData, options: Options) -> Figure:
         ax.set_title(textwrap.fill(name(str(area), lang), 24))
     legend_ax = axes[5]
     legend_ax.axis("off")
-    handles = [Patch(color=future_colour(f, run.futures), alpha=0.8) for f in run.futures]
+    handles: list[Artist] = [Patch(color=future_colour(f, run.futures), alpha=0.8)
+                             for f in run.futures]
     labels = [name(f, lang) for f in run.futures]
     if run.is_sweep:
         for variant, grey in zip(run.variants, grey_shades(n)):

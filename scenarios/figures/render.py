@@ -14,6 +14,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from scenarios.config.guard import refuse_links
+from scenarios.engine.names import FIGURES_DIR
 from scenarios.figures.base import save, style
 from scenarios.figures.data import RunData, open_run
 from scenarios.figures.impacts import impact_violins
@@ -22,7 +23,6 @@ from scenarios.figures.options import Options
 from scenarios.figures.timeline import event_timeline
 from scenarios.figures.trends import fans, fans_compared, quadrant
 
-FIGURES_DIR = "figures"
 Draw = Callable[[], Figure]
 
 

@@ -1,12 +1,13 @@
 """One look for every figure and page: a colour per future, display names in NL or EN.
 
 The colours are from Okabe & Ito's colour-blind-safe palette (2008), one per future, the same
-in every figure, page and handout. Names come from :mod:`models.catalogue` only.
+in every figure, page and handout. Names come from :mod:`models.catalogue` only, through
+:func:`scenarios.engine.dataset.term_name`.
 """
 
 from __future__ import annotations
 
-from models import catalogue
+from scenarios.engine.dataset import term_name
 
 #: Colour of each built-in future (Okabe-Ito): distinct for the common colour-vision
 #: deficiencies and in greyscale print by lightness.
@@ -38,17 +39,4 @@ def display_name(label: str, lang: str = "nl") -> str:
     ``lang`` (``nl`` or ``en``); an unknown label (a user-added future) is shown as written."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang={lang!r}: expected one of {list(LANGUAGES)}")
-    for term in (catalogue.TRENDS + catalogue.AREAS + catalogue.DRIVERS + catalogue.LEVERS
-                 + catalogue.FUTURES):
-        if term.label == label:
-            return getattr(term, f"name_{lang}")
-    return label.replace("_", " ")
-
-
-def name_coordinates(dims: dict[str, list[str]]) -> dict[str, tuple]:
-    """Display names as coordinates: ``{DIM}_name_nl`` and ``{DIM}_name_en`` for each
-    dimension's labels (xarray ``coords`` entries, ``long_name`` included)."""
-    return {f"{dim}_name_{lang}": (dim, [display_name(x, lang) for x in labels],
-                                   {"long_name": f"{dim} name ({full})"})
-            for dim, labels in dims.items()
-            for lang, full in (("nl", "Dutch"), ("en", "English"))}
+    return term_name(label, lang)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -34,9 +36,18 @@ def event_timeline(run: RunData, options: Options) -> Figure:
         fig.suptitle(text("events_title", lang))
         return fig
     kinds = stochastic_kinds(run)
-    mosaic = [[*kinds, "legend"], ["milestones"] * (len(kinds) + 1)]
+    mosaic: list[Any] = [[*kinds, "legend"], ["milestones"] * (len(kinds) + 1)]
     axes = fig.subplot_mosaic(mosaic, height_ratios=[1.25, 1],
                               width_ratios=[1] * len(kinds) + [0.8])
+    _event_counts(axes, kinds, run, lang)
+    _milestones(axes["milestones"], run, lang)
+    _legend(axes["legend"], run, lang)
+    fig.suptitle(text("events_title", lang))
+    return fig
+
+
+def _event_counts(axes: dict, kinds: list[str], run: RunData, lang: str) -> None:
+    """One panel per stochastic kind: mean events per member and year, per future."""
     n = len(run.variants)
     years = run.ds.year.values
     for kind in kinds:
@@ -53,7 +64,12 @@ def event_timeline(run: RunData, options: Options) -> Figure:
         ax.set_xticks([2021, 2025, 2030])
         ax.set_ylim(bottom=0)
     axes[kinds[0]].set_ylabel(text("events_axis", lang))
-    ax = axes["milestones"]
+
+
+def _milestones(ax, run: RunData, lang: str) -> None:
+    """One row per future: when its scheduled events happen (a row per swept value when the
+    sweep moves them); elections as dotted lines."""
+    n = len(run.variants)
     futures = list(run.futures)
     milestones = [str(m) for m in run.ds.milestone.values]
     kinds_of = [str(k) for k in run.ds.milestone_kind.values]
@@ -87,17 +103,20 @@ def event_timeline(run: RunData, options: Options) -> Figure:
     ax.set_xlim(float(run.ds.time.values[0]), float(run.ds.time.values[-1]) + 0.2)
     ax.grid(axis="y", visible=False)
     ax.set_title(text("milestones", lang), loc="left")
+
+
+def _legend(ax, run: RunData, lang: str) -> None:
+    """The futures' colours, the scheduled events' markers and (a sweep) the shades."""
+    futures = list(run.futures)
     handles = [Line2D([], [], color=future_colour(f, futures), lw=4) for f in futures]
     labels = [name(f, lang) for f in futures]
     handles += [Line2D([], [], ls="", marker=MARKERS[k], ms=11, color="#777777", mec="black")
                 for k in MARKERS]
     labels += [text("eu_rule", lang), text("cabinet", lang)]
     if run.is_sweep:
-        for variant, grey in zip(run.variants, grey_shades(n)):
+        for variant, grey in zip(run.variants, grey_shades(len(run.variants))):
             handles.append(Line2D([], [], color=grey, lw=4))
             labels.append(variant.label)
-    axes["legend"].axis("off")
-    axes["legend"].legend(handles, labels, loc="center", frameon=False, fontsize=13,
-                          ncol=2 if len(labels) > 10 else 1)
-    fig.suptitle(text("events_title", lang))
-    return fig
+    ax.axis("off")
+    ax.legend(handles, labels, loc="center", frameon=False, fontsize=13,
+              ncol=2 if len(labels) > 10 else 1)

@@ -83,13 +83,13 @@ def fans(run: RunData, future: str, options: Options) -> Figure:
         ax.set_title(name(trends[k], lang))
     legend_ax = axes[11]
     legend_ax.axis("off")
-    colour = future_colour(future, run.futures)
+    line_colour = future_colour(future, run.futures)
     if run.is_sweep:
         _variant_legend(legend_ax, run, lang, [], [])
     else:
-        handles = [Line2D([], [], color=colour, lw=3),
-                   Patch(color=colour, alpha=0.45 + 0.2 * 0.55, lw=0),
-                   Patch(color=colour, alpha=0.2, lw=0)]
+        handles = [Line2D([], [], color=line_colour, lw=3),
+                   Patch(color=line_colour, alpha=0.45 + 0.2 * 0.55, lw=0),
+                   Patch(color=line_colour, alpha=0.2, lw=0)]
         legend_ax.legend(handles, [text("median", lang), text("band50", lang),
                                    text("band90", lang)], loc="center", frameon=False)
     fig.suptitle(text("fans_title", lang, future=name(future, lang)), color="black")
@@ -147,7 +147,7 @@ def key_trends(run: RunData, future: str, count: int = 4) -> list[str]:
         return [str(t) for t in med.trend.values[np.argsort(-med.sel(future=future).values)]
                 [:count]]
     others = med.drop_sel(future=future).mean("future")
-    gap = np.abs(med.sel(future=future) - others).values
+    gap = np.abs((med.sel(future=future) - others).values)
     return [str(t) for t in med.trend.values[np.argsort(-gap, kind="stable")][:count]]
 
 

@@ -37,10 +37,11 @@ from ema_workbench.em_framework.points import experiment_generator
 from ema_workbench.em_framework.util import NamedObjectMap
 
 from models import catalogue
-from models.ensemble import Future, run
+from models.ensemble import Future
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
+from scenarios.engine.simulate import simulate
 
 
 @dataclasses.dataclass
@@ -67,8 +68,8 @@ class Simulator:
                    for p in policies]
         members = {name: np.tile([w[name] for w in worlds], (len(futures), 1))
                    for name in self.uncertainty_names}
-        out = run(self.spec.world, futures, members, len(worlds), events=None,
-                  chunk=self.spec.chunk, threads=1)
+        out, _ = simulate(self.spec, futures=futures, members=members, n_members=len(worlds),
+                          events=False, precision="float64", threads=1)
         result = {}
         for k, area in enumerate(catalogue.AREA_LABELS):
             result[f"impact.{area}"] = out.impacts[:, self.time_index, k, :]
@@ -117,7 +118,8 @@ def build_model(future: str, overrides: list[str], *, year: float | None = None)
 
 def _times(spec: RunSpec) -> np.ndarray:
     """The run's time axis, as the model computes it (one nominal member)."""
-    out = run(spec.world, spec.futures[:1], {}, 1, events=None)
+    out, _ = simulate(spec, futures=spec.futures[:1], members={}, n_members=1, events=False,
+                      precision="float64", chunk=2048, threads=1)
     return np.asarray(out.times)
 
 

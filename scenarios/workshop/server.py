@@ -40,32 +40,10 @@ from scenarios import __version__
 from scenarios.config.checks import expect, integer, label
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
+from scenarios.engine.command import fail
 from scenarios.figures.style import display_name, future_colour
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.session import GROUPS, QUANTILES, VARIANTS, Workshop
-
-USAGE = """\
-usage: futures workshop [--port N] [--host ADDRESS] [KEY=VALUE ...]
-
-Serves the live workshop page on this machine: sliders for the two axes, the key world
-assumptions and the six policy levers; charts of the eleven trends and five impact areas
-that follow the sliders, each showing the default baseline, the baseline under the changed
-world assumptions, and the current scenario with the levers. The page works offline.
-
-  --port N            port to listen on (default workshop.port, 8050; 0 picks a free one)
-  --host ADDRESS      address to bind (default 127.0.0.1, this machine only; an IP address
-                      or localhost)
-  KEY=VALUE           the model's config, as for `futures run` (seed, cross_impact..., a
-                      +future.NAME={...}); workshop.members=M sets the page's members per
-                      future (default 256)
-
-Open the printed address in a browser; Ctrl-C stops the server. See docs/workshop.md.
-
-examples:
-  futures workshop
-  futures workshop --port 8080 seed=7
-  futures workshop workshop.lang=nl workshop.members=400
-"""
 
 #: Largest request body accepted, in bytes (a full request is about 400).
 MAX_BODY = 16_384
@@ -146,6 +124,9 @@ class Session:
             "times": [round(float(t), 4) for t in model.times],
             "trends": list(catalogue.TREND_LABELS), "areas": list(catalogue.AREA_LABELS),
             "names": names,
+            # what the page shows on hover and tap: description (English) and NDS 2021 lines
+            "about": {t.label: {"en": t.description, "source": t.source} for t in
+                      catalogue.TRENDS + catalogue.AREAS + catalogue.LEVERS + catalogue.FUTURES},
             "futures": [{"label": f, "colour": future_colour(f, labels),
                          "defaults": model.defaults[f]} for f in labels],
             "sliders": [{"key": s.key, "group": s.group, "low": s.low, "high": s.high,
@@ -397,19 +378,15 @@ def _flags(args: list[str]) -> tuple[dict[str, str], list[str]]:
 
 def command(args: list[str]) -> int:
     """The ``futures workshop`` command: check the input, start the server, serve."""
-    from scenarios.cli import fail
     from scenarios.config.compose import load, normalize
 
-    if any(a in ("-h", "--help") for a in args):
-        print(USAGE, end="")
-        return 0
     try:
         flags, overrides = _flags(args)
         if "--port" in flags:
-            port = flags["--port"]
-            expect(port.isdigit() and int(port) <= 65535, "--port", port,
+            given = flags["--port"]
+            expect(given.isdigit() and int(given) <= 65535, "--port", given,
                    "expected an integer in [0, 65535] (0: any free port)")
-            overrides.append(f"workshop.port={int(port)}")
+            overrides.append(f"workshop.port={int(given)}")
         if "--host" in flags:
             overrides.append(f"workshop.host={check_host('--host', flags['--host'])}")
         overrides = normalize(overrides)
@@ -423,7 +400,7 @@ def command(args: list[str]) -> int:
     except OSError as err:
         return fail(f"--port={config.port}: cannot listen on {config.host} "
                     f"({err.strerror or err}); choose another port, or 0 for any free one")
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
     if not is_loopback(config.host):
         print(f"futures workshop: warning: serving on {host}, not only this machine: anyone "
               "who can reach it can use the page", file=sys.stderr)

@@ -17,7 +17,7 @@ Every chart shows three variants of the chosen future, as En-ROADS does:
     the world assumptions plus the *policy levers*.
 
 One request computes ``world`` and ``current`` for every future of the session in one call of
-:func:`models.ensemble.run` (2 x 4 futures); the baseline of every future is computed once at
+:func:`scenarios.engine.simulate.simulate` (2 x 4 futures); the baseline of every future is computed once at
 start. Future-specific settings (the two axes and EU regulation) move the chosen future only;
 the shared world assumptions and the lever package apply to every future, so the page can
 show how the package fares in each of the four futures.
@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 
 from models import catalogue
-from models.ensemble import Future, Outcome, run
+from models.ensemble import Future, Outcome
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
-from scenarios.engine.simulate import draw_members
+from scenarios.engine.simulate import draw_members, simulate
 
 VARIANTS = ("baseline", "world", "current")
 GROUPS = ("axis", "world", "lever")
@@ -190,9 +190,9 @@ class Workshop:
         self.times = base.times
 
     def _run(self, futures: list[Future], sample: Mapping[str, np.ndarray]) -> Outcome:
-        world = self.spec.world
-        return run(world, futures, sample, self.members, events=None,
-                   chunk=max(8, self.members), threads=1)
+        outcome, _ = simulate(self.spec, futures=futures, members=sample, events=False,
+                              precision="float64", chunk=max(8, self.members), threads=1)
+        return outcome
 
     def check(self, label: Any, settings: Any) -> dict[str, float]:
         """Validate a request: the future and every setting (type, range, known key).

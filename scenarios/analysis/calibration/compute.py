@@ -26,48 +26,18 @@ intervals on ``n - 2`` degrees of freedom.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import yaml
 from omegaconf import DictConfig
 from scipy import optimize, stats
 
 from models import catalogue
 from models.dynamics import split_signs
 from models.ensemble import World
-from scenarios import __version__
 from scenarios.config.checks import expect, label, mapping, number
 from scenarios.config.compose import check
-from scenarios.engine.storage import write_text
-
-log = logging.getLogger("futures")
-RESULT = "calibration.yaml"
-REPORT = "calibration.md"
-
-USAGE = """\
-usage: futures calibrate [KEY=VALUE ...] [hydra.run.dir=DIR]
-
-Fits the momentum of a trend (and the scale of the observation model share = scale x level)
-to each series under `calibrate.series` (conf/calibrate.yaml; by default the share of WBSO
-R&D projects mentioning AI, 2014-2019, NDS 2021 L6700-6716, for autonomisering) with
-scipy.optimize.curve_fit, running the KSIM equation backwards from the 2021 level in the
-world frozen at 2021. Writes calibration.yaml (fitted values, standard errors, intervals,
-residuals, provenance), calibration.md (the report) and calibration_fit.png/.pdf into the
-run directory and prints that directory last. See docs/calibration.md.
-
-Keys (and every key of `futures run --help`; the fit uses the run's world):
-  calibrate.confidence=X                    interval level in (0, 1) (default 0.95)
-  calibrate.series.NAME.trend=LABEL         trend the series measures
-  calibrate.series.NAME.years=[Y,...]       calendar years, before time.start
-  calibrate.series.NAME.values=[V,...]      observed shares in (0, 1)
-
-examples:
-  futures calibrate
-  futures calibrate initial.autonomisering=0.3 hydra.run.dir=runs/cal
-"""
+from scenarios.config.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -208,8 +178,6 @@ def fit(series: Series, world: World, confidence: float) -> Fit:
             model, times, observed, p0=[prior, min(start_scale, 1e3)],
             bounds=([-10.0, 1e-6], [10.0, 1e6]))
     except (RuntimeError, ValueError) as err:
-        from scenarios.config.errors import ConfigError
-
         raise ConfigError(f"calibrate.series.{series.name}", list(series.values),
                           f"the fit did not converge ({err})") from err
     dof = len(times) - 2
@@ -219,66 +187,3 @@ def fit(series: Series, world: World, confidence: float) -> Fit:
     fitted = np.exp(model(times, m, scale))
     return Fit(series, float(m), float(scale), cov, values - t * se, values + t * se, fitted,
                observed - np.log(fitted), x0, prior, confidence)
-
-
-def summary(fit_: Fit) -> dict:
-    """The fit as plain data for ``calibration.yaml``."""
-    s = fit_.series
-    se = np.sqrt(np.diag(fit_.covariance))
-    corr = fit_.covariance[0, 1] / (se[0] * se[1]) if np.all(se > 0) else float("nan")
-    name = f"momentum.{s.trend}"
-
-    def r(v: float) -> float:
-        return float(f"{float(v):.6g}")
-
-    return {
-        "trend": s.trend,
-        "source": s.source,
-        "unit": s.unit,
-        "observation_model": f"share(year) = scale * level of {s.trend} at year + 0.5; "
-                             "multiplicative errors (least squares on ln share)",
-        "frozen_world": "other trends at their 2021 levels, drivers at the 2021 status quo, "
-                        "levers at reference, nominal cross-impact strength, no events",
-        "parameters": {
-            name: {"value": r(fit_.momentum), "std_error": r(se[0]), "low": r(fit_.low[0]),
-                   "high": r(fit_.high[0]), "config_before": r(fit_.prior_momentum),
-                   "units": "1/year"},
-            "scale": {"value": r(fit_.scale), "std_error": r(se[1]), "low": r(fit_.low[1]),
-                      "high": r(fit_.high[1]), "units": "share per unit level"},
-        },
-        "confidence": fit_.confidence,
-        "correlation": r(corr),
-        "level_2021": r(fit_.level_2021),
-        "years": list(s.years),
-        "observed": [r(v) for v in s.values],
-        "fitted": [r(v) for v in fit_.fitted],
-        "residuals_log": [r(v) for v in fit_.residuals],
-        "rms_residual_log": r(np.sqrt(np.mean(fit_.residuals ** 2))),
-        "degrees_of_freedom": len(s.years) - 2,
-        "override": f"cross_impact.{s.trend}.momentum={float(f'{fit_.momentum:.2f}')}",
-    }
-
-
-def calibrate_job(cfg: DictConfig, output_dir: Path) -> Path:
-    """``futures calibrate``: fit every series; write the YAML, the report and the figure."""
-    from scenarios.analysis.calibration.report import figure, markdown
-    from scenarios.engine.app import config_text
-
-    spec = check(cfg)
-    series, confidence = read_series(cfg, spec.world)
-    fits = [fit(s, spec.world, confidence) for s in series]
-    result = {"futures_version": __version__, "seed": spec.seed,
-              "method": "scipy.optimize.curve_fit on ln share; covariance from the Jacobian, "
-                        "Student-t intervals (docs/calibration.md)",
-              "series": {f.series.name: summary(f) for f in fits},
-              "config": config_text(cfg)}
-    output_dir.mkdir(parents=True, exist_ok=True)
-    path = write_text(output_dir / RESULT, yaml.safe_dump(result, sort_keys=False,
-                                                            allow_unicode=True, width=100))
-    write_text(output_dir / REPORT, markdown(fits, spec.world))
-    for written in figure(fits, spec.world, output_dir / "calibration_fit"):
-        log.info("wrote %s", written)
-    for f in fits:
-        log.info("%s: momentum.%s = %.4f (was %.4f), scale = %.4f", f.series.name,
-                 f.series.trend, f.momentum, f.prior_momentum, f.scale)
-    return path

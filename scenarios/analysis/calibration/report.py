@@ -1,14 +1,34 @@
-"""The report and figure of ``futures calibrate``: observed vs fitted, residuals, uncertainty."""
+"""The outputs of ``futures calibrate``: ``calibration.yaml`` (the fitted values), the report
+``calibration.md`` and the figure (observed vs fitted, residuals, uncertainty)."""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
+import yaml
 from matplotlib.figure import Figure
+from omegaconf import DictConfig
 
 from models.ensemble import World
-from scenarios.analysis.calibration.compute import Fit, backcast, frozen_terms
+from scenarios import __version__
+from scenarios.analysis.calibration.compute import (
+    Fit,
+    backcast,
+    frozen_terms,
+    read_series,
+)
+from scenarios.analysis.calibration.compute import fit as fit_series
 from scenarios.analysis.sensitivity.report import SIZE, save
+from scenarios.config.compose import check, config_text
+from scenarios.engine.names import CALIBRATION, CALIBRATION_FIGURE, CALIBRATION_REPORT
+from scenarios.engine.storage import write_text
 from scenarios.figures.style import display_name
+
+log = logging.getLogger("futures")
+RESULT = CALIBRATION
+REPORT = CALIBRATION_REPORT
 
 #: Draws of (momentum, scale) from the fit's normal approximation for the figure's band.
 BAND_DRAWS = 2000
@@ -104,3 +124,63 @@ def markdown(fits: list[Fit], world: World) -> str:
                        "momenta and axis loadings re-fitted to the narratives around it: "
                        "`python -m scenarios.analysis.narratives.fit --write` (docs/calibration.md)."), ""]
     return "\n".join(lines)
+
+
+def summary(fit_: Fit) -> dict:
+    """The fit as plain data for ``calibration.yaml``."""
+    s = fit_.series
+    se = np.sqrt(np.diag(fit_.covariance))
+    corr = fit_.covariance[0, 1] / (se[0] * se[1]) if np.all(se > 0) else float("nan")
+    name = f"momentum.{s.trend}"
+
+    def r(v: float) -> float:
+        return float(f"{float(v):.6g}")
+
+    return {
+        "trend": s.trend,
+        "source": s.source,
+        "unit": s.unit,
+        "observation_model": f"share(year) = scale * level of {s.trend} at year + 0.5; "
+                             "multiplicative errors (least squares on ln share)",
+        "frozen_world": "other trends at their 2021 levels, drivers at the 2021 status quo, "
+                        "levers at reference, nominal cross-impact strength, no events",
+        "parameters": {
+            name: {"value": r(fit_.momentum), "std_error": r(se[0]), "low": r(fit_.low[0]),
+                   "high": r(fit_.high[0]), "config_before": r(fit_.prior_momentum),
+                   "units": "1/year"},
+            "scale": {"value": r(fit_.scale), "std_error": r(se[1]), "low": r(fit_.low[1]),
+                      "high": r(fit_.high[1]), "units": "share per unit level"},
+        },
+        "confidence": fit_.confidence,
+        "correlation": r(corr),
+        "level_2021": r(fit_.level_2021),
+        "years": list(s.years),
+        "observed": [r(v) for v in s.values],
+        "fitted": [r(v) for v in fit_.fitted],
+        "residuals_log": [r(v) for v in fit_.residuals],
+        "rms_residual_log": r(np.sqrt(np.mean(fit_.residuals ** 2))),
+        "degrees_of_freedom": len(s.years) - 2,
+        "override": f"cross_impact.{s.trend}.momentum={float(f'{fit_.momentum:.2f}')}",
+    }
+
+
+def calibrate_job(cfg: DictConfig, output_dir: Path) -> Path:
+    """``futures calibrate``: fit every series; write the YAML, the report and the figure."""
+    spec = check(cfg)
+    series, confidence = read_series(cfg, spec.world)
+    fits = [fit_series(s, spec.world, confidence) for s in series]
+    result = {"futures_version": __version__, "seed": spec.seed,
+              "method": "scipy.optimize.curve_fit on ln share; covariance from the Jacobian, "
+                        "Student-t intervals (docs/calibration.md)",
+              "series": {f.series.name: summary(f) for f in fits},
+              "config": config_text(cfg)}
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = write_text(output_dir / RESULT, yaml.safe_dump(result, sort_keys=False,
+                                                            allow_unicode=True, width=100))
+    write_text(output_dir / REPORT, markdown(fits, spec.world))
+    for written in figure(fits, spec.world, output_dir / CALIBRATION_FIGURE):
+        log.info("wrote %s", written)
+    for f in fits:
+        log.info("%s: momentum.%s = %.4f (was %.4f), scale = %.4f", f.series.name,
+                 f.series.trend, f.momentum, f.prior_momentum, f.scale)
+    return path

@@ -44,12 +44,11 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from models import catalogue
-from models.ensemble import run
 from scenarios.analysis.calibration.compute import fit as calibrate_fit
 from scenarios.analysis.calibration.compute import read_series
 from scenarios.analysis.narratives.table import BANDS, CELLS, FLAT, MIDPOINT, RANKINGS, STRONG
 from scenarios.config.compose import load
-from scenarios.engine.simulate import draw_members, event_rngs
+from scenarios.engine.simulate import draw_members, simulate
 
 #: Members of the fixed ensemble (default seed) whose medians are fitted.
 MEMBERS = 1024
@@ -203,8 +202,8 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     def residuals(p: np.ndarray) -> np.ndarray:
         fitted, m = with_params(p)
         drawn = {name: m[TRENDS.index(name.split(".")[1])] + off for name, off in offsets.items()}
-        out = run(fitted, spec.futures, {**members, **drawn}, MEMBERS,
-                  events=spec.events, rngs=event_rngs(spec) if spec.events else None)
+        out, _ = simulate(spec, world=fitted, members={**members, **drawn}, n_members=MEMBERS,
+                          precision="float64", chunk=2048, threads=1)
         final = np.median(out.levels[:, -1], axis=-1)
         impact = np.median(out.impacts[:, -1], axis=-1)
         rank = [RANK_WEIGHT * max(0.0, RANK_MARGIN - (impact[f, hi] - impact[f, lo]))

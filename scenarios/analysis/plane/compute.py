@@ -20,32 +20,56 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from scipy.interpolate import RBFInterpolator, RegularGridInterpolator
 
 from models import catalogue
 from models.ensemble import Future
-from scenarios import __version__
-from scenarios.analysis.plane.config import PlaneSpec
+from scenarios.analysis.plane.config import PlaneSpec, plane_spec
 from scenarios.analysis.robustness.regret import summarise
+from scenarios.config.compose import check, config_text, resolved
 from scenarios.config.schema import RunSpec
-from scenarios.engine.simulate import draw_members, event_rngs
+from scenarios.engine.dataset import (
+    AXES,
+    coord,
+    label_coords,
+    member_coord,
+    name_coordinates,
+    position,
+    provenance,
+    var,
+)
+from scenarios.engine.names import PLANE
+from scenarios.engine.seeds import draw_members, event_rngs
 from scenarios.engine.storage import write_atomic
 from scenarios.engine.year_impacts import impacts_at
-from scenarios.figures.style import name_coordinates
 
 log = logging.getLogger("futures")
-PLANE = "plane.nc"
 #: The label the plane's common members are drawn under (as a future's label would be).
 MEMBERS_KEY = "plane"
 #: Drivers a future may override; the axis drivers follow the position, momentum is 1.
 OTHER_DRIVERS = tuple(d for d in catalogue.DRIVER_LABELS
                       if d not in catalogue.AXIS_DRIVERS and d != "momentum")
+
+
+def plane_of(cfg: DictConfig, spec: RunSpec) -> PlaneSpec:
+    """The ``plane`` section of a composed config, checked against the run.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, the bad value and what is allowed.
+    """
+    return plane_spec(resolved(cfg).get("plane", {}), spec.world, spec.design, spec.futures)
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Validate a composed config for ``futures plane`` (before Hydra makes a folder)."""
+    plane_of(cfg, check(cfg))
 
 
 def driver_fields(spec: RunSpec, axis: np.ndarray, mode: str) -> dict[str, np.ndarray]:
@@ -94,9 +118,11 @@ def grid_futures(spec: RunSpec, plane: PlaneSpec) -> tuple[np.ndarray, list[Futu
     return axis, futures, fields
 
 
-def evaluate(spec: RunSpec, events: dict | None) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                          dict[str, np.ndarray]]:
-    """Simulate the grid and the chosen futures on common members.
+def evaluate(spec: RunSpec, plane: PlaneSpec, events: dict | None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Simulate the grid and the chosen futures on common members (drawn under the name
+    ``plane``, :mod:`scenarios.engine.seeds`); ``events`` is the ``events`` config node or
+    ``None`` (the continuous model).
 
     Returns
     -------
@@ -108,15 +134,11 @@ def evaluate(spec: RunSpec, events: dict | None) -> tuple[np.ndarray, np.ndarray
     fields : dict of str to ndarray (G, G)
         The spread drivers.
     """
-    plane = spec.plane
-    assert plane is not None
     axis, futures, fields = grid_futures(spec, plane)
-    common = replace(spec, members=plane.members,
-                     futures=[Future(MEMBERS_KEY, 0.5, 0.5)])
-    drawn = draw_members(common)  # (1, M): the same members at every point
+    drawn = draw_members(spec, [MEMBERS_KEY], plane.members)  # (1, M): one sample for all
     everyone = futures + list(spec.futures)
     members = {k: np.repeat(v, len(everyone), axis=0) for k, v in drawn.items()}
-    rngs = event_rngs(common) * len(everyone) if spec.events is not None else None
+    rngs = event_rngs(spec, [MEMBERS_KEY] * len(everyone)) if spec.events is not None else None
     impacts = impacts_at(spec, everyone, members, plane.members, plane.time_index, events,
                          rngs)
     g = plane.grid
@@ -130,8 +152,8 @@ def gradient(outcome: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndar
     return d_own, d_pur
 
 
-def to_dataset(spec: RunSpec, axis: np.ndarray, grid: np.ndarray, own: np.ndarray,
-               fields: dict[str, np.ndarray], config_yaml: str) -> xr.Dataset:
+def to_dataset(spec: RunSpec, plane: PlaneSpec, axis: np.ndarray, grid: np.ndarray,
+               own: np.ndarray, fields: dict[str, np.ndarray], config_yaml: str) -> xr.Dataset:
     """Label the plane as the ``plane.nc`` Dataset.
 
     Returns
@@ -142,8 +164,6 @@ def to_dataset(spec: RunSpec, axis: np.ndarray, grid: np.ndarray, own: np.ndarra
         ``gradient_purpose``, ``gradient_magnitude``, ``future_outcome``, ``plane_at_future``,
         ``position`` (and ``driver_value``); attrs ``config``, ``seed``, ``futures_version``.
     """
-    plane = spec.plane
-    assert plane is not None
     stat = f"{plane.quantile:.0%} quantile" if plane.statistic == "quantile" else plane.statistic
     outcome = summarise(grid, plane.statistic, plane.quantile, axis=2)  # (G, G, A)
     d_own, d_pur = gradient(outcome, axis)
@@ -154,83 +174,63 @@ def to_dataset(spec: RunSpec, axis: np.ndarray, grid: np.ndarray, own: np.ndarra
     areas = list(catalogue.AREA_LABELS)
     year = f"{plane.year:g}"
     per_axis = "1 per unit of axis"
+    cells = ("ownership", "purpose", "area")
     variables = {
-        "impact": (("ownership", "purpose", "member", "area"), grid.astype(np.float32), {
-            "units": "1", "long_name": f"impact index in {year} (change since 2021, "
-                                       "positive is better)"}),
-        "outcome": (("ownership", "purpose", "area"), outcome, {
-            "units": "1", "long_name": f"{stat} over members of the impact index in {year}"}),
-        "gradient_ownership": (("ownership", "purpose", "area"), d_own, {
-            "units": per_axis, "long_name": "change of the outcome towards the stakeholder "
-                                            "model"}),
-        "gradient_purpose": (("ownership", "purpose", "area"), d_pur, {
-            "units": per_axis, "long_name": "change of the outcome towards broad welfare"}),
-        "gradient_magnitude": (("ownership", "purpose", "area"), np.hypot(d_own, d_pur), {
-            "units": per_axis, "long_name": "how fast the outcome changes with the position "
-                                            "(length of the gradient)"}),
-        "future_outcome": (("future", "area"), mine, {
-            "units": "1", "long_name": f"{stat} of the future's own run (its overrides and "
-                                       "lever plans) on the plane's members"}),
-        "plane_at_future": (("future", "area"), at, {
-            "units": "1", "long_name": "the map at the future's position (bilinear)"}),
-        "position": (("future", "axis"), positions, {
-            "units": "1", "long_name": "position on the axes (ownership: 0 shareholder, "
-                                       "1 stakeholder; purpose: 0 growth, 1 welfare)"}),
+        "impact": var(("ownership", "purpose", "member", "area"), grid.astype(np.float32),
+                      f"impact index in {year} (change since 2021, positive is better)"),
+        "outcome": var(cells, outcome, f"{stat} over members of the impact index in {year}"),
+        "gradient_ownership": var(cells, d_own, "change of the outcome towards the "
+                                  "stakeholder model", per_axis),
+        "gradient_purpose": var(cells, d_pur, "change of the outcome towards broad welfare",
+                                per_axis),
+        "gradient_magnitude": var(cells, np.hypot(d_own, d_pur), "how fast the outcome "
+                                  "changes with the position (length of the gradient)",
+                                  per_axis),
+        "future_outcome": var(("future", "area"), mine, f"{stat} of the future's own run "
+                              "(its overrides and lever plans) on the plane's members"),
+        "plane_at_future": var(("future", "area"), at,
+                               "the map at the future's position (bilinear)"),
+        "position": position(spec.futures),
     }
     coords = {
-        "ownership": ("ownership", axis, {"units": "1", "long_name": "ownership axis "
-                                          "(0 shareholder, 1 stakeholder model)"}),
-        "purpose": ("purpose", axis, {"units": "1", "long_name": "purpose axis (0 economic "
-                                      "growth, 1 broad welfare)"}),
-        "member": ("member", np.arange(plane.members), {"units": "1",
-                                                        "long_name": "ensemble member"}),
-        "area": ("area", areas, {"long_name": "impact area label"}),
-        "future": ("future", labels, {"long_name": "future label"}),
-        "axis": ("axis", ["ownership", "purpose"], {"long_name": "scenario axis"}),
+        "ownership": coord("ownership", axis, "ownership axis (0 shareholder, 1 stakeholder "
+                           "model)", "1"),
+        "purpose": coord("purpose", axis, "purpose axis (0 economic growth, 1 broad welfare)",
+                         "1"),
+        "member": member_coord(plane.members),
+        **label_coords(area=areas, future=labels, axis=AXES),
         **name_coordinates({"future": labels, "area": areas}),
     }
     if fields:
         names = sorted(fields)
-        variables["driver_value"] = (("ownership", "purpose", "driver"),
-                                     np.stack([fields[n] for n in names], axis=-1), {
-            "units": "1", "long_name": "target of the driver at the grid point (thin-plate "
-                                       "spline through the futures' values)"})
-        coords["driver"] = ("driver", names, {"long_name": "driver label"})
-    ds = xr.Dataset(variables, coords=coords, attrs={
-        "title": "futures plane: impact areas over the plane of the two axes",
-        "method": "each grid point is a future at that position; every point runs the same "
-                  "members and event draws (docs/plane.md)",
-        "statistic": stat,
-        "year": plane.year,
-        "drivers": plane.drivers,
-        "status_quo_position": [
-            float(spec.world.status_quo[catalogue.DRIVER_LABELS.index("stakeholder")]),
-            float(spec.world.status_quo[catalogue.DRIVER_LABELS.index("welfare")])],
-        "futures_version": __version__,
-        "seed": spec.seed,
-        "config": config_yaml,
-    })
-    return ds
+        variables["driver_value"] = var(("ownership", "purpose", "driver"),
+                                        np.stack([fields[n] for n in names], axis=-1),
+                                        "target of the driver at the grid point (thin-plate "
+                                        "spline through the futures' values)")
+        coords.update(label_coords(driver=names))
+    status_quo = [float(spec.world.status_quo[catalogue.DRIVER_LABELS.index(d)])
+                  for d in ("stakeholder", "welfare")]
+    return xr.Dataset(variables, coords=coords, attrs=provenance(
+        "futures plane: impact areas over the plane of the two axes", spec.seed, config_yaml,
+        method="each grid point is a future at that position; every point runs the same "
+               "members and event draws (docs/plane.md)",
+        statistic=stat, year=plane.year, drivers=plane.drivers,
+        status_quo_position=status_quo))
 
 
 def plane_job(cfg: DictConfig, output_dir: Path) -> Path:
     """The ``futures plane`` task: simulate the grid, write ``plane.nc`` and the figure into
     ``output_dir``; returns the path of ``plane.nc``."""
     from scenarios.analysis.plane.report import write_figure
-    from scenarios.config.compose import check
-    from scenarios.engine.app import config_text
 
     spec = check(cfg)
-    plane = spec.plane
-    assert plane is not None
-    container = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(container, dict)
+    plane = plane_of(cfg, spec)
     started = time.perf_counter()
-    events = container.get("events", {}) if spec.events is not None else None
-    axis, grid, own, fields = evaluate(spec, events)
+    events = resolved(cfg).get("events", {}) if spec.events is not None else None
+    axis, grid, own, fields = evaluate(spec, plane, events)
     log.info("simulated %d grid points x %d members in %.2f s", plane.grid ** 2,
              plane.members, time.perf_counter() - started)
-    ds = to_dataset(spec, axis, grid, own, fields, config_text(cfg))
+    ds = to_dataset(spec, plane, axis, grid, own, fields, config_text(cfg))
     write_figure(ds, output_dir)
     path = write_atomic(ds, output_dir / PLANE, compression=spec.compression)
     log.info("wrote %s", path)

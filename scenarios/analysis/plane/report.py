@@ -14,13 +14,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
+from matplotlib.artist import Artist
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import MaxNLocator
 
 from scenarios.analysis.robustness.report import save_figure
+from scenarios.engine.names import PLANE_FIGURE
 from scenarios.figures.style import display_name, future_colour
 
-FIGURE = "plane"
+FIGURE = PLANE_FIGURE
 DPI = 160
 #: The longest arrow spans this many grid steps; all panels share the arrow scale.
 ARROW_STEPS = 1.1
@@ -29,7 +31,7 @@ ARROW_STEPS = 1.1
 def _mark_futures(ax: plt.Axes, ds: xr.Dataset, labels: bool) -> list:
     """Mark the futures and the 2021 position; returns the markers' and labels' artists."""
     futures = [str(f) for f in ds.future.values]
-    drawn = []
+    drawn: list[Artist] = []
     sq = ds.attrs["status_quo_position"]
     drawn += ax.plot(sq[0], sq[1], marker="X", ms=10, color="0.35", mec="white", mew=1,
                      zorder=5)
@@ -63,7 +65,7 @@ def _label_spot(contour, ax: plt.Axes, avoid: list) -> tuple[float, float]:
         for seg in contour.allsegs[0] if len(seg)])
     inner = points[(points.min(axis=1) > 0.05) & (points.max(axis=1) < 0.95)]
     points = inner if len(inner) else points
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg canvas
     to_data = ax.transData.inverted()
     boxes = np.array([to_data.transform(a.get_window_extent(renderer).get_points())
                       for a in avoid])  # (artists, corner, xy)

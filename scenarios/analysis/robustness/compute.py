@@ -22,21 +22,45 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from models import catalogue
 from models.ensemble import Future
-from scenarios import __version__
-from scenarios.analysis.robustness.config import RobustnessSpec, Setting
+from scenarios.analysis.robustness.config import RobustnessSpec, Setting, robustness_spec
 from scenarios.analysis.robustness.regret import Regret, regret_of, summarise
+from scenarios.config.compose import check, config_text, resolved
 from scenarios.config.schema import RunSpec
-from scenarios.engine.simulate import draw_members, event_rngs
+from scenarios.engine.dataset import (
+    AXES,
+    label_coords,
+    member_coord,
+    name_coordinates,
+    position,
+    provenance,
+    var,
+)
+from scenarios.engine.names import ROBUSTNESS
+from scenarios.engine.seeds import draw_members, event_rngs
 from scenarios.engine.storage import write_atomic
 from scenarios.engine.year_impacts import impacts_at
-from scenarios.figures.style import name_coordinates
 
 log = logging.getLogger("futures")
-ROBUSTNESS = "robustness.nc"
+
+
+def robustness_of(cfg: DictConfig, spec: RunSpec) -> RobustnessSpec:
+    """The ``robustness`` section of a composed config, checked against the run's world.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, the bad value and what is allowed.
+    """
+    return robustness_spec(resolved(cfg).get("robustness", {}), spec.world)
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Validate a composed config for ``futures robustness`` (before Hydra makes a folder)."""
+    robustness_of(cfg, check(cfg))
 
 
 def setting_futures(spec: RunSpec, setting: Setting, plans: str) -> list[Future]:
@@ -64,14 +88,16 @@ def events_node(config: Mapping[str, Any], plans: str) -> Mapping[str, Any]:
     return node
 
 
-def evaluate(spec: RunSpec, config: Mapping[str, Any], *,
+def evaluate(spec: RunSpec, robust: RobustnessSpec, config: Mapping[str, Any], *,
              batch_members: int | None = None) -> np.ndarray:
     """Impacts in the judged year of every setting, future and member.
 
     Parameters
     ----------
     spec : RunSpec
-        The validated run; ``spec.robustness`` names the settings.
+        The validated run.
+    robust : RobustnessSpec
+        The settings and how they are judged (:func:`robustness_of`).
     config : mapping
         The resolved config as plain containers (its ``events`` node is rebuilt per batch of
         settings, since election plans are relative to the futures' levers).
@@ -82,10 +108,8 @@ def evaluate(spec: RunSpec, config: Mapping[str, Any], *,
     Returns
     -------
     ndarray, shape (S, F, M, A)
-        The impact index of each area in ``spec.robustness.year``.
+        The impact index of each area in ``robust.year``.
     """
-    robust = spec.robustness
-    assert robust is not None
     n_set, n_fut, n_mem = len(robust.settings), len(spec.futures), spec.members
     members = draw_members(spec)  # common to every setting
     futures = [f for s in robust.settings for f in setting_futures(spec, s, robust.election_plans)]
@@ -111,7 +135,7 @@ def statistic_label(robust: RobustnessSpec | Any) -> str:
     return str(robust.statistic)
 
 
-def to_dataset(spec: RunSpec, impacts: np.ndarray, result: Regret,
+def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, result: Regret,
                config_yaml: str) -> xr.Dataset:
     """Label the robustness analysis as the ``robustness.nc`` Dataset.
 
@@ -123,93 +147,70 @@ def to_dataset(spec: RunSpec, impacts: np.ndarray, result: Regret,
         ``no_regret``, ``no_regret_overall``, ``best_setting``; attrs ``config``, ``seed``,
         ``futures_version`` and the judging rule.
     """
-    robust = spec.robustness
-    assert robust is not None
     names = [s.name for s in robust.settings]
     futures = [f.label for f in spec.futures]
     areas, levers = list(catalogue.AREA_LABELS), list(catalogue.LEVER_LABELS)
     stat = statistic_label(robust)
     year = f"{robust.year:g}"
-    flag = {"flag_values": np.array([0, 1], np.int8), "flag_meanings": "no yes"}
-    ds = xr.Dataset(
+    flag: dict[str, Any] = {"flag_values": np.array([0, 1], np.int8), "flag_meanings": "no yes"}
+    per_setting = ("setting", "area")
+    return xr.Dataset(
         data_vars={
-            "lever_setting": (("setting", "lever"), np.stack([s.values for s in robust.settings]),
-                              {"units": "1", "long_name": "lever setting (0 stopped, 0.5 NDS "
-                                                          "2021 reference, 1 doubled)"}),
-            "impact": (("setting", "future", "member", "area"), impacts.astype(np.float32), {
-                "units": "1", "long_name": f"impact index in {year} (change since 2021, "
-                                           "positive is better)"}),
-            "outcome": (("setting", "future", "area"), result.outcome, {
-                "units": "1", "long_name": f"{stat} over members of the impact index in {year}"}),
-            "regret": (("setting", "future", "area"), result.regret, {
-                "units": "1", "long_name": "best setting's outcome in this future minus this "
-                                           "setting's (>= 0)"}),
-            "worst_regret": (("setting", "area"), result.worst, {
-                "units": "1", "long_name": "largest regret over the futures"}),
-            "mean_regret": (("setting", "area"), result.mean, {
-                "units": "1", "long_name": "mean regret over the futures"}),
-            "spread": (("setting", "area"), result.spread, {
-                "units": "1", "long_name": "largest minus smallest outcome over the futures"}),
-            "no_regret": (("setting", "area"), result.no_regret.astype(np.int8), {
-                "units": "1", "long_name": f"1 if the regret is <= {robust.tolerance:g} in "
-                                           "every future", **flag}),
-            "worst_regret_overall": ("setting", result.worst_overall, {
-                "units": "1", "long_name": "largest regret over the futures and areas"}),
-            "no_regret_overall": ("setting", result.no_regret_overall.astype(np.int8), {
-                "units": "1", "long_name": "1 if no-regret in every area", **flag}),
-            "best_setting": (("future", "area"), result.best.astype(np.int32), {
-                "units": "1", "long_name": "index (into setting) of the best setting"}),
-            "position": (("future", "axis"),
-                         np.array([[f.ownership, f.purpose] for f in spec.futures]), {
-                "units": "1", "long_name": "position on the axes (ownership: 0 shareholder, "
-                                           "1 stakeholder; purpose: 0 growth, 1 welfare)"}),
+            "lever_setting": var(("setting", "lever"),
+                                 np.stack([s.values for s in robust.settings]),
+                                 "lever setting (0 stopped, 0.5 NDS 2021 reference, 1 doubled)"),
+            "impact": var(("setting", "future", "member", "area"), impacts.astype(np.float32),
+                          f"impact index in {year} (change since 2021, positive is better)"),
+            "outcome": var(("setting", "future", "area"), result.outcome,
+                           f"{stat} over members of the impact index in {year}"),
+            "regret": var(("setting", "future", "area"), result.regret,
+                          "best setting's outcome in this future minus this setting's (>= 0)"),
+            "worst_regret": var(per_setting, result.worst, "largest regret over the futures"),
+            "mean_regret": var(per_setting, result.mean, "mean regret over the futures"),
+            "spread": var(per_setting, result.spread,
+                          "largest minus smallest outcome over the futures"),
+            "no_regret": var(per_setting, result.no_regret.astype(np.int8),
+                             f"1 if the regret is <= {robust.tolerance:g} in every future",
+                             **flag),
+            "worst_regret_overall": var("setting", result.worst_overall,
+                                        "largest regret over the futures and areas"),
+            "no_regret_overall": var("setting", result.no_regret_overall.astype(np.int8),
+                                     "1 if no-regret in every area", **flag),
+            "best_setting": var(("future", "area"), result.best.astype(np.int32),
+                                "index (into setting) of the best setting"),
+            "position": position(spec.futures),
         },
         coords={
-            "setting": ("setting", names, {"long_name": "lever setting label"}),
-            "future": ("future", futures, {"long_name": "future label"}),
-            "member": ("member", np.arange(spec.members), {"units": "1",
-                                                          "long_name": "ensemble member"}),
-            "area": ("area", areas, {"long_name": "impact area label"}),
-            "lever": ("lever", levers, {"long_name": "policy lever label"}),
-            "axis": ("axis", ["ownership", "purpose"], {"long_name": "scenario axis"}),
+            **label_coords(setting=names, future=futures),
+            "member": member_coord(spec.members),
+            **label_coords(area=areas, lever=levers, axis=AXES),
             **name_coordinates({"future": futures, "area": areas, "lever": levers}),
         },
-        attrs={
-            "title": "futures robustness: regret of lever settings across the futures",
-            "method": "common random numbers: every setting runs the same members and event "
-                      "draws per future; regret = best setting's outcome minus this setting's "
-                      "(docs/robustness.md)",
-            "statistic": stat,
-            "year": robust.year,
-            "tolerance": robust.tolerance,
-            "election_plans": robust.election_plans,
-            "futures_version": __version__,
-            "seed": spec.seed,
-            "config": config_yaml,
-        },
+        attrs=provenance(
+            "futures robustness: regret of lever settings across the futures", spec.seed,
+            config_yaml,
+            method="common random numbers: every setting runs the same members and event "
+                   "draws per future; regret = best setting's outcome minus this setting's "
+                   "(docs/robustness.md)",
+            statistic=stat, year=robust.year, tolerance=robust.tolerance,
+            election_plans=robust.election_plans),
     )
-    return ds
 
 
 def robustness_job(cfg: DictConfig, output_dir: Path) -> Path:
     """The ``futures robustness`` task: evaluate, write ``robustness.nc``, the tables and the
     figure into ``output_dir``; returns the path of ``robustness.nc``."""
     from scenarios.analysis.robustness.report import write_reports
-    from scenarios.config.compose import check
-    from scenarios.engine.app import config_text
 
     spec = check(cfg)
-    robust = spec.robustness
-    assert robust is not None
-    container = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(container, dict)
+    robust = robustness_of(cfg, spec)
     started = time.perf_counter()
-    impacts = evaluate(spec, container)
+    impacts = evaluate(spec, robust, resolved(cfg))
     log.info("simulated %d settings x %d futures x %d members in %.2f s",
              len(robust.settings), len(spec.futures), spec.members,
              time.perf_counter() - started)
     result = analyse(impacts, robust)
-    ds = to_dataset(spec, impacts, result, config_text(cfg))
+    ds = to_dataset(spec, robust, impacts, result, config_text(cfg))
     write_reports(ds, output_dir)
     path = write_atomic(ds, output_dir / ROBUSTNESS, compression=spec.compression)
     log.info("wrote %s", path)

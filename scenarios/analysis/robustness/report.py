@@ -18,11 +18,12 @@ import xarray as xr
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
+from scenarios.engine.names import REGRET_CSV, REGRET_MD, ROBUSTNESS_FIGURE
 from scenarios.engine.storage import atomic_output, write_text
 from scenarios.engine.storage import save_figure as storage_save
 from scenarios.figures.style import display_name, future_colour
 
-CSV, MARKDOWN, FIGURE = "regret.csv", "regret.md", "robustness"
+CSV, MARKDOWN, FIGURE = REGRET_CSV, REGRET_MD, ROBUSTNESS_FIGURE
 DPI = 160
 
 
@@ -106,22 +107,28 @@ def markdown(ds: xr.Dataset) -> str:
                   [[f"`{s}`", *(f"{v:g}" for v in ds.lever_setting.values[i])]
                    for i, s in enumerate(settings)])
     for a, area in enumerate(areas):
-        out += ["", f"## {display_name(area, 'nl')} / {display_name(area, 'en')} (`{area}`)",
-                "", ("Regret per future (the outcome in brackets), sorted by worst-case "
-                    "regret."), ""]
-        order = np.lexsort((ds.spread.values[:, a], ds.worst_regret.values[:, a]))
-        rows = []
-        for s in order:
-            cells = [f"{ds.regret.values[s, f, a]:.4f} ({ds.outcome.values[s, f, a]:+.3f})"
-                     for f in range(len(futures))]
-            rows.append([f"`{settings[s]}`", *cells, f"{ds.worst_regret.values[s, a]:.4f}",
-                         f"{ds.spread.values[s, a]:.4f}",
-                         "yes" if ds.no_regret.values[s, a] else ""])
-        out += _table(["setting", *(display_name(f, "nl") for f in futures), "worst-case",
-                       "spread", "no-regret"], rows)
+        out += _area_section(ds, a, area, settings, futures)
     out += ["", "<details><summary>Resolved configuration of this run</summary>", "",
             "```yaml", str(ds.attrs["config"]).rstrip(), "```", "", "</details>"]
     return "\n".join(out) + "\n"
+
+
+def _area_section(ds: xr.Dataset, a: int, area: str, settings: list[str],
+                  futures: list[str]) -> list[str]:
+    """The regret table of one area: per future (outcome in brackets), sorted by worst case."""
+    out = ["", f"## {display_name(area, 'nl')} / {display_name(area, 'en')} (`{area}`)",
+           "", ("Regret per future (the outcome in brackets), sorted by worst-case "
+               "regret."), ""]
+    order = np.lexsort((ds.spread.values[:, a], ds.worst_regret.values[:, a]))
+    rows = []
+    for s in order:
+        cells = [f"{ds.regret.values[s, f, a]:.4f} ({ds.outcome.values[s, f, a]:+.3f})"
+                 for f in range(len(futures))]
+        rows.append([f"`{settings[s]}`", *cells, f"{ds.worst_regret.values[s, a]:.4f}",
+                     f"{ds.spread.values[s, a]:.4f}",
+                     "yes" if ds.no_regret.values[s, a] else ""])
+    return out + _table(["setting", *(display_name(f, "nl") for f in futures), "worst-case",
+                         "spread", "no-regret"], rows)
 
 
 def figure(ds: xr.Dataset) -> plt.Figure:

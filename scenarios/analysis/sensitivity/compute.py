@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,18 +29,20 @@ import xarray as xr
 from omegaconf import DictConfig
 
 from models import catalogue
-from models.ensemble import PARAMETERS, run
-from scenarios import __version__
+from models.ensemble import PARAMETERS
 from scenarios.analysis.sensitivity.sobol import Indices, saltelli_design, sobol_indices
 from scenarios.config.checks import expect, integer, label, number
-from scenarios.config.compose import check
+from scenarios.config.compose import check, config_text
 from scenarios.config.schema import RunSpec
-from scenarios.engine.simulate import event_rngs
+from scenarios.engine.dataset import coord, label_coords, name_coordinates, provenance, var
+from scenarios.engine.names import SENSITIVITY
+from scenarios.engine.seeds import named_rng
+from scenarios.engine.simulate import simulate
 from scenarios.engine.storage import write_atomic
 from scenarios.figures.style import LANGUAGES
 
 log = logging.getLogger("futures")
-RESULT = "sensitivity.nc"
+RESULT = SENSITIVITY
 #: Outputs in order: the trend levels, then the impact areas.
 OUTPUTS = catalogue.TREND_LABELS + catalogue.AREA_LABELS
 #: Largest base sample (2**16): memory of one matrix run stays bounded by the member chunks.
@@ -51,32 +52,6 @@ MEMORY_LIMIT = 2 * 2**30
 #: Members simulated per model call (event draws are addressed by member, so chunks do not
 #: change results).
 RUN_CHUNK = 4096
-
-
-USAGE = """\
-usage: futures sensitivity [KEY=VALUE ...] [hydra.run.dir=DIR]
-
-Sobol first-order (S1) and total-order (ST) indices of every trend level and impact area
-with respect to every uncertain parameter (conf/uncertainties.yaml), per future and year,
-with percentile-bootstrap intervals. Costs samples x (parameters + 2) model runs per future.
-Writes sensitivity.nc, sensitivity_heatmap.png/.pdf and sensitivity_time.png/.pdf into the
-run directory and prints that directory as the last line. See docs/sensitivity.md.
-
-Keys (and every key of `futures run --help`):
-  sensitivity.samples=INT       base samples N, a power of two (default 1024)
-  sensitivity.bootstrap=INT     bootstrap replicates for the intervals (default 1000)
-  sensitivity.confidence=X      interval level in (0, 1) (default 0.95)
-  sensitivity.years=[Y,...]     years to analyse (default every year 2022..2030)
-  sensitivity.events=BOOL       events on with common random numbers (default false)
-  sensitivity.output=LABEL      trend or area of the over-time figure (default brede_welvaart)
-  sensitivity.top=INT           parameters in the over-time figure (default 4)
-  sensitivity.lang=nl|en        language of the figures' labels (default en)
-
-examples:
-  futures sensitivity
-  futures sensitivity sensitivity.samples=256 futures=[versnelling] hydra.run.dir=runs/s
-  futures sensitivity sensitivity.events=true sensitivity.output=autonomisering
-"""
 
 
 @dataclass(frozen=True)
@@ -144,12 +119,6 @@ def check_config(cfg: DictConfig) -> None:
     settings(cfg, check(cfg))
 
 
-def _rng(seed: int, purpose: str) -> np.random.Generator:
-    """A generator for one purpose of this analysis, a child of the run's ``seed``."""
-    key = zlib.crc32(f"sensitivity:{purpose}".encode())
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(key,)))
-
-
 def evaluate(spec: RunSpec, unit: np.ndarray, sets: Settings, *,
              member_start: int = 0) -> np.ndarray:
     """Run the model on rows of unit-cube points; outputs at the chosen years.
@@ -179,10 +148,8 @@ def evaluate(spec: RunSpec, unit: np.ndarray, sets: Settings, *,
         hi = min(n, lo + RUN_CHUNK)
         members = {u.name: np.broadcast_to(u.ppf(unit[lo:hi, k]), (len(spec.futures), hi - lo))
                    for k, u in enumerate(spec.uncertainties)}
-        outcome = run(world, spec.futures, members, hi - lo,
-                      events=spec.events if with_events else None,
-                      rngs=event_rngs(spec) if with_events else None,
-                      member_start=member_start + lo, chunk=spec.chunk, threads=spec.threads)
+        outcome, _ = simulate(spec, members=members, n_members=hi - lo, events=with_events,
+                              member_start=member_start + lo, precision="float64")
         out[:, :, :len(catalogue.TREND_LABELS), lo:hi] = outcome.levels[:, steps]
         out[:, :, len(catalogue.TREND_LABELS):, lo:hi] = outcome.impacts[:, steps]
     return out
@@ -203,7 +170,7 @@ def analyse(spec: RunSpec, sets: Settings) -> tuple[Indices, list[str], int]:
     names = [u.name for u in spec.uncertainties]
     expect(len(names) > 0, "uncertainties", "{}",
            "sensitivity needs at least one uncertain parameter")
-    design = saltelli_design(sets.samples, len(names), rng=_rng(spec.seed, "design"))
+    design = saltelli_design(sets.samples, len(names), rng=named_rng(spec.seed, "sensitivity:design"))
     started = time.perf_counter()
     y = np.stack([evaluate(spec, matrix, sets) for matrix in design])
     if sets.events:  # A again with other event draws: the events' own total-order index
@@ -214,7 +181,7 @@ def analyse(spec: RunSpec, sets: Settings) -> tuple[Indices, list[str], int]:
              time.perf_counter() - started)
     started = time.perf_counter()
     res = sobol_indices(y[0], y[1], y[2:], bootstrap=sets.bootstrap,
-                        confidence=sets.confidence, rng=_rng(spec.seed, "bootstrap"))
+                        confidence=sets.confidence, rng=named_rng(spec.seed, "sensitivity:bootstrap"))
     if sets.events:  # the events' slab: only the Jansen total-order estimator applies
         for arr in (res.S1, res.S1_low, res.S1_high):
             arr[-1] = np.nan
@@ -238,7 +205,10 @@ def to_dataset(spec: RunSpec, sets: Settings, res: Indices, names: list[str], ru
     pct = f"{100 * sets.confidence:g}%"
 
     def index(values: np.ndarray, what: str) -> tuple:
-        return dims, np.moveaxis(values, 0, -1), {"units": "1", "long_name": what}
+        return var(dims, np.moveaxis(values, 0, -1), what)
+
+    def bound(which: str, of: str) -> str:
+        return f"{which} bound of the {pct} percentile-bootstrap interval of {of}"
 
     trends = len(catalogue.TREND_LABELS)
     kinds = ["trend"] * trends + ["area"] * len(catalogue.AREA_LABELS)
@@ -246,73 +216,51 @@ def to_dataset(spec: RunSpec, sets: Settings, res: Indices, names: list[str], ru
     low = [by_name[p].bounds[0] if p in by_name else np.nan for p in names]
     high = [by_name[p].bounds[1] if p in by_name else np.nan for p in names]
     units = [PARAMETERS[p][1] if p in PARAMETERS else "1" for p in names]
-    from scenarios.figures.style import display_name
-
     labels = [f.label for f in spec.futures]
+    various = "various (see parameter_units)"
     return xr.Dataset(
         data_vars={
             "S1": index(res.S1, "first-order Sobol index (Saltelli 2010 estimator)"),
             "ST": index(res.ST, "total-order Sobol index (Jansen estimator)"),
-            "S1_low": index(res.S1_low, f"lower bound of the {pct} percentile-bootstrap "
-                                        "interval of S1"),
-            "S1_high": index(res.S1_high, f"upper bound of the {pct} percentile-bootstrap "
-                                          "interval of S1"),
-            "ST_low": index(res.ST_low, f"lower bound of the {pct} percentile-bootstrap "
-                                        "interval of ST"),
-            "ST_high": index(res.ST_high, f"upper bound of the {pct} percentile-bootstrap "
-                                          "interval of ST"),
-            "variance": (dims[:3], res.variance, {
-                "units": "1", "long_name": "variance of the output over the A and B samples"}),
-            "mean": (dims[:3], res.mean, {
-                "units": "1", "long_name": "mean of the output over the A and B samples"}),
+            "S1_low": index(res.S1_low, bound("lower", "S1")),
+            "S1_high": index(res.S1_high, bound("upper", "S1")),
+            "ST_low": index(res.ST_low, bound("lower", "ST")),
+            "ST_high": index(res.ST_high, bound("upper", "ST")),
+            "variance": var(dims[:3], res.variance,
+                            "variance of the output over the A and B samples"),
+            "mean": var(dims[:3], res.mean, "mean of the output over the A and B samples"),
         },
         coords={
-            "future": ("future", labels, {"long_name": "future label"}),
-            "year": ("year", np.array(sets.years), {"units": "year",
-                                                    "long_name": "calendar year (1 January)"}),
-            "output": ("output", list(OUTPUTS), {
-                "long_name": "trend level (trend label) or impact index (area label)"}),
-            "output_kind": ("output", kinds, {"long_name": "trend or area"}),
-            "output_name_nl": ("output", [display_name(o, "nl") for o in OUTPUTS],
-                               {"long_name": "output name (Dutch)"}),
-            "output_name_en": ("output", [display_name(o, "en") for o in OUTPUTS],
-                               {"long_name": "output name (English)"}),
-            "parameter": ("parameter", names, {"long_name": "uncertain parameter"}),
-            "parameter_units": ("parameter", units, {"long_name": "units of the parameter"}),
-            "parameter_low": ("parameter", np.array(low), {
-                "units": "various (see parameter_units)",
-                "long_name": "smallest sampled value (NaN for events)"}),
-            "parameter_high": ("parameter", np.array(high), {
-                "units": "various (see parameter_units)",
-                "long_name": "largest sampled value (NaN for events)"}),
-            "future_name_nl": ("future", [display_name(f, "nl") for f in labels],
-                               {"long_name": "future name (Dutch)"}),
-            "future_name_en": ("future", [display_name(f, "en") for f in labels],
-                               {"long_name": "future name (English)"}),
+            **label_coords(future=labels),
+            "year": coord("year", np.array(sets.years), "calendar year (1 January)", "year"),
+            "output": coord("output", list(OUTPUTS),
+                            "trend level (trend label) or impact index (area label)"),
+            "output_kind": coord("output", kinds, "trend or area"),
+            **name_coordinates({"output": OUTPUTS}),
+            "parameter": coord("parameter", names, "uncertain parameter"),
+            "parameter_units": coord("parameter", units, "units of the parameter"),
+            "parameter_low": coord("parameter", np.array(low),
+                                   "smallest sampled value (NaN for events)", various),
+            "parameter_high": coord("parameter", np.array(high),
+                                    "largest sampled value (NaN for events)", various),
+            **name_coordinates({"future": labels}),
         },
-        attrs={
-            "title": "futures: Sobol sensitivity indices per future and year",
-            "method": "Saltelli design on a scrambled Sobol sequence; S1 Saltelli (2010), ST "
-                      "Jansen (1999); percentile bootstrap over sample rows",
-            "samples": sets.samples,
-            "model_runs_per_future": runs,
-            "bootstrap": sets.bootstrap,
-            "confidence": sets.confidence,
-            "events": "common random numbers" if sets.events else "disabled",
-            "futures_version": __version__,
-            "seed": spec.seed,
-            "config": config_yaml,
-        },
+        attrs=provenance(
+            "futures: Sobol sensitivity indices per future and year", spec.seed, config_yaml,
+            method="Saltelli design on a scrambled Sobol sequence; S1 Saltelli (2010), ST "
+                   "Jansen (1999); percentile bootstrap over sample rows",
+            samples=sets.samples, model_runs_per_future=runs, bootstrap=sets.bootstrap,
+            confidence=sets.confidence,
+            events="common random numbers" if sets.events else "disabled"),
     )
 
 
 def sensitivity_job(cfg: DictConfig, output_dir: Path) -> Path:
     """``futures sensitivity``: write ``sensitivity.nc`` and its figures into ``output_dir``."""
+    from scenarios.analysis.sensitivity.report import plot_all
+
     spec = check(cfg)
     sets = settings(cfg, spec)
-    from scenarios.analysis.sensitivity.report import plot_all
-    from scenarios.engine.app import config_text
-
     res, names, runs = analyse(spec, sets)
     ds = to_dataset(spec, sets, res, names, runs, config_text(cfg))
     path = write_atomic(ds, output_dir / RESULT, compression=spec.compression)
@@ -320,4 +268,3 @@ def sensitivity_job(cfg: DictConfig, output_dir: Path) -> Path:
     for figure in plot_all(ds, output_dir, output=sets.output, top=sets.top, lang=sets.lang):
         log.info("wrote %s", figure)
     return path
-

@@ -12,12 +12,14 @@ Sized for a 1920 x 1080 projector (12.8 x 7.2 in at 150 dpi); colours and names 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from scenarios.engine.names import SENSITIVITY_HEATMAP, SENSITIVITY_TIME
 from scenarios.engine.storage import save_figure
 from scenarios.figures.style import display_name, future_colour
 
@@ -29,7 +31,7 @@ SHOWN_FROM = 0.02
 
 #: The figures' words per language (``sensitivity.lang``); trend, area and future names come
 #: from the catalogue.
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "heatmap_title": "Which uncertain parameters drive each trend (left) and impact area "
                          "(right of the white line) in {year}",
@@ -113,6 +115,7 @@ def heatmap(ds: xr.Dataset, path: Path, lang: str = "en") -> list[Path]:
                    color="white", linewidth=2)
     axes[0][0].set_yticks(range(len(shown)), [parameter_name(p, lang) for p in shown],
                           fontsize=11)
+    assert image is not None  # one panel per future, at least one
     bar = fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8, pad=0.01)
     bar.set_label(words["colourbar"], fontsize=12)
     fig.suptitle(words["heatmap_title"].format(year=year), fontsize=16)
@@ -177,5 +180,5 @@ def over_time(ds: xr.Dataset, path: Path, output: str, top: int,
 def plot_all(ds: xr.Dataset, output_dir: Path, *, output: str, top: int,
              lang: str = "en") -> list[Path]:
     """Both figures of a sensitivity run, as PNG and PDF; returns the paths written."""
-    return heatmap(ds, output_dir / "sensitivity_heatmap", lang) + \
-        over_time(ds, output_dir / "sensitivity_time", output, top, lang)
+    return heatmap(ds, output_dir / SENSITIVITY_HEATMAP, lang) + \
+        over_time(ds, output_dir / SENSITIVITY_TIME, output, top, lang)

@@ -15,47 +15,21 @@ quality is then measured on the other half (odd members), which the tree never s
 * lift - density divided by the base rate: the share of bad members among those scored
   (about ``worst``; the even and odd halves are not split by outcome).
 
-The table (``signposts.csv``, ``signposts.md``) has one row per future and area.
+The table (``signposts.csv``, ``signposts.md``, :mod:`scenarios.analysis.signposts.report`)
+has one row per future and area.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from omegaconf import DictConfig
 
 from models import catalogue
-from scenarios import __version__
 from scenarios.config.checks import expect, integer, number
 from scenarios.config.compose import check
 from scenarios.config.schema import RunSpec
-
-log = logging.getLogger("futures")
-
-USAGE = """\
-usage: futures signposts [KEY=VALUE ...] [hydra.run.dir=DIR]
-
-Simulates the futures like `futures run` and finds, per future and impact area, which
-early trend levels (2024-2026 by default) warn that the 2030 impact will be among the worst
-of the ensemble: a shallow classification tree grown on half the members, its riskiest
-leaf checked on the other half. Writes signposts.csv and signposts.md (the monitoring table)
-into the run directory and prints that directory last. See docs/signposts.md.
-
-Keys (and every key of `futures run --help`):
-  signposts.years=[Y,...]   years whose trend levels are candidate signposts (2024..2026)
-  signposts.worst=X         share of members that count as a bad outcome (default 0.25)
-  signposts.depth=INT       depth of the tree, 1..3 (default 2)
-  signposts.min_leaf=X      smallest rule, as a share of the members (default 0.05)
-
-examples:
-  futures signposts
-  futures signposts ensemble.members=4000 signposts.depth=3 hydra.run.dir=runs/sp
-"""
 
 
 @dataclass(frozen=True)
@@ -226,62 +200,3 @@ def table(levels: np.ndarray, impacts: np.ndarray, times: np.ndarray, labels: li
                 **{f"{k}_holdout": round(v, 3) for k, v in held.items()},
             })
     return rows
-
-
-def to_csv(rows: list[dict[str, object]], header: str) -> str:
-    """The table as CSV, after ``#`` comment lines carrying the provenance."""
-    out = io.StringIO()
-    out.write("".join(f"# {line}\n" for line in header.splitlines()))
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def to_markdown(rows: list[dict[str, object]], sets: Settings, members: int,
-                config: str, seed: int) -> str:
-    """The table as a markdown page for a monitoring programme."""
-    from scenarios.figures.style import display_name
-
-    lines = [
-        "# Signposts: early trend levels that warn of a bad 2030 outcome", "",
-        (f"A bad outcome is a 2030 impact index among the worst {100 * sets.worst:g}% of the "
-        f"future's {members} members. Rules are the riskiest leaf of a depth-{sets.depth} "
-        f"tree on the trend levels of {', '.join(map(str, sets.years))}, grown on half the "
-        "members; density (share of members inside the rule that end bad), coverage "
-        "(share of the bad members inside the rule) and lift (density / base rate) are "
-        "measured on the other half."), "",
-        ("| future | area | signpost (watch for) | bad below | support | density | "
-        "coverage | lift |"), "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(f"| {display_name(str(r['future']), 'en')} | "
-                     f"{display_name(str(r['area']), 'en')} | {r['signpost']} | "
-                     f"{r['bad_if_2030_impact_below']:+.3f} | {r['support_holdout']:.2f} | "
-                     f"{r['density_holdout']:.2f} | {r['coverage_holdout']:.2f} | "
-                     f"{r['lift_holdout']:.1f} |")
-    lines += ["", f"futures_version {__version__}, seed {seed}. Resolved configuration:", "",
-              "```yaml", config.rstrip(), "```", ""]
-    return "\n".join(lines)
-
-
-def signposts_job(cfg: DictConfig, output_dir: Path) -> Path:
-    """``futures signposts``: simulate, find the rules, write the CSV and markdown tables."""
-    from scenarios.engine.app import config_text
-    from scenarios.engine.simulate import simulate
-    from scenarios.engine.storage import write_text
-
-    spec = check(cfg)
-    sets = settings(cfg, spec)
-    outcome, _ = simulate(spec)
-    rows = table(outcome.levels, outcome.impacts, outcome.times,
-                 [f.label for f in spec.futures], sets)
-    config = config_text(cfg)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    header = (f"futures signposts; futures_version {__version__}; seed {spec.seed}; "
-              f"resolved config:\n{config}")
-    path = write_text(output_dir / "signposts.csv", to_csv(rows, header))
-    write_text(output_dir / "signposts.md",
-                to_markdown(rows, sets, spec.members, config, spec.seed))
-    log.info("wrote %s and signposts.md (%d rules)", path, len(rows))
-    return path

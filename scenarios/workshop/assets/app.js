@@ -1,7 +1,12 @@
 // futures workshop: sliders -> POST /api/run -> SVG charts. Plain JS, no libraries, offline.
+// The whole state lives in the address (#future=...&lang=...&SLIDER=VALUE...), saved
+// scenarios in localStorage; every chart is drawn at its real pixel size (no scaled text).
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
+const STORE = "futures-workshop.saved";
+const MAX_SHOWN = 4;
+const TAGS = ["A", "B", "C", "D"];
 const TEXT = {
   en: {
     title: "Digital futures 2030", start: "Starting future", axis: "Axes of the future",
@@ -9,15 +14,36 @@ const TEXT = {
     reset: "Reset to the future's defaults", export: "Export to futures run",
     exportLine: "Override line (paste into a shell)",
     exportYaml: "YAML config (save as DIR/NAME.yaml; futures run --config-dir DIR --config-name NAME)",
-    copy: "Copy", copied: "Copied",
+    copy: "Copy", copied: "Copied", handout: "Handout (printable page)",
     changes: "Changed from the defaults", noChanges: "nothing yet: move a slider",
-    trends: "Trends: level in Dutch society (0 absent - 1 saturated); lines are medians of the members",
-    areas: "Impact areas: change since 2021 (positive is better); band: 10-90 % of the members",
-    four: "The same world assumptions and levers in every future: impact in 2030 (median)",
-    baseline: "baseline: {f}, default settings", worldOnly: "world assumptions changed",
-    current: "current: world assumptions + levers",
-    computed: "server: {s} ms ({n} futures x {m} members, no events)",
-    busy: "computing ...", failed: "the server refused: {e}",
+    trends: "Trends: how far each trend has spread in Dutch society (0 absent, 1 everywhere)",
+    areas: "Impact areas: change since 2021 (above 0 is better than 2021)",
+    four: "The same world assumptions and levers in every future: impact in 2030",
+    baseline: "baseline: {f} as configured", worldOnly: "with your world assumptions",
+    current: "current: world assumptions + levers (band: 8 in 10 simulated worlds)",
+    computed: "Up to date: the server recalculated {n} futures with {m} simulated worlds each in {s} s (sudden events are off).",
+    busy: "Recalculating ...", failed: "The server refused these settings: {e}",
+    present: "Presentation (p)", leave: "Leave presentation (p)",
+    theme: "Dark (d)", light: "Light (d)",
+    savedTitle: "Saved scenarios", save: "Save", saveName: "name of this scenario",
+    savedNone: "None yet. Name the current settings and save them; tick up to four to draw them on every chart.",
+    open: "Open", remove: "Delete", show: "show on the charts",
+    tooMany: "At most four saved scenarios can be shown at once.",
+    savedAs: "Saved as \u201c{n}\u201d.", unnamed: "Scenario {k}",
+    ring0: "baseline (grey ring)", ring1: "world assumptions changed (dashed ring)",
+    ring2: "current: with the levers (filled dot)", cmpItem: "{t}: {n} ({f})",
+    source: "Source: {s}", lines: "NDS 2021, lines {s}", howtoTitle: "How to read this page",
+    howto: [
+      "Each small chart is one trend or impact area from 2021 to 2030. Hover over or tap a name (of a chart or a slider) for what it means and where it comes from.",
+      "A trend's level runs from 0 (absent in Dutch society) to 1 (everywhere, saturated); 0.6 means well established but not yet everywhere.",
+      "An impact area shows the change of its index since 2021: above 0 is better than 2021, below 0 worse. All five share one scale, so heights compare.",
+      "Grey dashes: the chosen future as configured. Dotted: with your world assumptions. Solid with a band: plus your policy levers; 8 in 10 of the simulated worlds fall inside the band.",
+      "Bottom row: the same world assumptions and levers in each of the four futures, in 2030: does the package help everywhere or only in one future?",
+      "Save a scenario to keep it and tick up to four to draw them (A-D) next to the current one. The page address holds every setting: copy it to reopen exactly this view.",
+    ],
+    handoutTitle: "Scenario handout", handoutSetting: "Setting", handoutDefault: "Default",
+    handoutNow: "This scenario", handoutRun: "Run it in full", future: "Future",
+    made: "Made with futures {v} (seed {s}, {m} members per future) on {d}.",
   },
   nl: {
     title: "Digitale toekomsten 2030", start: "Starttoekomst", axis: "Assen van de toekomst",
@@ -25,23 +51,101 @@ const TEXT = {
     reset: "Terug naar de standaard van deze toekomst", export: "Exporteren naar futures run",
     exportLine: "Override-regel (plak in een shell)",
     exportYaml: "YAML-config (bewaar als MAP/NAAM.yaml; futures run --config-dir MAP --config-name NAAM)",
-    copy: "Kopieer", copied: "Gekopieerd",
+    copy: "Kopieer", copied: "Gekopieerd", handout: "Hand-out (afdrukbare pagina)",
     changes: "Gewijzigd ten opzichte van de standaard", noChanges: "nog niets: verschuif een schuifje",
-    trends: "Trends: niveau in de Nederlandse samenleving (0 afwezig - 1 verzadigd); lijnen zijn medianen",
-    areas: "Impactgebieden: verandering sinds 2021 (positief is beter); band: 10-90 % van de leden",
-    four: "Dezelfde aannames en beleidsknoppen in elke toekomst: impact in 2030 (mediaan)",
-    baseline: "basislijn: {f}, standaardinstellingen", worldOnly: "aannames over de wereld gewijzigd",
-    current: "huidig: aannames + beleid",
-    computed: "server: {s} ms ({n} toekomsten x {m} leden, geen gebeurtenissen)",
-    busy: "bezig ...", failed: "de server weigerde: {e}",
+    trends: "Trends: hoe ver elke trend in de Nederlandse samenleving is doorgedrongen (0 afwezig, 1 overal)",
+    areas: "Impactgebieden: verandering sinds 2021 (boven 0 is beter dan 2021)",
+    four: "Dezelfde aannames en beleidsknoppen in elke toekomst: impact in 2030",
+    baseline: "basislijn: {f} zoals ingesteld", worldOnly: "met uw aannames over de wereld",
+    current: "huidig: aannames + beleid (band: 8 op 10 gesimuleerde werelden)",
+    computed: "Bijgewerkt: de server rekende {n} toekomsten met elk {m} gesimuleerde werelden door in {s} s (plotselinge gebeurtenissen staan uit).",
+    busy: "Bezig met rekenen ...", failed: "De server weigerde deze instellingen: {e}",
+    present: "Presentatie (p)", leave: "Presentatie verlaten (p)",
+    theme: "Donker (d)", light: "Licht (d)",
+    savedTitle: "Bewaarde scenario's", save: "Bewaar", saveName: "naam van dit scenario",
+    savedNone: "Nog geen. Geef de huidige instellingen een naam en bewaar ze; vink er tot vier aan om ze in elke grafiek te tekenen.",
+    open: "Open", remove: "Wis", show: "toon in de grafieken",
+    tooMany: "Er kunnen hoogstens vier bewaarde scenario's tegelijk getoond worden.",
+    savedAs: "Bewaard als \u201c{n}\u201d.", unnamed: "Scenario {k}",
+    ring0: "basislijn (grijze ring)", ring1: "aannames gewijzigd (gestreepte ring)",
+    ring2: "huidig: met het beleid (gevulde stip)", cmpItem: "{t}: {n} ({f})",
+    source: "Bron: {s}", lines: "NDS 2021, regels {s}", howtoTitle: "Zo leest u deze pagina",
+    howto: [
+      "Elke kleine grafiek is een trend of impactgebied van 2021 tot 2030. Beweeg over een naam (van een grafiek of een schuifje) of tik erop voor de betekenis en de bron.",
+      "Het niveau van een trend loopt van 0 (afwezig in de Nederlandse samenleving) tot 1 (overal, verzadigd); 0,6 betekent stevig gevestigd maar nog niet overal.",
+      "Een impactgebied toont de verandering van zijn index sinds 2021: boven 0 is beter dan 2021, onder 0 slechter. Alle vijf delen een schaal, dus hoogtes zijn vergelijkbaar.",
+      "Grijze streepjes: de gekozen toekomst zoals ingesteld. Gestippeld: met uw aannames over de wereld. Doorgetrokken met een band: plus uw beleid; 8 op 10 gesimuleerde werelden vallen binnen de band.",
+      "Onderste rij: dezelfde aannames en beleidsknoppen in elk van de vier toekomsten, in 2030: helpt het pakket overal of maar in een toekomst?",
+      "Bewaar een scenario en vink er tot vier aan om ze (A-D) naast het huidige te tekenen. Het adres van de pagina bevat elke instelling: kopieer het om precies dit beeld terug te openen.",
+    ],
+    handoutTitle: "Scenario-hand-out", handoutSetting: "Instelling", handoutDefault: "Standaard",
+    handoutNow: "Dit scenario", handoutRun: "Volledig doorrekenen", future: "Toekomst",
+    made: "Gemaakt met futures {v} (seed {s}, {m} leden per toekomst) op {d}.",
   },
 };
 
+// Dutch meanings (the server sends the English ones and the NDS 2021 lines from the catalogue).
+const ABOUT_NL = {
+  mega_ecosystemen: "Diensten gebundeld in een 'super-app' waar gebruikers rechtstreeks binnenkomen.",
+  decentralisering: "Radicale alternatieven voor winner-takes-all-platforms: decentrale opslag, intelligentie en toepassingen.",
+  data_soevereiniteit: "Burgers, bedrijven en overheden houden zeggenschap over hun data en kiezen wat ze delen.",
+  digitale_valuta: "Cryptovaluta laten mensen betalen zonder banken, met nieuwe beloningsstructuren.",
+  eigenwijze_data: "Sensordata en AI maken steden, huizen en fabrieken voorspelbaar en bestuurbaar.",
+  autonomisering: "AI-systemen handelen zelfstandig en nemen steeds complexere taken over.",
+  zwermcultuur: "Platforms laten massa's samenwerken en ideeen verspreiden, versneld door AR en eenvoudige AI.",
+  virtuele_leefwerelden: "Vermaak, werk en onderwijs verhuizen naar virtuele werelden.",
+  mensoptimalisering: "Intieme technologie vergroot de fysieke en cognitieve vermogens van mensen.",
+  strijd_der_stacks: "Grootmachten bouwen elk hun eigen Stack en duwen die als wereldstandaard.",
+  kwetsbaarheid: "Afhankelijkheid van technische systemen en hun bouwers stelt de samenleving bloot aan conflict, sabotage en kettingstoringen.",
+  verdienvermogen: "Het vermogen van de Nederlandse economie om aan digitalisering te verdienen.",
+  openbaar_bestuur: "Het vermogen van het openbaar bestuur om te sturen en toezicht te houden.",
+  brede_welvaart: "Welzijn voorbij inkomen: gezondheid, inclusie, leefomgeving.",
+  publieke_waarden: "Privacy, autonomie, gelijkheid en andere publieke waarden.",
+  veiligheid: "Nationale, economische en digitale veiligheid.",
+  ai_investment: "SAPAI, NL AI Coalitie, AiNed: publiek AI-geld en -programma's.",
+  data_sharing: "Regels en coalities voor datadeling, Regie op Gegevens, DGA/Data Act.",
+  connectivity: "Glasvezel, 5G-frequenties, datacenters.",
+  cyber_resilience: "NCSA, NCSC, Digital Trust Center, certificering.",
+  open_source_standards: "'Open, tenzij', open standaarden, standaardisatie en internetgovernance.",
+  digital_skills: "Vaardigheden en inclusie: informatiepunten, AI-cursus, omscholing.",
+  versnelling: "Aandeelhoudersmodel, economische groei: big tech houdt de platforms.",
+  voorwaardelijke_groei: "Aandeelhoudersmodel, brede welvaart: strenge EU-regels.",
+  radicale_markten: "Stakeholdermodel, economische groei: een open, decentraal web 3.0.",
+  gelijk_speelveld: "Stakeholdermodel, brede welvaart: publiek-private samenwerking.",
+};
+const LEVER_SCALE = {
+  en: " Setting: 0 none, 0.5 the NDS 2021 programme, 1 the strongest the model allows.",
+  nl: " Stand: 0 niets, 0,5 het programma van de NDS 2021, 1 het sterkste dat het model toelaat.",
+};
+// The axis and world sliders are settings of the model, not catalogue terms.
+const SLIDER_ABOUT = {
+  ownership: { src: "L3428-3431",
+    en: "Who owns and runs the digital infrastructure and platforms: 0 shareholders, 1 stakeholders.",
+    nl: "Wie de digitale infrastructuur en platforms bezit en bestuurt: 0 aandeelhouders, 1 stakeholders." },
+  purpose: { src: "L3431-3433",
+    en: "What digitalisation serves: 0 mainly economic growth, 1 mainly broad welfare.",
+    nl: "Waar digitalisering vooral aan bijdraagt: 0 economische groei, 1 brede welvaart." },
+  eu_regulation: { src: "L3456-3462",
+    en: "How strong the EU rules on platforms, data and algorithms become in the chosen future (0 none, 1 strict).",
+    nl: "Hoe streng de EU-regels voor platforms, data en algoritmen worden in de gekozen toekomst (0 geen, 1 streng)." },
+  cross_impact_strength: { file: "conf/cross_impact.yaml, conf/uncertainties.yaml",
+    en: "How strongly the trends push and pull one another: 1 as estimated, 2 every impact twice as strong.",
+    nl: "Hoe sterk de trends elkaar versterken of remmen: 1 zoals geschat, 2 elke invloed twee keer zo sterk." },
+  transition_years: { file: "conf/drivers.yaml (assumption, 3-8 years)",
+    en: "How many years the world takes to move from the 2021 situation to the chosen future's regime.",
+    nl: "Hoeveel jaar de wereld nodig heeft om van de situatie in 2021 bij het regime van de gekozen toekomst te komen." },
+  lever_efficacy: { file: "conf/levers.yaml, conf/uncertainties.yaml",
+    en: "How well policy works: 1 as assumed, 0.5 half as well, 2 twice as well.",
+    nl: "Hoe goed beleid werkt: 1 zoals aangenomen, 0,5 half zo goed, 2 twee keer zo goed." },
+};
+
 const state = { meta: null, lang: "en", future: null, values: {}, data: null,
-                inFlight: false, pending: false };
+                inFlight: false, pending: false, present: false, dark: false, darkBefore: false,
+                saved: [], shown: [], cmp: {} };
 
 function t(key, vars) {
-  let s = TEXT[state.lang][key] || key;
+  let s = TEXT[state.lang][key];
+  if (s === undefined) s = key;
   for (const [k, v] of Object.entries(vars || {})) s = s.replace(`{${k}}`, v);
   return s;
 }
@@ -58,17 +162,80 @@ function html(tag, attrs, parent) {
   if (parent) parent.appendChild(node);
   return node;
 }
-function colour() { return state.meta.futures.find(f => f.label === state.future).colour; }
-function fmt(v, step) {
-  const digits = step >= 1 ? 0 : step >= 0.1 ? 1 : 2;
-  return Number(v).toFixed(digits);
+function futureOf(label) { return state.meta.futures.find(f => f.label === label); }
+function colour() { return futureOf(state.future).colour; }
+// Numbers in the page's language: Dutch writes 0,50, English 0.50.
+const FORMATS = {};
+function num(v, digits, min) {
+  const key = `${state.lang}/${digits}/${min}`;
+  if (!FORMATS[key]) {
+    FORMATS[key] = new Intl.NumberFormat(state.lang === "nl" ? "nl-NL" : "en-GB",
+      { minimumFractionDigits: min === undefined ? digits : min, maximumFractionDigits: digits,
+        useGrouping: false });
+  }
+  return FORMATS[key].format(Math.abs(v) < 1e-12 ? 0 : v);
+}
+function digitsOf(step) { return step >= 1 ? 0 : step >= 0.1 ? 1 : 2; }
+function fmt(v, step) { return num(Number(v), digitsOf(step)); }
+function tick(v) { return num(v, 2, 0); }
+
+// ---------------------------------------------------------------- explanations
+function about(key) {
+  const lang = state.lang;
+  const slider = state.meta.sliders.find(s => s.key === key);
+  const extra = SLIDER_ABOUT[key];
+  if (extra) {
+    return { title: slider ? slider.name[lang] : key, text: extra[lang],
+             source: extra.src ? t("lines", { s: extra.src }) : extra.file };
+  }
+  const info = state.meta.about[key];
+  if (!info) return null;
+  let text = lang === "nl" && ABOUT_NL[key] ? ABOUT_NL[key] : info.en;
+  if (slider && slider.group === "lever") text += LEVER_SCALE[lang];
+  return { title: slider ? slider.name[lang] : name(key), text,
+           source: t("lines", { s: info.source.replace(/\bL(?=\d)/g, "") }) };
+}
+
+function showTip(target) {
+  const tip = document.getElementById("tip");
+  const info = about(target.dataset ? target.dataset.about : target.getAttribute("data-about"));
+  if (!info) return;
+  tip.replaceChildren();
+  html("b", {}, tip).textContent = info.title;
+  html("div", { class: "txt" }, tip).textContent = info.text;
+  html("div", { class: "src" }, tip).textContent = t("source", { s: info.source });
+  tip.hidden = false;
+  tip.dataset.for = target.getAttribute("data-about");
+  const r = target.getBoundingClientRect();
+  const w = tip.offsetWidth, h = tip.offsetHeight;
+  let left = Math.min(Math.max(8, r.left), window.innerWidth - w - 8);
+  let top = r.bottom + 6;
+  if (top + h > window.innerHeight - 8) top = Math.max(8, r.top - h - 6);
+  tip.style.left = `${Math.max(8, left)}px`;
+  tip.style.top = `${top}px`;
+}
+function hideTip() { document.getElementById("tip").hidden = true; }
+function bindTips() {
+  document.addEventListener("mouseover", e => {
+    const target = e.target.closest && e.target.closest("[data-about]");
+    if (target) showTip(target);
+  });
+  document.addEventListener("mouseout", e => {
+    const target = e.target.closest && e.target.closest("[data-about]");
+    if (target && !(e.relatedTarget && target.contains(e.relatedTarget))) hideTip();
+  });
+  // a tap (no hover on phones) shows the explanation; a tap elsewhere hides it
+  document.addEventListener("click", e => {
+    const target = e.target.closest && e.target.closest("[data-about]");
+    if (target) showTip(target); else hideTip();
+  });
 }
 
 // ---------------------------------------------------------------- controls
 function buildControls() {
   const box = document.getElementById("futures");
   for (const f of state.meta.futures) {
-    const label = html("label", {}, box);
+    const label = html("label", { "data-about": f.label }, box);
     const input = html("input", { type: "radio", name: "future", value: f.label }, label);
     const sw = el("svg", { class: "swatch", width: 14, height: 14 }, label);
     el("rect", { width: 14, height: 14, rx: 3, fill: f.colour }, sw);
@@ -78,21 +245,32 @@ function buildControls() {
   for (const s of state.meta.sliders) {
     const row = html("div", { class: "slider", id: `row-${s.key}` },
                      document.getElementById(`group-${s.group}`));
-    html("label", { for: `s-${s.key}`, "data-slider": s.key }, row);
+    html("label", { for: `s-${s.key}`, "data-slider": s.key, "data-about": s.key }, row);
     const input = html("input", { type: "range", id: `s-${s.key}`, name: s.key, min: s.low,
                                   max: s.high, step: s.step }, row);
     html("output", { id: `o-${s.key}`, for: `s-${s.key}` }, row);
     input.addEventListener("input", () => {
       state.values[s.key] = parseFloat(input.value);
       showValue(s);
-      request();
+      changed();
     });
   }
   document.getElementById("reset").addEventListener("click", () => chooseFuture(state.future, true));
   document.getElementById("lang").addEventListener("click", () => {
     state.lang = state.lang === "en" ? "nl" : "en";
     relabel();
-    if (state.data) draw(state.data);
+    writeHash();
+    redraw();
+  });
+  document.getElementById("present").addEventListener("click", togglePresent);
+  document.getElementById("theme").addEventListener("click", toggleDark);
+  document.addEventListener("keydown", e => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const typing = e.target.matches && e.target.matches("input[type=text], textarea");
+    if (typing) return;
+    if (e.key === "p") togglePresent();
+    else if (e.key === "d") toggleDark();
+    else if (e.key === "Escape" && state.present) togglePresent();
   });
   for (const button of document.querySelectorAll("button.copy")) {
     button.addEventListener("click", async () => {
@@ -103,15 +281,42 @@ function buildControls() {
       setTimeout(() => { button.textContent = t("copy"); }, 1200);
     });
   }
+  document.getElementById("save").addEventListener("click", saveCurrent);
+  document.getElementById("save-name").addEventListener("keydown", e => {
+    if (e.key === "Enter") saveCurrent();
+  });
+  document.getElementById("handout").addEventListener("click", handout);
+  let timer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(redraw, 120);
+  });
+  window.addEventListener("hashchange", () => {
+    if (location.hash === state.lastHash) return;  // a pasted link in the same tab
+    readHash();
+    applyMode();
+    relabel();
+    applyValues();
+    changed();
+    fetchShown();
+  });
 }
 
-function defaults() { return state.meta.futures.find(f => f.label === state.future).defaults; }
+function defaults(label) { return futureOf(label || state.future).defaults; }
 
 function showValue(s) {
   const value = state.values[s.key];
   document.getElementById(`o-${s.key}`).textContent = fmt(value, s.step) + (s.unit[state.lang] ? ` ${s.unit[state.lang]}` : "");
-  const changed = Math.abs(value - defaults()[s.key]) > 1e-9;
-  document.getElementById(`row-${s.key}`).classList.toggle("changed", changed);
+  const moved = Math.abs(value - defaults()[s.key]) > 1e-9;
+  document.getElementById(`row-${s.key}`).classList.toggle("changed", moved);
+}
+
+function applyValues() {
+  for (const s of state.meta.sliders) {
+    document.getElementById(`s-${s.key}`).value = state.values[s.key];
+    showValue(s);
+  }
+  document.querySelector(`input[name=future][value="${state.future}"]`).checked = true;
 }
 
 // A new starting future sets its axis position and EU regulation; with `all`, every slider.
@@ -122,10 +327,13 @@ function chooseFuture(label, all) {
     if (all || s.group === "axis" || s.key === "eu_regulation" || !(s.key in state.values)) {
       state.values[s.key] = d[s.key];
     }
-    document.getElementById(`s-${s.key}`).value = state.values[s.key];
-    showValue(s);
   }
-  document.querySelector(`input[name=future][value="${label}"]`).checked = true;
+  applyValues();
+  changed();
+}
+
+function changed() {
+  writeHash();
   request();
 }
 
@@ -133,11 +341,202 @@ function relabel() {
   document.documentElement.lang = state.lang;
   document.getElementById("lang").textContent = state.lang === "en" ? "NL" : "EN";
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("[data-i18n-placeholder]")) {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  }
   for (const node of document.querySelectorAll("[data-name]")) node.textContent = name(node.dataset.name);
   for (const s of state.meta.sliders) {
     document.querySelector(`label[data-slider="${s.key}"]`).textContent = s.name[state.lang];
-    if (s.key in state.values) showValue(s);  // units follow the language
+    if (s.key in state.values) showValue(s);  // units and decimal commas follow the language
   }
+  document.getElementById("present").textContent = t(state.present ? "leave" : "present");
+  document.getElementById("theme").textContent = t(state.dark ? "light" : "theme");
+  const list = document.getElementById("howto-list");
+  list.replaceChildren();
+  for (const line of TEXT[state.lang].howto) html("li", {}, list).textContent = line;
+  savedList();
+  hideTip();
+}
+
+function togglePresent() {
+  state.present = !state.present;
+  if (state.present) { state.darkBefore = state.dark; state.dark = true; }
+  else state.dark = state.darkBefore;
+  applyMode();
+  writeHash();
+  redraw();
+}
+function toggleDark() {
+  state.dark = !state.dark;
+  applyMode();
+  writeHash();
+}
+function applyMode() {
+  document.body.classList.toggle("present", state.present);
+  document.body.classList.toggle("dark", state.dark);
+  document.getElementById("present").textContent = t(state.present ? "leave" : "present");
+  document.getElementById("theme").textContent = t(state.dark ? "light" : "theme");
+}
+
+// ---------------------------------------------------------------- the address holds the state
+function encodeValues(values) {
+  return state.meta.sliders.map(s => `${s.key}:${+Number(values[s.key]).toFixed(6)}`).join(",");
+}
+// Only known sliders with numbers inside their range; anything else keeps the default.
+function decodeValues(text, label) {
+  const values = { ...defaults(label) };
+  for (const part of (text || "").split(",")) {
+    const [key, raw] = part.split(":");
+    const s = state.meta.sliders.find(x => x.key === key);
+    const v = Number(raw);
+    if (s && raw !== undefined && raw !== "" && Number.isFinite(v) && v >= s.low - 1e-12 && v <= s.high + 1e-12) values[key] = v;
+  }
+  return values;
+}
+function writeHash() {
+  const p = new URLSearchParams();
+  p.set("future", state.future);
+  p.set("lang", state.lang);
+  if (state.present) p.set("present", "1");
+  if (state.dark) p.set("dark", "1");
+  p.set("v", encodeValues(state.values));
+  state.shown.forEach((n, i) => {
+    const sc = state.saved.find(x => x.name === n);
+    if (sc) p.set(`s${i + 1}`, `${sc.name}|${sc.future}|${encodeValues(sc.values)}`);
+  });
+  const hash = "#" + p.toString().replace(/%3A/g, ":").replace(/%2C/g, ",").replace(/%7C/g, "|");
+  state.lastHash = hash;
+  if (location.hash !== hash) history.replaceState(null, "", hash);
+}
+function readHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const future = p.get("future");
+  state.future = futureOf(future) ? future : state.future || state.meta.futures[0].label;
+  if (p.get("lang") in TEXT) state.lang = p.get("lang");
+  state.present = p.get("present") === "1";
+  state.dark = p.get("dark") === "1";
+  state.darkBefore = false;
+  state.values = decodeValues(p.get("v"), state.future);
+  const shown = [];
+  for (let i = 1; i <= MAX_SHOWN; i++) {
+    const raw = p.get(`s${i}`);
+    if (!raw) continue;
+    const [n, f, v] = raw.split("|");
+    if (!n || !futureOf(f)) continue;
+    const sc = { name: n.slice(0, 40), future: f, values: decodeValues(v, f) };
+    const at = state.saved.findIndex(x => x.name === sc.name);
+    if (at >= 0) state.saved[at] = sc; else state.saved.push(sc);
+    shown.push(sc.name);
+  }
+  state.shown = shown;
+  storeSaved();
+}
+
+// ---------------------------------------------------------------- saved scenarios
+function loadSaved() {
+  try {
+    const list = JSON.parse(localStorage.getItem(STORE) || "[]");
+    state.saved = list.filter(sc => sc && typeof sc.name === "string" && futureOf(sc.future))
+      .map(sc => ({ name: sc.name, future: sc.future, values: decodeValues(encodeValues(sc.values || {}), sc.future) }));
+  } catch (e) { state.saved = []; }
+}
+function storeSaved() {
+  try { localStorage.setItem(STORE, JSON.stringify(state.saved)); } catch (e) { /* private mode */ }
+}
+function saveCurrent() {
+  const input = document.getElementById("save-name");
+  let label = input.value.trim().replace(/[|]/g, "/").slice(0, 40);
+  if (!label) label = t("unnamed", { k: state.saved.length + 1 });
+  const sc = { name: label, future: state.future, values: { ...state.values } };
+  const at = state.saved.findIndex(x => x.name === label);
+  if (at >= 0) state.saved[at] = sc; else state.saved.push(sc);
+  if (!state.shown.includes(label) && state.shown.length < MAX_SHOWN) state.shown.push(label);
+  delete state.cmp[label];
+  storeSaved();
+  input.value = "";
+  savedList();
+  writeHash();
+  fetchShown();
+  note(t("savedAs", { n: label }));
+}
+function note(text) {
+  const status = document.getElementById("status");
+  status.className = "";
+  status.textContent = text;
+}
+function savedList() {
+  const list = document.getElementById("saved");
+  list.replaceChildren();
+  if (!state.saved.length) {
+    html("li", { class: "hint" }, list).textContent = t("savedNone");
+    return;
+  }
+  state.saved.forEach(sc => {
+    const li = html("li", { "data-scenario": sc.name }, list);
+    const box = html("input", { type: "checkbox", title: t("show"), "aria-label": t("show") }, li);
+    const slot = state.shown.indexOf(sc.name);
+    box.checked = slot >= 0;
+    html("span", { class: "tag" + (slot >= 0 ? ` c${slot + 1}` : "") }, li).textContent =
+      slot >= 0 ? TAGS[slot] : "";
+    html("span", { class: "nm" }, li).textContent = `${sc.name} (${name(sc.future)})`;
+    const open = html("button", { type: "button", class: "open" }, li);
+    open.textContent = t("open");
+    const del = html("button", { type: "button", class: "delete", title: t("remove") }, li);
+    del.textContent = "\u00d7";
+    box.addEventListener("change", () => {
+      if (box.checked) {
+        if (state.shown.length >= MAX_SHOWN) { box.checked = false; note(t("tooMany")); return; }
+        state.shown.push(sc.name);
+      } else state.shown = state.shown.filter(n => n !== sc.name);
+      savedList();
+      writeHash();
+      fetchShown();
+    });
+    open.addEventListener("click", () => {
+      state.future = sc.future;
+      state.values = { ...sc.values };
+      applyValues();
+      document.getElementById("save-name").value = sc.name;
+      changed();
+    });
+    del.addEventListener("click", () => {
+      state.saved = state.saved.filter(x => x.name !== sc.name);
+      state.shown = state.shown.filter(n => n !== sc.name);
+      storeSaved();
+      savedList();
+      writeHash();
+      redraw();
+    });
+  });
+}
+// Chart data of every shown saved scenario (asked for once per name and settings).
+async function fetchShown() {
+  for (const n of state.shown) {
+    const sc = state.saved.find(x => x.name === n);
+    const key = JSON.stringify([sc.future, sc.values]);
+    if (state.cmp[n] && state.cmp[n].key === key) continue;
+    try {
+      const response = await fetch("/api/run", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ future: sc.future, settings: sc.values }),
+      });
+      const body = await response.json();
+      if (!response.ok) throw new Error(body.error || response.statusText);
+      state.cmp[n] = { key, data: body };
+    } catch (err) {
+      document.getElementById("status").className = "error";
+      document.getElementById("status").textContent = t("failed", { e: `${n}: ${err.message}` });
+    }
+  }
+  redraw();
+}
+function comparisons() {
+  const out = [];
+  state.shown.forEach((n, i) => {
+    const sc = state.saved.find(x => x.name === n);
+    if (sc && state.cmp[n]) out.push({ slot: i + 1, tag: TAGS[i], sc, data: state.cmp[n].data });
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------- requests
@@ -156,16 +555,28 @@ async function request() {
     if (!response.ok) throw new Error(body.error || response.statusText);
     const timing = /dur=([0-9.]+)/.exec(response.headers.get("Server-Timing") || "");
     state.data = body;
+    state.took = timing ? Number(timing[1]) : null;
     draw(body);
     status.className = "";
-    status.textContent = t("computed", { s: timing ? Math.round(timing[1]) : "?",
-                                         n: state.meta.futures.length, m: state.meta.members });
+    status.textContent = statusText();
   } catch (err) {
     status.className = "error";
     status.textContent = t("failed", { e: err.message });
   } finally {
     state.inFlight = false;
     if (state.pending) request();
+  }
+}
+function statusText() {
+  return t("computed", { s: state.took === null ? "?" : num(state.took / 1000, 2),
+                         n: state.meta.futures.length, m: state.meta.members });
+}
+function redraw() {
+  if (!state.data) return;
+  draw(state.data);
+  const status = document.getElementById("status");
+  if (status.className !== "error" && /\d/.test(status.textContent) && state.took !== undefined) {
+    status.textContent = statusText();
   }
 }
 
@@ -185,24 +596,47 @@ function niceStep(raw) {
   for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return m * p;
   return 10 * p;
 }
+// A chart title that fits: 16 px, else 14 px, else cut with an ellipsis (the tip has it all).
+function title(svg, x, y, text, room, key) {
+  const node = el("text", { x, y, class: "title", "data-about": key }, svg);
+  node.textContent = text;
+  if (node.getComputedTextLength() > room) node.style.fontSize = "14px";
+  let s = text;
+  while (node.getComputedTextLength() > room && s.length > 3) {
+    s = s.slice(0, -1);
+    node.textContent = s.trimEnd() + "\u2026";
+  }
+  return node;
+}
+// Empty chart cells first (so the grid has its final columns), then each cell's drawing
+// width in CSS pixels: charts are drawn 1:1, so text keeps its CSS size.
+function cells(parent, ids) {
+  parent.replaceChildren();
+  return ids.map(id => html("div", { class: "chart", id }, parent));
+}
+function widthOf(box) { return Math.max(180, Math.floor(box.clientWidth || 240)); }
 
-// One time-series chart: band of `current`, then baseline, world and current medians.
-function lineChart(parent, id, title, block, domain, width, height) {
-  const box = html("div", { class: "chart", id }, parent);
-  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, "data-key": id }, box);
-  const m = { l: 34, r: 8, t: 20, b: 18 };
+// One time-series chart: band of `current`, then current, world and baseline medians (the
+// dashed ones on top, so a line under another stays visible), then saved scenarios A-D.
+function lineChart(box, key, block, domain, cmpBlocks, extra) {
+  const width = widthOf(box);
+  const base = Math.min(300, Math.max(165, width * 0.62));
+  const height = Math.round(Math.max(base, Math.min(base + extra, width * 0.9)));
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width, height, "data-key": box.id }, box);
+  const m = { l: 44, r: cmpBlocks.length ? 24 : 12, t: 30, b: 24 };
   const times = state.meta.times;
   const x = scale(times[0], times[times.length - 1], m.l, width - m.r);
   const y = scale(domain[0], domain[1], height - m.b, m.t);
-  el("text", { x: m.l, y: 14, class: "title" }, svg).textContent = title;
+  title(svg, 8, 18, name(key), width - 14, key);
   const axis = el("g", { class: "axis" }, svg);
-  for (let v = domain[0]; v <= domain[1] + 1e-9; v += domain[2]) {
+  const every = Math.ceil(20 / Math.abs(y(domain[0] + domain[2]) - y(domain[0])));
+  for (let i = 0, v = domain[0]; v <= domain[1] + 1e-9; i++, v = domain[0] + i * domain[2]) {
     el("line", { x1: m.l, x2: width - m.r, y1: y(v), y2: y(v) }, axis);
-    el("text", { x: m.l - 4, y: y(v) + 4, "text-anchor": "end" }, axis).textContent =
-      Math.abs(v) < 1e-9 ? "0" : +v.toFixed(2);
+    if (i % every) continue;
+    el("text", { x: m.l - 5, y: y(v) + 5, "text-anchor": "end" }, axis).textContent = tick(v);
   }
   for (const [year, anchor] of [[2021, "start"], [2025, "middle"], [2030, "end"]]) {
-    el("text", { x: x(year), y: height - 4, "text-anchor": anchor }, axis).textContent = year;
+    el("text", { x: x(year), y: height - 5, "text-anchor": anchor }, axis).textContent = year;
   }
   if (domain[0] < 0 && domain[1] > 0) {
     el("line", { x1: m.l, x2: width - m.r, y1: y(0), y2: y(0), class: "zero" }, svg);
@@ -213,69 +647,119 @@ function lineChart(parent, id, title, block, domain, width, height) {
     cur.low.map((v, i) => [times[i], v]).reverse());
   el("path", { class: "band current", fill: c,
                d: band.map((p, i) => `${i ? "L" : "M"}${x(p[0]).toFixed(1)} ${y(p[1]).toFixed(1)}`).join("") + "Z" }, svg);
-  el("path", { class: "line baseline", d: pathOf(times, block.baseline.median, x, y) }, svg);
-  el("path", { class: "line world", stroke: c, d: pathOf(times, block.world.median, x, y) }, svg);
   el("path", { class: "line current", stroke: c, d: pathOf(times, cur.median, x, y) }, svg);
+  el("path", { class: "line world", stroke: c, d: pathOf(times, block.world.median, x, y) }, svg);
+  el("path", { class: "line baseline", d: pathOf(times, block.baseline.median, x, y) }, svg);
+  const tags = [];
+  for (const cmp of cmpBlocks) {
+    const series = cmp.block.current.median;
+    el("path", { class: `line cmp c${cmp.slot}`, d: pathOf(times, series, x, y),
+                 "data-scenario": cmp.sc.name }, svg);
+    tags.push({ y: y(series[series.length - 1]) + 5, cmp });
+  }
+  // letters at the lines' ends, pushed apart so that none sits on another
+  tags.sort((a, b) => a.y - b.y);
+  for (let i = 1; i < tags.length; i++) tags[i].y = Math.max(tags[i].y, tags[i - 1].y + 14);
+  const over = tags.length ? tags[tags.length - 1].y - (height - 2) : 0;
+  for (const tag of tags) {
+    el("text", { x: width - m.r + 3, y: tag.y - Math.max(0, over), class: `cmp-tag c${tag.cmp.slot}` },
+       svg).textContent = tag.cmp.tag;
+  }
 }
 
-// 2030 impact per future: baseline (grey ring), world (coloured ring), current (dot).
-function dotChart(parent, area, data, domain, width, height) {
-  const box = html("div", { class: "chart", id: `four-${area}` }, parent);
-  const svg = el("svg", { viewBox: `0 0 ${width} ${height}` }, box);
-  const m = { l: 150, r: 10, t: 20, b: 18 };
+// 2030 impact per future: baseline (grey ring), world (dashed ring), current (dot); saved
+// scenarios as lettered squares. A row per future: its name above, the markers below.
+function dotChart(box, area, data, domain, cmps) {
+  const width = widthOf(box);
+  const rows = state.meta.futures;
+  const row = 36;
+  const m = { l: 14, r: 14, t: 26, b: 24 };
+  const height = m.t + row * rows.length + m.b;
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, width, height }, box);
   const x = scale(domain[0], domain[1], m.l, width - m.r);
-  el("text", { x: 6, y: 14, class: "title" }, svg).textContent = name(area);
+  title(svg, 8, 18, name(area), width - 14, area);
   const axis = el("g", { class: "axis" }, svg);
-  for (let v = domain[0]; v <= domain[1] + 1e-9; v += domain[2]) {
+  const every = Math.ceil(60 / (x(domain[0] + domain[2]) - x(domain[0])));
+  for (let i = 0, v = domain[0]; v <= domain[1] + 1e-9; i++, v = domain[0] + i * domain[2]) {
     el("line", { x1: x(v), x2: x(v), y1: m.t, y2: height - m.b }, axis);
-    el("text", { x: x(v), y: height - 4, "text-anchor": "middle" }, axis).textContent =
-      Math.abs(v) < 1e-9 ? "0" : +v.toFixed(2);
+    if (i % every) continue;
+    const anchor = v <= domain[0] + 1e-9 ? "start" : v >= domain[1] - 1e-9 ? "end" : "middle";
+    el("text", { x: x(v), y: height - 5, "text-anchor": anchor }, axis).textContent = tick(v);
   }
   if (domain[0] < 0 && domain[1] > 0) {
     el("line", { x1: x(0), x2: x(0), y1: m.t, y2: height - m.b, class: "zero" }, svg);
   }
-  const rows = state.meta.futures;
-  const dy = (height - m.t - m.b) / rows.length;
   rows.forEach((f, i) => {
-    const yy = m.t + dy * (i + 0.5);
+    const top = m.t + row * i;
+    const yy = top + 26;
     const v = data[f.label];
-    el("text", { x: m.l - 8, y: yy + 4, "text-anchor": "end",
+    el("text", { x: 8, y: top + 14, "data-about": f.label,
                  class: "dot-label" + (f.label === state.future ? " chosen" : "") }, svg)
       .textContent = name(f.label);
     el("line", { x1: x(v.baseline[area]), x2: x(v.current[area]), y1: yy, y2: yy,
                  stroke: f.colour, "stroke-width": 2 }, svg);
-    el("circle", { cx: x(v.baseline[area]), cy: yy, r: 5, fill: "#fff", stroke: "#666",
-                   "stroke-width": 2, class: "dot baseline" }, svg);
-    el("circle", { cx: x(v.world[area]), cy: yy, r: 5, fill: "none", stroke: f.colour,
-                   "stroke-width": 2, "stroke-dasharray": "2 2", class: "dot world" }, svg);
-    el("circle", { cx: x(v.current[area]), cy: yy, r: 5.5, fill: f.colour,
-                   class: "dot current" }, svg);
+    el("circle", { cx: x(v.current[area]), cy: yy, r: 6, fill: f.colour, class: "dot current" }, svg);
+    el("circle", { cx: x(v.world[area]), cy: yy, r: 6, fill: "none", stroke: f.colour,
+                   "stroke-width": 2, "stroke-dasharray": "2.5 2", class: "dot world" }, svg);
+    el("circle", { cx: x(v.baseline[area]), cy: yy, r: 5, "stroke-width": 2,
+                   class: "dot baseline" }, svg);
+    for (const cmp of cmps) {
+      const cx = x(cmp.data.futures[f.label].current[area]);
+      el("rect", { x: cx - 4, y: yy - 4, width: 8, height: 8, class: `mark c${cmp.slot}`,
+                   "data-scenario": cmp.sc.name }, svg);
+    }
   });
 }
 
-function legend() {
-  const svg = document.getElementById("legend");
-  svg.replaceChildren();
-  const c = colour();
-  const g = el("g", { class: "legend" }, svg);
-  const items = [["baseline", t("baseline", { f: name(state.future) })],
-                 ["world", t("worldOnly")], ["current", t("current")]];
-  let x0 = 4;
-  for (const [cls, label] of items) {
-    el("path", { class: `line ${cls}`, stroke: c, d: `M${x0} 17 L${x0 + 34} 17` }, g);
-    const text = el("text", { x: x0 + 40, y: 21 }, g);
-    text.textContent = label;
-    x0 += 64 + text.getComputedTextLength();
+function sample(kind, cls, c) {
+  const svg = el("svg", { width: 36, height: 16, "aria-hidden": "true" });
+  if (kind === "line") {
+    el("path", { class: `line ${cls}`, stroke: c, d: "M2 8 L34 8" }, svg);
+  } else if (kind === "ring0") {
+    el("circle", { cx: 18, cy: 8, r: 5, "stroke-width": 2, class: "dot baseline" }, svg);
+  } else if (kind === "ring1") {
+    el("circle", { cx: 18, cy: 8, r: 6, fill: "none", stroke: c, "stroke-width": 2,
+                   "stroke-dasharray": "2.5 2" }, svg);
+  } else if (kind === "dot") {
+    el("circle", { cx: 18, cy: 8, r: 6, fill: c }, svg);
+  } else if (kind === "mark") {
+    el("rect", { x: 14, y: 4, width: 8, height: 8, class: `mark ${cls}` }, svg);
   }
-  svg.setAttribute("width", x0);
+  return svg;
+}
+function legendItem(parent, svg, text) {
+  const item = html("span", { class: "item" }, parent);
+  item.appendChild(svg);
+  html("span", {}, item).textContent = text;
+}
+function legend(cmps) {
+  const box = document.getElementById("legend");
+  box.replaceChildren();
+  const c = colour();
+  legendItem(box, sample("line", "baseline", c), t("baseline", { f: name(state.future) }));
+  legendItem(box, sample("line", "world", c), t("worldOnly"));
+  legendItem(box, sample("line", "current", c), t("current"));
+  for (const cmp of cmps) {
+    legendItem(box, sample("line", `cmp c${cmp.slot}`), t("cmpItem", { t: cmp.tag, n: cmp.sc.name, f: name(cmp.sc.future) }));
+  }
+  const marks = document.getElementById("markers");
+  marks.replaceChildren();
+  legendItem(marks, sample("ring0"), t("ring0"));
+  legendItem(marks, sample("ring1", "", "var(--muted)"), t("ring1"));
+  legendItem(marks, sample("dot", "", c), t("ring2"));
+  for (const cmp of cmps) {
+    legendItem(marks, sample("mark", `c${cmp.slot}`), t("cmpItem", { t: cmp.tag, n: cmp.sc.name, f: name(cmp.sc.future) }));
+  }
 }
 
 // The twelfth cell of the trend grid: which sliders differ from the future's defaults.
-function changes(parent, data) {
-  const box = html("div", { class: "chart changes", id: "changes" }, parent);
+function changes(box, data) {
+  box.classList.add("changes");
+  const chart = box.previousElementSibling && box.previousElementSibling.querySelector("svg");
+  if (chart) box.style.height = `${chart.getAttribute("height")}px`;  // a long list scrolls
   html("h3", {}, box).textContent = t("changes");
   const list = html("ul", {}, box);
-  const d = defaults();
+  const d = defaults(data.future);
   for (const s of state.meta.sliders) {
     const value = data.settings[s.key];
     if (Math.abs(value - d[s.key]) < 1e-9) continue;
@@ -284,47 +768,146 @@ function changes(parent, data) {
   if (!list.children.length) html("li", { class: "none" }, list).textContent = t("noChanges");
 }
 
+// Drawn at the cells' natural height; if the page then ends above the bottom of the screen
+// (a projector at 1920 x 1080), drawn again with the spare height shared out. The spare
+// height is found once per screen size, mode, language and number of compared scenarios,
+// so a moved slider never changes the geometry (a line moves only because a value moved).
 function draw(data) {
-  const meta = state.meta;
-  document.getElementById("headline").textContent = name(data.future);
-  legend();
-  const trends = document.getElementById("trends");
-  trends.replaceChildren();
-  for (const trend of meta.trends) {
-    lineChart(trends, `trend-${trend}`, name(trend), data.trends[trend], [0, 1, 0.25], 250, 235);
+  const key = [innerWidth, innerHeight, state.present, state.lang, comparisons().length].join("/");
+  if (state.fit && state.fit.key === key) { drawAt(data, state.fit.extra); return; }
+  drawAt(data, 0);
+  let extra = 0;
+  if (!window.matchMedia("(max-width: 760px)").matches) {
+    const bottom = document.getElementById("four").getBoundingClientRect().bottom + scrollY;
+    const spare = innerHeight - 12 - bottom;
+    if (spare > 6) extra = Math.floor(spare / (rowsOf("trends") + rowsOf("areas")));
   }
-  changes(trends, data);
+  state.fit = { key, extra };
+  if (extra) drawAt(data, extra);
+}
+function rowsOf(id) {
+  return new Set([...document.getElementById(id).children].map(c => c.offsetTop)).size || 1;
+}
+function drawAt(data, extra) {
+  const meta = state.meta;
+  const cmps = comparisons();
+  document.getElementById("headline").textContent = name(data.future);
+  document.getElementById("headline").setAttribute("data-about", data.future);
+  legend(cmps);
+  const trendBoxes = cells(document.getElementById("trends"),
+                           [...meta.trends.map(x => `trend-${x}`), "changes"]);
+  const areaBoxes = cells(document.getElementById("areas"), meta.areas.map(a => `area-${a}`));
+  const fourBoxes = cells(document.getElementById("four"), meta.areas.map(a => `four-${a}`));
+  meta.trends.forEach((trend, i) => {
+    lineChart(trendBoxes[i], trend, data.trends[trend], [0, 1, 0.25],
+              cmps.map(c => ({ ...c, block: c.data.trends[trend] })), extra);
+  });
+  changes(trendBoxes[meta.trends.length], data);
   const all = [];
-  for (const a of meta.areas) for (const v of meta.variants) {
-    const s = data.areas[a][v];
-    all.push(s.median);
-    if (s.low) all.push(s.low, s.high);
+  for (const d of [data, ...cmps.map(c => c.data)]) {
+    for (const a of meta.areas) for (const v of meta.variants) {
+      const s = d.areas[a][v];
+      all.push(s.median);
+      if (s.low) all.push(s.low, s.high);
+    }
   }
   const areaDomain = niceDomain(all);
-  const areas = document.getElementById("areas");
-  areas.replaceChildren();
-  for (const a of meta.areas) {
-    lineChart(areas, `area-${a}`, name(a), data.areas[a], areaDomain, 300, 215);
-  }
+  meta.areas.forEach((a, i) => {
+    lineChart(areaBoxes[i], a, data.areas[a], areaDomain,
+              cmps.map(c => ({ ...c, block: c.data.areas[a] })), extra);
+  });
   const finals = [];
-  for (const f of Object.values(data.futures)) {
-    for (const v of meta.variants) finals.push(Object.values(f[v]));
+  for (const d of [data, ...cmps.map(c => c.data)]) {
+    for (const f of Object.values(d.futures)) {
+      for (const v of meta.variants) finals.push(Object.values(f[v]));
+    }
   }
   const fourDomain = niceDomain(finals);
-  const four = document.getElementById("four");
-  four.replaceChildren();
-  for (const a of meta.areas) dotChart(four, a, data.futures, fourDomain, 300, 175);
+  meta.areas.forEach((a, i) => dotChart(fourBoxes[i], a, data.futures, fourDomain, cmps));
   document.getElementById("export-line").value = data.export.overrides;
   document.getElementById("export-yaml").value = data.export.yaml;
+}
+
+// ---------------------------------------------------------------- handout
+// One printable HTML page of the current scenario: its settings, the impact charts as drawn,
+// the `futures run` line and the YAML. Downloaded as a file (it opens offline, anywhere).
+async function handout() {
+  if (!state.data) return;
+  let css = "";
+  try { css = await (await fetch("/style.css")).text(); } catch (e) { css = ""; }
+  const data = state.data;
+  const label = document.getElementById("save-name").value.trim() || name(data.future);
+  // The page's own style sheet plus print rules, put into the file as text: a <style> made
+  // in this page would (rightly) be refused by its Content-Security-Policy.
+  const extra = "\nbody{display:block;max-width:1100px;margin:0 auto;padding:12px;background:#fff}" +
+    "\n.grid.areas{grid-template-columns:repeat(5,1fr)} table{border-collapse:collapse;font-size:14px}" +
+    "\ntd,th{border-bottom:1px solid #ccc;padding:2px 8px;text-align:left} .n{text-align:right}" +
+    "\npre{white-space:pre-wrap;font-size:13px;line-height:1.15;border:1px solid #ccc;padding:6px;margin:4px 0}" +
+    "\n.cols{display:grid;grid-template-columns:1.1fr 1fr 1fr;gap:12px} h1{font-size:22px} h2{font-size:17px}" +
+    "\n.chart svg{width:100%;height:auto} @page{size:A4 landscape;margin:10mm} @media print{body{max-width:none;padding:0;zoom:0.62}}";
+  const doc = document.implementation.createHTMLDocument("");
+  const body = doc.body;
+  const add = (tag, text, parent, cls) => {
+    const node = doc.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (cls) node.className = cls;
+    (parent || body).appendChild(node);
+    return node;
+  };
+  add("h1", `${t("handoutTitle")}: ${label}`);
+  add("p", `${t("future")}: ${name(data.future)}. ${about(data.future) ? about(data.future).text : ""}`);
+  const cols = add("div", undefined, body, "cols");
+  const left = add("div", undefined, cols);
+  const table = add("table", undefined, left);
+  const head = add("tr", undefined, table);
+  for (const h of [t("handoutSetting"), t("handoutDefault"), t("handoutNow")]) add("th", h, head);
+  const d = defaults(data.future);
+  for (const s of state.meta.sliders) {
+    const tr = add("tr", undefined, table);
+    const moved = Math.abs(data.settings[s.key] - d[s.key]) > 1e-9;
+    add("td", s.name[state.lang] + (moved ? " *" : ""), tr);
+    add("td", fmt(d[s.key], s.step), tr, "n");
+    add(moved ? "th" : "td", fmt(data.settings[s.key], s.step), tr, "n");
+  }
+  const right = add("div", undefined, cols);
+  add("h2", t("handoutRun"), right);
+  add("pre", data.export.overrides, right);
+  add("pre", data.export.yaml, add("div", undefined, cols));
+  add("h2", t("areas"));
+  body.appendChild(doc.importNode(document.getElementById("legend"), true));
+  body.appendChild(doc.importNode(document.getElementById("areas"), true));
+  add("h2", t("four"));
+  body.appendChild(doc.importNode(document.getElementById("markers"), true));
+  body.appendChild(doc.importNode(document.getElementById("four"), true));
+  add("p", t("made", { v: state.meta.futures_version, s: state.meta.seed, m: state.meta.members,
+                       d: new Date().toISOString().slice(0, 10) }));
+  const escape = v => v.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const text = `<!doctype html>\n<html lang="${state.lang}"><head><meta charset="utf-8">` +
+    `<title>${escape(`${t("handoutTitle")}: ${label}`)}</title>\n` +
+    `<style>${css.replace(/<\//g, "<\\/")}${extra}</style></head>\n${doc.body.outerHTML}</html>\n`;
+  const url = URL.createObjectURL(new Blob([text], { type: "text/html" }));
+  const a = html("a", { href: url, download: `futures-scenario-${label.replace(/[^A-Za-z0-9_-]+/g, "_")}.html` }, document.body);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
 }
 
 async function start() {
   const response = await fetch("/api/meta");
   state.meta = await response.json();
   state.lang = state.meta.lang;
+  state.future = state.meta.futures[0].label;
+  loadSaved();
   buildControls();
+  bindTips();
+  if (location.hash.length > 1) readHash();
+  else state.values = { ...defaults() };
+  applyMode();
   relabel();
-  chooseFuture(state.meta.futures[0].label, true);
+  applyValues();
+  writeHash();
+  request();
+  fetchShown();
 }
 
 start();

@@ -1,0 +1,54 @@
+"""``futures plane``: the command's name, usage, config section, check and job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scenarios.engine.command import Command
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+USAGE = """\
+usage: futures plane [KEY=VALUE ...] [hydra.run.dir=DIR]
+
+Runs a grid of futures over both axes - ownership (0 shareholder .. 1 stakeholder model)
+by purpose (0 economic growth .. 1 broad welfare) - all on the same members and event draws,
+maps each impact area in 2030 over the plane with the chosen futures marked and arrows where
+outcomes change fastest, and writes plane.nc and plane.png/.svg into the run directory.
+Prints the run directory as the last line. Takes every `futures run` key and:
+
+  plane.grid=N                  points per axis (default 9: 81 grid futures)
+  plane.members=M               members per grid point (default 64)
+  plane.statistic=median|mean|quantile, plane.quantile=Q
+  plane.year=YEAR               map this time point (default time.end)
+  plane.drivers=interpolate|status_quo   other drivers (eu_regulation) spread from the
+                                futures by a thin-plate spline, or held at 2021
+
+examples:
+  futures plane
+  futures plane plane.grid=15 plane.members=32
+  futures plane plane.drivers=status_quo events.enabled=false
+
+Bad input ends with one line on stderr naming the key, the value and what is allowed,
+exit status 2, and nothing written.
+"""
+
+
+def check(cfg: DictConfig) -> None:
+    """Validate the model config and the ``plane`` section before Hydra makes a folder."""
+    from scenarios.analysis.plane.compute import check_config
+
+    check_config(cfg)
+
+
+def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
+    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.plane.compute.plane_job`;
+    it shows no progress bar)."""
+    from scenarios.analysis.plane.compute import plane_job
+
+    return plane_job(cfg, output_dir)
+
+
+COMMAND = Command("plane", USAGE, job=job, check=check, section="plane")

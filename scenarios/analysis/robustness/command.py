@@ -1,0 +1,60 @@
+"""``futures robustness``: the command's name, usage, config section, check and job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scenarios.engine.command import Command
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+USAGE = """\
+usage: futures robustness [KEY=VALUE ...] [hydra.run.dir=DIR]
+
+Runs every lever setting in every chosen future on the same members and event draws
+(common random numbers), judges each by a statistic of the 2030 impact indices, and writes
+into the run directory: robustness.nc (outcomes, regret, worst case, spread, no-regret
+flags), regret.csv, regret.md (a table for strategists) and robustness.png/.svg. Prints the
+run directory as the last line. Takes every `futures run` key (seed, ensemble.members,
+futures, ...) and:
+
+  robustness.settings.NAME={LEVER:X,...}  add a setting (levers in [0, 1], reference 0.5)
+  robustness.settings.NAME=null           drop a setting
+  robustness.include=[A,B,...]            compare only these named settings (default all)
+  robustness.grid.LEVER=[X,Y,...]         full factorial over the given levers' values
+  robustness.statistic=median|mean|quantile, robustness.quantile=Q (0 < Q < 1)
+  robustness.year=YEAR                    judge at this time point (default time.end)
+  robustness.tolerance=X                  regret <= X counts as none (default 0.005)
+  robustness.election_plans=replace|keep  replace: the setting holds 2021-2030 everywhere;
+                                          keep: the futures' election lever plans still act
+
+examples:
+  futures robustness
+  futures robustness ensemble.members=200 robustness.include=[reference,all_high,innovation]
+  futures robustness robustness.grid.ai_investment=[0,0.5,1] \\
+                     robustness.grid.cyber_resilience=[0.5,1]
+  futures robustness robustness.statistic=quantile robustness.quantile=0.1
+
+Bad input ends with one line on stderr naming the key, the value and what is allowed,
+exit status 2, and nothing written.
+"""
+
+
+def check(cfg: DictConfig) -> None:
+    """Validate the model config and the ``robustness`` section before Hydra makes a folder."""
+    from scenarios.analysis.robustness.compute import check_config
+
+    check_config(cfg)
+
+
+def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
+    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.robustness.compute.robustness_job`;
+    it shows no progress bar)."""
+    from scenarios.analysis.robustness.compute import robustness_job
+
+    return robustness_job(cfg, output_dir)
+
+
+COMMAND = Command("robustness", USAGE, job=job, check=check, section="robustness")

@@ -1,0 +1,49 @@
+"""``futures signposts``: the command's name, usage, config section, check and job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scenarios.engine.command import Command
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+USAGE = """\
+usage: futures signposts [KEY=VALUE ...] [hydra.run.dir=DIR]
+
+Simulates the futures like `futures run` and finds, per future and impact area, which
+early trend levels (2024-2026 by default) warn that the 2030 impact will be among the worst
+of the ensemble: a shallow classification tree grown on half the members, its riskiest
+leaf checked on the other half. Writes signposts.csv and signposts.md (the monitoring table)
+into the run directory and prints that directory last. See docs/signposts.md.
+
+Keys (and every key of `futures run --help`):
+  signposts.years=[Y,...]   years whose trend levels are candidate signposts (2024..2026)
+  signposts.worst=X         share of members that count as a bad outcome (default 0.25)
+  signposts.depth=INT       depth of the tree, 1..3 (default 2)
+  signposts.min_leaf=X      smallest rule, as a share of the members (default 0.05)
+
+examples:
+  futures signposts
+  futures signposts ensemble.members=4000 signposts.depth=3 hydra.run.dir=runs/sp
+"""
+
+
+def check(cfg: DictConfig) -> None:
+    """Validate the model config and the ``signposts`` section before Hydra makes a folder."""
+    from scenarios.analysis.signposts.compute import check_config
+
+    check_config(cfg)
+
+
+def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
+    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.signposts.report.signposts_job`;
+    it shows no progress bar)."""
+    from scenarios.analysis.signposts.report import signposts_job
+
+    return signposts_job(cfg, output_dir)
+
+
+COMMAND = Command("signposts", USAGE, job=job, check=check, section="signposts")

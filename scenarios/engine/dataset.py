@@ -1,0 +1,90 @@
+"""Building blocks of the labelled datasets the commands write (outcomes, sensitivity,
+robustness, plane): every variable and coordinate carries ``units`` and ``long_name``
+(STYLE: CF attributes), the label coordinates carry Dutch and English display names, and
+every dataset carries the same provenance attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from models import catalogue
+from scenarios import __version__
+
+#: A variable or coordinate as ``xarray.Dataset`` takes it: (dims, values, attrs).
+Entry = tuple[Any, Any, dict[str, Any]]
+
+#: Every term that has display names, by label (the first of a label wins, as in the lists).
+_TERMS: dict[str, Any] = {}
+for _term in (catalogue.TRENDS + catalogue.AREAS + catalogue.DRIVERS + catalogue.LEVERS
+              + catalogue.FUTURES):
+    _TERMS.setdefault(_term.label, _term)
+_LANGUAGE = {"nl": "Dutch", "en": "English"}
+#: The two scenario axes, as the ``axis`` coordinate.
+AXES = ["ownership", "purpose"]
+AXIS_LONG_NAME = ("position on the axes (ownership: 0 shareholder, 1 stakeholder; "
+                  "purpose: 0 growth, 1 welfare)")
+
+
+def term_name(label: str, lang: str, unknown: str = "spaces") -> str:
+    """The display name of a catalogue label in ``lang`` (``nl``/``en``). An unknown label (a
+    user-added future) is shown with ``_`` as spaces (``unknown="spaces"``) or as written."""
+    term = _TERMS.get(label)
+    if term is not None:
+        return str(getattr(term, f"name_{lang}"))
+    return label.replace("_", " ") if unknown == "spaces" else label
+
+
+def var(dims: str | Sequence[str], values: Any, long_name: str, units: str = "1",
+        **attrs: Any) -> Entry:
+    """A data variable with its CF attributes (``units`` first, then ``long_name``)."""
+    return (dims, values, {"units": units, "long_name": long_name, **attrs})
+
+
+def coord(dim: str, values: Any, long_name: str, units: str | None = None) -> Entry:
+    """A coordinate along ``dim``; labels have no ``units``, numbers do."""
+    attrs = {"long_name": long_name} if units is None else {"units": units,
+                                                            "long_name": long_name}
+    return (dim, values, attrs)
+
+
+def name_coordinates(dims: dict[str, Sequence[str]], *, unknown: str = "spaces",
+                     long_names: dict[str, str] | None = None) -> dict[str, Entry]:
+    """Display names as coordinates: ``{DIM}_name_nl`` and ``{DIM}_name_en`` per dimension.
+
+    ``long_names`` words a dimension in the ``long_name`` (default: the dimension's name).
+    """
+    words = long_names or {}
+    return {f"{dim}_name_{lang}": (dim, [term_name(x, lang, unknown) for x in labels],
+                                   {"long_name": f"{words.get(dim, dim)} name ({full})"})
+            for dim, labels in dims.items() for lang, full in _LANGUAGE.items()}
+
+
+def member_coord(n: int, start: int = 0) -> Entry:
+    """The ``member`` coordinate of ``n`` members from ``start``."""
+    return coord("member", np.arange(start, start + n), "ensemble member", "1")
+
+
+def label_coords(**dims: Iterable[str]) -> dict[str, Entry]:
+    """The label coordinates ``future``, ``area``, ``lever``, ``trend`` or ``axis`` given."""
+    words = {"future": "future label", "area": "impact area label", "trend": "trend label",
+             "lever": "policy lever label", "axis": "scenario axis", "driver": "driver label",
+             "setting": "lever setting label", "parameter": "uncertain parameter"}
+    return {dim: coord(dim, list(values), words[dim]) for dim, values in dims.items()}
+
+
+def position(futures: Sequence[Any], long_name: str = AXIS_LONG_NAME) -> Entry:
+    """The futures' positions on the two axes, dims (future, axis)."""
+    return var(("future", "axis"), np.array([[f.ownership, f.purpose] for f in futures]),
+               long_name)
+
+
+def provenance(title: str, seed: int, config_yaml: str, *,
+               after_seed: dict[str, Any] | None = None, **attrs: Any) -> dict[str, Any]:
+    """Dataset attributes: the title, what was done (``attrs``), then the version, the seed,
+    ``after_seed`` and the resolved config."""
+    return {"title": title, **attrs, "futures_version": __version__, "seed": seed,
+            **(after_seed or {}), "config": config_yaml}
