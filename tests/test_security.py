@@ -471,7 +471,7 @@ def test_composed_check_holds_without_the_text_scan(tmp_path, monkeypatch):
 
 def test_bounded_loader_keeps_ordinary_aliases():
     """Anchors and aliases of ordinary size are read as YAML defines them."""
-    from scenarios.config.guard import load_yaml
+    from scenarios.config.safe_yaml import load_yaml
 
     assert load_yaml("a: &x [1, 2]\nb: *x\n", "k", "v") == {"a": [1, 2], "b": [1, 2]}
     with pytest.raises(ValueError, match="once its aliases"):

@@ -25,7 +25,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from scenarios.config.errors import ConfigError, WriteError
-from scenarios.config.guard import load_yaml, read_yaml
+from scenarios.config.safe_yaml import load_yaml, read_yaml
 from scenarios.engine.names import ERROR, MULTIRUN, OUTCOMES, OUTCOMES_ZARR, SWEEP, SWEEP_ZARR
 from scenarios.engine.simulate import RAGGED
 from scenarios.engine.storage import (

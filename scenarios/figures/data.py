@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from scenarios.config.errors import ConfigError
-from scenarios.config.guard import load_yaml
+from scenarios.config.safe_yaml import load_yaml
 from scenarios.engine.names import OUTCOMES, RUN_FILES, SWEEP
 from scenarios.engine.storage import open_outcomes
 
