@@ -171,6 +171,8 @@ class RobustnessConfig:
     year: float | None = None
     tolerance: float = 0.005
     election_plans: str = "replace"
+    threshold: float = 0.0
+    budget: float | None = None
 
 
 @dataclass
