@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from scenarios import __version__
 from scenarios.analysis.calibration.command import COMMAND as CALIBRATE
 from scenarios.analysis.plane.command import COMMAND as PLANE
+from scenarios.analysis.portfolio.command import COMMAND as PORTFOLIO
 from scenarios.analysis.robustness.command import COMMAND as ROBUSTNESS
 from scenarios.analysis.sensitivity.command import COMMAND as SENSITIVITY
 from scenarios.analysis.signposts.command import COMMAND as SIGNPOSTS
@@ -61,6 +62,9 @@ commands:
                        no-regret settings (robustness.nc, regret.csv/.md, a figure)
   plane [OVERRIDES...]
                        the impact areas mapped over both axes (plane.nc, a figure)
+  portfolio [OVERRIDES...]
+                       robust lever portfolios under a budget, NSGA-II (portfolios.nc,
+                       portfolios.csv/.md, a Pareto figure)
   calibrate [OVERRIDES...]
                        fit trend momenta to the document's series (WBSO AI share);
                        writes calibration.yaml/.md and a figure, prints the directory
@@ -250,7 +254,8 @@ def announce(overrides: list[str], spec: RunSpec) -> None:
 
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
 COMMAND_LIST: tuple[Command, ...] = (RUN, COLLECT, WORKSHOP, SENSITIVITY, CALIBRATE, SIGNPOSTS,
-                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, STUDY)
+                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, PORTFOLIO,
+                                     STUDY)
 #: The same by name.
 COMMANDS: dict[str, Command] = {c.name: c for c in COMMAND_LIST}
 

@@ -188,6 +188,18 @@ class PlaneConfig:
 
 
 @dataclass
+class PortfolioConfig:
+    """``portfolio``: the robust search of ``futures portfolio``."""
+
+    budget: float | None = None
+    members: int = 48
+    population: int = 24
+    generations: int = 10
+    quantile: float = 0.1
+    year: float | None = None
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -211,6 +223,7 @@ class Config:
     signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     plane: PlaneConfig = field(default_factory=PlaneConfig)
+    portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
     study: dict[str, Any] = field(default_factory=dict)  # checked by scenarios.config.study
 
 
