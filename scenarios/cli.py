@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from scenarios import __version__
 from scenarios.analysis.calibration.command import COMMAND as CALIBRATE
+from scenarios.analysis.discover.command import COMMAND as DISCOVER
 from scenarios.analysis.plane.command import COMMAND as PLANE
 from scenarios.analysis.portfolio.command import COMMAND as PORTFOLIO
 from scenarios.analysis.robustness.command import COMMAND as ROBUSTNESS
@@ -65,6 +66,9 @@ commands:
   portfolio [OVERRIDES...]
                        robust lever portfolios under a budget, NSGA-II (portfolios.nc,
                        portfolios.csv/.md, a Pareto figure)
+  discover [OVERRIDES...]
+                       where a setting or portfolio fails: PRIM boxes over the uncertain
+                       parameters and axis positions (discovery.csv/.md, a figure)
   calibrate [OVERRIDES...]
                        fit trend momenta to the document's series (WBSO AI share);
                        writes calibration.yaml/.md and a figure, prints the directory
@@ -255,7 +259,7 @@ def announce(overrides: list[str], spec: RunSpec) -> None:
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
 COMMAND_LIST: tuple[Command, ...] = (RUN, COLLECT, WORKSHOP, SENSITIVITY, CALIBRATE, SIGNPOSTS,
                                      PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, PORTFOLIO,
-                                     STUDY)
+                                     DISCOVER, STUDY)
 #: The same by name.
 COMMANDS: dict[str, Command] = {c.name: c for c in COMMAND_LIST}
 

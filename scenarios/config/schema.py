@@ -200,6 +200,19 @@ class PortfolioConfig:
 
 
 @dataclass
+class DiscoverConfig:
+    """``discover``: scenario discovery of ``futures discover``."""
+
+    setting: dict[str, Any] = field(default_factory=dict)
+    portfolios: str | None = None
+    portfolio: str | None = None
+    area: str | None = None
+    threshold: float = 0.0
+    density: float = 0.8
+    year: float | None = None
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
@@ -224,6 +237,7 @@ class Config:
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     plane: PlaneConfig = field(default_factory=PlaneConfig)
     portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
+    discover: DiscoverConfig = field(default_factory=DiscoverConfig)
     study: dict[str, Any] = field(default_factory=dict)  # checked by scenarios.config.study
 
 
