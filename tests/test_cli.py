@@ -1,4 +1,4 @@
-"""`futures run` end to end: the output contract of DESIGN.md section 4, help, provenance."""
+"""`futures run` end to end: the output contract of README.md, help, provenance."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def test_commands_are_registered_objects():
 
     names = [c.name for c in COMMAND_LIST]
     assert names == ["run", "collect", "workshop", "sensitivity", "calibrate", "signposts",
-                     "plot", "report", "export", "robustness", "plane"]
+                     "plot", "report", "export", "robustness", "plane", "study"]
     assert list(COMMANDS) == names
     assert all(isinstance(c, Command) for c in COMMAND_LIST)
     hydra = {c.name for c in COMMAND_LIST if c.job is not None}
