@@ -359,3 +359,21 @@ def test_help(cli):
     result = cli("robustness", "--help")
     assert result.returncode == 0 and "robustness.settings.NAME" in result.stdout
     assert "robustness [OVERRIDES...]" in cli("--help").stdout
+
+
+def test_lever_efficacy_scales_lever_changes_only():
+    """Issue 15 item 6: at the 2021 reference levers, lever_efficacy changes nothing; away
+    from it, it does."""
+    base = ["ensemble.members=4", "events.enabled=false",
+            "futures=[versnelling]"]
+    lo = dataset_for(base + ["uncertainties.lever_efficacy.low=0.5",
+                             "uncertainties.lever_efficacy.high=0.501"])
+    hi = dataset_for(base + ["uncertainties.lever_efficacy.low=1.5",
+                             "uncertainties.lever_efficacy.high=1.501"])
+    np.testing.assert_allclose(lo.level.values, hi.level.values, rtol=0, atol=1e-9)
+    moved = ["+future.versnelling.levers={ai_investment:1.0}"]
+    lo = dataset_for(base + moved + ["uncertainties.lever_efficacy.low=0.5",
+                                     "uncertainties.lever_efficacy.high=0.501"])
+    hi = dataset_for(base + moved + ["uncertainties.lever_efficacy.low=1.5",
+                                     "uncertainties.lever_efficacy.high=1.501"])
+    assert np.abs(lo.level.values - hi.level.values).max() > 1e-3
