@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 from scenarios import __version__
 from scenarios.analysis.calibration.command import COMMAND as CALIBRATE
+from scenarios.analysis.discover.command import COMMAND as DISCOVER
 from scenarios.analysis.plane.command import COMMAND as PLANE
+from scenarios.analysis.portfolio.command import COMMAND as PORTFOLIO
 from scenarios.analysis.robustness.command import COMMAND as ROBUSTNESS
 from scenarios.analysis.sensitivity.command import COMMAND as SENSITIVITY
 from scenarios.analysis.signposts.command import COMMAND as SIGNPOSTS
@@ -63,6 +65,12 @@ commands:
                        no-regret settings (robustness.nc, regret.csv/.md, a figure)
   plane [OVERRIDES...]
                        the impact areas mapped over both axes (plane.nc, a figure)
+  portfolio [OVERRIDES...]
+                       robust lever portfolios under a budget, NSGA-II (portfolios.nc,
+                       portfolios.csv/.md, a Pareto figure)
+  discover [OVERRIDES...]
+                       where a setting or portfolio fails: PRIM boxes over the uncertain
+                       parameters and axis positions (discovery.csv/.md, a figure)
   calibrate [OVERRIDES...]
                        fit trend momenta to the document's series (WBSO AI share);
                        writes calibration.yaml/.md and a figure, prints the directory
@@ -200,7 +208,8 @@ def announce(overrides: list[str], spec: RunSpec) -> None:
 
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
 COMMAND_LIST: tuple[Command, ...] = (RUN, COLLECT, WORKSHOP, SENSITIVITY, CALIBRATE, SIGNPOSTS,
-                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, STUDY)
+                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, PORTFOLIO,
+                                     DISCOVER, STUDY)
 #: The same by name.
 COMMANDS: dict[str, Command] = {c.name: c for c in COMMAND_LIST}
 

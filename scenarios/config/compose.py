@@ -122,7 +122,7 @@ def _refuse_empty_merges(parsed: list, search: list[str] | None = None) -> None:
 OPEN_MAPS = ("cross_impact.", "impacts.trends.", "impacts.drivers.", "initial.", "levers.",
              "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
              "events.eu_rules.", "events.elections.policy.", "robustness.settings.",
-             "robustness.grid.")
+             "robustness.grid.", "discover.setting.")
 
 
 def normalize(overrides: list[str]) -> list[str]:

@@ -174,6 +174,8 @@ class RobustnessConfig:
     year: float | None = None
     tolerance: float = 0.005
     election_plans: str = "replace"
+    threshold: float = 0.0
+    budget: float | None = None
 
 
 @dataclass
@@ -186,6 +188,31 @@ class PlaneConfig:
     quantile: float = 0.1
     year: float | None = None
     drivers: str = "interpolate"
+
+
+@dataclass
+class PortfolioConfig:
+    """``portfolio``: the robust search of ``futures portfolio``."""
+
+    budget: float | None = None
+    members: int = 48
+    population: int = 24
+    generations: int = 10
+    quantile: float = 0.1
+    year: float | None = None
+
+
+@dataclass
+class DiscoverConfig:
+    """``discover``: scenario discovery of ``futures discover``."""
+
+    setting: dict[str, Any] = field(default_factory=dict)
+    portfolios: str | None = None
+    portfolio: str | None = None
+    area: str | None = None
+    threshold: float = 0.0
+    density: float = 0.8
+    year: float | None = None
 
 
 @dataclass
@@ -212,6 +239,8 @@ class Config:
     signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     plane: PlaneConfig = field(default_factory=PlaneConfig)
+    portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
+    discover: DiscoverConfig = field(default_factory=DiscoverConfig)
     study: dict[str, Any] = field(default_factory=dict)  # checked by scenarios.config.study
 
 
