@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from scenarios import __version__
 from scenarios.analysis.calibration.command import COMMAND as CALIBRATE
+from scenarios.analysis.consistency.command import COMMAND as CONSISTENCY
 from scenarios.analysis.plane.command import COMMAND as PLANE
 from scenarios.analysis.robustness.command import COMMAND as ROBUSTNESS
 from scenarios.analysis.sensitivity.command import COMMAND as SENSITIVITY
@@ -68,6 +69,9 @@ commands:
   validate [OVERRIDES...]
                        the narrative cells held in sample, leave one future out, leave
                        the TEXT cells out and by two baselines (validation.nc/.md)
+  consistency [OVERRIDES...]
+                       cross-impact balance: is each future's narrative consistent with
+                       the matrix? (consistency.nc/.md and a figure)
   signposts [OVERRIDES...]
                        early trend levels that warn of a bad 2030 outcome; writes the
                        monitoring table signposts.csv/.md, prints the directory
@@ -254,7 +258,8 @@ def announce(overrides: list[str], spec: RunSpec) -> None:
 
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
 COMMAND_LIST: tuple[Command, ...] = (RUN, COLLECT, WORKSHOP, SENSITIVITY, CALIBRATE, SIGNPOSTS,
-                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, STUDY, VALIDATE)
+                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, STUDY, VALIDATE,
+                                     CONSISTENCY)
 #: The same by name.
 COMMANDS: dict[str, Command] = {c.name: c for c in COMMAND_LIST}
 
