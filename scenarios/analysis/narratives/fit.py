@@ -187,12 +187,13 @@ def ranking_pairs(futures: list[str], rankings: dict[str, tuple[tuple[str, str],
 def fit(overrides: list[str] | None = None, *, loaded: tuple[DictConfig, RunSpec] | None = None,
         cells: tuple[Cell, ...] = CELLS,
         rankings: dict[str, tuple[tuple[str, str], ...]] | None = None,
-        members: int = MEMBERS) -> dict[str, dict[str, float]]:
+        members: int = MEMBERS, max_nfev: int | None = None) -> dict[str, dict[str, float]]:
     """Fit and return ``{trend: {column: value}}`` for the fitted columns.
 
     ``cells`` and ``rankings`` are the targets (default all of them; ``futures validate``
     leaves some out), ``members`` the size of the fixed ensemble, ``loaded`` a composed
-    config and its spec to fit in instead of ``overrides``. Calibrated trends
+    config and its spec to fit in instead of ``overrides``, ``max_nfev`` a budget of
+    least-squares iterations (default: scipy's, to convergence). Calibrated trends
     (``calibrate.series``) carry their momentum from the series fit.
     """
     if loaded is None:
@@ -245,7 +246,8 @@ def fit(overrides: list[str] | None = None, *, loaded: tuple[DictConfig, RunSpec
     # of the hand-set entries, the series and the narratives alone, and a re-run reproduces
     # the YAML it wrote (tests/test_narrative_fit.py).
     start = np.clip(np.zeros(n_free + 2 * len(TRENDS)), *_bounds(free))
-    result = least_squares(residuals, start, bounds=_bounds(free), method="trf")
+    result = least_squares(residuals, start, bounds=_bounds(free), method="trf",
+                           max_nfev=max_nfev)
     _, m = with_params(result.x)
     s, w = result.x[n_free:].reshape(2, -1)
     m, s, w = np.round(m, 2), np.round(s, 2), np.round(w, 2)

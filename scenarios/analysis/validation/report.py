@@ -57,7 +57,8 @@ def markdown(ds: xr.Dataset, config: str) -> str:
     return "\n".join([
         "# futures validate", "",
         (f"futures {__version__}; seed {ds.attrs['seed']}; {ds.attrs['members']} members per "
-        "future; cells hold when direction and level band of the ensemble medians hold "
+         f"future scored; refits on {ds.attrs['fit_members']} members, at most "
+         f"{ds.attrs['fit_iterations']} least-squares iterations each; cells hold when direction and level band of the ensemble medians hold "
         "(docs/validation.md)."), "",
         table(ds), "",
         (f"- leave one future out: {lofo} of {int(ds.cells_total)} "
