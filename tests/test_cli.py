@@ -144,11 +144,13 @@ def test_commands_are_registered_objects():
 
     names = [c.name for c in COMMAND_LIST]
     assert names == ["run", "collect", "workshop", "sensitivity", "calibrate", "signposts",
-                     "plot", "report", "export", "robustness", "plane"]
+                     "plot", "report", "export", "robustness", "plane", "study", "validate",
+                     "consistency"]
     assert list(COMMANDS) == names
     assert all(isinstance(c, Command) for c in COMMAND_LIST)
     hydra = {c.name for c in COMMAND_LIST if c.job is not None}
-    assert hydra == {"run", "sensitivity", "calibrate", "signposts", "robustness", "plane"}
+    assert hydra == {"run", "sensitivity", "calibrate", "signposts", "robustness", "plane",
+                     "validate", "consistency"}
     assert {c.name for c in COMMAND_LIST if c.sweeps} == {"run"}
     assert {c.name: c.section for c in COMMAND_LIST if c.check is not None} == {
         "sensitivity": "sensitivity", "calibrate": "calibrate", "signposts": "signposts",
