@@ -1,4 +1,4 @@
-"""`futures run` end to end: the output contract of DESIGN.md section 4, help, provenance."""
+"""`futures run` end to end: the output contract of README.md, help, provenance."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ USED = ("level", "impact", "position", "event_count", "milestone_time", "job_con
 #: 20 000 members are as good as of a million, and fit in memory.
 MAX_MEMBERS = 20_000
 
-#: Variables every outcomes file has, with the run's own dimensions (DESIGN.md section 4).
+#: Variables every outcomes file has, with the run's own dimensions (README.md, 'What a run gives you').
 REQUIRED: dict[str, tuple[str, ...]] = {
     "level": ("future", "member", "time", "trend"),
     "impact": ("future", "member", "time", "area"),

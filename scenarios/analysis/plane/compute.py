@@ -1,6 +1,6 @@
 r"""``futures plane``: the impact areas mapped over the plane of the two axes.
 
-A future is a point (ownership, purpose) in :math:`[0, 1]^2` (DESIGN.md section 2.2). The
+A future is a point (ownership, purpose) in :math:`[0, 1]^2` (docs/model.md; NDS 2021 L3414-3434). The
 plane runs a ``grid x grid`` lattice of such points as futures, all on the *same* members
 and event draws (common random numbers: one member sample, keyed ``plane``, for every
 point), so the map changes with the position only. The axis drivers follow the position
