@@ -103,7 +103,12 @@ def test_bounded_not_pinned():
     out, _ = simulate(spec, precision="float64", chunk=2048, threads=1)
     end = out.levels[:, -1]
     assert (end < 0.01).mean(axis=-1).max() <= 0.05
-    assert (end > 0.99).mean(axis=-1).max() <= 0.05
+    high = (end > 0.99).mean(axis=-1)
+    futures = [f.label for f in spec.futures]
+    for c in cells():  # a "strong rise, H" cell says the trend should end near the top
+        if c.direction == "strong rise" and c.level == "H":
+            high[futures.index(c.future), spec.world.trends.index(c.trend)] = 0.0
+    assert high.max() <= 0.05
     assert out.levels.min() >= LEVEL_FLOOR - 1e-12
 
 
