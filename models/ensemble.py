@@ -16,6 +16,21 @@ linear transition of ``transition_years``:
 
 so all futures start from the same 2021 world and diverge. Per member, the uncertain
 parameters of :func:`parameters` perturb this picture.
+
+**Floor.** A trend declines towards a floor level :math:`\ell` (``World.floor``; the
+default study uses :data:`LEVEL_FLOOR`), not towards 0: KSIM runs on the share of the way
+from the floor to 1,
+
+.. math::
+
+    y_i = \frac{x_i - \ell}{1 - \ell}, \qquad y_i(t + \Delta t) = y_i(t)^{\varphi_i(t)},
+    \qquad x_i = \ell + (1 - \ell)\, y_i,
+
+with :math:`\varphi_i` of :mod:`models.dynamics` computed from the impactors :math:`y_j`
+(the trends above their floor) and the drivers. KSIM's super-exponential decline then
+relaxes a braked trend to :math:`\ell` instead of pinning it at 0, and the impact indices
+weigh the level changes :math:`x_i(t) - x_i(t_0) = (1 - \ell)(y_i(t) - y_i(t_0))`. With
+:math:`\ell = 0` this is plain KSIM.
 """
 
 from __future__ import annotations
@@ -33,6 +48,11 @@ from models.integrator import integrate
 
 #: The driver column that is constant 1: a trend's own push or pull (every world has it).
 MOMENTUM = "momentum"
+
+#: Level a declining trend relaxes to in the default study (``World.floor``): no trend of
+#: NDS 2021 disappears by 2030 (the document's lowest 2021 level is L = 0.10; the floor is a
+#: fifth of it, so "L" stays reachable); assumption, range [0.01, 0.05].
+LEVEL_FLOOR = 0.02
 
 #: Uncertain parameters an ensemble may sample that do not depend on the study's trends, with
 #: what they mean and their hard bounds. :func:`parameters` adds ``initial.<trend>`` and
@@ -100,6 +120,9 @@ class World:
         Labels of the rows/columns; ``drivers`` includes :data:`MOMENTUM`.
     axes : tuple of (str, str)
         Per axis (ownership, purpose) the drivers at its low and high end.
+    floor : float
+        Level in [0, 0.5) every trend relaxes to instead of 0 (module docstring); 0 is
+        plain KSIM.
     """
 
     trend_matrix: np.ndarray
@@ -120,6 +143,7 @@ class World:
     levers: tuple[str, ...] = ()
     areas: tuple[str, ...] = ()
     axes: tuple[tuple[str, str], ...] = ()
+    floor: float = 0.0
 
     def __post_init__(self) -> None:
         n_trends, n_drivers = self.driver_loadings.shape
@@ -327,12 +351,16 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
 
     area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights],
                               axis=1)
-    readout = impact_readout(world.area_trend_weights, area_dyn, n_fut)
-    levels, impacts = integrate(np.log(initial), product, c0, strength, world.n_steps,
+    floor = world.floor
+    readout = impact_readout(world.area_trend_weights * (1.0 - floor), area_dyn, n_fut)
+    above = np.log(np.maximum((initial - floor) / (1.0 - floor), 1e-12))
+    levels, impacts = integrate(above, product, c0, strength, world.n_steps,
                                 ramped=Ramped(delta, ramp), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width)
     assert impacts is not None  # a readout was given
+    if floor:
+        levels = (floor + (1.0 - floor) * levels).astype(out_dtype, copy=False)
     log = None
     if events is not None:
         (found, exhausted), = logs

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 
 from scenarios import __version__
 from scenarios.analysis.calibration.command import COMMAND as CALIBRATE
+from scenarios.analysis.consistency.command import COMMAND as CONSISTENCY
 from scenarios.analysis.discover.command import COMMAND as DISCOVER
 from scenarios.analysis.plane.command import COMMAND as PLANE
 from scenarios.analysis.portfolio.command import COMMAND as PORTFOLIO
 from scenarios.analysis.robustness.command import COMMAND as ROBUSTNESS
 from scenarios.analysis.sensitivity.command import COMMAND as SENSITIVITY
 from scenarios.analysis.signposts.command import COMMAND as SIGNPOSTS
+from scenarios.analysis.validation.command import COMMAND as VALIDATE
 from scenarios.config.errors import ConfigError
 from scenarios.engine.command import Command, fail
 from scenarios.engine.commands import COLLECT, RUN
@@ -74,6 +76,12 @@ commands:
   calibrate [OVERRIDES...]
                        fit trend momenta to the document's series (WBSO AI share);
                        writes calibration.yaml/.md and a figure, prints the directory
+  validate [OVERRIDES...]
+                       the narrative cells held in sample, leave one future out, leave
+                       the TEXT cells out and by two baselines (validation.nc/.md)
+  consistency [OVERRIDES...]
+                       cross-impact balance: is each future's narrative consistent with
+                       the matrix? (consistency.nc/.md and a figure)
   signposts [OVERRIDES...]
                        early trend levels that warn of a bad 2030 outcome; writes the
                        monitoring table signposts.csv/.md, prints the directory
@@ -209,7 +217,7 @@ def announce(overrides: list[str], spec: RunSpec) -> None:
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
 COMMAND_LIST: tuple[Command, ...] = (RUN, COLLECT, WORKSHOP, SENSITIVITY, CALIBRATE, SIGNPOSTS,
                                      PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, PORTFOLIO,
-                                     DISCOVER, STUDY)
+                                     DISCOVER, STUDY, VALIDATE, CONSISTENCY)
 #: The same by name.
 COMMANDS: dict[str, Command] = {c.name: c for c in COMMAND_LIST}
 

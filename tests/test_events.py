@@ -141,12 +141,20 @@ def test_incident_rate_rises_with_kwetsbaarheid():
     levels = [0.2, 0.5, 0.8]
     means = [_constant_world_incidents(v) for v in levels]
     assert means[0] < means[1] < means[2]
-    # rate 0.6/yr x (0.5 kw + 0.3 mega + 0.2 autonomisering) over 9 years, levels held fixed
+    # rate/yr x (0.5 kw + 0.3 mega + 0.2 autonomisering) over 9 years, levels held fixed;
+    # the rate weighs the levels above the floor, (x - floor) / (1 - floor) (models/ensemble.py)
     _, spec = load([])
-    mega = spec.world.initial[STUDY.trend_labels.index("mega_ecosystemen")]
-    auto = spec.world.initial[STUDY.trend_labels.index("autonomisering")]
+    assert spec.events is not None
+    rate = spec.events.hazards[[h.kind for h in spec.events.hazards].index("cyber_incident")].rate
+    floor = spec.world.floor
+
+    def above(x: float) -> float:
+        return (x - floor) / (1 - floor)
+
+    mega = above(spec.world.initial[STUDY.trend_labels.index("mega_ecosystemen")])
+    auto = above(spec.world.initial[STUDY.trend_labels.index("autonomisering")])
     for level, mean in zip(levels, means):
-        expected = 0.6 * (0.5 * level + 0.3 * mega + 0.2 * auto) * 9
+        expected = rate * (0.5 * above(level) + 0.3 * mega + 0.2 * auto) * 9
         # Poisson mean of 4000 members: standard error sqrt(expected / 4000)
         assert abs(mean - expected) < 5 * np.sqrt(expected / 4000), (level, mean, expected)
     # and the slope is significant for a one-sided Poisson comparison

@@ -37,6 +37,9 @@ def test_text_rankings(default_run):
     assert area_ranking(default_run, "gelijk_speelveld")[0] == "brede_welvaart"
 
 
+@pytest.mark.xfail(strict=True, reason="issue 15 item 4: without the direct welfare weight on "
+                   "brede_welvaart, Radicale markten has the highest broad welfare on the "
+                   "defaults (docs/model.md, Impacts); the pattern is reported, not forced")
 def test_gelijk_speelveld_has_the_highest_broad_welfare(default_run):
     """Broad welfare in 2030 is highest in Gelijk speelveld, by the median."""
     final = default_run["impact"].sel(area="brede_welvaart").isel(time=-1).median("member")
@@ -99,7 +102,8 @@ def test_most_prior_cells_hold(default_run):
     docs/calibration.md): a change of the defaults that loses a cell fails here."""
     rows = check_cells(default_run)
     held = sum(r["direction_ok"] and r["level_ok"] for r in rows)
-    assert held >= 39, [r for r in rows if not (r["direction_ok"] and r["level_ok"])]
+    # 38 on the defaults since issue 15 (39-41 while impacts scored the axis drivers directly)
+    assert held >= 38, [r for r in rows if not (r["direction_ok"] and r["level_ok"])]
 
 
 def test_rankings_table_is_complete():

@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.ensemble import MOMENTUM, Future, World, open_bounds, parameters
+from models.ensemble import LEVEL_FLOOR, MOMENTUM, Future, World, open_bounds, parameters
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from scenarios.config.checks import expect, label, mapping, number
@@ -443,7 +443,7 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
         initial=initial, status_quo=status_quo, lever_reference=lever_ref,
         transition_years=transition, start=start, end=end, steps_per_year=spy,
         trends=trends, drivers=drivers, levers=levers, areas=areas,
-        axes=tuple((a.low, a.high) for a in study.axes))
+        axes=tuple((a.low, a.high) for a in study.axes), floor=LEVEL_FLOOR)
 
     defined = mapping("future", cfg["future"])
     for name in defined:  # labels become coordinates, file names and page ids: keep them plain

@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -46,10 +48,23 @@ from scipy.optimize import least_squares
 from models.ensemble import MOMENTUM
 from scenarios.analysis.calibration.compute import fit as calibrate_fit
 from scenarios.analysis.calibration.compute import read_series
-from scenarios.analysis.narratives.table import BANDS, CELLS, FLAT, MIDPOINT, RANKINGS, STRONG
+from scenarios.analysis.narratives.table import (
+    BANDS,
+    CELLS,
+    FLAT,
+    MIDPOINT,
+    RANKINGS,
+    STRONG,
+    Cell,
+)
 from scenarios.config.compose import load
 from scenarios.config.study import default_study
 from scenarios.engine.simulate import draw_members, simulate
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+    from scenarios.config.schema import RunSpec
 
 #: Members of the fixed ensemble (default seed) whose medians are fitted.
 MEMBERS = 1024
@@ -95,14 +110,16 @@ def _bounds(free_momentum: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def targets(initial: dict[str, float], futures: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Target 2030 levels and residual weights, both shape (F, n).
+def targets(initial: dict[str, float], futures: list[str],
+            cells: tuple[Cell, ...] = CELLS) -> tuple[np.ndarray, np.ndarray]:
+    """Target 2030 levels and residual weights of ``cells``, both shape (F, n); cells not
+    given weigh 0.
 
     Flat cells weigh double: their band (+-0.05) is the narrowest.
     """
     out = np.zeros((len(futures), len(TRENDS)))
     weight = np.zeros_like(out)
-    for cell in CELLS:
+    for cell in cells:
         if cell.future not in futures:
             continue
         start = initial[cell.trend]
@@ -123,15 +140,17 @@ def targets(initial: dict[str, float], futures: list[str]) -> tuple[np.ndarray, 
     return out, weight
 
 
-def admissible(initial: dict[str, float], futures: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Interval of 2030 medians where each cell holds with :data:`CELL_MARGIN`, (F, n) each.
+def admissible(initial: dict[str, float], futures: list[str],
+               cells: tuple[Cell, ...] = CELLS) -> tuple[np.ndarray, np.ndarray]:
+    """Interval of 2030 medians where each cell holds with :data:`CELL_MARGIN`, (F, n) each
+    (unbounded for cells not given).
 
     The level band intersected with the direction's range from the 2021 level, shrunk at both
     ends by the margin, or by a quarter of its width where it is narrower than four margins.
     """
     low = np.full((len(futures), len(TRENDS)), -np.inf)
     high = np.full_like(low, np.inf)
-    for cell in CELLS:
+    for cell in cells:
         if cell.future not in futures:
             continue
         start = initial[cell.trend]
@@ -147,10 +166,12 @@ def admissible(initial: dict[str, float], futures: list[str]) -> tuple[np.ndarra
     return low, high
 
 
-def ranking_pairs(futures: list[str]) -> list[tuple[int, int, int]]:
-    """``(future, better, worse)`` index triples that the TEXT ranking positions require."""
+def ranking_pairs(futures: list[str], rankings: dict[str, tuple[tuple[str, str], ...]]
+                  | None = None) -> list[tuple[int, int, int]]:
+    """``(future, better, worse)`` index triples that the TEXT ranking positions of
+    ``rankings`` (default :data:`RANKINGS`) require."""
     pairs = []
-    for future, ranking in RANKINGS.items():
+    for future, ranking in (RANKINGS if rankings is None else rankings).items():
         if future not in futures:
             continue
         order = [area for area, _ in ranking]
@@ -163,24 +184,34 @@ def ranking_pairs(futures: list[str]) -> list[tuple[int, int, int]]:
     return pairs
 
 
-def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
+def fit(overrides: list[str] | None = None, *, loaded: tuple[DictConfig, RunSpec] | None = None,
+        cells: tuple[Cell, ...] = CELLS,
+        rankings: dict[str, tuple[tuple[str, str], ...]] | None = None,
+        members: int = MEMBERS, max_nfev: int | None = None) -> dict[str, dict[str, float]]:
     """Fit and return ``{trend: {column: value}}`` for the fitted columns.
 
-    Calibrated trends (``calibrate.series``) carry their momentum from the series fit.
+    ``cells`` and ``rankings`` are the targets (default all of them; ``futures validate``
+    leaves some out), ``members`` the size of the fixed ensemble, ``loaded`` a composed
+    config and its spec to fit in instead of ``overrides``, ``max_nfev`` a budget of
+    least-squares iterations (default: scipy's, to convergence). Calibrated trends
+    (``calibrate.series``) carry their momentum from the series fit.
     """
-    cfg, spec = load(list(overrides or []) + [f"ensemble.members={MEMBERS}"])
+    if loaded is None:
+        loaded = load(list(overrides or []))
+    cfg, spec = loaded
+    spec = replace(spec, members=members)
     world = spec.world
     series, confidence = read_series(cfg, world)
     calibrated = {s.trend: s for s in series}
     free = np.array([t not in calibrated for t in TRENDS])
-    members = draw_members(spec)
+    drawn_members = draw_members(spec)
     momentum = world.driver_loadings[:, DRIVERS.index(MOMENTUM)]
-    offsets = {f"momentum.{t}": members.pop(f"momentum.{t}") - momentum[i]
-               for i, t in enumerate(TRENDS) if f"momentum.{t}" in members}
+    offsets = {f"momentum.{t}": drawn_members.pop(f"momentum.{t}") - momentum[i]
+               for i, t in enumerate(TRENDS) if f"momentum.{t}" in drawn_members}
     futures = [f.label for f in spec.futures]
-    goal, weight = targets(dict(zip(TRENDS, world.initial)), futures)
-    pairs = ranking_pairs(futures)
-    low, high = admissible(dict(zip(TRENDS, world.initial)), futures)
+    goal, weight = targets(dict(zip(TRENDS, world.initial)), futures, cells)
+    pairs = ranking_pairs(futures, rankings)
+    low, high = admissible(dict(zip(TRENDS, world.initial)), futures, cells)
     cols = {name: DRIVERS.index(name) for name in COLUMNS}
     _, own_low, own_high, pur_low, pur_high = COLUMNS
     n_free = int(free.sum())
@@ -201,7 +232,7 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     def residuals(p: np.ndarray) -> np.ndarray:
         fitted, m = with_params(p)
         drawn = {name: m[TRENDS.index(name.split(".")[1])] + off for name, off in offsets.items()}
-        out, _ = simulate(spec, world=fitted, members={**members, **drawn}, n_members=MEMBERS,
+        out, _ = simulate(spec, world=fitted, members={**drawn_members, **drawn}, n_members=members,
                           precision="float64", chunk=2048, threads=1)
         final = np.median(out.levels[:, -1], axis=-1)
         impact = np.median(out.impacts[:, -1], axis=-1)
@@ -215,7 +246,8 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     # of the hand-set entries, the series and the narratives alone, and a re-run reproduces
     # the YAML it wrote (tests/test_narrative_fit.py).
     start = np.clip(np.zeros(n_free + 2 * len(TRENDS)), *_bounds(free))
-    result = least_squares(residuals, start, bounds=_bounds(free), method="trf")
+    result = least_squares(residuals, start, bounds=_bounds(free), method="trf",
+                           max_nfev=max_nfev)
     _, m = with_params(result.x)
     s, w = result.x[n_free:].reshape(2, -1)
     m, s, w = np.round(m, 2), np.round(s, 2), np.round(w, 2)
@@ -223,6 +255,15 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
                 own_high: float(s[i]) + 0.0, pur_low: float(-w[i]) + 0.0,
                 pur_high: float(w[i]) + 0.0}
             for i, t in enumerate(TRENDS)}
+
+
+def fitted_world(world, fitted: dict[str, dict[str, float]]):
+    """``world`` with the fitted columns of ``fitted`` (as :func:`fit` returns them)."""
+    loadings = world.driver_loadings.copy()
+    for trend, entries in fitted.items():
+        for column, value in entries.items():
+            loadings[TRENDS.index(trend), DRIVERS.index(column)] = value
+    return type(world)(**{**world.__dict__, "driver_loadings": loadings})
 
 
 CROSS_IMPACT = Path(__file__).resolve().parents[3] / "conf" / "cross_impact.yaml"

@@ -1,0 +1,1 @@
+"""analysis/consistency: ``futures consistency``, cross-impact balance of each narrative."""

@@ -1,0 +1,1 @@
+"""analysis/validation: ``futures validate``, the narrative cells scored in and out of sample."""

@@ -1,0 +1,213 @@
+"""How many narrative cells the model holds, in sample, out of sample and for two baselines.
+
+Splits (``split`` coordinate of ``validation.nc``):
+
+* ``in_sample``: the configured model as it is (its momenta and axis loadings were fitted to
+  all 44 cells, docs/calibration.md), scored on all cells.
+* ``leave_one_future_out``: for each future F, the narrative fit
+  (:func:`scenarios.analysis.narratives.fit.fit`) is re-run on the cells and ranking positions
+  of the other futures only, and F's cells are scored in the refitted model; the split's
+  count is the sum over the four held-out futures.
+* ``leave_text_out``: the fit on every cell except the TEXT cells (ranking positions kept),
+  scored on the TEXT cells.
+* ``flat``: baseline, every trend stays at its 2021 level.
+* ``additive``: baseline, the additive corner structure of seed_digest.md section C,
+  scored out of sample like ``leave_one_future_out``. In grades (L = 1, L-M = 1.5, M = 2,
+  M-H = 2.5, H = 3) a future's cell is predicted from the other three futures' cells:
+  ``G(F, t) = mean_{f != F} [G(f, t) - e(f, t)] + e(F, t)`` with
+  ``e(f, t) = (a_s s_f + a_w w_f) / 2``, the digest's full swings a_s, a_w
+  (``study.priors.axes``) and s_f, w_f = -1 or +1 the future's side of each axis. The grade
+  becomes a level by the band midpoints (:data:`~scenarios.analysis.narratives.table.MIDPOINT`,
+  linear in between and beyond, clipped to [0, 1]); the direction is judged from the model's
+  2021 median. It uses the same information as a leave-one-future-out fit (the other
+  futures' cells and the digest's signs and sizes) and no dynamics. The same prediction
+  from all four futures (in sample) is stored as the attribute ``additive_in_sample``.
+
+A cell holds when both its direction and its level band hold for the ensemble medians
+(:meth:`scenarios.analysis.narratives.table.Cell.holds`). Every count is computed here from
+the model and the study; none is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import xarray as xr
+
+from scenarios.analysis.narratives import fit as narrative_fit
+from scenarios.analysis.narratives.table import MIDPOINT, Cell, cells, rankings
+from scenarios.engine.simulate import simulate
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+    from models.ensemble import World
+    from scenarios.config.schema import RunSpec
+
+log = logging.getLogger("futures")
+
+SPLITS = ("in_sample", "leave_one_future_out", "leave_text_out", "flat", "additive")
+BASES = ("TEXT", "PARTIAL", "INF")
+
+#: Members of the fixed ensembles that are fitted (default seed); the fitted models are
+#: scored on :data:`SCORE_MEMBERS` members (the same seed, not only the fitted members).
+MEMBERS = 128
+SCORE_MEMBERS = 1024
+
+#: Least-squares iterations per refit (each costs one Jacobian: ~33 runs). The narrative
+#: fit of the defaults runs to convergence (~2.5 min alone, docs/calibration.md); five of
+#: them do not fit a command's budget on a shared machine, so the refits here stop after
+#: this many iterations, from the same zero start. A truncated fit holds fewer cells than a
+#: converged one: the out-of-sample counts are then lower bounds of the protocol's.
+FIT_ITERATIONS = 6
+
+#: Grades of the level bands in the additive baseline.
+GRADES = {"L": 1.0, "L-M": 1.5, "M": 2.0, "M-H": 2.5, "H": 3.0}
+
+
+def medians(spec: RunSpec, world: World, members: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ensemble medians of the levels in 2021 and 2030, each (future, trend)."""
+    out, _ = simulate(replace(spec, members=members), world=world, n_members=members,
+                      precision="float64", chunk=2048, threads=1)
+    level = np.median(out.levels, axis=-1)
+    return level[:, 0], level[:, -1]
+
+
+def held(table: tuple[Cell, ...], futures: list[str], trends: list[str],
+         start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Whether each cell of ``table`` holds for medians ``start`` -> ``end`` (future, trend)."""
+    out = np.zeros(len(table), dtype=bool)
+    for k, cell in enumerate(table):
+        at = futures.index(cell.future), trends.index(cell.trend)
+        out[k] = all(cell.holds(float(start[at]), float(end[at])))
+    return out
+
+
+def grade_level(grade: np.ndarray) -> np.ndarray:
+    """Level of a grade: the band midpoints, linear in between and beyond, in [0, 1]."""
+    g = np.array(list(GRADES.values()))
+    m = np.array([MIDPOINT[k] for k in GRADES])
+    inside = np.interp(grade, g, m)
+    below = m[0] + (grade - g[0]) * (m[1] - m[0]) / (g[1] - g[0])
+    above = m[-1] + (grade - g[-1]) * (m[-1] - m[-2]) / (g[-1] - g[-2])
+    return np.clip(np.where(grade < g[0], below, np.where(grade > g[-1], above, inside)),
+                   0.0, 1.0)
+
+
+def additive(spec: RunSpec, table: tuple[Cell, ...], leave_out: bool = True) -> np.ndarray:
+    """2030 levels of the additive corner baseline, (future, trend); ``leave_out``: each
+    future predicted from the other futures' cells only."""
+    axes = narrative_fit.DIGEST_AXES
+    trends = list(spec.world.trends)
+    futures = [f.label for f in spec.futures]
+    swing = np.array([axes[t] for t in trends])  # (trend, 2): a_s, a_w
+    side = np.array([[1.0 if f.ownership >= 0.5 else -1.0, 1.0 if f.purpose >= 0.5 else -1.0]
+                     for f in spec.futures])  # (future, 2)
+    effect = side @ swing.T / 2  # (future, trend)
+    grade = np.full(effect.shape, np.nan)
+    for c in table:
+        grade[futures.index(c.future), trends.index(c.trend)] = GRADES[c.level]
+    out = np.empty_like(effect)
+    for i in range(len(futures)):
+        others = [j for j in range(len(futures)) if j != i or not leave_out]
+        out[i] = np.nanmean(grade[others] - effect[others], axis=0) + effect[i]
+    return grade_level(out)
+
+
+def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,
+             score: int = SCORE_MEMBERS) -> xr.Dataset:
+    """Score every split; the dataset of ``validation.nc``. ``members`` are fitted, ``score``
+    members scored."""
+    study_cells = cells()
+    ranking = rankings()
+    futures = [f.label for f in spec.futures]
+    table = tuple(c for c in study_cells if c.future in futures)
+    trends = list(spec.world.trends)
+    n = len(table)
+    scored = np.zeros((len(SPLITS), n), dtype=bool)
+    result = np.zeros((len(SPLITS), n), dtype=bool)
+    end_median = np.full((len(SPLITS), n), np.nan)
+    at = [(futures.index(c.future), trends.index(c.trend)) for c in table]
+
+    def record(split: str, start: np.ndarray, end: np.ndarray, which: np.ndarray) -> None:
+        s = SPLITS.index(split)
+        ok = held(table, futures, trends, start, end)
+        scored[s] |= which
+        result[s] = np.where(which, ok, result[s])
+        values = np.array([end[a] for a in at])
+        end_median[s] = np.where(which, values, end_median[s])
+
+    everything = np.ones(n, dtype=bool)
+    start, end = medians(spec, spec.world, score)
+    record("in_sample", start, end, everything)
+    record("flat", start, start, everything)
+    record("additive", start, additive(spec, table), everything)
+    additive_in_sample = int(held(table, futures, trends, start,
+                                  additive(spec, table, leave_out=False)).sum())
+
+    training_held = np.zeros(len(futures), dtype=int)
+    training_total = np.zeros(len(futures), dtype=int)
+    for i, future in enumerate(futures):
+        log.info("validate: leave %s out (fit on the other futures)", future)
+        keep = tuple(c for c in study_cells if c.future != future)
+        fitted = narrative_fit.fit(loaded=(cfg, spec), cells=keep,
+                                   rankings={f: r for f, r in ranking.items() if f != future},
+                                   members=members, max_nfev=FIT_ITERATIONS)
+        s_, e_ = medians(spec, narrative_fit.fitted_world(spec.world, fitted), score)
+        which = np.array([c.future == future for c in table])
+        record("leave_one_future_out", s_, e_, which)
+        ok = held(table, futures, trends, s_, e_)
+        training_held[i] = int(ok[~which].sum())
+        training_total[i] = int((~which).sum())
+
+    log.info("validate: leave the TEXT cells out")
+    fitted = narrative_fit.fit(loaded=(cfg, spec),
+                               cells=tuple(c for c in study_cells if c.basis != "TEXT"),
+                               rankings=ranking, members=members, max_nfev=FIT_ITERATIONS)
+    s_, e_ = medians(spec, narrative_fit.fitted_world(spec.world, fitted), score)
+    record("leave_text_out", s_, e_, np.array([c.basis == "TEXT" for c in table]))
+
+    basis = np.array([c.basis for c in table])
+    future_of = np.array([c.future for c in table])
+    held_by_basis = np.array([[int((result[s] & scored[s] & (basis == b)).sum()) for b in BASES]
+                              for s in range(len(SPLITS))])
+    scored_by_basis = np.array([[int((scored[s] & (basis == b)).sum()) for b in BASES]
+                                for s in range(len(SPLITS))])
+    held_by_future = np.array([[int((result[s] & scored[s] & (future_of == f)).sum())
+                                for f in futures] for s in range(len(SPLITS))])
+    scored_by_future = np.array([[int((scored[s] & (future_of == f)).sum()) for f in futures]
+                                 for s in range(len(SPLITS))])
+    ds = xr.Dataset(
+        {
+            "held": (("split", "cell"), result & scored),
+            "scored": (("split", "cell"), scored),
+            "median_2030": (("split", "cell"), end_median),
+            "cells_held": ("split", (result & scored).sum(axis=1).astype(int)),
+            "cells_scored": ("split", scored.sum(axis=1).astype(int)),
+            "cells_total": ((), n),
+            "cells_held_by_basis": (("split", "basis"), held_by_basis),
+            "cells_scored_by_basis": (("split", "basis"), scored_by_basis),
+            "cells_total_by_basis": ("basis", [int((basis == b).sum()) for b in BASES]),
+            "cells_held_by_future": (("split", "future"), held_by_future),
+            "cells_scored_by_future": (("split", "future"), scored_by_future),
+            "training_held": ("future", training_held),
+            "training_total": ("future", training_total),
+        },
+        coords={"split": list(SPLITS), "basis": list(BASES), "future": futures,
+                "cell": np.arange(n),
+                "cell_future": ("cell", future_of), "cell_trend": ("cell", [c.trend for c in table]),
+                "cell_basis": ("cell", basis),
+                "cell_expected": ("cell", [f"{c.direction}, {c.level}" for c in table])},
+        attrs={"members": score, "fit_members": members, "fit_iterations": FIT_ITERATIONS,
+               "seed": spec.seed},
+    )
+    ds["held"].attrs["description"] = "the cell's direction and level band hold (split, cell)"
+    ds["cells_total"].attrs["description"] = "narrative cells of the run's futures"
+    lofo = int(ds["cells_held"].sel(split="leave_one_future_out"))
+    ds.attrs["gap_in_minus_out"] = int(ds["cells_held"].sel(split="in_sample")) - lofo
+    ds.attrs["above_additive"] = lofo - int(ds["cells_held"].sel(split="additive"))
+    ds.attrs["additive_in_sample"] = additive_in_sample
+    return ds
