@@ -201,7 +201,7 @@ def _sequence(payload: dict[str, Any]) -> tuple[str | None, int]:
            "body.client", client, "expected 1-64 letters, digits, '-' or '_'")
     expect(isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2 ** 53,
            "body.seq", seq, "expected an integer in [0, 2**53) that grows with every request")
-    return client, seq
+    return str(client), int(str(seq))
 
 
 def _no_constants(name: str) -> float:
