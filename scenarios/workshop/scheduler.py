@@ -3,7 +3,9 @@
 Every ``POST /api/run`` of a page carries the page's ``client`` id and a ``seq`` number that
 grows with every slider move. The :class:`Scheduler` keeps, per client, only the newest
 request: an older one still waiting is answered :class:`Superseded` at once, and one that
-arrives after a newer one was seen is refused the same way. Requests without a client id
+arrives after a newer one was seen is refused the same way. One already being computed is
+answered as usual: the work is done, and the page draws it while the newer one is computed
+(it draws only answers newer than the one it shows). Requests without a client id
 (the saved scenarios a page draws beside the current one) are never superseded.
 
 One computation runs at a time (the cores are few and BLAS limits are process-wide): the
@@ -39,7 +41,7 @@ class _Job:
     values: Mapping[str, float]
     client: str | None
     seq: int
-    state: str = "waiting"  # waiting -> running -> done | failed | superseded
+    state: str = "waiting"  # waiting -> running -> done | failed; waiting -> superseded
     result: str | None = None
     error: BaseException | None = None
     latest: int = field(default=-1)
@@ -105,10 +107,9 @@ class Scheduler:
         with self.cond:
             while job.state == "running":
                 self.cond.wait()
-            stale = client is not None and self.latest.get(client, -1) > seq
-            if job.state == "superseded" or (stale and job.state == "done"):
+            if job.state == "superseded":
                 self.superseded += 1
-                raise Superseded(seq, max(job.latest, self.latest.get(client or "", -1)))
+                raise Superseded(seq, job.latest)
         if job.error is not None:
             raise job.error
         assert job.result is not None
