@@ -46,14 +46,14 @@ import numpy as np
 from machine import machine_info  # bench/machine.py, beside this script
 from scipy.integrate import solve_ivp
 
-from models import catalogue
 from models.dynamics import Readout, ksim_step, stack_matrix, static_terms
 from models.ensemble import run
 from models.integrator import integrate
 from scenarios.config.compose import load
+from scenarios.config.study import default_study
 from scenarios.engine.simulate import draw_members
 
-N = len(catalogue.TREND_LABELS)
+N = len(default_study().trends)
 
 
 def timings(fns: list, repeats: int) -> list[list[float]]:
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(2021)
     agreement(world, rng, n_steps, dt)
 
-    initial = np.stack([members[f"initial.{t}"].reshape(-1) for t in catalogue.TREND_LABELS],
+    initial = np.stack([members[f"initial.{t}"].reshape(-1) for t in world.trends],
                        axis=1)  # (F*M, 11), the sampled 2021 levels
     a, d, x0, w = baseline_inputs(world, initial, rng)
     problem = kernel_problem(a, d, x0, w, dt, n_fut)

@@ -9,7 +9,7 @@ The state is the level :math:`x_i \in (0, 1)` of each of the eleven trends. Per 
     \varphi_i = \frac{1 + \Delta t \sum_j A^-_{ij} z_j}{1 + \Delta t \sum_j A^+_{ij} z_j}
 
 with :math:`A^+ = \max(A, 0)` and :math:`A^- = \max(-A, 0)` (so
-:math:`A^\pm = (|A| \pm A)/2`, the form in DESIGN.md section 2.3) and :math:`z` the impactors:
+:math:`A^\pm = (|A| \pm A)/2`, the form in docs/model.md) and :math:`z` the impactors:
 the trends themselves and the exogenous drivers, all in [0, 1]. A positive :math:`A_{ij}`
 pushes trend *i* up (:math:`\varphi_i < 1`), a negative one brakes it. Because
 :math:`\varphi_i > 0` and :math:`0 < x_i < 1`, :math:`x_i^{\varphi_i}` stays inside (0, 1).

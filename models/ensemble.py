@@ -15,44 +15,64 @@ linear transition of ``transition_years``:
     g(t) = \min\!\left(1, \frac{t - t_0}{\tau}\right)
 
 so all futures start from the same 2021 world and diverge. Per member, the uncertain
-parameters of :data:`PARAMETERS` perturb this picture.
+parameters of :func:`parameters` perturb this picture.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
-from models import catalogue
 from models.dynamics import Ramped, stack_matrix, static_terms
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 from models.integrator import integrate
 
-N_TRENDS = len(catalogue.TREND_LABELS)
+#: The driver column that is constant 1: a trend's own push or pull (every world has it).
+MOMENTUM = "momentum"
 
-#: Uncertain parameters an ensemble may sample, with what they mean and their hard bounds.
-#: ``initial.<trend>`` and ``momentum.<trend>`` exist for every trend.
-PARAMETERS: dict[str, tuple[str, str, float, float]] = {
+#: Uncertain parameters an ensemble may sample that do not depend on the study's trends, with
+#: what they mean and their hard bounds. :func:`parameters` adds ``initial.<trend>`` and
+#: ``momentum.<trend>`` for every trend of a world.
+GLOBAL_PARAMETERS: dict[str, tuple[str, str, float, float]] = {
     "cross_impact_strength": ("scale of all trend-on-trend impacts", "1", 0.0, 10.0),
-    "transition_years": ("years from 2021 until a future's drivers are reached", "year",
+    "transition_years": ("years from the start until a future's drivers are reached", "year",
                          0.05, 50.0),
     "ownership_shift": ("shift of the future's ownership position", "1", -1.0, 1.0),
     "purpose_shift": ("shift of the future's purpose position", "1", -1.0, 1.0),
     "lever_efficacy": ("scale of every lever's effect", "1", 0.0, 10.0),
-    **{f"initial.{t}": (f"2021 level of {t}", "1", 0.0, 1.0) for t in catalogue.TREND_LABELS},
-    **{f"momentum.{t}": (f"own momentum of {t}", "1/year", -10.0, 10.0)
-       for t in catalogue.TREND_LABELS},
 }
-#: Parameters whose bounds are open: a value equal to the bound is not allowed.
-OPEN_BOUNDS = {f"initial.{t}" for t in catalogue.TREND_LABELS} | {"transition_years"}
+
+
+def parameters(trends: tuple[str, ...]) -> dict[str, tuple[str, str, float, float]]:
+    """Every uncertain parameter of a world with these trend labels: (meaning, units, low,
+    high)."""
+    return {**GLOBAL_PARAMETERS,
+            **{f"initial.{t}": (f"start level of {t}", "1", 0.0, 1.0) for t in trends},
+            **{f"momentum.{t}": (f"own momentum of {t}", "1/year", -10.0, 10.0)
+               for t in trends}}
+
+
+def open_bounds(trends: tuple[str, ...]) -> set[str]:
+    """Parameters whose bounds are open: a value equal to the bound is not allowed."""
+    return {f"initial.{t}" for t in trends} | {"transition_years"}
+
+
+def _generic(prefix: str, n: int) -> tuple[str, ...]:
+    return tuple(f"{prefix}{k}" for k in range(n))
 
 
 @dataclass(frozen=True)
 class World:
-    """Everything the futures share, as arrays in catalogue order.
+    """Everything the futures share, as arrays in the order of the label tuples.
+
+    The labels come from the study (``scenarios.config.study``); left empty they default
+    to generic names (``trend0``, ...; drivers ``momentum``, the four axis poles
+    ``axis0_low`` ... ``axis1_high``, then ``driver5``, ...), which is what tests of the
+    mechanics use.
 
     Attributes
     ----------
@@ -76,6 +96,10 @@ class World:
         Decimal years of the first and last time point.
     steps_per_year : int
         Update steps per year (12 = monthly).
+    trends, drivers, levers, areas : tuple of str
+        Labels of the rows/columns; ``drivers`` includes :data:`MOMENTUM`.
+    axes : tuple of (str, str)
+        Per axis (ownership, purpose) the drivers at its low and high end.
     """
 
     trend_matrix: np.ndarray
@@ -91,11 +115,33 @@ class World:
     start: float = 2021.0
     end: float = 2030.0
     steps_per_year: int = 12
+    trends: tuple[str, ...] = ()
+    drivers: tuple[str, ...] = ()
+    levers: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    axes: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        n_trends, n_drivers = self.driver_loadings.shape
+        generic = {
+            "trends": _generic("trend", n_trends),
+            "drivers": ((MOMENTUM, "axis0_low", "axis0_high", "axis1_low", "axis1_high")
+                        + _generic("driver", n_drivers)[5:])[:n_drivers],
+            "levers": _generic("lever", self.lever_loadings.shape[1]),
+            "areas": _generic("area", self.area_trend_weights.shape[0]),
+            "axes": (("axis0_low", "axis0_high"), ("axis1_low", "axis1_high")),
+        }
+        for name, default in generic.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, default)
+        if len(self.drivers) != n_drivers or MOMENTUM not in self.drivers:
+            raise ValueError(f"drivers {self.drivers}: expected {n_drivers} labels with "
+                             f"{MOMENTUM!r}")
 
     @property
     def n_steps(self) -> int:
         """Number of update steps from ``start`` to ``end``."""
-        return int(round((self.end - self.start) * self.steps_per_year))
+        return round((self.end - self.start) * self.steps_per_year)
 
     def times(self) -> np.ndarray:
         """Decimal years of the ``n_steps + 1`` time points."""
@@ -126,18 +172,19 @@ class Future:
     drivers: Mapping[str, float] = field(default_factory=dict)
     levers: Mapping[str, float] = field(default_factory=dict)
 
-    def driver_targets(self, status_quo: np.ndarray, ownership: np.ndarray | float,
+    def driver_targets(self, world: World, ownership: np.ndarray | float,
                        purpose: np.ndarray | float) -> np.ndarray:
-        """Driver values this future moves towards, shape (n_drivers, ...) ."""
+        """Driver values this future moves towards, shape (n_drivers, ...): each axis's low
+        driver is ``1 - position``, its high driver ``position``; the others keep the 2021
+        status quo of ``world`` unless this future overrides them."""
+        status_quo = world.status_quo
         own = np.clip(ownership, 0.0, 1.0)
         pur = np.clip(purpose, 0.0, 1.0)
         shape = np.shape(own)
-        values = {
-            "shareholder": 1.0 - own, "stakeholder": own,
-            "growth": 1.0 - pur, "welfare": pur,
-        }
+        (own_low, own_high), (pur_low, pur_high) = world.axes
+        values = {own_low: 1.0 - own, own_high: own, pur_low: 1.0 - pur, pur_high: pur}
         rows = []
-        for k, label in enumerate(catalogue.DRIVER_LABELS):
+        for k, label in enumerate(world.drivers):
             value = values.get(label, self.drivers.get(label, status_quo[k]))
             rows.append(np.broadcast_to(value, shape))
         return np.stack(rows)
@@ -168,9 +215,9 @@ def _member_values(name: str, nominal: float, members: Mapping[str, np.ndarray],
     return np.full(shape, nominal) if value is None else np.broadcast_to(value, shape)
 
 
-def dynamic_rows() -> tuple[str, ...]:
+def dynamic_rows(world: World) -> tuple[str, ...]:
     """Labels of the dynamic driver rows: every driver but momentum, then the levers."""
-    return tuple(d for d in catalogue.DRIVER_LABELS if d != "momentum") + catalogue.LEVER_LABELS
+    return tuple(d for d in world.drivers if d != MOMENTUM) + world.levers
 
 
 def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], n_members: int,
@@ -186,7 +233,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     futures : list of Future
         F futures, simulated together.
     members : mapping of str to ndarray, shape (F, M)
-        Sampled values per parameter name of :data:`PARAMETERS`; parameters not given take
+        Sampled values per parameter name of :func:`parameters`; parameters not given take
         their nominal value from ``world``.
     n_members : int
         M, members per future.
@@ -208,23 +255,23 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     -------
     Outcome
     """
-    unknown = sorted(set(members) - set(PARAMETERS))
+    unknown = sorted(set(members) - set(parameters(world.trends)))
     if unknown:
-        raise KeyError(f"unknown parameters {unknown}; expected names from PARAMETERS")
+        raise KeyError(f"unknown parameters {unknown}; expected names from parameters()")
     n_fut, n_mem = len(futures), n_members
     shape = (n_fut, n_mem)
-    drivers = catalogue.DRIVER_LABELS
+    drivers = world.drivers
     # Every driver but momentum may move: the axis drivers with the future's position, the
     # others where a future overrides them (and, later, with events).
-    dyn_idx = [k for k, d in enumerate(drivers) if d != "momentum"]
+    dyn_idx = [k for k, d in enumerate(drivers) if d != MOMENTUM]
     dt = 1.0 / world.steps_per_year
 
     initial = np.stack([_member_values(f"initial.{t}", world.initial[i], members, shape)
-                        for i, t in enumerate(catalogue.TREND_LABELS)], axis=1)  # (F, n, M)
-    momentum_col = drivers.index("momentum")
+                        for i, t in enumerate(world.trends)], axis=1)  # (F, n, M)
+    momentum_col = drivers.index(MOMENTUM)
     momentum = np.stack([_member_values(f"momentum.{t}", world.driver_loadings[i, momentum_col],
                                         members, shape)
-                         for i, t in enumerate(catalogue.TREND_LABELS)], axis=1)  # (F, n, M)
+                         for i, t in enumerate(world.trends)], axis=1)  # (F, n, M)
     strength = _member_values("cross_impact_strength", 1.0, members, shape)
     years = _member_values("transition_years", world.transition_years, members, shape)
     efficacy = _member_values("lever_efficacy", 1.0, members, shape)
@@ -232,12 +279,12 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     pur_shift = _member_values("purpose_shift", 0.0, members, shape)
 
     # Driver and lever targets per future and member: (F, k, M).
-    targets = np.stack([f.driver_targets(world.status_quo, f.ownership + own_shift[i],
+    targets = np.stack([f.driver_targets(world, f.ownership + own_shift[i],
                                          f.purpose + pur_shift[i])
                         for i, f in enumerate(futures)])
     lever_targets = np.stack([
         [np.full(n_mem, f.levers.get(lv, world.lever_reference[k]))
-         for k, lv in enumerate(catalogue.LEVER_LABELS)] for f in futures])
+         for k, lv in enumerate(world.levers)] for f in futures])
     driver_delta = targets[:, dyn_idx] - world.status_quo[dyn_idx][None, :, None]
     lever_delta = (lever_targets - world.lever_reference[None, :, None]) * efficacy[:, None, :]
     delta = np.concatenate([driver_delta, lever_delta], axis=1)  # (F, K, M)
@@ -253,19 +300,21 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
 
     dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings],
                                   axis=1)
-    product = stack_matrix(np.broadcast_to(world.trend_matrix, (n_fut, N_TRENDS, N_TRENDS)),
+    product = stack_matrix(np.broadcast_to(world.trend_matrix,
+                                           (n_fut,) + world.trend_matrix.shape),
                            np.broadcast_to(dyn_loadings, (n_fut,) + dyn_loadings.shape), dt)
     times = world.times()
     elapsed = times - world.start
-    drive, logs = None, []
+    drive = None
+    logs: list[Any] = []
     if events is not None:
         if rngs is None or len(rngs) != n_fut:
             raise ValueError(f"events need one generator per future ({n_fut})")
         delta = np.where(events.ramped_by_events[:, :, None], 0.0, delta)
-        rows = dynamic_rows()
+        rows = dynamic_rows(world)
         reference = np.concatenate([world.status_quo[dyn_idx], world.lever_reference])
         top = reference[None, :, None] + np.maximum(delta, 0.0)
-        lever_rows = np.array([r in catalogue.LEVER_LABELS for r in rows])
+        lever_rows = np.array([r in world.levers for r in rows])
         events = replace(events, headroom=np.maximum(1.0 - top, 0.0),
                          lever_scale=np.where(lever_rows[None, :, None],
                                               efficacy[:, None, :], 0.0))
@@ -282,8 +331,9 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                                 ramped=Ramped(delta, ramp), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width)
+    assert impacts is not None  # a readout was given
     log = None
     if events is not None:
-        (rows, exhausted), = logs
-        log = EventLog.merge([rows], exhausted, events, pools)
+        (found, exhausted), = logs
+        log = EventLog.merge([found], exhausted, events, pools)
     return Outcome(levels=levels, impacts=impacts, times=times, events=log)

@@ -286,7 +286,7 @@ def _simulate_block(model: EventModel, block: Block, dt: float, decay: float,
     """Run one block through time on its own simpy clock; return its event rows."""
     env = simpy.Environment()
     block.set_pulses(tuple(model.pulse_rows))
-    pulse = set(int(r) for r in model.pulse_rows)
+    pulse = {int(r) for r in model.pulse_rows}
     n_fut, _, width = block.log_x.shape
     n_steps, first = block.shared.n_steps, block.members.start
     rows: list[tuple[np.ndarray, ...]] = []
@@ -399,11 +399,12 @@ def make_drive(model: EventModel, pools: Pools, dt: float, logs: list):
     kinds = {k: i for i, k in enumerate(KINDS)}
     decay = 0.5 ** (dt / model.half_life) if model.half_life > 0 else 0.0
     assert model.headroom is not None and model.lever_scale is not None
+    room, scale = model.headroom, model.lever_scale  # narrowed, also inside drive()
 
     def drive(ens: Ensemble) -> None:
         n_blocks, _, _, width = ens.log_x.shape
-        headroom = _blocks(model.headroom, n_blocks, width, 0.0)  # (B, F, K, w)
-        lever_scale = _blocks(model.lever_scale, n_blocks, width, 0.0)
+        headroom = _blocks(room, n_blocks, width, 0.0)  # (B, F, K, w)
+        lever_scale = _blocks(scale, n_blocks, width, 0.0)
         windows = _blocks(pools.windows, n_blocks, width, 1.0)  # (B, F, S, w)
         thresholds = _blocks(pools.thresholds, n_blocks, width, np.inf)  # (B, F, H, P, w)
         sizes = _blocks(pools.sizes, n_blocks, width, 0.0)

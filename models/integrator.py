@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -358,7 +359,7 @@ def integrate(
     with threadpool_limits(limits=1, user_api="blas"), \
             ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
 
-        def each(fn: Callable[[Block], None], blocks: list[Block]) -> None:
+        def each(fn: Callable[[Any], None], blocks: list[Any]) -> None:
             if threads > 1 and len(blocks) > 1:
                 list(pool.map(fn, blocks))
             else:

@@ -27,7 +27,7 @@ class Uncertainty:
     Parameters
     ----------
     name : str
-        Parameter name, e.g. ``"initial.autonomisering"``.
+        Parameter name, e.g. ``"initial.<trend label>"``.
     low, high : float
         Range of the draws, ``low < high``; offsets from ``nominal`` if ``relative``.
     nominal : float

@@ -26,6 +26,7 @@ from scenarios.engine.command import Command, fail
 from scenarios.engine.commands import COLLECT, RUN
 from scenarios.figures.command import PLOT, REPORT
 from scenarios.interop.command import COMMAND as EXPORT
+from scenarios.study.command import COMMAND as STUDY
 from scenarios.workshop.command import COMMAND as WORKSHOP
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ commands:
                        monitoring table signposts.csv/.md, prints the directory
   workshop [--port N] [OVERRIDES...]
                        serve the live sliders page on 127.0.0.1 (see `futures workshop -h`)
+  study init DIR NAME  write an example study DIR/study/NAME.yaml to edit (docs/study.md);
+                       run it with `futures run --config-dir DIR study=NAME`
   help                 this text
 
 `futures run --help` lists the configuration keys and examples.
@@ -170,16 +173,17 @@ def hydra_command(command: Command, args: list[str]) -> int:
     refused = unsafe(overrides, flags, config_dirs)
     if refused:
         return fail(refused)
-    if not any(f in HYDRA_VALUE_FLAGS for f in flags):
+    # --config-dir (a study, a workshop export) is composed and checked here too
+    if not any(f in HYDRA_VALUE_FLAGS and f not in CONFIG_DIR_FLAGS for f in flags):
         multirun = any(f in ("-m", "--multirun") for f in flags)
-        allowed = ("-m", "--multirun") if command.sweeps else ()
+        allowed = (("-m", "--multirun") if command.sweeps else ()) + CONFIG_DIR_FLAGS
         unknown = [f for f in flags if f not in allowed]
         if unknown:
             return fail(f"option {unknown[0]!r} is not known; see `futures {command.name} "
                         "--help`")
         try:  # a sweep is checked value by value before any job starts
-            loaded = [load(v) for v in (sweep_variants(overrides) if multirun
-                                        else [overrides])]
+            loaded = [load(v, tuple(config_dirs)) for v in (sweep_variants(overrides)
+                                                            if multirun else [overrides])]
             if command.check is not None:
                 for cfg, _ in loaded:
                     command.check(cfg)
@@ -246,7 +250,7 @@ def announce(overrides: list[str], spec: RunSpec) -> None:
 
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
 COMMAND_LIST: tuple[Command, ...] = (RUN, COLLECT, WORKSHOP, SENSITIVITY, CALIBRATE, SIGNPOSTS,
-                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE)
+                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, STUDY)
 #: The same by name.
 COMMANDS: dict[str, Command] = {c.name: c for c in COMMAND_LIST}
 

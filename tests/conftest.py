@@ -45,7 +45,7 @@ def futures_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProc
     exe = Path(sys.executable).with_name("futures")
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
     return subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd or ROOT,
-                          env=env, timeout=300)
+                          env=env, timeout=300, check=False)  # the status is what tests check
 
 
 @pytest.fixture(scope="module")

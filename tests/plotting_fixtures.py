@@ -40,11 +40,12 @@ def small_sweep(tmp_path_factory) -> Path:
 def synthetic_run(members: int = 40) -> xr.Dataset:
     """A tiny outcomes Dataset with fixed, smooth numbers (no model): for the image
     regression test, which should follow the drawing code, not the model's calibration."""
-    from models import catalogue
+    from scenarios.config.study import default_study
+    STUDY = default_study()
 
     futures = ["versnelling", "gelijk_speelveld"]
     time = np.linspace(2021.0, 2030.0, 37)
-    trends, areas = list(catalogue.TREND_LABELS), list(catalogue.AREA_LABELS)
+    trends, areas = list(STUDY.trend_labels), list(STUDY.area_labels)
     u = (np.arange(members) + 0.5) / members  # member quantiles, evenly spread
     k = np.arange(len(trends))
     growth = np.linspace(-0.25, 0.3, len(trends))

@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 import yaml
 
-from models import catalogue
 from models.dynamics import ksim_step
 from scenarios.analysis.calibration.compute import Series, backcast, fit, frozen_terms
 from scenarios.config.compose import load
+from scenarios.config.study import default_study
 from tests.conftest import ROOT, one_error_line
 
+STUDY = default_study()
+
 TREND = "autonomisering"
-I = catalogue.TREND_LABELS.index(TREND)
+I = STUDY.trend_labels.index(TREND)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,7 @@ def test_backcast_is_the_model_equation_run_forward(world):
     level = backcast(-0.03, 0.25, *frozen_terms(world, TREND)[:2], np.array([2019.5]), world)
     matrix = np.concatenate([world.trend_matrix, world.driver_loadings, world.lever_loadings],
                             axis=1)
-    matrix[I, len(catalogue.TREND_LABELS) + catalogue.DRIVER_LABELS.index("momentum")] = -0.03
+    matrix[I, len(STUDY.trend_labels) + STUDY.driver_labels.index("momentum")] = -0.03
     drivers = np.concatenate([world.status_quo, world.lever_reference])
     x = world.initial.copy()
     x[I] = level[0]
@@ -61,7 +63,7 @@ def test_the_default_momentum_is_the_fit(world):
     s = cfg.calibrate.series.wbso_ai_share
     result = fit(Series("wbso_ai_share", s.trend, tuple(s.years), np.array(s["values"]), "", ""),
                  world, 0.95)
-    col = catalogue.DRIVER_LABELS.index("momentum")
+    col = STUDY.driver_labels.index("momentum")
     assert world.driver_loadings[I, col] == round(result.momentum, 2)
     assert result.low[0] < world.driver_loadings[I, col] < result.high[0]
 

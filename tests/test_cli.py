@@ -1,4 +1,4 @@
-"""`futures run` end to end: the output contract of DESIGN.md section 4, help, provenance."""
+"""`futures run` end to end: the output contract of README.md, help, provenance."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import numpy as np
 import xarray as xr
 import yaml
 
-from models import catalogue
+from scenarios.config.study import default_study
+
+STUDY = default_study()
 
 
 def test_run_writes_outcomes_and_prints_directory_last(cli, tmp_path):
@@ -28,9 +30,9 @@ def test_outcomes_schema(cli, tmp_path):
     with xr.open_dataset(out / "outcomes.nc", engine="h5netcdf") as ds:
         assert ds["level"].dims == ("future", "member", "time", "trend")
         assert ds["impact"].dims == ("future", "member", "time", "area")
-        assert list(ds.future.values) == list(catalogue.FUTURE_LABELS)
-        assert list(ds.trend.values) == list(catalogue.TREND_LABELS)
-        assert list(ds.area.values) == list(catalogue.AREA_LABELS)
+        assert list(ds.future.values) == list(STUDY.future_labels)
+        assert list(ds.trend.values) == list(STUDY.trend_labels)
+        assert list(ds.area.values) == list(STUDY.area_labels)
         assert ds.sizes["member"] == 8
         assert ds.time.values[0] == 2021.0 and ds.time.values[-1] == 2030.0
         assert ds.sizes["time"] == 109  # monthly
@@ -142,7 +144,7 @@ def test_commands_are_registered_objects():
 
     names = [c.name for c in COMMAND_LIST]
     assert names == ["run", "collect", "workshop", "sensitivity", "calibrate", "signposts",
-                     "plot", "report", "export", "robustness", "plane"]
+                     "plot", "report", "export", "robustness", "plane", "study"]
     assert list(COMMANDS) == names
     assert all(isinstance(c, Command) for c in COMMAND_LIST)
     hydra = {c.name for c in COMMAND_LIST if c.job is not None}

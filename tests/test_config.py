@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from models import catalogue
 from scenarios.config.compose import conf_dir, load, normalize
+from scenarios.config.study import default_study
+
+STUDY = default_study()
 
 CONF = conf_dir()
 SOURCE = re.compile(r"L\d{1,4}|assumption|seed_digest|narratives\.md|fitted", re.IGNORECASE)
@@ -17,14 +19,14 @@ RANGE = re.compile(r"range \[-?\d")
 
 
 def test_default_config_validates():
-    """The defaults compose and validate into four futures of the catalogue."""
+    """The defaults compose and validate into the four futures of the study."""
     cfg, spec = load([])
-    assert [f.label for f in spec.futures] == list(catalogue.FUTURE_LABELS)
+    assert [f.label for f in spec.futures] == list(STUDY.future_labels)
     assert spec.members == 1000 and spec.seed == 2021
     assert cfg.ensemble.members == 1000
 
 
-@pytest.mark.parametrize("future", catalogue.FUTURE_LABELS)
+@pytest.mark.parametrize("future", STUDY.future_labels)
 def test_each_future_file_composes(future):
     """conf/future/<label>.yaml composes alone; its stem is the label."""
     assert (CONF / "future" / f"{future}.yaml").is_file()
@@ -70,18 +72,18 @@ def test_open_maps_take_entries_the_yaml_leaves_out():
     assert normalize(["cross_impact.mega_ecosystemen.autonomisering=0.2", "seed=3"]) == \
         ["++cross_impact.mega_ecosystemen.autonomisering=0.2", "seed=3"]
     _, spec = load(normalize(["cross_impact.mega_ecosystemen.autonomisering=0.2"]))
-    i = catalogue.TREND_LABELS.index("mega_ecosystemen")
-    j = catalogue.TREND_LABELS.index("autonomisering")
+    i = STUDY.trend_labels.index("mega_ecosystemen")
+    j = STUDY.trend_labels.index("autonomisering")
     assert spec.world.trend_matrix[i, j] == 0.2
 
 
 def test_matrix_row_as_list():
     """A row may be written as a list of 24 numbers in column order."""
-    row = [0.0] * len(catalogue.columns())
-    row[catalogue.columns().index("momentum")] = 0.3
+    row = [0.0] * len(STUDY.columns())
+    row[STUDY.columns().index("momentum")] = 0.3
     text = "[" + ",".join(str(v) for v in row) + "]"
     _, spec = load(normalize([f"cross_impact.mensoptimalisering={text}"]))
-    i = catalogue.TREND_LABELS.index("mensoptimalisering")
+    i = STUDY.trend_labels.index("mensoptimalisering")
     assert spec.world.trend_matrix[i].sum() == 0.0
     assert spec.world.driver_loadings[i, 0] == 0.3
 

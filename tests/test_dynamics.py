@@ -5,16 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models import catalogue
 from models.dynamics import LOG_FLOOR, Readout, ksim_step, split_signs, stack_matrix, static_terms
 from models.ensemble import Future, World, run
 from models.impacts import impact_readout
 from models.integrator import integrate
+from scenarios.config.study import default_study
 
-N_TRENDS = len(catalogue.TREND_LABELS)
-N_DRIVERS = len(catalogue.DRIVER_LABELS)
-N_LEVERS = len(catalogue.LEVER_LABELS)
-N_AREAS = len(catalogue.AREA_LABELS)
+STUDY = default_study()
+
+N_TRENDS = len(STUDY.trend_labels)
+N_DRIVERS = len(STUDY.driver_labels)
+N_LEVERS = len(STUDY.lever_labels)
+N_AREAS = len(STUDY.area_labels)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -101,13 +103,17 @@ def make_world(**overrides):
         "lever_reference": np.full(N_LEVERS, 0.5),
         "transition_years": 3.0,
         "end": 2024.0,
+        # the labels of the default study, so tests can name drivers and levers
+        "trends": STUDY.trend_labels, "drivers": STUDY.driver_labels,
+        "levers": STUDY.lever_labels, "areas": STUDY.area_labels,
+        "axes": tuple((a.low, a.high) for a in STUDY.axes),
     }
     fields.update(overrides)
     return World(**fields)
 
 
 def random_world(seed=7):
-    """A :class:`World` with random non-zero matrices and weights of the catalogue's sizes."""
+    """A :class:`World` with random non-zero matrices and weights of the default study's sizes."""
     rng = np.random.default_rng(seed)
     return make_world(
         trend_matrix=rng.uniform(-2, 2, (N_TRENDS, N_TRENDS)),
@@ -441,7 +447,7 @@ def test_run_zero_world_keeps_initial_levels():
 def test_run_initial_members_override_world():
     """Sampled ``initial.<trend>`` values are the first time point of each member."""
     world = make_world()
-    label = catalogue.TREND_LABELS[2]
+    label = STUDY.trend_labels[2]
     values = np.array([[0.2, 0.3], [0.6, 0.7]])
     outcome = run(world, FUTURES, {f"initial.{label}": values}, 2)
     np.testing.assert_allclose(outcome.levels[:, :, 2, :],
@@ -458,42 +464,42 @@ def test_driver_targets_follow_the_axes():
     """Axis drivers are 1-own, own, 1-purpose, purpose; others come from overrides or 2021."""
     status_quo = np.arange(N_DRIVERS) / 10.0
     future = Future("f", 0.3, 0.8, drivers={"eu_regulation": 0.95})
-    targets = future.driver_targets(status_quo, future.ownership, future.purpose)
-    by_label = dict(zip(catalogue.DRIVER_LABELS, targets))
+    targets = future.driver_targets(make_world(status_quo=status_quo), future.ownership, future.purpose)
+    by_label = dict(zip(STUDY.driver_labels, targets))
     assert by_label["shareholder"] == pytest.approx(0.7)
     assert by_label["stakeholder"] == pytest.approx(0.3)
     assert by_label["growth"] == pytest.approx(0.2)
     assert by_label["welfare"] == pytest.approx(0.8)
     assert by_label["eu_regulation"] == pytest.approx(0.95)
-    k = catalogue.DRIVER_LABELS.index("security_pressure")
+    k = STUDY.driver_labels.index("security_pressure")
     assert by_label["security_pressure"] == status_quo[k]
 
 
 def test_driver_targets_clip_and_broadcast():
     """Shifted axis positions are clipped to [0, 1] and broadcast per member."""
     future = Future("f", 0.9, 0.1)
-    targets = future.driver_targets(np.zeros(N_DRIVERS), np.array([0.9, 1.4, -0.3]),
+    targets = future.driver_targets(make_world(status_quo=np.zeros(N_DRIVERS)), np.array([0.9, 1.4, -0.3]),
                                     np.array([0.1, 0.1, 0.1]))
     assert targets.shape == (N_DRIVERS, 3)
-    stake = catalogue.DRIVER_LABELS.index("stakeholder")
-    share = catalogue.DRIVER_LABELS.index("shareholder")
+    stake = STUDY.driver_labels.index("stakeholder")
+    share = STUDY.driver_labels.index("shareholder")
     np.testing.assert_allclose(targets[stake], [0.9, 1.0, 0.0])
     np.testing.assert_allclose(targets[share], [0.1, 0.0, 1.0], atol=1e-15)
 
 
 def test_higher_ownership_gives_larger_stakeholder_target():
     """A future further towards the stakeholder model has a larger stakeholder target."""
-    stake = catalogue.DRIVER_LABELS.index("stakeholder")
+    stake = STUDY.driver_labels.index("stakeholder")
     low, high = Future("low", 0.2, 0.5), Future("high", 0.8, 0.5)
     sq = np.full(N_DRIVERS, 0.5)
-    assert (high.driver_targets(sq, high.ownership, high.purpose)[stake]
-            > low.driver_targets(sq, low.ownership, low.purpose)[stake])
+    assert (high.driver_targets(make_world(status_quo=sq), high.ownership, high.purpose)[stake]
+            > low.driver_targets(make_world(status_quo=sq), low.ownership, low.purpose)[stake])
 
 
 def test_stakeholder_loading_favours_high_ownership_future():
     """A trend pushed by the stakeholder driver ends higher in the higher-ownership future."""
     loadings = np.zeros((N_TRENDS, N_DRIVERS))
-    loadings[0, catalogue.DRIVER_LABELS.index("stakeholder")] = 1.0
+    loadings[0, STUDY.driver_labels.index("stakeholder")] = 1.0
     world = make_world(driver_loadings=loadings)
     outcome = run(world, [Future("low", 0.1, 0.5), Future("high", 0.9, 0.5)], {}, 1)
     final = outcome.levels[:, -1, :, 0]
@@ -508,13 +514,13 @@ def test_run_impacts_match_readout_formula():
     n_mem = 2
     outcome = run(world, FUTURES, {}, n_mem)
     # d(t) - d(t0) of every driver but momentum and of the levers, from the transition
-    dyn_idx = [k for k, d in enumerate(catalogue.DRIVER_LABELS) if d != "momentum"]
+    dyn_idx = [k for k, d in enumerate(STUDY.driver_labels) if d != "momentum"]
     ramp = np.minimum((outcome.times - world.start) / world.transition_years, 1.0)
     expected = np.empty_like(outcome.impacts)
     for f, future in enumerate(FUTURES):
-        targets = future.driver_targets(world.status_quo, future.ownership, future.purpose)
+        targets = future.driver_targets(world, future.ownership, future.purpose)
         levers = np.array([future.levers.get(lv, world.lever_reference[k])
-                           for k, lv in enumerate(catalogue.LEVER_LABELS)])
+                           for k, lv in enumerate(STUDY.lever_labels)])
         delta = np.concatenate([targets[dyn_idx] - world.status_quo[dyn_idx],
                                 levers - world.lever_reference])
         weights = np.concatenate([world.area_driver_weights[:, dyn_idx],
@@ -550,7 +556,7 @@ def test_run_independent_of_threads():
 def test_run_honours_non_axis_driver_override():
     """A future's driver override of ``security_pressure`` moves the trends it loads on."""
     loadings = np.zeros((N_TRENDS, N_DRIVERS))
-    loadings[0, catalogue.DRIVER_LABELS.index("security_pressure")] = 1.0
+    loadings[0, STUDY.driver_labels.index("security_pressure")] = 1.0
     world = make_world(driver_loadings=loadings,
                        status_quo=np.zeros(N_DRIVERS))
     futures = [Future("calm", 0.5, 0.5),
@@ -572,3 +578,16 @@ def test_integrate_leaves_its_inputs_alone(system, chunk):
               fill_dynamic=filler(system["dyn"]), chunk=chunk)
     np.testing.assert_array_equal(log_x0, before[0])
     np.testing.assert_array_equal(c0, before[1])
+
+
+def test_world_without_labels_gets_generic_ones():
+    """The model holds no study's labels: a World given only arrays names its rows
+    generically, with momentum and the four axis poles first among the drivers."""
+    world = World(**{k: v for k, v in make_world().__dict__.items()
+                     if k not in ("trends", "drivers", "levers", "areas", "axes")})
+    assert world.trends[:2] == ("trend0", "trend1") and len(world.trends) == N_TRENDS
+    assert world.drivers[:5] == ("momentum", "axis0_low", "axis0_high", "axis1_low",
+                                 "axis1_high")
+    assert world.axes == (("axis0_low", "axis0_high"), ("axis1_low", "axis1_high"))
+    targets = Future("f", 0.25, 0.75).driver_targets(world, 0.25, 0.75)
+    np.testing.assert_allclose(targets[1:5], [0.75, 0.25, 0.25, 0.75])

@@ -15,8 +15,8 @@ ROW = "[" + ",".join(["0"] * 23) + "]"  # 23 entries: one short of the 24 column
 
 BAD = [
     # (overrides, text the one line must contain)
-    (["futures=[versneling]"], r"futures='versneling': future not found; expected one of "
-                               r"['versnelling'"),
+    (["futures=[versneling]"], (r"futures='versneling': future not found; expected one of "
+                               r"['versnelling'")),
     (["futures=[]"], "futures=[]: expected a non-empty list"),
     (["futures=versnelling"], "futures='versnelling': expected a list"),
     (["futures=[versnelling,versnelling]"], "each future at most once"),
@@ -33,24 +33,24 @@ BAD = [
     (["future.versnelling.speed=3"], "future.versnelling.speed=3: unknown config key"),
     ([f"cross_impact.mega_ecosystemen={ROW}"], "a row given as a list needs 24 entries"),
     (["cross_impact.mega_ecosystemen=[1,2,3]"], "a row given as a list needs 24 entries"),
-    (["cross_impact.mega_ecosystemen.bitcoin=0.2"], "cross_impact.mega_ecosystemen.bitcoin="
-                                                    "'bitcoin': column label not found"),
-    (["cross_impact.metaverse.autonomisering=0.2"], "cross_impact.metaverse='metaverse': row "
-                                                    "label not found"),
+    (["cross_impact.mega_ecosystemen.bitcoin=0.2"], ("cross_impact.mega_ecosystemen.bitcoin="
+                                                    "'bitcoin': column label not found")),
+    (["cross_impact.metaverse.autonomisering=0.2"], ("cross_impact.metaverse='metaverse': row "
+                                                    "label not found")),
     (["cross_impact.mega_ecosystemen.decentralisering=abc"],
      "cross_impact.mega_ecosystemen.decentralisering='abc': expected a number in [-5.0, 5.0]"),
     (["cross_impact.mega_ecosystemen.decentralisering=30"], "expected a number in [-5.0, 5.0]"),
-    (["impacts.trends.veiligheid.hackers=1"], "impacts.trends.veiligheid.hackers='hackers': "
-                                              "column label not found"),
+    (["impacts.trends.veiligheid.hackers=1"], ("impacts.trends.veiligheid.hackers='hackers': "
+                                              "column label not found")),
     (["impacts.trends.welzijn.autonomisering=1"], "impacts.trends.welzijn='welzijn': row label"),
-    (["initial.mega_ecosystemen=1.5"], "initial.mega_ecosystemen=1.5: expected a number in "
-                                       "(0.0, 1.0)"),
+    (["initial.mega_ecosystemen=1.5"], ("initial.mega_ecosystemen=1.5: expected a number in "
+                                       "(0.0, 1.0)")),
     (["initial.mega_ecosystemen=0"], "initial.mega_ecosystemen=0.0: expected a number in (0.0"),
     (["initial.mega_ecosystemen=1"], "expected a number in (0.0, 1.0)"),
     (["initial.metaverse=0.3"], "initial.metaverse='metaverse': trend not found"),
     (["initial.autonomisering=0.97"], "draws would leave (0.0, 1.0); narrow the range"),
-    (["future.versnelling.ownership=1.2"], "future.versnelling.ownership=1.2: expected a number "
-                                           "in [0.0, 1.0]"),
+    (["future.versnelling.ownership=1.2"], ("future.versnelling.ownership=1.2: expected a number "
+                                           "in [0.0, 1.0]")),
     (["future.versnelling.drivers.shareholder=0.2"], "axis drivers follow ownership and purpose"),
     (["levers.ai_investment=2"], "levers.ai_investment=2.0: expected a number in [0.0, 1.0]"),
     (["levers.quantum=0.5"], "levers.quantum='quantum': lever not found"),
@@ -63,22 +63,22 @@ BAD = [
     (["=5"], "cannot parse it"),
     (["events.enabled=maybe"], "events.enabled='maybe': expected true or false"),
     (["events.hazards.meteor.rate=1"], "events.hazards.meteor='meteor': hazard kind not found"),
-    (["events.hazards.cyber_incident.rate=-1"], "events.hazards.cyber_incident.rate=-1: "
-                                                "expected a number in [0.0, 50.0]"),
-    (["events.hazards.cyber_incident.knocks.metaverse=0.1"], "knocks.metaverse='metaverse': "
-                                                             "trend not found"),
-    (["events.hazards.cyber_incident.size=[0,2]"], "events.hazards.cyber_incident.size=0: "
-                                                   "expected a number in (0.0, 1.0]"),
+    (["events.hazards.cyber_incident.rate=-1"], ("events.hazards.cyber_incident.rate=-1: "
+                                                "expected a number in [0.0, 50.0]")),
+    (["events.hazards.cyber_incident.knocks.metaverse=0.1"], ("knocks.metaverse='metaverse': "
+                                                             "trend not found")),
+    (["events.hazards.cyber_incident.size=[0,2]"], ("events.hazards.cyber_incident.size=0: "
+                                                   "expected a number in (0.0, 1.0]")),
     (["events.eu_rules.dma.share=0.9"], "the shares of the rules may add up to at most 1"),
-    (["events.eu_rules.dma.date.default=2035"], "events.eu_rules.dma.date.default=2035: "
-                                                "expected a number in [2021.0, 2030.0]"),
+    (["events.eu_rules.dma.date.default=2035"], ("events.eu_rules.dma.date.default=2035: "
+                                                "expected a number in [2021.0, 2030.0]")),
     (["events.elections.policy.versnelling.2027={ai_investment:0.9}"], "not an election year"),
     (["events.elections.policy.versnelling.2025.ai_investment=1.5"],
      "expected a number in [0.0, 1.0]"),
     (["events.pool=0"], "events.pool=0: expected an integer >= 1"),
-    (["events.elections.policy={}"], "events.elections.policy='{}': an empty map merges into "
+    (["events.elections.policy={}"], ("events.elections.policy='{}': an empty map merges into "
                                      "the existing entries and changes nothing; to remove them "
-                                     "use '~events.elections.policy'"),
+                                     "use '~events.elections.policy'")),
 ]
 
 
@@ -119,7 +119,7 @@ def test_unknown_command(cli):
     assert result.stderr.strip() == ("futures: error: command 'simulate' not found; expected "
                                      f"one of {[*COMMANDS, 'help']}")
     assert {"run", "collect", "plot", "report"} <= set(COMMANDS)
-    assert "'sensitivity'" in result.stderr  # a DESIGN.md section 4 command
+    assert "'sensitivity'" in result.stderr  # a command of the README's contract
 
 
 def test_bad_input_keeps_earlier_output(cli, tmp_path):

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from models import catalogue
 from models.ensemble import run
 from models.events import KINDS
 from scenarios.config.compose import load
+from scenarios.config.study import default_study
 from scenarios.engine.simulate import draw_members, event_rngs
 from tests.conftest import dataset_for
+
+STUDY = default_study()
 
 EVENT_VARS = ("event_future", "event_member", "event_time", "event_kind", "event_size",
               "event_count", "milestone_time", "milestone_size", "policy_window_used")
@@ -141,8 +143,8 @@ def test_incident_rate_rises_with_kwetsbaarheid():
     assert means[0] < means[1] < means[2]
     # rate 0.6/yr x (0.5 kw + 0.3 mega + 0.2 autonomisering) over 9 years, levels held fixed
     _, spec = load([])
-    mega = spec.world.initial[catalogue.TREND_LABELS.index("mega_ecosystemen")]
-    auto = spec.world.initial[catalogue.TREND_LABELS.index("autonomisering")]
+    mega = spec.world.initial[STUDY.trend_labels.index("mega_ecosystemen")]
+    auto = spec.world.initial[STUDY.trend_labels.index("autonomisering")]
     for level, mean in zip(levels, means):
         expected = 0.6 * (0.5 * level + 0.3 * mega + 0.2 * auto) * 9
         # Poisson mean of 4000 members: standard error sqrt(expected / 4000)

@@ -10,14 +10,16 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import catalogue
 from scenarios.config.compose import load
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import default_study
 from scenarios.engine.simulate import simulate
 
-TRENDS, LEVERS = catalogue.TREND_LABELS, catalogue.LEVER_LABELS
-FUTURES = catalogue.FUTURE_LABELS
-COLUMNS = TRENDS + catalogue.DRIVER_LABELS + LEVERS
+STUDY = default_study()
+
+TRENDS, LEVERS = STUDY.trend_labels, STUDY.lever_labels
+FUTURES = STUDY.future_labels
+COLUMNS = TRENDS + STUDY.driver_labels + LEVERS
 
 #: Values of every kind: in range, at the edges, out of range, wrong type, not finite.
 numbers = st.one_of(st.floats(-2, 2, allow_nan=False), st.sampled_from([0, 1, 0.5, -1e-9]),

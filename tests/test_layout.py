@@ -170,6 +170,7 @@ LAYERS = (
     ("analysis", ("scenarios.analysis",)),
     ("workshop", ("scenarios.workshop",)),
     ("interop", ("scenarios.interop",)),
+    ("study", ("scenarios.study",)),  # futures study init (beside the analyses)
     ("api", ("scenarios.api",)),
     ("cli", ("scenarios.cli",)),
 )
@@ -187,10 +188,11 @@ MAY_IMPORT = {
     "analysis": {"analysis", "figures", "engine", "config", "base", "models"},
     "workshop": {"workshop", "figures", "engine", "config", "base", "models"},
     "interop": {"interop", "figures", "engine", "config", "base", "models"},
+    "study": {"study", "engine", "config", "base", "models"},
     "api": {"api", "interop", "analysis", "workshop", "figures", "engine", "config", "base",
             "models"},
     "cli": {"cli", "interop", "analysis", "workshop", "figures", "engine", "config", "base",
-            "models"},
+            "models", "study"},
 }
 
 

@@ -10,16 +10,18 @@ import shutil
 
 import numpy as np
 
-from models import catalogue
 from scenarios.analysis.narratives import fit as nf
 from scenarios.analysis.narratives.table import CELLS, RANKINGS
 from scenarios.config.compose import load
+from scenarios.config.study import default_study
 
-FUTURES = list(catalogue.FUTURE_LABELS)
+STUDY = default_study()
+
+FUTURES = list(STUDY.future_labels)
 
 
 def _initial() -> dict[str, float]:
-    return dict(zip(catalogue.TREND_LABELS, load([])[1].world.initial))
+    return dict(zip(STUDY.trend_labels, load([])[1].world.initial))
 
 
 def test_admissible_interval_is_where_each_cell_holds():
@@ -27,7 +29,7 @@ def test_admissible_interval_is_where_each_cell_holds():
     initial = _initial()
     low, high = nf.admissible(initial, FUTURES)
     for cell in CELLS:
-        at = FUTURES.index(cell.future), catalogue.TREND_LABELS.index(cell.trend)
+        at = FUTURES.index(cell.future), STUDY.trend_labels.index(cell.trend)
         start = initial[cell.trend]
         lo, hi = low[at], high[at]
         assert lo < hi, cell
@@ -42,7 +44,7 @@ def test_ranking_pairs_follow_the_text_positions():
     """Voorwaardelijke groei: earning capacity below public values and above the other three;
     Gelijk speelveld: broad welfare above the other four. Nothing from non-TEXT positions."""
     pairs = nf.ranking_pairs(FUTURES)
-    area = catalogue.AREA_LABELS.index
+    area = STUDY.area_labels.index
     vg, gs = FUTURES.index("voorwaardelijke_groei"), FUTURES.index("gelijk_speelveld")
     assert (vg, area("publieke_waarden"), area("verdienvermogen")) in pairs
     for other in ("brede_welvaart", "openbaar_bestuur", "veiligheid"):
@@ -58,7 +60,7 @@ def test_cross_impact_yaml_is_what_the_fit_writes(tmp_path):
     comment carries the current fit of the WBSO series."""
     cfg, _ = load([])
     fitted = {t: {c: float(cfg.cross_impact[t].get(c, 0.0)) for c in nf.COLUMNS}
-              for t in catalogue.TREND_LABELS}
+              for t in STUDY.trend_labels}
     copy = tmp_path / "cross_impact.yaml"
     shutil.copy(nf.CROSS_IMPACT, copy)
     nf.write(fitted, nf.calibrated_provenance([]), copy)
@@ -69,7 +71,7 @@ def test_writer_adds_and_removes_lines(tmp_path):
     """A loading that becomes 0 loses its line; a new one is added before the EU entry."""
     cfg, _ = load([])
     fitted = {t: {c: float(cfg.cross_impact[t].get(c, 0.0)) for c in nf.COLUMNS}
-              for t in catalogue.TREND_LABELS}
+              for t in STUDY.trend_labels}
     fitted["mega_ecosystemen"].update(shareholder=0.0, stakeholder=0.0, growth=0.12,
                                       welfare=-0.12)
     copy = tmp_path / "cross_impact.yaml"

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from models import catalogue
 from scenarios.analysis.narratives.table import CELLS, RANKINGS, area_ranking, check_cells, medians
+from scenarios.config.study import default_study
+
+STUDY = default_study()
 
 TEXT_CELLS = [c for c in CELLS if c.basis == "TEXT"]
 
@@ -103,5 +105,5 @@ def test_most_prior_cells_hold(default_run):
 def test_rankings_table_is_complete():
     """Every future ranks all five areas once."""
     for future, ranking in RANKINGS.items():
-        assert future in catalogue.FUTURE_LABELS
-        assert sorted(a for a, _ in ranking) == sorted(catalogue.AREA_LABELS)
+        assert future in STUDY.future_labels
+        assert sorted(a for a, _ in ranking) == sorted(STUDY.area_labels)

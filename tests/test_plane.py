@@ -9,13 +9,15 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
-from models import catalogue
 from scenarios.analysis.plane.compute import check_config, evaluate, gradient, plane_of, to_dataset
 from scenarios.analysis.plane.report import figure
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import default_study
 from scenarios.figures.style import future_colour
 from tests.twice import run_twice
+
+STUDY = default_study()
 
 
 def plane_for(overrides):
@@ -36,14 +38,14 @@ def small_plane():
 def test_grid_shape_and_axes(small_plane):
     spec, ds = small_plane
     assert ds.outcome.dims == ("ownership", "purpose", "area")
-    assert ds.outcome.shape == (5, 5, len(catalogue.AREA_LABELS))
-    assert ds.impact.shape == (5, 5, 8, len(catalogue.AREA_LABELS))
+    assert ds.outcome.shape == (5, 5, len(STUDY.area_labels))
+    assert ds.impact.shape == (5, 5, 8, len(STUDY.area_labels))
     np.testing.assert_allclose(ds.ownership.values, [0, 0.25, 0.5, 0.75, 1])
     np.testing.assert_allclose(ds.purpose.values, [0, 0.25, 0.5, 0.75, 1])
     assert np.isfinite(ds.outcome.values).all()
     for name in ds.data_vars:
         assert {"units", "long_name"} <= set(ds[name].attrs), name
-    assert list(ds.future.values) == list(catalogue.FUTURE_LABELS)
+    assert list(ds.future.values) == list(STUDY.future_labels)
     np.testing.assert_allclose(ds.position.values,
                                [[f.ownership, f.purpose] for f in spec.futures])
 
@@ -52,8 +54,8 @@ def test_futures_are_marked_in_every_panel_in_their_colours(small_plane):
     """Each area's map shows every future at its position, in its colour from style.py."""
     _, ds = small_plane
     fig = figure(ds)
-    panels = [ax for ax in fig.axes if ax.get_title()][:len(catalogue.AREA_LABELS) + 1]
-    assert len(panels) == len(catalogue.AREA_LABELS) + 1
+    panels = [ax for ax in fig.axes if ax.get_title()][:len(STUDY.area_labels) + 1]
+    assert len(panels) == len(STUDY.area_labels) + 1
     futures = list(ds.future.values)
     for ax in panels:
         marked = {}
@@ -129,7 +131,7 @@ def test_command_writes_plane_and_figures(two_runs):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(root / "a")
     with xr.open_dataset(root / "a" / "plane.nc", engine="h5netcdf") as ds:
-        assert ds.outcome.shape == (4, 4, len(catalogue.AREA_LABELS))
+        assert ds.outcome.shape == (4, 4, len(STUDY.area_labels))
         assert ds.attrs["seed"] == 3 and ds.attrs["futures_version"]
         assert OmegaConf.create(ds.attrs["config"]).plane.grid == 4
     from PIL import Image

@@ -112,7 +112,7 @@ def test_integrate_is_deterministic(s):
 def test_integrate_matches_repeated_ksim_step(s):
     """Where float64 can represent the levels, integrate equals repeated ksim_step."""
     levels, *_ = run_system(s)
-    n_fut, n, n_mem = s["x0"].shape
+    n_fut, _n, n_mem = s["x0"].shape
     ramp = np.minimum(np.arange(s["n_steps"] + 1) / s["ramp_steps"], 1.0)
     for f in range(n_fut):
         for m in range(n_mem):

@@ -12,7 +12,7 @@ TEST = ("python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test
 
 def _bash_blocks() -> list[str]:
     text = (ROOT / "README.md").read_text()
-    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, flags=re.DOTALL)]
 
 
 def test_readme_states_the_two_commands():

@@ -10,13 +10,15 @@ import pytest
 import xarray as xr
 from omegaconf import OmegaConf
 
-from models import catalogue
 from scenarios.analysis.robustness.compute import analyse, check_config, evaluate, robustness_of
 from scenarios.analysis.robustness.regret import regret_of, summarise
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import default_study
 from tests.conftest import dataset_for, one_error_line
 from tests.twice import run_twice
+
+STUDY = default_study()
 
 SMALL = ["ensemble.members=16"]
 
@@ -94,7 +96,7 @@ def test_settings_from_config_and_grid():
     assert names[:2] == ["reference", "ai_investment_high"]
     assert len(names) == 2 + 2 * 3
     assert "ai_investment=1,cyber_resilience=0.25" in names
-    ai, cyber = (catalogue.LEVER_LABELS.index(x) for x in ("ai_investment", "cyber_resilience"))
+    ai, cyber = (STUDY.lever_labels.index(x) for x in ("ai_investment", "cyber_resilience"))
     np.testing.assert_array_equal(settings[0].values, spec.world.lever_reference)
     assert settings[1].values[ai] == 1.0 and settings[1].values[cyber] == 0.5
     grid = settings[names.index("ai_investment=0,cyber_resilience=1")]
@@ -148,7 +150,7 @@ def test_more_ai_investment_raises_earning_capacity_in_every_future():
     autonomisering): on common members its median is higher in every future."""
     spec, robust, config = spec_for([*SMALL, "robustness.include=[reference,ai_investment_high]"])
     result = analyse(evaluate(spec, robust, config), robust)
-    area = catalogue.AREA_LABELS.index("verdienvermogen")
+    area = STUDY.area_labels.index("verdienvermogen")
     assert (result.outcome[1, :, area] > result.outcome[0, :, area]).all()
     assert (result.regret[0, :, area] > 0).all() and (result.regret[1, :, area] == 0).all()
 
@@ -180,7 +182,7 @@ def test_robustness_dataset_schema_and_provenance(two_runs):
     root, _ = two_runs
     with xr.open_dataset(root / "a" / "robustness.nc", engine="h5netcdf") as ds:
         assert list(ds.setting.values) == ["reference", "all_high", "austerity", "innovation"]
-        assert list(ds.future.values) == list(catalogue.FUTURE_LABELS)
+        assert list(ds.future.values) == list(STUDY.future_labels)
         assert ds.regret.dims == ("setting", "future", "area")
         assert ds.impact.dims == ("setting", "future", "member", "area")
         assert ds.sizes["member"] == 16

@@ -16,13 +16,15 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from models import catalogue
 from scenarios.config.compose import load
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import default_study
 from scenarios.figures.style import FUTURE_COLOURS
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.session import Workshop, quantiles
 from tests.workshop_server import start
+
+STUDY = default_study()
 
 #: A scenario that moves every kind of slider, for the export tests.
 MOVED = {"ownership": 0.42, "purpose": 0.61, "eu_regulation": 0.8,
@@ -108,7 +110,7 @@ def test_cached_and_batched_variants_are_the_numbers_of_a_full_recomputation(mod
         full = model._run(world + current, model.members_of(rows + rows, [factors] * 8))
         c = model.labels.index(label)
         q = quantiles(full.levels[[c, c + 4]], (0.1, 0.5, 0.9))  # (3, 2, T, n)
-        for j, trend in enumerate(catalogue.TREND_LABELS):
+        for j, trend in enumerate(model.spec.world.trends):
             series = answer["trends"][trend]
             assert series["world"]["median"] == np.round(q[1, 0, :, j], 4).tolist()
             assert series["current"]["low"] == np.round(q[0, 1, :, j], 4).tolist()
@@ -122,7 +124,7 @@ def test_cached_and_batched_variants_are_the_numbers_of_a_full_recomputation(mod
 
 @pytest.mark.parametrize("key", ["ownership", "purpose", "eu_regulation",
                                  "cross_impact_strength", "transition_years",
-                                 "lever_efficacy", *catalogue.LEVER_LABELS])
+                                 "lever_efficacy", *STUDY.lever_labels])
 def test_every_slider_moves_the_charts(model, key):
     """Each slider, moved to the far end of its range, shifts some 2030 median by > 0.01."""
     slider = model.by_key[key]
@@ -137,8 +139,8 @@ def test_every_slider_moves_the_charts(model, key):
 def test_chart_data_shape_and_bounds(model):
     data = model.compute("voorwaardelijke_groei", model.check("voorwaardelijke_groei", MOVED))
     n_times = len(model.times)
-    assert list(data["trends"]) == list(catalogue.TREND_LABELS)
-    assert list(data["areas"]) == list(catalogue.AREA_LABELS)
+    assert list(data["trends"]) == list(STUDY.trend_labels)
+    assert list(data["areas"]) == list(STUDY.area_labels)
     for block in data["trends"].values():
         for variant, series in block.items():
             for name, values in series.items():
@@ -146,7 +148,7 @@ def test_chart_data_shape_and_bounds(model):
                 assert all(0.0 <= v <= 1.0 for v in values)  # (0, 1), rounded to 4 decimals
         cur = block["current"]
         assert all(lo <= md <= hi for lo, md, hi in zip(cur["low"], cur["median"], cur["high"]))
-    assert set(data["futures"]) == set(catalogue.FUTURE_LABELS)
+    assert set(data["futures"]) == set(STUDY.future_labels)
     for per_variant in data["futures"].values():
         assert all(math.isfinite(v) for d in per_variant.values() for v in d.values())
 

@@ -28,9 +28,10 @@ def number(key: str, value: object, low: float, high: float, *, open_low: bool =
 
 def integer(key: str, value: object, low: int, high: int | None = None) -> int:
     allowed = f"expected an integer >= {low}" + (f" and <= {high}" if high is not None else "")
-    expect(isinstance(value, int) and not isinstance(value, bool), key, value, allowed)
-    expect(value >= low and (high is None or value <= high), key, value, allowed)  # type: ignore[operator]
-    return int(value)  # type: ignore[arg-type]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(key, value, allowed)
+    expect(value >= low and (high is None or value <= high), key, value, allowed)
+    return int(value)
 
 
 def label(key: str, value: object, allowed: tuple[str, ...], what: str) -> str:

@@ -19,17 +19,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import Config, RunSpec, validate
+from scenarios.config.where import CONFIG_NAME, conf_dir
 
-CONFIG_NAME = "config"
-
-
-def conf_dir() -> Path:
-    """The folder holding the Hydra YAML: ``conf/`` beside the packages, or inside the wheel."""
-    here = Path(__file__).resolve().parents[1]  # the scenarios package
-    for candidate in (here / "_conf", here.parent / "conf"):
-        if (candidate / f"{CONFIG_NAME}.yaml").is_file():
-            return candidate
-    raise FileNotFoundError(f"no {CONFIG_NAME}.yaml in {here / '_conf'} or {here.parent / 'conf'}")
+__all__ = ["CONFIG_NAME", "check", "compose_config", "conf_dir", "load", "normalize"]
 
 
 def register_schema() -> None:
@@ -37,8 +29,9 @@ def register_schema() -> None:
     ConfigStore.instance().store(name="futures_schema", node=Config)
 
 
-def compose_config(overrides: list[str]) -> DictConfig:
-    """Compose ``conf/config.yaml`` with command-line overrides, as ``futures run`` does.
+def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> DictConfig:
+    """Compose ``conf/config.yaml`` with command-line overrides, as ``futures run`` does;
+    ``config_dirs`` (``--config-dir``) are searched first, as Hydra does (e.g. a study).
 
     Raises
     ------
@@ -57,19 +50,20 @@ def compose_config(overrides: list[str]) -> DictConfig:
             raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
                               "ensemble.members=200 or futures=[versnelling]") from err
         parsed.append(override)
-    _refuse_empty_merges(parsed)
-    job = [o.input_line for o in parsed if not o.get_key_element().startswith("hydra")]
+    search = _search(config_dirs)
+    _refuse_empty_merges(parsed, search)
+    job = [str(o.input_line) for o in parsed if not o.get_key_element().startswith("hydra")]
     try:
-        return _compose(job)
-    except Exception:
+        return _compose(search + job)
+    except Exception:  # noqa: BLE001, S110 - any failure: find and word the culprit below
         pass
-    base = _compose([])
+    base = _compose(search)
     for override in parsed:
         key = override.get_key_element()
         if key.startswith("hydra"):
             continue
         try:
-            _compose([override.input_line])
+            _compose(search + [str(override.input_line)])
         except Exception as err:
             raise _explain(base, override, err) from err
     # Every override composes alone; together they clash. Report the first pair's error.
@@ -77,14 +71,22 @@ def compose_config(overrides: list[str]) -> DictConfig:
                       "not together")
 
 
-def _refuse_empty_merges(parsed: list) -> None:
+def _search(config_dirs: tuple[str, ...]) -> list[str]:
+    """The override that puts ``--config-dir`` folders on Hydra's search path."""
+    if not config_dirs:
+        return []
+    paths = ",".join(f"file://{Path(d).resolve()}" for d in config_dirs)
+    return [f"hydra.searchpath=[{paths}]"]
+
+
+def _refuse_empty_merges(parsed: list, search: list[str] | None = None) -> None:
     """``KEY={}`` on a map that has entries merges nothing and would change nothing: refuse it
     and name the override that removes the entries (``~KEY``)."""
     empty = [o for o in parsed if not (o.is_add() or o.is_delete() or o.is_force_add())
              and o.package is None and o.value() == {}]
     if not empty:
         return
-    base = _compose([])
+    base = _compose(search or [])
     for override in empty:
         key = override.key_or_group
         node = OmegaConf.select(base, key, default=None)
@@ -115,7 +117,7 @@ def normalize(overrides: list[str]) -> list[str]:
     for text in overrides:
         try:
             (override,) = parser.parse_overrides([text])
-        except Exception:
+        except Exception:  # noqa: BLE001 - compose_config words the parse error
             out.append(text)
             continue
         key = override.key_or_group
@@ -151,21 +153,26 @@ def _explain(base: DictConfig, override: Any, err: Exception) -> ConfigError:
     if override.is_sweep_override():
         return ConfigError(key, override.input_line.split("=", 1)[-1],
                            "a sweep (a,b,c) needs `futures run -m`")
+    if key == "study":
+        built_in = sorted(p.stem for p in (conf_dir() / "study").glob("*.yaml"))
+        return ConfigError(key, value, f"study not found; expected one of {built_in} or a "
+                           "study of your own, DIR/study/NAME.yaml, with --config-dir DIR "
+                           "(`futures study init DIR NAME` writes one)")
     parent, _, leaf = key.rpartition(".")
     node = OmegaConf.select(base, parent) if parent else base
-    if not override.is_add() and not override.is_delete():
-        if not isinstance(node, DictConfig) or leaf not in node:
-            where = parent or "the top level"
-            allowed = sorted(node.keys()) if isinstance(node, DictConfig) else []
-            return ConfigError(key, value, f"unknown config key; keys at {where} are "
-                                           f"{[str(k) for k in allowed]}")
+    if not override.is_add() and not override.is_delete() and \
+            (not isinstance(node, DictConfig) or leaf not in node):
+        where = parent or "the top level"
+        allowed = sorted(str(k) for k in node) if isinstance(node, DictConfig) else []
+        return ConfigError(key, value, f"unknown config key; keys at {where} are {allowed}")
     cause = err.__cause__ or err
     first = " ".join(str(cause).strip().splitlines()[:1]) or type(cause).__name__
     kind = OmegaConf.get_type(node, leaf) if isinstance(node, DictConfig) and leaf in node \
         else None
-    expected = {int: "expected an integer", float: "expected a number",
-                bool: "expected true or false", str: "expected text",
-                list: "expected a list like [a,b]"}.get(kind, "")  # type: ignore[call-overload]
+    words: dict[Any, str] = {int: "expected an integer", float: "expected a number",
+                             bool: "expected true or false", str: "expected text",
+                             list: "expected a list like [a,b]"}
+    expected = words.get(kind, "")
     return ConfigError(key, value, expected or first)
 
 
@@ -181,7 +188,7 @@ def sweep_variants(overrides: list[str]) -> list[list[str]]:
     for text in overrides:
         try:
             (override,) = parser.parse_overrides([text])
-        except Exception:  # compose_config words the error
+        except Exception:  # noqa: BLE001 - compose_config words the error
             return [overrides]
         parsed.append(override)
     sweeps = {i: list(o.sweep_string_iterator()) for i, o in enumerate(parsed)
@@ -203,17 +210,16 @@ def sweep_variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
-def load(overrides: list[str]) -> tuple[DictConfig, RunSpec]:
+def load(overrides: list[str],
+         config_dirs: tuple[str, ...] = ()) -> tuple[DictConfig, RunSpec]:
     """Compose and validate: the config and its :class:`RunSpec`, or a ConfigError."""
-    cfg = compose_config(overrides)
+    cfg = compose_config(overrides, config_dirs)
     return cfg, check(cfg)
 
 
 def check(cfg: DictConfig) -> RunSpec:
     """Validate a composed config (also inside the Hydra job)."""
-    container = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(container, dict)
-    return validate(container)
+    return validate(resolved(cfg))
 
 
 def config_text(cfg: DictConfig) -> str:

@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from models import catalogue
 from models.ensemble import Future, World, dynamic_rows
 from models.events import KINDS, EventModel, Hazard, Scheduled
 from scenarios.config.checks import expect, integer, label, mapping, number
+
+#: The drivers events act on by name: EU rules raise the first, incidents pulse the second.
+EU_DRIVER, PULSE_DRIVER = "eu_regulation", "security_pressure"
 
 HAZARD_KINDS = KINDS[:3]
 FIELDS = ("enabled", "pool", "security_pressure_half_life", "hazards", "eu_rules", "elections")
@@ -29,7 +31,7 @@ def _weights(key: str, node: object, labels: tuple[str, ...], low: float, high: 
     return out
 
 
-def _hazard(kind: str, node: object, rows: tuple[str, ...]) -> Hazard:
+def _hazard(kind: str, node: object, rows: tuple[str, ...], trends: tuple[str, ...]) -> Hazard:
     key = f"events.hazards.{kind}"
     h = mapping(key, node)
     allowed = ("rate", "rate_weights", "size", "knocks", "jumps")
@@ -44,9 +46,9 @@ def _hazard(kind: str, node: object, rows: tuple[str, ...]) -> Hazard:
         kind=kind,
         rate=number(f"{key}.rate", h.get("rate", 0.0), 0.0, 50.0),
         rate_weights=_weights(f"{key}.rate_weights", h.get("rate_weights"),
-                              catalogue.TREND_LABELS, 0.0, 10.0, "trend"),
+                              trends, 0.0, 10.0, "trend"),
         size=(low, high),
-        knocks=_weights(f"{key}.knocks", h.get("knocks"), catalogue.TREND_LABELS, -1.0, 1.0,
+        knocks=_weights(f"{key}.knocks", h.get("knocks"), trends, -1.0, 1.0,
                         "trend"),
         jumps=_weights(f"{key}.jumps", h.get("jumps"), rows, -1.0, 1.0, "dynamic driver"))
 
@@ -56,27 +58,34 @@ def _step(key: str, date: object, world: World) -> int:
     return int(np.ceil((when - world.start) * world.steps_per_year - 1e-9))
 
 
-def build(node: Mapping[str, Any], world: World,
-          futures: list[Future]) -> EventModel | None:  # long: every events field in turn
-    """Validate ``events`` and build the model's arrays; ``None`` when disabled."""
+def build(node: Mapping[str, Any], world: World, futures: list[Future],
+          known: tuple[str, ...] = ()) -> EventModel | None:  # long: every events field in turn
+    """Validate ``events`` and build the model's arrays; ``None`` when disabled.
+
+    ``known`` are the study's future labels: election plans may name them even when they
+    are not run.
+    """
     node = mapping("events", node)
     for name in node:
         label(f"events.{name}", name, FIELDS, "events field")
     enabled = node.get("enabled", True)
     expect(isinstance(enabled, bool), "events.enabled", enabled, "expected true or false")
-    rows = dynamic_rows()
+    rows = dynamic_rows(world)
     n_fut, n_rows = len(futures), len(rows)
     labels = [f.label for f in futures]
     hazards = []
     for kind, spec in mapping("events.hazards", node.get("hazards", {})).items():
         label(f"events.hazards.{kind}", kind, HAZARD_KINDS, "hazard kind")
-        hazards.append(_hazard(kind, spec, rows))
+        hazards.append(_hazard(kind, spec, rows, world.trends))
     scheduled: list[Scheduled] = []
 
-    eu = rows.index("eu_regulation")
-    sq = world.status_quo[catalogue.DRIVER_LABELS.index("eu_regulation")]
-    rise = np.array([max(f.drivers.get("eu_regulation", sq) - sq, 0.0) for f in futures])
     rules = mapping("events.eu_rules", node.get("eu_rules", {}))
+    expect(not rules or EU_DRIVER in rows, "events.eu_rules", sorted(rules),
+           f"EU rules raise the driver {EU_DRIVER!r}, which this study does not have; "
+           "remove them (~events.eu_rules) or add the driver")
+    eu = rows.index(EU_DRIVER) if EU_DRIVER in rows else 0
+    sq = world.status_quo[world.drivers.index(EU_DRIVER)] if EU_DRIVER in rows else 0.0
+    rise = np.array([max(f.drivers.get(EU_DRIVER, sq) - sq, 0.0) for f in futures])
     total = 0.0
     for name, spec in rules.items():
         key = f"events.eu_rules.{name}"
@@ -110,9 +119,9 @@ def build(node: Mapping[str, Any], world: World,
     lag = number("events.elections.lag", el.get("lag", 0.0), 0.0, 5.0)
     success = number("events.elections.success", el.get("success", 1.0), 0.0, 1.0)
     policy = mapping("events.elections.policy", el.get("policy", {}))
-    for fut in policy:
-        expect(fut in labels or fut in catalogue.FUTURE_LABELS, f"events.elections.policy.{fut}",
-                fut, f"future not found; expected labels from {labels}")
+    for planned in policy:
+        expect(planned in labels or planned in known, f"events.elections.policy.{planned}",
+               planned, f"future not found; expected labels from {labels}")
     for k, date in enumerate(dates):
         when = number(f"events.elections.dates[{k}]", date, world.start, world.end)
         year = str(int(np.floor(when)))
@@ -127,9 +136,9 @@ def build(node: Mapping[str, Any], world: World,
             levers = mapping(f"events.elections.policy.{fut.label}.{year}", plan.get(year, {}))
             for lever, value in levers.items():
                 key = f"events.elections.policy.{fut.label}.{year}.{lever}"
-                label(key, lever, catalogue.LEVER_LABELS, "lever")
+                label(key, lever, world.levers, "lever")
                 setting = number(key, value, 0.0, 1.0)
-                ref = world.lever_reference[catalogue.LEVER_LABELS.index(lever)]
+                ref = world.lever_reference[world.levers.index(lever)]
                 current = fut.levers.get(lever, ref)
                 changes[f, rows.index(lever)] = setting - current
         scheduled.append(Scheduled("election", year, np.full(n_fut, step),
@@ -141,5 +150,6 @@ def build(node: Mapping[str, Any], world: World,
     if not enabled:
         return None
     return EventModel(hazards=hazards, scheduled=scheduled,
-                      pulse_rows=np.array([rows.index("security_pressure")]),
+                      pulse_rows=np.array([rows.index(d) for d in (PULSE_DRIVER,) if d in rows],
+                                          dtype=int),
                       half_life=half_life, ramped_by_events=ramped, pool=pool)

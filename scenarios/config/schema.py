@@ -1,8 +1,11 @@
-"""Typed configuration: the schema of every config node, and its validation.
+"""Typed configuration: the one declared schema of every config node, and its validation.
 
-Hydra composes ``conf/`` into a ``DictConfig`` checked against :class:`Config` (registered in
-Hydra's ConfigStore as ``futures_schema``); :func:`validate` then checks what types cannot
-(labels, ranges, matrix shapes) and turns the config into plain :mod:`models` objects.
+The dataclasses below are the schema. Hydra composes ``conf/`` into a ``DictConfig`` checked
+against :class:`Config` (registered in Hydra's ConfigStore as ``futures_schema``: types);
+each field also declares its check (:mod:`scenarios.config.declare`: ranges, choices), and
+:func:`validate` walks the same dataclasses (unknown keys, declared checks), then checks
+what depends on the study's labels (matrices, futures, uncertainties: the labels come from
+:mod:`scenarios.config.study`) and turns the config into plain :mod:`models` objects.
 Every problem raises :class:`scenarios.config.errors.ConfigError` naming the key, the bad value and
 what is allowed. No ``_target_`` instantiation: user YAML never imports or calls code.
 """
@@ -11,21 +14,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import numpy as np
 
-from models import catalogue
-from models.ensemble import OPEN_BOUNDS, PARAMETERS, Future, World
+from models.ensemble import MOMENTUM, Future, World, open_bounds, parameters
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
-from scenarios.config.checks import expect, integer, label, mapping, number
+from scenarios.config.checks import expect, label, mapping, number
+from scenarios.config.declare import (
+    after,
+    between,
+    boolean,
+    checked,
+    declared,
+    multiple_of,
+    number_in,
+    one_of,
+)
+from scenarios.config.study import Study, default_study, study_node, study_of
 
-#: Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
-#: cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal.
-RELATIVE = {f"initial.{t}" for t in catalogue.TREND_LABELS} | \
-    {f"momentum.{t}" for t in catalogue.TREND_LABELS} | {"transition_years"}
+
+def relative(trends: tuple[str, ...]) -> set[str]:
+    """Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
+    cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal."""
+    return {f"initial.{t}" for t in trends} | {f"momentum.{t}" for t in trends} | \
+        {"transition_years"}
+
 
 #: Largest allowed magnitude of a cross-impact entry or loading, per year. KSIM stays
 #: bounded for any value; this catches typos (e.g. 30 for 0.30).
@@ -35,37 +51,43 @@ BACKENDS = ("local", "dask")
 FORMATS = ("netcdf", "zarr")
 
 
+def _address(key: str, value: Any, _: Mapping[str, Any]) -> Any:
+    expect(value is None or (isinstance(value, str) and "://" in value), key, value,
+           "expected null (a local cluster) or an address like tcp://host:8786")
+    return value
+
+
 @dataclass
 class EnsembleConfig:
     """``ensemble``: how many members, how they are drawn, how they are computed."""
 
-    members: int = 1000
-    design: str = "latin_hypercube"
-    nominal: bool = False
-    threads: int = 2
-    chunk: int = 1024
-    batch: int = 8192
-    backend: str = "local"
-    scheduler: Optional[str] = None  # noqa: UP045 - OmegaConf reads typing.Optional
-    workers: int = 2
+    members: int = declared(1000, between(1, 10_000_000))
+    design: str = declared("latin_hypercube", one_of(DESIGNS, "design"))
+    nominal: bool = declared(False, boolean())
+    threads: int = declared(2, between(1, 256))
+    chunk: int = declared(1024, between(8), multiple_of(8))
+    batch: int = declared(8192, between(1), multiple_of("chunk"))
+    backend: str = declared("local", one_of(BACKENDS, "backend"))
+    scheduler: Optional[str] = declared(None, _address)  # noqa: UP045 - OmegaConf reads typing.Optional
+    workers: int = declared(2, between(1, 1024))
 
 
 @dataclass
 class TimeConfig:
     """``time``: the simulated period in decimal years and the step length."""
 
-    start: float = 2021.0
-    end: float = 2030.0
-    steps_per_year: int = 12
+    start: float = declared(2021.0, number_in(1900, 2200))
+    end: float = declared(2030.0, after("start", 2200))
+    steps_per_year: int = declared(12, between(1, 365))
 
 
 @dataclass
 class OutputConfig:
     """``output``: storage precision and compression of ``outcomes.nc``."""
 
-    precision: str = "float32"
-    compression: int = 1
-    format: str = "netcdf"
+    precision: str = declared("float32", one_of(PRECISIONS, "precision"))
+    compression: int = declared(1, between(0, 9))
+    format: str = declared("netcdf", one_of(FORMATS, "format"))
 
 
 @dataclass
@@ -167,9 +189,9 @@ class PlaneConfig:
 class Config:
     """The whole configuration of ``futures run``."""
 
-    seed: int = 2021
+    seed: int = declared(2021, between(0))
     resume: bool = False
-    futures: list[str] = field(default_factory=lambda: list(catalogue.FUTURE_LABELS))
+    futures: list[str] = field(default_factory=list)  # the study sets its futures
     ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
     time: TimeConfig = field(default_factory=TimeConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
@@ -187,6 +209,7 @@ class Config:
     signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     plane: PlaneConfig = field(default_factory=PlaneConfig)
+    study: dict[str, Any] = field(default_factory=dict)  # checked by scenarios.config.study
 
 
 @dataclass(frozen=True)
@@ -210,6 +233,7 @@ class RunSpec:
     scheduler: str | None = None
     workers: int = 2
     format: str = "netcdf"
+    study: Study = field(default_factory=default_study)
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -231,24 +255,6 @@ def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
     return out
 
 
-def _known_keys(prefix: str, node: Mapping[str, Any], schema: type) -> None:
-    """Reject keys a dataclass schema does not define (e.g. added with ``+foo=1``)."""
-    allowed = {f.name: f for f in fields(schema)}
-    for key, value in mapping(prefix.rstrip(".") or "config", node).items():
-        expect(key in allowed, f"{prefix}{key}", value,
-                f"unknown config key; keys at {prefix.rstrip('.') or 'the top level'} are "
-                f"{sorted(allowed)}")
-        kind = allowed[key].type
-        nested = {"EnsembleConfig": EnsembleConfig, "TimeConfig": TimeConfig,
-                  "OutputConfig": OutputConfig, "DriversConfig": DriversConfig,
-                  "ImpactsConfig": ImpactsConfig, "WorkshopConfig": WorkshopConfig,
-                  "RobustnessConfig": RobustnessConfig,
-                  "PlaneConfig": PlaneConfig}.get(kind if isinstance(kind, str)
-                                                      else getattr(kind, "__name__", ""))
-        if nested is not None:
-            _known_keys(f"{prefix}{key}.", value, nested)
-
-
 def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
     """Flatten ``uncertainties`` (nested like ``initial: {trend: {low, high}}``)."""
     leaves: list[tuple[str, Mapping[str, Any]]] = []
@@ -262,11 +268,12 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
             walk(f"{prefix}.{k}" if prefix else str(k), v)
 
     walk("", node)
-    names = tuple(PARAMETERS)
-    momentum = catalogue.DRIVER_LABELS.index("momentum")
+    known = parameters(world.trends)
+    names, rel = tuple(known), relative(world.trends)
+    momentum = world.drivers.index(MOMENTUM)
     nominals = {"cross_impact_strength": 1.0, "transition_years": world.transition_years,
                 "ownership_shift": 0.0, "purpose_shift": 0.0, "lever_efficacy": 1.0}
-    for i, t in enumerate(catalogue.TREND_LABELS):
+    for i, t in enumerate(world.trends):
         nominals[f"initial.{t}"] = float(world.initial[i])
         nominals[f"momentum.{t}"] = float(world.driver_loadings[i, momentum])
     out = []
@@ -276,45 +283,44 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
         extra = sorted(set(entry) - {"low", "high", "distribution"})
         expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
                 "unknown field; expected low, high, distribution")
-        relative = name in RELATIVE
-        _, _, lo, hi = PARAMETERS[name]
+        is_rel = name in rel
+        _, _, lo, hi = known[name]
         span = hi - lo
-        low = number(f"{key}.low", entry.get("low"), -span if relative else lo,
-                      span if relative else hi)
-        high = number(f"{key}.high", entry.get("high"), -span if relative else lo,
-                       span if relative else hi)
+        low = number(f"{key}.low", entry.get("low"), -span if is_rel else lo,
+                      span if is_rel else hi)
+        high = number(f"{key}.high", entry.get("high"), -span if is_rel else lo,
+                       span if is_rel else hi)
         expect(low < high, f"{key}.high", high, f"must be greater than low={low}")
         dist = label(f"{key}.distribution", entry.get("distribution", "uniform"),
                       DISTRIBUTIONS, "distribution")
-        mode = 0.0 if relative else nominals[name]
+        mode = 0.0 if is_rel else nominals[name]
         if dist == "triangular":
             expect(low <= mode <= high, key, f"[{low}, {high}]",
                     f"a triangular distribution needs its mode {mode} inside the range")
-        u = Uncertainty(name, low, high, nominals[name], dist, relative)
+        u = Uncertainty(name, low, high, nominals[name], dist, is_rel)
         first, last = u.bounds
-        is_open = name in OPEN_BOUNDS
+        is_open = name in open_bounds(world.trends)
         inside = (first > lo if is_open else first >= lo) and (last < hi if is_open else last <= hi)
-        where = f"nominal {nominals[name]} + [{low}, {high}]" if relative else f"[{low}, {high}]"
+        where = f"nominal {nominals[name]} + [{low}, {high}]" if is_rel else f"[{low}, {high}]"
         bounds = f"{'(' if is_open else '['}{lo}, {hi}{')' if is_open else ']'}"
         expect(inside, key, where, f"draws would leave {bounds}; narrow the range")
         out.append(u)
     return out
 
 
-def _future(future_label: str, node: object) -> Future:
+def _future(future_label: str, node: object, study: Study) -> Future:
     """Check one ``future.<label>`` node (every defined future, run or not)."""
-    trends_or_axes = ("momentum",) + catalogue.AXIS_DRIVERS
     key = f"future.{future_label}"
     f = mapping(key, node)
-    _known_keys(f"{key}.", f, FutureConfig)
+    checked(f"{key}.", f, FutureConfig)
     over = mapping(f"{key}.drivers", f.get("drivers", {}))
     for name in over:
         label(f"{key}.drivers.{name}", name,
-               tuple(d for d in catalogue.DRIVER_LABELS if d not in trends_or_axes),
+               study.other_drivers,
                "driver override (axis drivers follow ownership and purpose)")
     lev = mapping(f"{key}.levers", f.get("levers", {}))
     for name in lev:
-        label(f"{key}.levers.{name}", name, catalogue.LEVER_LABELS, "lever")
+        label(f"{key}.levers.{name}", name, study.lever_labels, "lever")
     return Future(
         label=future_label,
         ownership=number(f"{key}.ownership", f.get("ownership", 0.5), 0.0, 1.0),
@@ -340,39 +346,21 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     ConfigError
         On the first problem, naming the key, the bad value and what is allowed.
     """
-    trends, drivers, levers = (catalogue.TREND_LABELS, catalogue.DRIVER_LABELS,
-                               catalogue.LEVER_LABELS)
-    _known_keys("", cfg, Config)
-    seed = integer("seed", cfg["seed"], 0)
-    ens = cfg["ensemble"]
-    members = integer("ensemble.members", ens["members"], 1, 10_000_000)
-    design = label("ensemble.design", ens["design"], DESIGNS, "design")
+    values = checked("", cfg, Config)  # unknown keys and every declared check
+    study = study_of(study_node(cfg))
+    trends, drivers, levers = study.trend_labels, study.driver_labels, study.lever_labels
+    seed = values["seed"]
+    ens, out, tm = values["ensemble"], values["output"], values["time"]
+    members, design = ens["members"], ens["design"]
     if design == "sobol":
         expect(members & (members - 1) == 0, "ensemble.members", members,
-                "the sobol design needs a power of two (e.g. 1024)")
-    threads = integer("ensemble.threads", ens["threads"], 1, 256)
-    chunk = integer("ensemble.chunk", ens["chunk"], 8)
-    expect(chunk % 8 == 0, "ensemble.chunk", chunk, "expected a multiple of 8")
-    batch = integer("ensemble.batch", ens["batch"], 1)
-    expect(batch % chunk == 0, "ensemble.batch", batch,
-           f"expected a multiple of ensemble.chunk ({chunk})")
-    backend = label("ensemble.backend", ens["backend"], BACKENDS, "backend")
-    scheduler = ens["scheduler"]
-    expect(scheduler is None or (isinstance(scheduler, str) and "://" in scheduler),
-           "ensemble.scheduler", scheduler,
-           "expected null (a local cluster) or an address like tcp://host:8786")
-    workers = integer("ensemble.workers", ens["workers"], 1, 1024)
-    out = cfg["output"]
-    precision = label("output.precision", out["precision"], PRECISIONS, "precision")
-    compression = integer("output.compression", out["compression"], 0, 9)
-    fmt = label("output.format", out["format"], FORMATS, "format")
+               "the sobol design needs a power of two (e.g. 1024)")
+    threads, chunk, batch = ens["threads"], ens["chunk"], ens["batch"]
+    backend, scheduler, workers = ens["backend"], ens["scheduler"], ens["workers"]
+    precision, compression, fmt = out["precision"], out["compression"], out["format"]
     expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
            "dask streams its chunks to zarr; add output.format=zarr")
-
-    tm = cfg["time"]
-    start = number("time.start", tm["start"], 1900, 2200)
-    end = number("time.end", tm["end"], start, 2200, open_low=True)
-    spy = integer("time.steps_per_year", tm["steps_per_year"], 1, 365)
+    start, end, spy = tm["start"], tm["end"], tm["steps_per_year"]
 
     initial_node = mapping("initial", cfg["initial"])
     missing = [t for t in trends if t not in initial_node]
@@ -383,20 +371,20 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     initial = np.array([number(f"initial.{t}", initial_node[t], 0.0, 1.0, open_low=True,
                                 open_high=True) for t in trends])
 
-    matrix = _matrix("cross_impact", cfg["cross_impact"], trends, catalogue.columns(),
+    matrix = _matrix("cross_impact", cfg["cross_impact"], trends, study.columns(),
                      MAX_IMPACT)
     n_t, n_d = len(trends), len(drivers)
 
     dcfg = cfg["drivers"]
     sq_node = mapping("drivers.status_quo", dcfg["status_quo"])
-    sq_allowed = ("ownership", "purpose") + tuple(
-        d for d in drivers if d not in catalogue.AXIS_DRIVERS and d != "momentum")
+    sq_allowed = ("ownership", "purpose") + study.other_drivers
     for key in sq_node:
         label(f"drivers.status_quo.{key}", key, sq_allowed, "status-quo driver")
     sq = {k: number(f"drivers.status_quo.{k}", v, 0.0, 1.0) for k, v in sq_node.items()}
     own0, pur0 = sq.get("ownership", 0.5), sq.get("purpose", 0.5)
-    axis = {"shareholder": 1 - own0, "stakeholder": own0, "growth": 1 - pur0, "welfare": pur0,
-            "momentum": 1.0}
+    (own_low, own_high), (pur_low, pur_high) = ((a.low, a.high) for a in study.axes)
+    axis = {own_low: 1 - own0, own_high: own0, pur_low: 1 - pur0, pur_high: pur0,
+            MOMENTUM: 1.0}
     status_quo = np.array([axis.get(d, sq.get(d, 0.0)) for d in drivers])
     transition = number("drivers.transition_years", dcfg["transition_years"], 0.05, 50.0)
 
@@ -407,7 +395,7 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
                           for lv in levers])
 
     icfg = cfg["impacts"]
-    areas = catalogue.AREA_LABELS
+    areas = study.area_labels
     w_trend = _matrix("impacts.trends", icfg["trends"], areas, trends, MAX_IMPACT)
     w_other = _matrix("impacts.drivers", icfg["drivers"], areas, drivers + levers, MAX_IMPACT)
 
@@ -416,30 +404,34 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
         lever_loadings=matrix[:, n_t + n_d:], area_trend_weights=w_trend,
         area_driver_weights=w_other[:, :n_d], area_lever_weights=w_other[:, n_d:],
         initial=initial, status_quo=status_quo, lever_reference=lever_ref,
-        transition_years=transition, start=start, end=end, steps_per_year=spy)
+        transition_years=transition, start=start, end=end, steps_per_year=spy,
+        trends=trends, drivers=drivers, levers=levers, areas=areas,
+        axes=tuple((a.low, a.high) for a in study.axes))
 
     defined = mapping("future", cfg["future"])
     for name in defined:  # labels become coordinates, file names and page ids: keep them plain
         expect(isinstance(name, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name)
                is not None, f"future.{name}", name, "a future label is 1-40 characters: "
                "a lower-case letter, then lower-case letters, digits or _")
+    for name in study.future_labels:
+        expect(name in defined, f"future.{name}", "missing", "every future of the study "
+               "needs its point on the axes: future.<label>.ownership and .purpose in [0, 1]")
     chosen = cfg["futures"]
     expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
             f"expected a non-empty list of future labels from {sorted(defined)}")
     expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
     for name in chosen:
         label("futures", name, tuple(defined), "future")
-    points = {str(name): _future(str(name), defined[name]) for name in defined}
+    points = {str(name): _future(str(name), defined[name], study) for name in defined}
     futures = [points[str(name)] for name in chosen]
 
     uncertainties = _uncertainties(cfg["uncertainties"], world)
     nominal = ens["nominal"]
-    expect(isinstance(nominal, bool), "ensemble.nominal", nominal, "expected true or false")
     from scenarios.config.events import build  # imports this module's helpers
 
-    events = build(cfg.get("events", {}), world, futures)
+    events = build(cfg.get("events", {}), world, futures, study.future_labels)
     return RunSpec(world=world, futures=futures, uncertainties=uncertainties, members=members,
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt)
+                   format=fmt, study=study)

@@ -11,17 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from models import catalogue
 from scenarios import __version__
+from scenarios.config.study import Study, default_study
 
 #: A variable or coordinate as ``xarray.Dataset`` takes it: (dims, values, attrs).
 Entry = tuple[Any, Any, dict[str, Any]]
 
-#: Every term that has display names, by label (the first of a label wins, as in the lists).
-_TERMS: dict[str, Any] = {}
-for _term in (catalogue.TRENDS + catalogue.AREAS + catalogue.DRIVERS + catalogue.LEVERS
-              + catalogue.FUTURES):
-    _TERMS.setdefault(_term.label, _term)
 _LANGUAGE = {"nl": "Dutch", "en": "English"}
 #: The two scenario axes, as the ``axis`` coordinate.
 AXES = ["ownership", "purpose"]
@@ -29,10 +24,12 @@ AXIS_LONG_NAME = ("position on the axes (ownership: 0 shareholder, 1 stakeholder
                   "purpose: 0 growth, 1 welfare)")
 
 
-def term_name(label: str, lang: str, unknown: str = "spaces") -> str:
-    """The display name of a catalogue label in ``lang`` (``nl``/``en``). An unknown label (a
-    user-added future) is shown with ``_`` as spaces (``unknown="spaces"``) or as written."""
-    term = _TERMS.get(label)
+def term_name(label: str, lang: str, unknown: str = "spaces",
+              study: Study | None = None) -> str:
+    """The display name of a label of ``study`` (the default study when not given) in
+    ``lang`` (``nl``/``en``). An unknown label (a user-added future) is shown with ``_`` as
+    spaces (``unknown="spaces"``) or as written."""
+    term = (study or default_study()).lookup(label)
     if term is not None:
         return str(getattr(term, f"name_{lang}"))
     return label.replace("_", " ") if unknown == "spaces" else label
@@ -51,14 +48,15 @@ def coord(dim: str, values: Any, long_name: str, units: str | None = None) -> En
     return (dim, values, attrs)
 
 
-def name_coordinates(dims: dict[str, Sequence[str]], *, unknown: str = "spaces",
+def name_coordinates(dims: dict[str, Sequence[str]], study: Study | None = None, *,
+                     unknown: str = "spaces",
                      long_names: dict[str, str] | None = None) -> dict[str, Entry]:
     """Display names as coordinates: ``{DIM}_name_nl`` and ``{DIM}_name_en`` per dimension.
 
     ``long_names`` words a dimension in the ``long_name`` (default: the dimension's name).
     """
     words = long_names or {}
-    return {f"{dim}_name_{lang}": (dim, [term_name(x, lang, unknown) for x in labels],
+    return {f"{dim}_name_{lang}": (dim, [term_name(x, lang, unknown, study) for x in labels],
                                    {"long_name": f"{words.get(dim, dim)} name ({full})"})
             for dim, labels in dims.items() for lang, full in _LANGUAGE.items()}
 

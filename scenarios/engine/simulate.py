@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from models import catalogue
-from models.ensemble import PARAMETERS, Future, Outcome, World, run
+from models.ensemble import Future, Outcome, World, parameters, run
 from models.events import KINDS, EventModel
 from scenarios.config.schema import RunSpec
 from scenarios.engine.dataset import (
@@ -103,13 +102,13 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
         ``futures_version``.
     """
     labels = [f.label for f in spec.futures]
-    trends, areas = list(catalogue.TREND_LABELS), list(catalogue.AREA_LABELS)
+    trends, areas = list(spec.world.trends), list(spec.world.areas)
     params = list(members)
     level = outcome.levels.transpose(0, 3, 1, 2)  # (F, M, T, n)
     impact = outcome.impacts.transpose(0, 3, 1, 2)
     sampled = np.stack([members[p] for p in params], axis=-1) if params else \
         np.empty((len(labels), spec.members, 0))
-    names = name_coordinates({"future": labels, "trend": trends, "area": areas},
+    names = name_coordinates({"future": labels, "trend": trends, "area": areas}, spec.study,
                              unknown="as written", long_names={"area": "impact area"})
     ds = xr.Dataset(
         data_vars={
@@ -130,7 +129,8 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
             "time": coord("time", outcome.times, "decimal year", "year"),
             **label_coords(trend=trends, area=areas, parameter=params, axis=AXES),
             **names,
-            "parameter_units": coord("parameter", [PARAMETERS[p][1] for p in params],
+            "parameter_units": coord("parameter", [parameters(spec.world.trends)[p][1]
+                                                  for p in params],
                                      "units of the uncertain parameter"),
         },
         attrs=provenance(

@@ -120,7 +120,7 @@ def remove_stale(folder: Path, stem: str) -> None:
             stale.unlink(missing_ok=True)
 
 
-#: What every ``outcomes`` dataset has (DESIGN.md section 4).
+#: What every ``outcomes`` dataset has (the contract in README.md, 'What a run gives you').
 REQUIRED = ("level", "impact")
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from models import catalogue
 from models.ensemble import Future
 from scenarios.config.events import build
 from scenarios.config.schema import RunSpec
@@ -58,11 +57,13 @@ def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.nd
     n_fut = len(futures)
     limit = spec.batch if batch_members is None else batch_members
     per_call = max(1, limit // max(n_members, 1))
-    out = np.empty((n_fut, n_members, len(catalogue.AREA_LABELS)))
+    out = np.empty((n_fut, n_members, len(spec.world.areas)))
     for first in range(0, n_fut, per_call):
         part = slice(first, min(first + per_call, n_fut))
         batch = futures[part]
-        events = build(events_node, spec.world, batch) if events_node is not None else None
+        known = spec.study.future_labels + tuple(f.label for f in spec.futures)
+        events = build(events_node, spec.world, batch, known) if events_node is not None \
+            else None
         outcome, _ = simulate(spec, futures=batch, n_members=n_members,
                               members={k: v[part] for k, v in members.items()},
                               events=events, rngs=None if rngs is None else rngs[part],

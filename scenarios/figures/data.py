@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import xarray as xr
 import yaml
 
 from scenarios.config.errors import ConfigError
+from scenarios.config.study import Study, study_in
 from scenarios.engine.names import OUTCOMES, RUN_FILES, SWEEP
 from scenarios.engine.storage import open_outcomes
 
@@ -34,7 +36,7 @@ USED = ("level", "impact", "position", "event_count", "milestone_time", "job_con
 #: 20 000 members are as good as of a million, and fit in memory.
 MAX_MEMBERS = 20_000
 
-#: Variables every outcomes file has, with the run's own dimensions (DESIGN.md section 4).
+#: Variables every outcomes file has, with the run's own dimensions (README.md, 'What a run gives you').
 REQUIRED: dict[str, tuple[str, ...]] = {
     "level": ("future", "member", "time", "trend"),
     "impact": ("future", "member", "time", "area"),
@@ -86,6 +88,11 @@ class RunData:
     def config(self) -> dict[str, Any]:
         """The config of the first variant (a run's only config)."""
         return self.configs[0]
+
+    @cached_property
+    def study(self) -> Study:
+        """The run's study (its labels' display names), from the stored config."""
+        return study_in(self.configs[0])
 
 
 def find_file(run_dir: Path) -> Path:

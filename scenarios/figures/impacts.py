@@ -61,7 +61,7 @@ def impact_violins(run: RunData, options: Options) -> Figure:
         ax.set_xticks([])
         ax.set_xlim(-0.6, len(run.futures) - 0.4)
         ax.grid(axis="x", visible=False)
-        ax.set_title(textwrap.fill(name(str(area), lang), 24))
+        ax.set_title(textwrap.fill(name(str(area), lang, run.study), 24))
     # one scale for every area, so heights compare across the panels
     low = min(ax.get_ylim()[0] for ax in axes[:k + 1])
     high = max(ax.get_ylim()[1] for ax in axes[:k + 1])
@@ -71,7 +71,7 @@ def impact_violins(run: RunData, options: Options) -> Figure:
     legend_ax.axis("off")
     handles: list[Artist] = [Patch(color=future_colour(f, run.futures), alpha=0.8)
                              for f in run.futures]
-    labels = [name(f, lang) for f in run.futures]
+    labels = [name(f, lang, run.study) for f in run.futures]
     if run.is_sweep:
         for variant, grey in zip(run.variants, grey_shades(n)):
             handles.append(Line2D([], [], color=grey, lw=8))

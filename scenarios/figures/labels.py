@@ -1,12 +1,13 @@
 """Words on the figures and in the handout, in Dutch and English, from one small table.
 
-Names of trends, areas, drivers, levers and futures come from :mod:`models.catalogue` through
-:func:`scenarios.figures.style.display_name`; this table holds only what the catalogue does not:
+Names of trends, areas, drivers, levers and futures come from the study (``conf/study/``) through
+:func:`scenarios.figures.style.display_name`; this table holds only what the study does not:
 titles, axis labels, legend entries, event kinds and the names of scheduled events.
 """
 
 from __future__ import annotations
 
+from scenarios.config.study import Study
 from scenarios.figures.style import LANGUAGES, display_name
 
 #: key -> (Dutch, English).
@@ -82,11 +83,12 @@ def text(key: str, lang: str, **values: object) -> str:
     return (nl if lang == "nl" else en).format(**values)
 
 
-def name(label: str, lang: str) -> str:
-    """Display name of a catalogue label, an event kind or a scheduled event's name."""
+def name(label: str, lang: str, study: Study | None = None) -> str:
+    """Display name of a study's label (``study``, or the default study), an event kind or a
+    scheduled event's name."""
     if label in TEXT:
         return text(label, lang)
-    return display_name(label, lang)
+    return display_name(label, lang, study)
 
 
 def milestone_name(milestone: str, lang: str) -> str:

@@ -10,7 +10,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from models import catalogue
+from scenarios.config.study import study_in
 from scenarios.figures.base import Options, new_figure
 from scenarios.figures.data import RunData
 from scenarios.figures.labels import name, text
@@ -22,7 +22,8 @@ def cross_impact(config: Mapping[str, Any]) -> np.ndarray:
     Rows given as ``{column: value}`` or as a list in column order (``conf/cross_impact.yaml``);
     entries left out are 0.
     """
-    rows, cols = catalogue.TREND_LABELS, catalogue.columns()
+    study = study_in(config)
+    rows, cols = study.trend_labels, study.columns()
     out = np.zeros((len(rows), len(cols)))
     for row, entries in (config.get("cross_impact") or {}).items():
         if row not in rows:
@@ -46,9 +47,10 @@ def heatmap(run: RunData, options: Options) -> Figure:
     ax = fig.add_subplot()
     bound = max(float(np.abs(a).max()), 1e-9)
     image = ax.imshow(a, cmap="RdBu", norm=TwoSlopeNorm(0.0, -bound, bound), aspect="auto")
-    rows, cols = catalogue.TREND_LABELS, catalogue.columns()
-    ax.set_yticks(range(len(rows)), [name(r, lang) for r in rows], fontsize=13)
-    ax.set_xticks(range(len(cols)), [name(c, lang) for c in cols], fontsize=12, rotation=50,
+    study = study_in(run.configs[0])
+    rows, cols = study.trend_labels, study.columns()
+    ax.set_yticks(range(len(rows)), [name(r, lang, study) for r in rows], fontsize=13)
+    ax.set_xticks(range(len(cols)), [name(c, lang, study) for c in cols], fontsize=12, rotation=50,
                   ha="right", rotation_mode="anchor")
     ax.tick_params(length=0)
     ax.grid(False)
@@ -64,7 +66,7 @@ def heatmap(run: RunData, options: Options) -> Figure:
             if varies[i, j]:
                 ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5,
                                        ec="black"))
-    groups = [len(catalogue.TREND_LABELS), len(catalogue.DRIVER_LABELS)]
+    groups = [len(study.trends), len(study.drivers)]
     for edge in np.cumsum(groups):
         ax.axvline(edge - 0.5, color="black", lw=2)
     starts = np.concatenate([[0], np.cumsum(groups)])

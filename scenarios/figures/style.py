@@ -1,12 +1,13 @@
 """One look for every figure and page: a colour per future, display names in NL or EN.
 
 The colours are from Okabe & Ito's colour-blind-safe palette (2008), one per future, the same
-in every figure, page and handout. Names come from :mod:`models.catalogue` only, through
+in every figure, page and handout. Names come from the study (``conf/study/``) only, through
 :func:`scenarios.engine.dataset.term_name`.
 """
 
 from __future__ import annotations
 
+from scenarios.config.study import Study
 from scenarios.engine.dataset import term_name
 
 #: Colour of each built-in future (Okabe-Ito): distinct for the common colour-vision
@@ -34,9 +35,10 @@ def future_colour(label: str, labels: list[str] | tuple[str, ...] = ()) -> str:
     return EXTRA_COLOURS[index % len(EXTRA_COLOURS)]
 
 
-def display_name(label: str, lang: str = "nl") -> str:
-    """The display name of any catalogue label (trend, area, driver, lever, future) in
-    ``lang`` (``nl`` or ``en``); an unknown label (a user-added future) is shown as written."""
+def display_name(label: str, lang: str = "nl", study: Study | None = None) -> str:
+    """The display name of any label of ``study`` (trend, area, driver, lever, future; the
+    default study when not given) in ``lang`` (``nl`` or ``en``); an unknown label (a
+    user-added future) is shown as written."""
     if lang not in LANGUAGES:
         raise ValueError(f"lang={lang!r}: expected one of {list(LANGUAGES)}")
-    return term_name(label, lang)
+    return term_name(label, lang, study=study)

@@ -26,13 +26,18 @@ def quantiles(level: xr.DataArray) -> np.ndarray:
         "quantile", "time", "trend").values
 
 
-def _grid(fig: Figure) -> list:
-    axes = fig.subplots(3, 4, sharex=True, sharey=True).ravel()
-    for ax in axes[:11]:
+def _grid(fig: Figure, n: int) -> list:
+    """Four columns of panels, one per trend of the study, then the legend cell."""
+    axes = fig.subplots(-(-(n + 1) // 4), 4, sharex=True, sharey=True).ravel()
+    for ax in axes[:n]:
         ax.set_ylim(0, 1)
         ax.set_yticks([0, 0.5, 1])
         ax.set_xticks(YEAR_TICKS)
-    axes[7].tick_params(labelbottom=True)  # above the empty legend cell
+    for k in range(n):
+        if k + 4 >= n:  # nothing below: above the legend or an empty cell
+            axes[k].tick_params(labelbottom=True)
+    for ax in axes[n + 1:]:
+        ax.axis("off")
     return list(axes)
 
 
@@ -66,22 +71,23 @@ def fans(run: RunData, future: str, options: Options) -> Figure:
     """
     lang = options.lang
     fig = new_figure()
-    axes = _grid(fig)
+    axes = _grid(fig, run.ds.sizes["trend"])
+    n = run.ds.sizes["trend"]
     trends = [str(t) for t in run.ds.trend.values]
     variants = [v for v in run.variants if run.has(v, future)]
     colours = variant_shades(future, run.futures, len(variants))
     time = run.ds.time.values
     for variant, colour in zip(variants, colours):
         q = quantiles(run.view(variant).level.sel(future=future))
-        for k, ax in enumerate(axes[:11]):
+        for k, ax in enumerate(axes[:n]):
             if not run.is_sweep:
                 ax.fill_between(time, q[0, :, k], q[4, :, k], color=colour, alpha=0.2, lw=0)
             ax.fill_between(time, q[1, :, k], q[3, :, k], color=colour,
                             alpha=0.15 if run.is_sweep else 0.45, lw=0)
             ax.plot(time, q[2, :, k], color=colour)
-    for k, ax in enumerate(axes[:11]):
-        ax.set_title(name(trends[k], lang))
-    legend_ax = axes[11]
+    for k, ax in enumerate(axes[:n]):
+        ax.set_title(name(trends[k], lang, run.study))
+    legend_ax = axes[n]
     legend_ax.axis("off")
     line_colour = future_colour(future, run.futures)
     if run.is_sweep:
@@ -92,7 +98,7 @@ def fans(run: RunData, future: str, options: Options) -> Figure:
                    Patch(color=line_colour, alpha=0.2, lw=0)]
         legend_ax.legend(handles, [text("median", lang), text("band50", lang),
                                    text("band90", lang)], loc="center", frameon=False)
-    fig.suptitle(text("fans_title", lang, future=name(future, lang)), color="black")
+    fig.suptitle(text("fans_title", lang, future=name(future, lang, run.study)), color="black")
     fig.supxlabel(_subtitle(run, lang), fontsize=13, color="#444444")
     fig.supylabel(text("level", lang))
     return fig
@@ -103,7 +109,8 @@ def fans_compared(run: RunData, options: Options) -> Figure:
     swept value, medians only)."""
     lang = options.lang
     fig = new_figure()
-    axes = _grid(fig)
+    axes = _grid(fig, run.ds.sizes["trend"])
+    n = run.ds.sizes["trend"]
     time = run.ds.time.values
     for future in run.futures:
         colour = future_colour(future, run.futures)
@@ -111,17 +118,17 @@ def fans_compared(run: RunData, options: Options) -> Figure:
             if not run.has(variant, future):
                 continue
             q = quantiles(run.view(variant).level.sel(future=future))
-            for k, ax in enumerate(axes[:11]):
+            for k, ax in enumerate(axes[:n]):
                 if not run.is_sweep:
                     ax.fill_between(time, q[1, :, k], q[3, :, k], color=colour, alpha=0.25,
                                     lw=0)
                 ax.plot(time, q[2, :, k], color=colour, ls=LINESTYLES[i % len(LINESTYLES)])
-    for k, ax in enumerate(axes[:11]):
-        ax.set_title(name(str(run.ds.trend.values[k]), lang))
-    legend_ax = axes[11]
+    for k, ax in enumerate(axes[:n]):
+        ax.set_title(name(str(run.ds.trend.values[k]), lang, run.study))
+    legend_ax = axes[n]
     legend_ax.axis("off")
     handles = [Line2D([], [], color=future_colour(f, run.futures), lw=5) for f in run.futures]
-    labels = [name(f, lang) for f in run.futures]
+    labels = [name(f, lang, run.study) for f in run.futures]
     if run.is_sweep:
         _variant_legend(legend_ax, run, lang, handles, labels, styles=True)
     else:
@@ -159,7 +166,7 @@ def _sketch(ax, run: RunData, future: str, shades: list, med: xr.DataArray, left
     n, height = len(run.variants), 0.036
     for r, trend in enumerate(key_trends(run, future)):
         ry = top - r * step
-        ax.text(left - 0.008, ry, name(trend, lang), ha="right", va="center",
+        ax.text(left - 0.008, ry, name(trend, lang, run.study), ha="right", va="center",
                 fontsize=13)
         ax.add_patch(Rectangle((left, ry - height / 2), width, height, color="#eeeeee", lw=0))
         for i, variant in enumerate(run.variants):
@@ -214,7 +221,8 @@ def quadrant(run: RunData, options: Options) -> Figure:
         qx, qy = 0.5 * quad[0], 0.5 * quad[1]
         ha = "left" if x < 0.2 else "right" if x > 0.8 else "center"
         dx = {"left": -14, "right": 14, "center": 0}[ha]
-        ax.annotate(name(future, lang), (x, y), xytext=(dx, 14), textcoords="offset points",
+        ax.annotate(name(future, lang, run.study), (x, y), xytext=(dx, 14),
+                    textcoords="offset points",
                     ha=ha, va="bottom", fontsize=18, fontweight="bold", color=colour,
                     zorder=6)
         # the sketch fills the half of the quadrant without the marker (a second future in

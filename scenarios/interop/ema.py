@@ -36,7 +36,6 @@ from ema_workbench.em_framework.experiment_runner import ExperimentRunner
 from ema_workbench.em_framework.points import experiment_generator
 from ema_workbench.em_framework.util import NamedObjectMap
 
-from models import catalogue
 from models.ensemble import Future
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
@@ -58,8 +57,8 @@ class Simulator:
 
     @property
     def outcome_names(self) -> list[str]:
-        return ([f"impact.{a}" for a in catalogue.AREA_LABELS]
-                + [f"level.{t}" for t in catalogue.TREND_LABELS])
+        return ([f"impact.{a}" for a in self.spec.world.areas]
+                + [f"level.{t}" for t in self.spec.world.trends])
 
     def evaluate(self, worlds: list[dict[str, float]],
                  policies: list[dict[str, float]]) -> dict[str, np.ndarray]:
@@ -71,16 +70,16 @@ class Simulator:
         out, _ = simulate(self.spec, futures=futures, members=members, n_members=len(worlds),
                           events=False, precision="float64", threads=1)
         result = {}
-        for k, area in enumerate(catalogue.AREA_LABELS):
+        for k, area in enumerate(self.spec.world.areas):
             result[f"impact.{area}"] = out.impacts[:, self.time_index, k, :]
-        for k, trend in enumerate(catalogue.TREND_LABELS):
+        for k, trend in enumerate(self.spec.world.trends):
             result[f"level.{trend}"] = out.levels[:, self.time_index, k, :]
         return result
 
     def one(self, **experiment: float) -> dict[str, float]:
         """One experiment, as EMA's one-at-a-time path calls it."""
         world = {n: float(experiment[n]) for n in self.uncertainty_names}
-        policy = {lv: float(experiment[lv]) for lv in catalogue.LEVER_LABELS}
+        policy = {lv: float(experiment[lv]) for lv in self.spec.world.levers}
         result = self.evaluate([world], [policy])
         return {name: float(values[0, 0]) for name, values in result.items()}
 
@@ -108,7 +107,7 @@ def build_model(future: str, overrides: list[str], *, year: float | None = None)
     sim = Simulator(spec, chosen[future], int(hits[0]))
     model = Model(f"futures{future.replace('_', '')}", function=sim.one)
     model.uncertainties = [RealParameter(u.name, *u.bounds) for u in spec.uncertainties]
-    model.levers = [RealParameter(lv, 0.0, 1.0) for lv in catalogue.LEVER_LABELS]
+    model.levers = [RealParameter(lv, 0.0, 1.0) for lv in world.levers]
     model.constants = [Constant("ownership", chosen[future].ownership),
                        Constant("purpose", chosen[future].purpose)]
     model.outcomes = [ScalarOutcome(name) for name in sim.outcome_names]
@@ -167,7 +166,7 @@ class BatchEvaluator(BaseEvaluator):
         for experiment in group:
             policies.setdefault(experiment.policy.name,
                                 {lv: float(experiment.policy[lv])
-                                 for lv in catalogue.LEVER_LABELS})
+                                 for lv in sim.spec.world.levers})
             worlds.setdefault(experiment.scenario.name,
                               {n: float(experiment.scenario[n])
                                for n in sim.uncertainty_names})

@@ -20,7 +20,6 @@ from typing import Any
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
-from models import catalogue
 from scenarios import __version__
 from scenarios.config.schema import RunSpec
 
@@ -53,7 +52,7 @@ def setting_overrides(spec: RunSpec, label: str, values: Mapping[str, float],
     keys = {"ownership": f"{future}.ownership", "purpose": f"{future}.purpose",
             "eu_regulation": f"{future}.drivers.eu_regulation",
             "transition_years": "drivers.transition_years",
-            **{lv: f"{future}.levers.{lv}" for lv in catalogue.LEVER_LABELS}}
+            **{lv: f"{future}.levers.{lv}" for lv in spec.world.levers}}
     ranges = {u.name: u for u in spec.uncertainties}
     for name, value in values.items():
         if value == defaults[name]:

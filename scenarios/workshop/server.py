@@ -38,7 +38,6 @@ from urllib.parse import urlsplit
 
 from omegaconf import DictConfig
 
-from models import catalogue
 from scenarios import __version__
 from scenarios.config.checks import expect, integer, label
 from scenarios.config.errors import ConfigError
@@ -124,18 +123,19 @@ class Session:
 
     def _meta(self) -> dict[str, Any]:
         model, labels = self.model, self.model.labels
-        names = {lang: {t: display_name(t, lang) for t in catalogue.TREND_LABELS +
-                        catalogue.AREA_LABELS + tuple(labels)} for lang in LANGS}
+        study, world = self.spec.study, self.spec.world
+        names = {lang: {t: display_name(t, lang, study) for t in world.trends +
+                        world.areas + tuple(labels)} for lang in LANGS}
         return {
             "futures_version": __version__, "seed": self.spec.seed, "members": model.members,
             "lang": self.config.lang, "events": "off", "quantiles": list(QUANTILES),
             "variants": list(VARIANTS), "groups": list(GROUPS),
             "times": [round(float(t), 4) for t in model.times],
-            "trends": list(catalogue.TREND_LABELS), "areas": list(catalogue.AREA_LABELS),
+            "trends": list(world.trends), "areas": list(world.areas),
             "names": names,
             # what the page shows on hover and tap: description (English) and NDS 2021 lines
             "about": {t.label: {"en": t.description, "source": t.source} for t in
-                      catalogue.TRENDS + catalogue.AREAS + catalogue.LEVERS + catalogue.FUTURES},
+                      study.trends + study.areas + study.levers + study.futures},
             "futures": [{"label": f, "colour": future_colour(f, labels),
                          "defaults": model.defaults[f]} for f in labels],
             "sliders": [{"key": s.key, "group": s.group, "low": s.low, "high": s.high,

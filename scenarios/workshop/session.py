@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 
-from models import catalogue
 from models.ensemble import Future, Outcome
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
@@ -112,14 +111,14 @@ def sliders(spec: RunSpec) -> tuple[Slider, ...]:
                "Efficacy of policy", "x", "x"),
     ) if s.key not in ("cross_impact_strength", "lever_efficacy") or factor(s.key))
     levers = tuple(Slider(t.label, "lever", 0.0, 1.0, 0.05, t.name_nl, t.name_en)
-                   for t in catalogue.LEVERS)
+                   for t in spec.study.levers)
     return axis + world + levers
 
 
 def defaults(spec: RunSpec, future: Future) -> dict[str, float]:
     """Every slider's value in the baseline of ``future``."""
     world = spec.world
-    eu_index = catalogue.DRIVER_LABELS.index("eu_regulation")
+    eu_index = world.drivers.index("eu_regulation")
     out = {
         "ownership": future.ownership,
         "purpose": future.purpose,
@@ -129,7 +128,7 @@ def defaults(spec: RunSpec, future: Future) -> dict[str, float]:
         "transition_years": world.transition_years,
         "lever_efficacy": 1.0,
     }
-    for k, lever in enumerate(catalogue.LEVER_LABELS):
+    for k, lever in enumerate(world.levers):
         out[lever] = float(future.levers.get(lever, world.lever_reference[k]))
     return out
 
@@ -324,7 +323,7 @@ class Workshop:
                 future = replace(future, ownership=values["ownership"],
                                  purpose=values["purpose"], drivers=drivers)
             world_futures.append(future)
-        levers = {lv: values[lv] for lv in catalogue.LEVER_LABELS}
+        levers = {lv: values[lv] for lv in self.spec.world.levers}
         current = [replace(f, levers=levers) for f in world_futures]
         factors = (values["cross_impact_strength"], values["lever_efficacy"],
                    values["transition_years"])
@@ -350,9 +349,9 @@ class Workshop:
         """What a future-variant is simulated with, resolved: equal keys, equal numbers."""
         world = self.spec.world
         drivers = tuple(float(future.drivers.get(d, world.status_quo[k]))
-                        for k, d in enumerate(catalogue.DRIVER_LABELS))
+                        for k, d in enumerate(world.drivers))
         levers = tuple(float(future.levers.get(lv, world.lever_reference[k]))
-                       for k, lv in enumerate(catalogue.LEVER_LABELS))
+                       for k, lv in enumerate(world.levers))
         return (future.label, float(future.ownership), float(future.purpose), drivers,
                 levers, *(float(f) for f in factors))
 
@@ -388,8 +387,8 @@ class Workshop:
             summary = Summary(final[i])
             if i in lines:
                 k = lines.index(i)
-                summary = Summary(final[i], _fragments(trends[:, k], catalogue.TREND_LABELS),
-                                  _fragments(areas[:, k], catalogue.AREA_LABELS))
+                summary = Summary(final[i], _fragments(trends[:, k], tuple(self.spec.world.trends)),
+                                  _fragments(areas[:, k], tuple(self.spec.world.areas)))
             self.variants.put(key, summary)
         self.simulated += len(todo)
 
@@ -445,9 +444,9 @@ class Workshop:
             return "{" + ", ".join(parts) + "}"
 
         each = {"baseline": base, "world": world, "current": current}
-        futures = {f: {v: dict(zip(catalogue.AREA_LABELS, _round(each[v][i].final)))
+        futures = {f: {v: dict(zip(tuple(self.spec.world.areas), _round(each[v][i].final)))
                        for v in VARIANTS} for i, f in enumerate(self.labels)}
         head = json.dumps({"future": label, "settings": dict(values)}, allow_nan=False)
-        return (head[:-1] + f', "trends": {series("trends", catalogue.TREND_LABELS)}, '
-                f'"areas": {series("areas", catalogue.AREA_LABELS)}, '
+        return (head[:-1] + f', "trends": {series("trends", tuple(self.spec.world.trends))}, '
+                f'"areas": {series("areas", tuple(self.spec.world.areas))}, '
                 f'"futures": {json.dumps(futures, allow_nan=False)}}}')

@@ -32,9 +32,8 @@ import numpy as np
 from omegaconf import DictConfig
 from scipy import optimize, stats
 
-from models import catalogue
 from models.dynamics import split_signs
-from models.ensemble import World
+from models.ensemble import MOMENTUM, World
 from scenarios.config.checks import expect, label, mapping, number
 from scenarios.config.compose import check
 from scenarios.config.errors import ConfigError
@@ -97,7 +96,7 @@ def read_series(cfg: DictConfig, world: World) -> tuple[list[Series], float]:
         extra = sorted(set(entry) - {"trend", "years", "values", "unit", "source"})
         expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
                "unknown field; expected trend, years, values, unit, source")
-        trend = label(f"{key}.trend", entry.get("trend"), catalogue.TREND_LABELS, "trend")
+        trend = label(f"{key}.trend", entry.get("trend"), world.trends, "trend")
         years, values = list(entry.get("years") or []), list(entry.get("values") or [])
         expect(len(years) >= 3, f"{key}.years", years, "expected at least 3 years")
         expect(len(values) == len(years), f"{key}.values", values,
@@ -130,8 +129,8 @@ def frozen_terms(world: World, trend: str) -> tuple[float, float, float]:
     momentum : float
         The trend's momentum in the config (the prior of the fit).
     """
-    i = catalogue.TREND_LABELS.index(trend)
-    col = catalogue.DRIVER_LABELS.index("momentum")
+    i = world.trends.index(trend)
+    col = world.drivers.index(MOMENTUM)
     drivers = world.driver_loadings[i].copy()
     momentum = float(drivers[col])
     drivers[col] = 0.0
@@ -164,7 +163,7 @@ def fit(series: Series, world: World, confidence: float) -> Fit:
         If the fit does not converge (e.g. a series that falls while the model cannot).
     """
     push, brake, prior = frozen_terms(world, series.trend)
-    x0 = float(world.initial[catalogue.TREND_LABELS.index(series.trend)])
+    x0 = float(world.initial[world.trends.index(series.trend)])
     times = np.array(series.years) + 0.5
     observed = np.log(series.values)
 

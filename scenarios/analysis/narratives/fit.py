@@ -43,34 +43,32 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import least_squares
 
-from models import catalogue
+from models.ensemble import MOMENTUM
 from scenarios.analysis.calibration.compute import fit as calibrate_fit
 from scenarios.analysis.calibration.compute import read_series
 from scenarios.analysis.narratives.table import BANDS, CELLS, FLAT, MIDPOINT, RANKINGS, STRONG
 from scenarios.config.compose import load
+from scenarios.config.study import default_study
 from scenarios.engine.simulate import draw_members, simulate
 
 #: Members of the fixed ensemble (default seed) whose medians are fitted.
 MEMBERS = 1024
 
-TRENDS = catalogue.TREND_LABELS
-DRIVERS = catalogue.DRIVER_LABELS
-AREAS = catalogue.AREA_LABELS
+#: The study fitted: the default one (conf/study/nds2021.yaml), whose cross_impact.yaml
+#: ``--write`` rewrites. Its narratives are the targets, its priors the signs.
+STUDY = default_study()
+TRENDS = STUDY.trend_labels
+DRIVERS = STUDY.driver_labels
+AREAS = STUDY.area_labels
 
-#: Axis loadings of seed_digest.md section C (full swing a_s stakeholder-minus-shareholder,
-#: a_w welfare-minus-growth). The fit keeps the sign of each; where it is 0 the fitted
-#: loading stays within +-0.1.
-DIGEST_AXES = {
-    "mega_ecosystemen": (-1.25, -0.25), "decentralisering": (1.5, 0.0),
-    "data_soevereiniteit": (0.5, 0.5), "digitale_valuta": (1.25, -0.75),
-    "eigenwijze_data": (0.0, 0.0), "autonomisering": (-0.25, -0.75),
-    "zwermcultuur": (0.75, -0.25), "virtuele_leefwerelden": (-0.25, -0.75),
-    "mensoptimalisering": (0.0, -0.5), "strijd_der_stacks": (-1.25, -0.25),
-    "kwetsbaarheid": (0.0, -1.0),
-}
+#: Axis loadings of the study's priors (``study.priors.axes``; for NDS 2021 seed_digest.md
+#: section C: full swing a_s stakeholder-minus-shareholder, a_w welfare-minus-growth). The
+#: fit keeps the sign of each; where it is 0 the fitted loading stays within +-0.1.
+DIGEST_AXES: dict[str, tuple[float, float]] = dict(STUDY.axis_priors)
 
-#: The fitted columns of each trend's row in conf/cross_impact.yaml.
-COLUMNS = ("momentum", "shareholder", "stakeholder", "growth", "welfare")
+#: The fitted columns of each trend's row in conf/cross_impact.yaml: momentum, then the
+#: low and high driver of each axis (ownership, purpose).
+COLUMNS = (MOMENTUM, *STUDY.axis_drivers)
 
 #: Residual weight per basis: the text outranks its cues, the cues outrank inference.
 BASIS_WEIGHT = {"TEXT": 4.0, "PARTIAL": 2.0, "INF": 1.0}
@@ -176,7 +174,7 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     calibrated = {s.trend: s for s in series}
     free = np.array([t not in calibrated for t in TRENDS])
     members = draw_members(spec)
-    momentum = world.driver_loadings[:, DRIVERS.index("momentum")]
+    momentum = world.driver_loadings[:, DRIVERS.index(MOMENTUM)]
     offsets = {f"momentum.{t}": members.pop(f"momentum.{t}") - momentum[i]
                for i, t in enumerate(TRENDS) if f"momentum.{t}" in members}
     futures = [f.label for f in spec.futures]
@@ -184,6 +182,7 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     pairs = ranking_pairs(futures)
     low, high = admissible(dict(zip(TRENDS, world.initial)), futures)
     cols = {name: DRIVERS.index(name) for name in COLUMNS}
+    _, own_low, own_high, pur_low, pur_high = COLUMNS
     n_free = int(free.sum())
 
     def with_params(p: np.ndarray):
@@ -191,12 +190,12 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
         m[free] = p[:n_free]
         s, w = p[n_free:].reshape(2, -1)
         loadings = world.driver_loadings.copy()
-        loadings[:, cols["stakeholder"]], loadings[:, cols["shareholder"]] = s, -s
-        loadings[:, cols["welfare"]], loadings[:, cols["growth"]] = w, -w
+        loadings[:, cols[own_high]], loadings[:, cols[own_low]] = s, -s
+        loadings[:, cols[pur_high]], loadings[:, cols[pur_low]] = w, -w
         fitted = type(world)(**{**world.__dict__, "driver_loadings": loadings})
         for trend, s_ in calibrated.items():  # the series fit ignores the momentum column
             m[TRENDS.index(trend)] = calibrate_fit(s_, fitted, confidence).momentum
-        loadings[:, cols["momentum"]] = m  # ``fitted`` holds this very array
+        loadings[:, cols[MOMENTUM]] = m  # ``fitted`` holds this very array
         return fitted, m
 
     def residuals(p: np.ndarray) -> np.ndarray:
@@ -220,9 +219,9 @@ def fit(overrides: list[str] | None = None) -> dict[str, dict[str, float]]:
     _, m = with_params(result.x)
     s, w = result.x[n_free:].reshape(2, -1)
     m, s, w = np.round(m, 2), np.round(s, 2), np.round(w, 2)
-    return {t: {"momentum": float(m[i]), "shareholder": float(-s[i]) + 0.0,
-                "stakeholder": float(s[i]) + 0.0, "growth": float(-w[i]) + 0.0,
-                "welfare": float(w[i]) + 0.0}
+    return {t: {MOMENTUM: float(m[i]), own_low: float(-s[i]) + 0.0,
+                own_high: float(s[i]) + 0.0, pur_low: float(-w[i]) + 0.0,
+                pur_high: float(w[i]) + 0.0}
             for i, t in enumerate(TRENDS)}
 
 
@@ -257,9 +256,8 @@ def write(fitted: dict[str, dict[str, float]], provenance: dict[str, str],
         block = [line for line in lines[start + 1:end]
                  if not re.match(rf"^  ({'|'.join(COLUMNS)}):", line)]
         at = next((k for k, line in enumerate(block)
-                   if re.match(r"^  (eu_regulation|security_pressure|ai_investment|data_sharing|"
-                               r"connectivity|cyber_resilience|open_source_standards|"
-                               r"digital_skills):", line)), None)
+                   if re.match(rf"^  ({'|'.join(STUDY.other_drivers + STUDY.lever_labels)}):",
+                               line)), None)
         if at is None:
             at = max((k + 1 for k, line in enumerate(block) if line.startswith("  ")), default=0)
         new = [f"  {f'{c}: {v:.2f}':<30}# {_comment(trend, c, v, provenance)}"

@@ -1,4 +1,7 @@
-"""The expected signature of each future (design/narratives.md) as data, and checks on it.
+"""The expected signature of each future, read from the study, and checks on it.
+
+The cells and rankings are data: ``study.narratives`` of ``conf/study/<name>.yaml``
+(for NDS 2021 taken from design/narratives.md).
 
 Each cell gives a trend's direction from 2021 to 2030, its 2030 level band and its basis:
 TEXT (the document says so), PARTIAL (a cue in the text) or INF (inference, a prior). The
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+
+from scenarios.config.study import Study, default_study
 
 BANDS = {"L": (0.0, 0.25), "L-M": (0.12, 0.40), "M": (0.30, 0.60), "M-H": (0.45, 0.75),
          "H": (0.60, 1.0)}
@@ -48,52 +53,23 @@ class Cell:
         return direction, low <= end <= high
 
 
-_TABLE = """\
-mega_ecosystemen      | rise,H,T        | flat,M,P          | decline,L,T      | decline,L-M,I
-decentralisering      | flat,L,T        | flat,L-M,I        | strong rise,H,T  | rise,M-H,I
-data_soevereiniteit   | rise,M,P        | strong rise,H,T   | strong rise,H,P  | strong rise,H,I
-digitale_valuta       | flat,L,I        | flat,L,I          | strong rise,H,T  | flat,L-M,I
-eigenwijze_data       | rise,H,I        | rise,M,P          | rise,M,I         | rise,H,I
-autonomisering        | strong rise,H,P | rise,M,P          | rise,M-H,I       | rise,M,I
-zwermcultuur          | rise,M-H,I      | flat,M,I          | strong rise,H,I  | rise,H,I
-virtuele_leefwerelden | strong rise,H,P | rise,M,P          | rise,M-H,I       | rise,M,I
-mensoptimalisering    | rise,M-H,I      | flat,L-M,P        | rise,M,I         | rise,M,I
-strijd_der_stacks     | rise,H,P        | strong rise,H,P   | flat,M,P         | flat,L-M,I
-kwetsbaarheid         | rise,H,P        | flat,M,I          | rise,H,P         | flat,M,I
-"""
-_FUTURES = ("versnelling", "voorwaardelijke_groei", "radicale_markten", "gelijk_speelveld")
-_BASIS = {"T": "TEXT", "P": "PARTIAL", "I": "INF"}
+def cells(study: Study | None = None) -> tuple[Cell, ...]:
+    """The narrative cells of ``study`` (``study.narratives.cells``; the default study's when
+    not given), in trend order then future order."""
+    return tuple(Cell(*c) for c in (study or default_study()).cells)
 
 
-def _cells() -> tuple[Cell, ...]:
-    out = []
-    for line in _TABLE.splitlines():
-        trend, *cols = (part.strip() for part in line.split("|"))
-        for future, col in zip(_FUTURES, cols):
-            direction, level, basis = col.split(",")
-            out.append(Cell(future, trend, direction, level, _BASIS[basis]))
-    return tuple(out)
+def rankings(study: Study | None = None) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Best-to-worst ranking of the impact areas per future (``study.narratives.rankings``),
+    with the basis of each position."""
+    return dict((study or default_study()).rankings)
 
 
-#: All 44 cells of narratives.md's cross-future summary.
-CELLS: tuple[Cell, ...] = _cells()
+#: All 44 cells of the default study's cross-future summary (conf/study/nds2021.yaml).
+CELLS: tuple[Cell, ...] = cells()
 
-#: Best-to-worst ranking of the impact areas per future (narratives.md), with the basis of
-#: each position.
-RANKINGS: dict[str, tuple[tuple[str, str], ...]] = {
-    "versnelling": (("verdienvermogen", "PARTIAL"), ("brede_welvaart", "INF"),
-                    ("publieke_waarden", "PARTIAL"), ("veiligheid", "INF"),
-                    ("openbaar_bestuur", "PARTIAL")),
-    "voorwaardelijke_groei": (("publieke_waarden", "PARTIAL"), ("verdienvermogen", "TEXT"),
-                              ("brede_welvaart", "PARTIAL"), ("openbaar_bestuur", "INF"),
-                              ("veiligheid", "INF")),
-    "radicale_markten": (("verdienvermogen", "PARTIAL"), ("publieke_waarden", "INF"),
-                         ("brede_welvaart", "INF"), ("veiligheid", "PARTIAL"),
-                         ("openbaar_bestuur", "PARTIAL")),
-    "gelijk_speelveld": (("brede_welvaart", "TEXT"), ("publieke_waarden", "PARTIAL"),
-                         ("openbaar_bestuur", "PARTIAL"), ("veiligheid", "INF"),
-                         ("verdienvermogen", "INF")),
-}
+#: Best-to-worst ranking of the impact areas per future of the default study.
+RANKINGS: dict[str, tuple[tuple[str, str], ...]] = rankings()
 
 
 def medians(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
@@ -102,7 +78,7 @@ def medians(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
     return level.isel(time=0), level.isel(time=-1)
 
 
-def check_cells(ds: xr.Dataset) -> list[dict[str, object]]:
+def check_cells(ds: xr.Dataset, study: Study | None = None) -> list[dict[str, object]]:
     """Compare every narratives.md cell with the ensemble medians of ``ds``.
 
     Returns
@@ -113,7 +89,7 @@ def check_cells(ds: xr.Dataset) -> list[dict[str, object]]:
     """
     start, end = medians(ds)
     rows = []
-    for cell in CELLS:
+    for cell in cells(study):
         if cell.future not in ds.future.values:
             continue
         a = float(start.sel(future=cell.future, trend=cell.trend))
@@ -132,20 +108,20 @@ def area_ranking(ds: xr.Dataset, future: str) -> list[str]:
     return [str(final.area.values[k]) for k in order]
 
 
-def report(ds: xr.Dataset) -> str:
+def report(ds: xr.Dataset, study: Study | None = None) -> str:
     """A markdown table of every cell and ranking: expected, median, held or not."""
     lines = ["| future | trend | basis | expected | median 2021 -> 2030 | holds |",
              "|---|---|---|---|---|---|"]
-    rows = check_cells(ds)
+    rows = check_cells(ds, study)
     for r in rows:
         ok = "yes" if r["direction_ok"] and r["level_ok"] else \
             "no (direction)" if not r["direction_ok"] else "no (level)"
         lines.append(f"| {r['future']} | {r['trend']} | {r['basis']} | {r['direction']}, "
                      f"{r['level']} | {r['start']:.2f} -> {r['end']:.2f} | {ok} |")
-    held = sum(r["direction_ok"] and r["level_ok"] for r in rows)
+    held = sum(bool(r["direction_ok"] and r["level_ok"]) for r in rows)
     lines += ["", f"{held} of {len(rows)} cells hold.", "",
               "| future | expected ranking (best first) | model ranking |", "|---|---|---|"]
-    for future, expected in RANKINGS.items():
+    for future, expected in rankings(study).items():
         if future in ds.future.values:
             lines.append(f"| {future} | {', '.join(a for a, _ in expected)} | "
                          f"{', '.join(area_ranking(ds, future))} |")

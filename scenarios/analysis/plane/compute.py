@@ -1,6 +1,6 @@
 r"""``futures plane``: the impact areas mapped over the plane of the two axes.
 
-A future is a point (ownership, purpose) in :math:`[0, 1]^2` (DESIGN.md section 2.2). The
+A future is a point (ownership, purpose) in :math:`[0, 1]^2` (docs/model.md; NDS 2021 L3414-3434). The
 plane runs a ``grid x grid`` lattice of such points as futures, all on the *same* members
 and event draws (common random numbers: one member sample, keyed ``plane``, for every
 point), so the map changes with the position only. The axis drivers follow the position
@@ -27,7 +27,6 @@ import xarray as xr
 from omegaconf import DictConfig
 from scipy.interpolate import RBFInterpolator, RegularGridInterpolator
 
-from models import catalogue
 from models.ensemble import Future
 from scenarios.analysis.plane.config import PlaneSpec, plane_spec
 from scenarios.analysis.robustness.regret import summarise
@@ -51,9 +50,6 @@ from scenarios.engine.year_impacts import impacts_at
 log = logging.getLogger("futures")
 #: The label the plane's common members are drawn under (as a future's label would be).
 MEMBERS_KEY = "plane"
-#: Drivers a future may override; the axis drivers follow the position, momentum is 1.
-OTHER_DRIVERS = tuple(d for d in catalogue.DRIVER_LABELS
-                      if d not in catalogue.AXIS_DRIVERS and d != "momentum")
 
 
 def plane_of(cfg: DictConfig, spec: RunSpec) -> PlaneSpec:
@@ -86,7 +82,7 @@ def driver_fields(spec: RunSpec, axis: np.ndarray, mode: str) -> dict[str, np.nd
     where = np.column_stack([own.ravel(), pur.ravel()])
     out = {}
     for name in names:
-        sq = spec.world.status_quo[catalogue.DRIVER_LABELS.index(name)]
+        sq = spec.world.status_quo[spec.world.drivers.index(name)]
         values = np.array([f.drivers.get(name, sq) for f in spec.futures])
         unique = np.unique(points, axis=0)
         if len(unique) < len(points):  # two futures at one spot: average them there
@@ -171,7 +167,7 @@ def to_dataset(spec: RunSpec, plane: PlaneSpec, axis: np.ndarray, grid: np.ndarr
     positions = np.array([[f.ownership, f.purpose] for f in spec.futures])
     at = RegularGridInterpolator((axis, axis), outcome)(positions)  # (F, A), bilinear
     labels = [f.label for f in spec.futures]
-    areas = list(catalogue.AREA_LABELS)
+    areas = list(spec.world.areas)
     year = f"{plane.year:g}"
     per_axis = "1 per unit of axis"
     cells = ("ownership", "purpose", "area")
@@ -199,7 +195,7 @@ def to_dataset(spec: RunSpec, plane: PlaneSpec, axis: np.ndarray, grid: np.ndarr
                          "1"),
         "member": member_coord(plane.members),
         **label_coords(area=areas, future=labels, axis=AXES),
-        **name_coordinates({"future": labels, "area": areas}),
+        **name_coordinates({"future": labels, "area": areas}, spec.study),
     }
     if fields:
         names = sorted(fields)
@@ -208,8 +204,8 @@ def to_dataset(spec: RunSpec, plane: PlaneSpec, axis: np.ndarray, grid: np.ndarr
                                         "target of the driver at the grid point (thin-plate "
                                         "spline through the futures' values)")
         coords.update(label_coords(driver=names))
-    status_quo = [float(spec.world.status_quo[catalogue.DRIVER_LABELS.index(d)])
-                  for d in ("stakeholder", "welfare")]
+    status_quo = [float(spec.world.status_quo[spec.world.drivers.index(high)])
+                  for _, high in spec.world.axes]
     return xr.Dataset(variables, coords=coords, attrs=provenance(
         "futures plane: impact areas over the plane of the two axes", spec.seed, config_yaml,
         method="each grid point is a future at that position; every point runs the same "

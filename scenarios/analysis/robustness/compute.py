@@ -24,7 +24,6 @@ import numpy as np
 import xarray as xr
 from omegaconf import DictConfig
 
-from models import catalogue
 from models.ensemble import Future
 from scenarios.analysis.robustness.config import RobustnessSpec, Setting, robustness_spec
 from scenarios.analysis.robustness.regret import Regret, regret_of, summarise
@@ -70,7 +69,7 @@ def setting_futures(spec: RunSpec, setting: Setting, plans: str) -> list[Future]
     ``"keep"`` the setting's named levers replace the future's own (``future.LABEL.levers``)
     and the other levers keep the future's values.
     """
-    full = dict(zip(catalogue.LEVER_LABELS, (float(v) for v in setting.values)))
+    full = dict(zip(spec.world.levers, (float(v) for v in setting.values)))
     out = []
     for fut in spec.futures:
         levers = full if plans == "replace" else {**full, **fut.levers, **setting.changes}
@@ -149,7 +148,7 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
     """
     names = [s.name for s in robust.settings]
     futures = [f.label for f in spec.futures]
-    areas, levers = list(catalogue.AREA_LABELS), list(catalogue.LEVER_LABELS)
+    areas, levers = list(spec.world.areas), list(spec.world.levers)
     stat = statistic_label(robust)
     year = f"{robust.year:g}"
     flag: dict[str, Any] = {"flag_values": np.array([0, 1], np.int8), "flag_meanings": "no yes"}
@@ -184,7 +183,7 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
             **label_coords(setting=names, future=futures),
             "member": member_coord(spec.members),
             **label_coords(area=areas, lever=levers, axis=AXES),
-            **name_coordinates({"future": futures, "area": areas, "lever": levers}),
+            **name_coordinates({"future": futures, "area": areas, "lever": levers}, spec.study),
         },
         attrs=provenance(
             "futures robustness: regret of lever settings across the futures", spec.seed,

@@ -1,6 +1,6 @@
 """The ``robustness`` config node: lever settings to compare, and how to judge them.
 
-A *setting* is a complete vector of the six policy levers (:data:`models.catalogue.LEVERS`),
+A *setting* is a complete vector of the six policy levers (the study's levers, ``study.levers``),
 given as a partial dict over the reference in ``conf/levers.yaml``. Settings are named in
 ``robustness.settings``, optionally narrowed by ``robustness.include``, and extended by a
 full-factorial ``robustness.grid``. Levers are the decision; the world uncertainties
@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from models import catalogue
 from models.ensemble import World
 from scenarios.config.checks import expect, label, mapping, number
 
@@ -40,7 +39,7 @@ class Setting:
     changes : dict of str to float
         The levers this setting names, with their values in [0, 1].
     values : ndarray, shape (n_levers,)
-        Every lever's setting, in catalogue order (the reference where not named).
+        Every lever's setting, in the study's order (the reference where not named).
     """
 
     name: str
@@ -112,7 +111,7 @@ def _setting(name: str, node: object, world: World) -> Setting:
     key = f"robustness.settings.{name}"
     changes = {}
     for lever, value in mapping(key, node).items():
-        label(f"{key}.{lever}", lever, catalogue.LEVER_LABELS, "lever")
+        label(f"{key}.{lever}", lever, world.levers, "lever")
         changes[str(lever)] = number(f"{key}.{lever}", value, 0.0, 1.0)
     return Setting(name, changes, _values(changes, world))
 
@@ -120,7 +119,7 @@ def _setting(name: str, node: object, world: World) -> Setting:
 def _values(changes: Mapping[str, float], world: World) -> np.ndarray:
     values = np.array(world.lever_reference, dtype=float)
     for lever, value in changes.items():
-        values[catalogue.LEVER_LABELS.index(lever)] = value
+        values[world.levers.index(lever)] = value
     return values
 
 
@@ -128,7 +127,7 @@ def _grid(node: object, world: World) -> list[Setting]:
     axes: list[tuple[str, list[float]]] = []
     for lever, values in mapping("robustness.grid", node or {}).items():
         key = f"robustness.grid.{lever}"
-        label(key, lever, catalogue.LEVER_LABELS, "lever")
+        label(key, lever, world.levers, "lever")
         expect(isinstance(values, (list, tuple)) and len(values) > 0, key, values,
                "expected a non-empty list of settings in [0, 1], e.g. [0,0.5,1]")
         checked = [number(key, v, 0.0, 1.0) for v in values]

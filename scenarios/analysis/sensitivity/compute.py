@@ -28,8 +28,7 @@ import numpy as np
 import xarray as xr
 from omegaconf import DictConfig
 
-from models import catalogue
-from models.ensemble import PARAMETERS
+from models.ensemble import parameters
 from scenarios.analysis.sensitivity.sobol import Indices, saltelli_design, sobol_indices
 from scenarios.config.checks import expect, integer, label, number
 from scenarios.config.compose import check, config_text
@@ -44,7 +43,11 @@ from scenarios.figures.style import LANGUAGES
 log = logging.getLogger("futures")
 RESULT = SENSITIVITY
 #: Outputs in order: the trend levels, then the impact areas.
-OUTPUTS = catalogue.TREND_LABELS + catalogue.AREA_LABELS
+
+
+def outputs(spec: RunSpec) -> tuple[str, ...]:
+    """The analysed outputs: every trend level, then every impact area, of the study."""
+    return spec.world.trends + spec.world.areas
 #: Largest base sample (2**16): memory of one matrix run stays bounded by the member chunks.
 MAX_SAMPLES = 65536
 #: Memory the model outputs and bootstrap counts of one analysis may take (bytes).
@@ -102,11 +105,12 @@ def settings(cfg: DictConfig, spec: RunSpec) -> Settings:
     expect(isinstance(events, bool), "sensitivity.events", events, "expected true or false")
     expect(not events or spec.events is not None, "sensitivity.events", events,
            "events are off in this run (events.enabled=false); use sensitivity.events=false")
-    output = label("sensitivity.output", node.output, OUTPUTS, "trend or area")
+    output = label("sensitivity.output", node.output or spec.world.areas[0], outputs(spec),
+                   "trend or area")
     top = integer("sensitivity.top", node.top, 1, 12)
     lang = label("sensitivity.lang", node.lang, LANGUAGES, "language")
     matrices = len(spec.uncertainties) + 3  # A, B, one per parameter, one for the events
-    need = 8 * samples * (matrices * len(spec.futures) * len(years) * len(OUTPUTS) + boot)
+    need = 8 * samples * (matrices * len(spec.futures) * len(years) * len(outputs(spec)) + boot)
     expect(need <= MEMORY_LIMIT, "sensitivity.samples", samples,
            f"this analysis would hold {need / 2**30:.1f} GiB of model outputs and bootstrap "
            f"counts, more than {MEMORY_LIMIT / 2**30:.0f} GiB; use fewer samples, years, "
@@ -142,7 +146,7 @@ def evaluate(spec: RunSpec, unit: np.ndarray, sets: Settings, *,
     times = world.times()
     steps = [round((y - world.start) * world.steps_per_year) for y in sets.years]
     assert np.allclose(times[steps], sets.years)
-    out = np.empty((len(spec.futures), len(steps), len(OUTPUTS), n))
+    out = np.empty((len(spec.futures), len(steps), len(outputs(spec)), n))
     with_events = sets.events and spec.events is not None
     for lo in range(0, n, RUN_CHUNK):
         hi = min(n, lo + RUN_CHUNK)
@@ -150,8 +154,8 @@ def evaluate(spec: RunSpec, unit: np.ndarray, sets: Settings, *,
                    for k, u in enumerate(spec.uncertainties)}
         outcome, _ = simulate(spec, members=members, n_members=hi - lo, events=with_events,
                               member_start=member_start + lo, precision="float64")
-        out[:, :, :len(catalogue.TREND_LABELS), lo:hi] = outcome.levels[:, steps]
-        out[:, :, len(catalogue.TREND_LABELS):, lo:hi] = outcome.impacts[:, steps]
+        out[:, :, :len(world.trends), lo:hi] = outcome.levels[:, steps]
+        out[:, :, len(world.trends):, lo:hi] = outcome.impacts[:, steps]
     return out
 
 
@@ -210,12 +214,13 @@ def to_dataset(spec: RunSpec, sets: Settings, res: Indices, names: list[str], ru
     def bound(which: str, of: str) -> str:
         return f"{which} bound of the {pct} percentile-bootstrap interval of {of}"
 
-    trends = len(catalogue.TREND_LABELS)
-    kinds = ["trend"] * trends + ["area"] * len(catalogue.AREA_LABELS)
+    trends, outs = len(spec.world.trends), outputs(spec)
+    kinds = ["trend"] * trends + ["area"] * len(spec.world.areas)
     by_name = {u.name: u for u in spec.uncertainties}
     low = [by_name[p].bounds[0] if p in by_name else np.nan for p in names]
     high = [by_name[p].bounds[1] if p in by_name else np.nan for p in names]
-    units = [PARAMETERS[p][1] if p in PARAMETERS else "1" for p in names]
+    known = parameters(spec.world.trends)
+    units = [known[p][1] if p in known else "1" for p in names]
     labels = [f.label for f in spec.futures]
     various = "various (see parameter_units)"
     return xr.Dataset(
@@ -233,17 +238,17 @@ def to_dataset(spec: RunSpec, sets: Settings, res: Indices, names: list[str], ru
         coords={
             **label_coords(future=labels),
             "year": coord("year", np.array(sets.years), "calendar year (1 January)", "year"),
-            "output": coord("output", list(OUTPUTS),
+            "output": coord("output", list(outs),
                             "trend level (trend label) or impact index (area label)"),
             "output_kind": coord("output", kinds, "trend or area"),
-            **name_coordinates({"output": OUTPUTS}),
+            **name_coordinates({"output": list(outs)}, spec.study),
             "parameter": coord("parameter", names, "uncertain parameter"),
             "parameter_units": coord("parameter", units, "units of the parameter"),
             "parameter_low": coord("parameter", np.array(low),
                                    "smallest sampled value (NaN for events)", various),
             "parameter_high": coord("parameter", np.array(high),
                                     "largest sampled value (NaN for events)", various),
-            **name_coordinates({"future": labels}),
+            **name_coordinates({"future": labels}, spec.study),
         },
         attrs=provenance(
             "futures: Sobol sensitivity indices per future and year", spec.seed, config_yaml,

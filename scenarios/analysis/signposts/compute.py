@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 from omegaconf import DictConfig
 
-from models import catalogue
 from scenarios.config.checks import expect, integer, number
 from scenarios.config.compose import check
 from scenarios.config.schema import RunSpec
+from scenarios.config.study import default_study
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,8 @@ def describe(rule: Rule, names: list[str]) -> str:
 
 
 def table(levels: np.ndarray, impacts: np.ndarray, times: np.ndarray, labels: list[str],
-          sets: Settings) -> list[dict[str, object]]:
+          sets: Settings, trends: tuple[str, ...] = (),
+          areas: tuple[str, ...] = ()) -> list[dict[str, object]]:
     """The monitoring table from simulated levels and impacts.
 
     Parameters
@@ -180,15 +181,19 @@ def table(levels: np.ndarray, impacts: np.ndarray, times: np.ndarray, labels: li
     times : ndarray, shape (T,)
     labels : list of str
         The futures.
+    trends, areas : tuple of str
+        The study's labels (the run's ``spec.world``); empty: the default study's.
     """
+    trends = trends or default_study().trend_labels
+    areas = areas or default_study().area_labels
     cols = [int(np.argmin(np.abs(times - y))) for y in sets.years]
-    names = [f"{t} {y}" for y in sets.years for t in catalogue.TREND_LABELS]
+    names = [f"{t} {y}" for y in sets.years for t in trends]
     rows = []
     for f, fut in enumerate(labels):
         x = np.concatenate([levels[f, c].T for c in cols], axis=1)  # (M, years x trends)
         train, test = slice(0, None, 2), slice(1, None, 2)
         min_leaf = max(1, int(np.ceil(sets.min_leaf * x[train].shape[0])))
-        for a, area in enumerate(catalogue.AREA_LABELS):
+        for a, area in enumerate(areas):
             end = impacts[f, -1, a].astype(np.float64)
             bad = end <= np.quantile(end, sets.worst)
             rule = riskiest(x[train], bad[train], sets.depth, min_leaf)

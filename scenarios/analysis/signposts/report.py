@@ -62,7 +62,7 @@ def signposts_job(cfg: DictConfig, output_dir: Path) -> Path:
     sets = settings(cfg, spec)
     outcome, _ = simulate(spec)
     rows = table(outcome.levels, outcome.impacts, outcome.times,
-                 [f.label for f in spec.futures], sets)
+                 [f.label for f in spec.futures], sets, spec.world.trends, spec.world.areas)
     config = config_text(cfg)
     output_dir.mkdir(parents=True, exist_ok=True)
     header = (f"futures signposts; futures_version {__version__}; seed {spec.seed}; "
