@@ -81,79 +81,8 @@ HYDRA_VALUE_FLAGS = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
                      "--config-name", "-cn", "--config-dir", "-cd", "--info", "-i"}
 
 
-#: Hydra settings that name code to import and call (``_target_`` of callbacks, launchers,
-#: sweepers; logging handler factories) or other places to read YAML from. Users choose
-#: launchers by name (``hydra/launcher=parallel``); these are not taken from the command line.
-UNSAFE_KEYS = ("hydra.callbacks", "hydra/callbacks", "hydra.job_logging", "hydra/job_logging",
-               "hydra.hydra_logging", "hydra/hydra_logging", "hydra.searchpath")
-UNSAFE_FLAGS = ("-cp", "--config-path")
+#: Hydra's options that name a config folder (checked by :mod:`scenarios.config.guard`).
 CONFIG_DIR_FLAGS = ("-cd", "--config-dir")
-
-
-def unsafe(overrides: list[str], flags: list[str], config_dirs: list[str]) -> str | None:
-    """Why an override, flag or config folder is refused (it could import and call code),
-    or ``None``.
-
-    A folder given with ``--config-dir`` (e.g. a workshop export) may set any config value,
-    but no ``_target_`` or ``()`` key anywhere and no ``hydra:`` settings or ``hydra/``
-    defaults: those name code that Hydra or logging would import and call.
-    """
-    for flag in flags:
-        if flag in UNSAFE_FLAGS:
-            return (f"option {flag!r} is not accepted: use --config-dir DIR (checked) or "
-                    "KEY=VALUE overrides")
-    for text in overrides:
-        key, _, value = text.partition("=")
-        key = key.lstrip("+~")
-        if "_target_" in key or "_target_" in value or key.startswith(UNSAFE_KEYS) \
-                or key.endswith(("._partial_", "._args_")):
-            return (f"{text}: not accepted - it could import and call code (_target_, "
-                    "callbacks, logging handlers, search path); pick a launcher by name, "
-                    "e.g. hydra/launcher=parallel")
-    for folder in config_dirs:
-        why = _unsafe_yaml(folder)
-        if why:
-            return why
-    return None
-
-
-def _unsafe_yaml(folder: str) -> str | None:
-    from pathlib import Path
-
-    import yaml
-
-    root = Path(folder)
-    if not root.is_dir():
-        return f"--config-dir={folder!r}: not a folder"
-
-    def bad(node: object, top: bool) -> str | None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in ("_target_", "()") or (top and k == "hydra"):
-                    return str(k)
-                found = bad(v, False)
-                if found:
-                    return found
-        elif isinstance(node, list):
-            for item in node:
-                text = str(item if not isinstance(item, dict) else list(item))
-                if "hydra/" in text or "hydra." in text:
-                    return text
-                found = bad(item, False)
-                if found:
-                    return found
-        return None
-
-    for path in sorted(root.rglob("*.y*ml")):
-        try:
-            node = yaml.safe_load(path.read_text())
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-            return f"--config-dir file {str(path)!r}: cannot be read as YAML ({type(err).__name__})"
-        found = bad(node, True)
-        if found:
-            return (f"--config-dir file {str(path)!r}: {found!r} is not accepted - it could "
-                    "import and call code; a config folder may set config values only")
-    return None
 
 
 def hydra_command(command: Command, args: list[str]) -> int:
@@ -167,12 +96,16 @@ def hydra_command(command: Command, args: list[str]) -> int:
     if any(a in ("-h", "--help") for a in args):
         print(command.usage, end="")
         return 0
+    from scenarios.config import guard
     from scenarios.config.compose import load, normalize, sweep_variants
 
     flags, overrides, argv, config_dirs = split_arguments(args, normalize)
-    refused = unsafe(overrides, flags, config_dirs)
-    if refused:
-        return fail(refused)
+    try:  # code, Hydra's settings, the environment, links out of the run folder
+        first = sweep_variants(overrides)[0] if "-m" in flags or "--multirun" in flags \
+            else overrides
+        guard.check_command(argv, flags, overrides, first)
+    except ConfigError as err:
+        return fail(str(err))
     # --config-dir (a study, a workshop export) is composed and checked here too
     if not any(f in HYDRA_VALUE_FLAGS and f not in CONFIG_DIR_FLAGS for f in flags):
         multirun = any(f in ("-m", "--multirun") for f in flags)

@@ -108,16 +108,102 @@ def _writer_alive(tmp: Path) -> bool:
     return True
 
 
+def _target_of(stale: Path) -> Path:
+    """The output a temporary ``.NAME.PID.*`` stands beside: ``NAME``."""
+    parts = stale.name[1:].split(".")
+    at = next((i for i, p in enumerate(parts) if p.isdigit()), len(parts))
+    return stale.with_name(".".join(parts[:at]))
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def remove_stale(folder: Path, stem: str) -> None:
-    """Remove what killed writers left in ``folder`` (``.STEM*.tmp`` / ``.old``), but not
-    the temporaries of a writer that is still running (two runs into one folder)."""
-    for stale in list(folder.glob(f".{stem}*.tmp")) + list(folder.glob(f".{stem}*.old")):
+    """Clean up after killed writers in ``folder``: an earlier output a writer had moved
+    aside (``.STEM*.old``) goes back in place when nothing has replaced it; other
+    leftovers (``.STEM*.tmp``, ``.old`` that were replaced) are removed. The temporaries of
+    a writer that is still running (two runs into one folder) are left alone."""
+    folder = Path(folder)
+    for stale in sorted(folder.glob(f".{stem}*.old")):
         if _writer_alive(stale):
             continue
-        if stale.is_dir():
-            shutil.rmtree(stale, ignore_errors=True)
+        target = _target_of(stale)
+        if not target.exists() and not target.is_symlink():
+            try:  # the writer was killed between moving the old one aside and the new in
+                os.replace(stale, target)
+                continue
+            except OSError:
+                pass
+        _remove(stale)
+    for stale in folder.glob(f".{stem}*.tmp"):
+        if not _writer_alive(stale):
+            _remove(stale)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap ``a`` and ``b`` in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``);
+    ``False`` where the system or file system cannot."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
+
+
+def replace_dir(tmp: Path, path: Path) -> Path:
+    """Put the finished folder ``tmp`` at ``path``; the earlier folder at ``path`` stays whole
+    until the new one is in place, and is removed only then.
+
+    Where the system can, the two are swapped in one atomic step, so ``path`` always holds a
+    whole store. Elsewhere the old one is moved aside (``.NAME.PID.N.old``), the new one
+    renamed in, then the old one removed; a writer killed in between leaves the old one
+    aside, and :func:`remove_stale` puts it back. Two writers finishing at once into the same
+    folder both succeed, and ``path`` ends up holding one of them, whole.
+    """
+    tmp, path = Path(tmp), Path(path)
+    asides: list[Path] = []
+    try:
+        for attempt in range(100):
+            try:
+                os.replace(tmp, path)
+                break
+            except OSError:  # a folder is there (rename does not replace non-empty folders)
+                if not path.exists() and not path.is_symlink():
+                    continue
+                if path.is_dir() and not path.is_symlink() and _exchange(tmp, path):
+                    asides.append(tmp)  # tmp now holds the old folder
+                    break
+                aside = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.old")
+                try:
+                    os.replace(path, aside)
+                except FileNotFoundError:  # another writer moved it first
+                    continue
+                asides.append(aside)
         else:
-            stale.unlink(missing_ok=True)
+            raise OSError(f"could not move {tmp} to {path}")
+    except BaseException:
+        if asides and not path.exists() and asides[-1] != tmp:
+            os.replace(asides[-1], path)  # put the old one back
+            asides.pop()
+        raise
+    finally:
+        for aside in asides:
+            _remove(aside)
+    return path
 
 
 #: What every ``outcomes`` dataset has (the contract in README.md, 'What a run gives you').
@@ -184,31 +270,6 @@ def write_zarr_atomic(ds: xr.Dataset, path: Path) -> Path:
         remove_tree(tmp)
         raise
     return replace_dir(tmp, path)
-
-
-def replace_dir(tmp: Path, path: Path) -> Path:
-    """Put the finished folder ``tmp`` at ``path``.
-
-    A folder already at ``path`` is first moved aside under a temporary name and removed
-    after the new one is in place. Two runs finishing at once into the same folder both
-    succeed, and ``path`` ends up holding one of them, whole.
-    """
-    for attempt in range(100):
-        try:
-            os.replace(tmp, path)
-            break
-        except OSError:  # a folder is there (rename does not replace non-empty folders)
-            if not path.exists():
-                continue
-            aside = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.old")
-            try:
-                os.replace(path, aside)
-            except FileNotFoundError:  # another writer moved it first
-                continue
-            shutil.rmtree(aside, ignore_errors=True)
-    else:
-        raise OSError(f"could not move {tmp} to {path}")
-    return path
 
 
 def _drain_zarr() -> None:

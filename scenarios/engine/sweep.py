@@ -21,14 +21,20 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from scenarios.config.errors import ConfigError
+from scenarios.config.errors import ConfigError, WriteError
+from scenarios.config.safe_yaml import load_yaml, read_yaml
 from scenarios.engine.names import ERROR, MULTIRUN, OUTCOMES, OUTCOMES_ZARR, SWEEP, SWEEP_ZARR
 from scenarios.engine.simulate import RAGGED
-from scenarios.engine.storage import check_outcomes, open_outcomes, write_atomic, write_zarr_atomic
+from scenarios.engine.storage import (
+    check_outcomes,
+    open_outcomes,
+    remove_stale,
+    write_atomic,
+    write_zarr_atomic,
+)
 
 log = logging.getLogger("futures")
 
@@ -42,15 +48,20 @@ def outcomes_of(job: Path) -> Path | None:
 
 
 def jobs(sweep_dir: Path) -> list[Path]:
-    """The job folders (Hydra's ``0``, ``1``, ...) of a sweep that hold outcomes, in order."""
+    """The job folders (Hydra's ``0``, ``1``, ...) of this sweep that hold outcomes, in
+    order; folders of other sweeps (:func:`foreign_jobs`) are left out."""
+    foreign = foreign_jobs(sweep_dir)
     found = [p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()
-             and outcomes_of(p) is not None and (p / ".hydra").is_dir()]
+             and outcomes_of(p) is not None and (p / ".hydra").is_dir()
+             and int(p.name) not in foreign]
     return sorted(found, key=lambda p: int(p.name))
 
 
 def _overrides(job: Path) -> dict[str, str]:
-    path = job / ".hydra" / "overrides.yaml"
-    items = yaml.safe_load(path.read_text()) or []
+    items = read_yaml(job / ".hydra" / "overrides.yaml", "job") or []
+    if not isinstance(items, list):
+        raise ConfigError("job", str(job / ".hydra" / "overrides.yaml"), "not a list of "
+                          "overrides; expected the file Hydra wrote")
     out = {}
     for item in items:
         key, _, value = str(item).partition("=")
@@ -60,17 +71,62 @@ def _overrides(job: Path) -> dict[str, str]:
     return out
 
 
-def expected_jobs(sweep_dir: Path) -> int:
-    """How many jobs the sweep's command asked for (from ``multirun.yaml``)."""
+def expected_overrides(sweep_dir: Path) -> list[dict[str, str]]:
+    """The overrides of every job the sweep's command asked for, in Hydra's job order (from
+    ``multirun.yaml``: the product of the swept values, the last key varying fastest)."""
+    import itertools
+
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    saved = yaml.safe_load((sweep_dir / MULTIRUN).read_text()) or {}
-    task = saved.get("hydra", {}).get("overrides", {}).get("task", []) or []
-    count = 1
-    for override in OverridesParser.create().parse_overrides([str(t) for t in task]):
-        if override.is_sweep_override():
-            count *= len(list(override.sweep_string_iterator()))
-    return count
+    saved = read_yaml(sweep_dir / MULTIRUN, "SWEEP_DIR") or {}
+    if not isinstance(saved, dict):
+        raise ConfigError("SWEEP_DIR", str(sweep_dir / MULTIRUN), "not a mapping; "
+                          "expected the file Hydra wrote")
+    hydra = saved.get("hydra")
+    overrides = hydra.get("overrides") if isinstance(hydra, dict) else None
+    task = overrides.get("task") if isinstance(overrides, dict) else None
+    if not isinstance(task, list):
+        raise ConfigError("SWEEP_DIR", str(sweep_dir / MULTIRUN), "holds no "
+                          "hydra.overrides.task list; expected the file Hydra wrote")
+    try:
+        parsed = OverridesParser.create().parse_overrides([str(t) for t in task])
+        lists = {}
+        for override in parsed:
+            key = override.get_key_element().lstrip("+~")
+            if key.startswith("hydra"):
+                continue
+            lists[key] = list(override.sweep_string_iterator()) if \
+                override.is_sweep_override() else [override.get_value_element_as_str()]
+    except Exception:  # noqa: BLE001 - Hydra's parse errors are many lines
+        raise ConfigError("SWEEP_DIR", str(sweep_dir / MULTIRUN), "its "
+                          "hydra.overrides.task cannot be parsed; expected the file Hydra "
+                          "wrote") from None
+    return [dict(zip(lists, combo)) for combo in itertools.product(*lists.values())]
+
+
+def expected_jobs(sweep_dir: Path) -> int:
+    """How many jobs the sweep's command asked for (from ``multirun.yaml``)."""
+    return len(expected_overrides(sweep_dir))
+
+
+def foreign_jobs(sweep_dir: Path) -> dict[int, str]:
+    """Job folders that are not jobs of this sweep: number -> their overrides, for folders
+    whose ``.hydra/overrides.yaml`` is not the sweep's job of that number (another sweep's
+    job copied in, or a folder from before the sweep's command changed)."""
+    expected = expected_overrides(sweep_dir)
+    out = {}
+    for job in sweep_dir.iterdir():
+        if not (job.is_dir() and job.name.isdigit() and (job / ".hydra").is_dir()
+                and outcomes_of(job) is not None):
+            continue
+        number, mine = int(job.name), _overrides(job)
+        mine.pop("resume", None)
+        wanted = dict(expected[number]) if number < len(expected) else None
+        if wanted is not None:
+            wanted.pop("resume", None)
+        if mine != wanted:
+            out[number] = " ".join(f"{k}={v}" for k, v in mine.items())
+    return dict(sorted(out.items()))
 
 
 def missing_jobs(sweep_dir: Path) -> list[int]:
@@ -81,7 +137,7 @@ def missing_jobs(sweep_dir: Path) -> list[int]:
 
 def _coordinate(values: list[str]) -> np.ndarray:
     """Swept values as numbers where they all are, else as text."""
-    parsed = [yaml.safe_load(v) for v in values]
+    parsed = [load_yaml(v, "swept value", v) for v in values]
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in parsed):
         return np.array(parsed)
     return np.array([v if isinstance(v, str) else str(p) for v, p in zip(values, parsed)])
@@ -96,6 +152,12 @@ def _finished_jobs(sweep_dir: Path) -> list[Path]:
     if not (sweep_dir / MULTIRUN).is_file():
         raise ConfigError("SWEEP_DIR", str(sweep_dir), f"not a sweep folder (no {MULTIRUN}); "
                           "give the folder that `futures run -m` printed")
+    remove_stale(sweep_dir, "sweep")  # what a killed collect left
+    foreign = foreign_jobs(sweep_dir)  # multirun.yaml is read (within bounds) first
+    for number, values in foreign.items():
+        print(f"futures: folder {sweep_dir / str(number)} is not job {number} of this sweep "
+              f"(its overrides: {values or 'none'}); left out of the sweep", file=sys.stderr,
+              flush=True)
     found = jobs(sweep_dir)
     if not found:
         failed = failed_jobs(sweep_dir)
@@ -267,13 +329,16 @@ class CollectSweep(Callback):
             self._watch.stop()
             self._watch = None
         failed = failed_jobs(sweep_dir)
+        unfinished = bool(failed)
         try:
             collect(sweep_dir)
-        except ConfigError as err:
+            unfinished = unfinished or bool(foreign_jobs(sweep_dir) or missing_jobs(sweep_dir))
+        except ConfigError as err:  # sweep.nc not written: the sweep did not succeed
             print(f"futures: error: {err}", file=sys.stderr, flush=True)
+            unfinished = True
         print(sweep_dir.resolve(), flush=True)
-        if failed:  # the sweep's result: exit status 1 when a job raised (the last step)
-            sys.exit(1)
+        if unfinished:  # exit status 1 when a job raised, sweep.nc was not written, or a job
+            sys.exit(1)  # folder is missing or foreign (the last step)
 
 
 def collect_command(args: list[str], usage: str) -> int:
@@ -284,11 +349,14 @@ def collect_command(args: list[str], usage: str) -> int:
         return 0 if args and args[0] in ("-h", "--help") else 2
     try:
         path = collect(Path(args[0]))
+    except WriteError as err:  # the disk, not the input: status 1 as everywhere
+        print(f"futures: error: {err}", file=sys.stderr)
+        return 1
     except ConfigError as err:
         print(f"futures: error: {err}", file=sys.stderr)
         return 2
     print(path.parent.resolve())
-    return 1 if failed_jobs(path.parent) else 0
+    return 1 if failed_jobs(path.parent) or foreign_jobs(path.parent) else 0
 
 
 def _count_jobs(config: DictConfig) -> int:

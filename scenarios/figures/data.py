@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-import yaml
 
 from scenarios.config.errors import ConfigError
+from scenarios.config.safe_yaml import load_yaml
 from scenarios.config.study import Study, study_in
 from scenarios.engine.names import OUTCOMES, RUN_FILES, SWEEP
 from scenarios.engine.storage import open_outcomes
@@ -149,10 +149,11 @@ def _check(path: Path, ds: xr.Dataset, swept: list[str]) -> None:
 
 
 def _parse_config(text: object, where: str, what: str) -> dict[str, Any]:
-    try:
-        config = yaml.safe_load(str(text))  # safe: user files never construct objects
-    except yaml.YAMLError as err:
-        raise ConfigError(where, what, "its stored config is not valid YAML") from err
+    try:  # bounded: a stored config could be an alias bomb
+        config = load_yaml(str(text), where, what)
+    except ConfigError as err:
+        raise ConfigError(where, what, f"its stored config is refused ({err.allowed})") \
+            from None
     if not isinstance(config, dict):
         raise ConfigError(where, what, "its stored config is not a mapping")
     return config

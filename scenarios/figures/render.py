@@ -13,6 +13,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from scenarios.config.guard import refuse_links
 from scenarios.engine.names import FIGURES_DIR
 from scenarios.figures.base import save, style
 from scenarios.figures.data import RunData, open_run
@@ -104,6 +105,7 @@ def plot(run_dir: Path | str, options: Options | None = None, *,
     """
     options = options or Options()
     run = run or open_run(run_dir)
+    refuse_links(Path(run_dir), [FIGURES_DIR])  # figures stay inside the run folder
     folder = Path(run_dir) / FIGURES_DIR
     written: list[Path] = []
     for name, fig in draw_all(run, options):

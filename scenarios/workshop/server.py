@@ -208,11 +208,18 @@ def _no_constants(name: str) -> float:
     raise ConfigError("body", name, "expected JSON numbers; NaN and Infinity are not allowed")
 
 
+#: Seconds a connection may stay silent before it is closed.
+READ_TIMEOUT = 10.0
+#: Connections served at once; more are closed at once (each holds a thread).
+MAX_CONNECTIONS = 256
+
+
 class Handler(BaseHTTPRequestHandler):
     """Answers the page, its assets and the two API paths; nothing else."""
 
     session: Session  # set on a subclass by :func:`make_server`
     server_version = f"futures-workshop/{__version__}"
+    timeout = READ_TIMEOUT  # seconds a socket may stay silent (a stalled body, an idle client)
 
     def version_string(self) -> str:
         return self.server_version
@@ -298,6 +305,11 @@ class Handler(BaseHTTPRequestHandler):
         except ConfigError as err:
             self._error(HTTPStatus.BAD_REQUEST, str(err), err)
             return
+        except TimeoutError:  # the body stalled past READ_TIMEOUT
+            self.close_connection = True
+            self._error(HTTPStatus.REQUEST_TIMEOUT, f"body: not received within "
+                        f"{READ_TIMEOUT:g} s")
+            return
         except Exception as err:  # noqa: BLE001 (a fault of ours: answer 500, keep serving)
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(err).__name__}: {err}")
             return
@@ -308,8 +320,9 @@ class Handler(BaseHTTPRequestHandler):
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         expect(kind == "application/json", "Content-Type", kind, "expected application/json")
         length = self.headers.get("Content-Length")
-        expect(length is not None and length.isdigit(), "Content-Length", length,
-               "expected the body's length in bytes")
+        expect(length is not None and length.isascii() and length.isdigit()
+               and len(length) <= 9, "Content-Length", length,
+               "expected the body's length in bytes (ASCII digits)")
         size = int(length)  # type: ignore[arg-type]
         expect(size <= MAX_BODY, "Content-Length", size, f"expected at most {MAX_BODY} bytes")
         raw = self.rfile.read(size)
@@ -318,6 +331,9 @@ class Handler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise ConfigError("body", raw[:60].decode("utf-8", "replace"),
                               f"expected JSON ({err})") from err
+        except (ValueError, RecursionError) as err:  # a 5000-digit number, deep nesting
+            raise ConfigError("body", raw[:60].decode("utf-8", "replace"), "expected JSON "
+                              "of plain numbers nested at most a few levels") from err
 
     def _refuse(self) -> None:
         if self._route() is not None:
@@ -335,16 +351,57 @@ def allowed_hosts(host: str, port: int) -> set[str]:
     return {n.lower() for n in names} | {f"{n.lower()}:{port}" for n in names}
 
 
+class CappedServer(ThreadingHTTPServer):
+    """At most :data:`MAX_CONNECTIONS` connections at once; a client that goes away early
+    (broken pipe, reset, timeout) is not a traceback on the facilitator's terminal."""
+
+    daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        import threading
+
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):  # full: say so without a thread
+            try:
+                request.settimeout(0.5)
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                b"Retry-After: 2\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        kind = sys.exc_info()[0]
+        if kind is not None and issubclass(kind, (ConnectionError, TimeoutError)):
+            return  # the client left or stalled: nothing to tell the facilitator
+        sys.stderr.write(f"futures workshop: error serving {client_address[0]}: "
+                         f"{kind.__name__ if kind else 'unknown'}\n")
+
+
 def make_server(session: Session) -> ThreadingHTTPServer:
     """Bind a server for ``session`` (port 0 picks a free port)."""
     handler = type("SessionHandler", (Handler,), {"session": session})
     host = session.config.host
-    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
+    server_class: type[ThreadingHTTPServer] = CappedServer
     if ":" in host:
         import socket
 
-        server_class = type("Server6", (ThreadingHTTPServer,),
-                            {"address_family": socket.AF_INET6})
+        server_class = type("Server6", (CappedServer,), {"address_family": socket.AF_INET6})
     server = server_class((host, session.config.port), handler)
     server.daemon_threads = True
     bound = server.server_address[1]
