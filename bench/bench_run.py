@@ -3,7 +3,7 @@
 Each case runs the installed ``futures`` console script as a fresh subprocess, exactly as a
 user would (``futures run ... hydra.run.dir=<tmpdir>``), so the time includes interpreter
 start-up, imports, Hydra composition and validation, sampling, the simulation and writing
-``outcomes.nc`` (gzip level 4, the default). Rounds interleave the cases, best of 3 kept.
+``outcomes.nc`` (uncompressed, the default). Rounds interleave the cases, best of 3 kept.
 
 Cases
 -----

@@ -14,6 +14,9 @@ zarr local, N members
 zarr dask, N members
     ``output.format=zarr ensemble.backend=dask``: batches as tasks on a local Dask cluster of
     two worker processes (threads_per_worker=1), each writing its own region.
+summary, N members (``--cases summary``)
+    ``output.store=summary``: batches streamed into quantiles, mean and spread per future,
+    month and trend/area (``summary.nc``), no members stored (scenarios/engine/summary.py).
 
 Ratios against the baseline: time per member and peak memory. The issue's target: 4 x
 1,000,000 members to zarr with peak memory < 4 GB.
@@ -22,6 +25,7 @@ Run from the repository root with the virtualenv active::
 
     python bench/bench_scale.py                       # N = 1,000,000 (several minutes)
     python bench/bench_scale.py --members 100000      # quicker
+    python bench/bench_scale.py --cases summary,local --members 50000   # summary vs zarr
 """
 
 from __future__ import annotations
@@ -98,10 +102,12 @@ def main() -> None:
         rows.append((f"baseline: netcdf in memory, {opts.base:,}", opts.base, *base))
         shutil.rmtree(root / "base")
         for case in opts.cases.split(","):
-            extra = ["output.format=zarr"] + (["ensemble.backend=dask"] if case == "dask"
-                                              else [])
+            extra = {"local": ["output.format=zarr"],
+                     "dask": ["output.format=zarr", "ensemble.backend=dask"],
+                     "summary": ["output.store=summary"]}[case]
             got = measure([f"ensemble.members={opts.members}", *extra], root / case)
-            rows.append((f"zarr {case}, {opts.members:,}", opts.members, *got))
+            what = "summary (summary.nc)" if case == "summary" else f"zarr {case}"
+            rows.append((f"{what}, {opts.members:,}", opts.members, *got))
             shutil.rmtree(root / case)
         b_wall, b_peak = rows[0][2] / rows[0][1], rows[0][3]
         print(f"{'case (members per future, 4 futures)':40s} {'wall s':>8s} {'peak GB':>8s} "

@@ -290,12 +290,13 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     delta = np.concatenate([driver_delta, lever_delta], axis=1)  # (F, K, M)
 
     # Static part: status-quo drivers (shared), momentum (per member), reference levers
-    # (shared, scaled per member by the lever efficacy). C0 = 1 + dt * [push; brake].
+    # (shared; the 2021 programme is part of the calibrated baseline, so lever_efficacy
+    # scales only the changes from it, lever_delta above). C0 = 1 + dt * [push; brake].
     shared = static_terms(world.driver_loadings[None, :, dyn_idx, None],
                           world.status_quo[None, dyn_idx, None], dt) - 1.0  # (1, 2n, 1)
     levers = static_terms(world.lever_loadings[None, :, :, None],
                           world.lever_reference[None, :, None], dt) - 1.0  # (1, 2n, 1)
-    c0 = 1.0 + shared + levers * efficacy[:, None, :]
+    c0 = 1.0 + shared + levers + np.zeros_like(efficacy)[:, None, :]  # (F, 2n, M)
     c0 += dt * np.concatenate([np.maximum(momentum, 0.0), np.maximum(-momentum, 0.0)], axis=1)
 
     dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings],

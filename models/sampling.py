@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from scipy.stats import qmc
 
 #: Sampling designs by name; the error for an unknown name lists these keys.
 DESIGNS = ("latin_hypercube", "sobol")
@@ -74,7 +72,7 @@ class Uncertainty:
         if self.distribution == "uniform":
             return shift + self.low + u * width
         mode = (self.mode - self.low) / width
-        return shift + stats.triang.ppf(u, mode, loc=self.low, scale=width)
+        return shift + triangular_ppf(u, mode) * width + self.low
 
 
 def unit_design(n: int, d: int, design: str, *, rng: np.random.Generator) -> np.ndarray:
@@ -103,10 +101,36 @@ def unit_design(n: int, d: int, design: str, *, rng: np.random.Generator) -> np.
     if d == 0:
         return np.empty((n, 0))
     if design == "latin_hypercube":
-        return qmc.LatinHypercube(d, rng=rng).random(n)
+        return latin_hypercube(n, d, rng=rng)
     if n & (n - 1):
         raise ValueError(f"sobol design needs a power of two members, got {n}")
+    from scipy.stats import qmc  # 0.5-1 s of imports: only where a Sobol design is drawn
+
     return qmc.Sobol(d, scramble=True, rng=rng).random_base2(int(np.log2(n)))
+
+
+# ``scipy.stats`` costs 0.5-1 s to import, more than a default run's simulation; the two
+# pieces a run needs are written out here with scipy's arithmetic, step for step, so that
+# they give the same bits (tests/test_speed.py compares them with scipy).
+
+def triangular_ppf(u: np.ndarray, c: float) -> np.ndarray:
+    """Quantile function of the standard triangular distribution on [0, 1] with mode ``c``
+    (``scipy.stats.triang(c).ppf``, same arithmetic)."""
+    u = np.asarray(u, dtype=float)
+    return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u)))
+
+
+def latin_hypercube(n: int, d: int, *, rng: np.random.Generator) -> np.ndarray:
+    """``scipy.stats.qmc.LatinHypercube(d, rng=rng).random(n)`` (scrambled, strength 1,
+    no optimisation): the same draws from the same child generator of ``rng``."""
+    bit_generator = rng.bit_generator
+    (child,) = bit_generator.seed_seq.spawn(1)  # type: ignore[attr-defined]
+    gen = np.random.Generator(type(bit_generator)(child))
+    samples = gen.uniform(size=(n, d))
+    perms = np.tile(np.arange(1, n + 1), (d, 1))
+    for i in range(d):
+        gen.shuffle(perms[i, :])
+    return (perms.T - samples) / n
 
 
 def sample(uncertainties: list[Uncertainty], n: int, design: str, *,

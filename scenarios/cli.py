@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING
 
 from scenarios import __version__
 from scenarios.analysis.calibration.command import COMMAND as CALIBRATE
+from scenarios.analysis.discover.command import COMMAND as DISCOVER
 from scenarios.analysis.plane.command import COMMAND as PLANE
+from scenarios.analysis.portfolio.command import COMMAND as PORTFOLIO
 from scenarios.analysis.robustness.command import COMMAND as ROBUSTNESS
 from scenarios.analysis.sensitivity.command import COMMAND as SENSITIVITY
 from scenarios.analysis.signposts.command import COMMAND as SIGNPOSTS
@@ -30,6 +32,8 @@ from scenarios.study.command import COMMAND as STUDY
 from scenarios.workshop.command import COMMAND as WORKSHOP
 
 if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
     from scenarios.config.schema import RunSpec
 
 USAGE = f"""\
@@ -61,6 +65,12 @@ commands:
                        no-regret settings (robustness.nc, regret.csv/.md, a figure)
   plane [OVERRIDES...]
                        the impact areas mapped over both axes (plane.nc, a figure)
+  portfolio [OVERRIDES...]
+                       robust lever portfolios under a budget, NSGA-II (portfolios.nc,
+                       portfolios.csv/.md, a Pareto figure)
+  discover [OVERRIDES...]
+                       where a setting or portfolio fails: PRIM boxes over the uncertain
+                       parameters and axis positions (discovery.csv/.md, a figure)
   calibrate [OVERRIDES...]
                        fit trend momenta to the document's series (WBSO AI share);
                        writes calibration.yaml/.md and a figure, prints the directory
@@ -106,6 +116,21 @@ def hydra_command(command: Command, args: list[str]) -> int:
         guard.check_command(argv, flags, overrides, first)
     except ConfigError as err:
         return fail(str(err))
+    if not flags:  # the common case: one composition, validated, then the job
+        from scenarios.config.compose import check, precheck
+        from scenarios.engine.app import run_once
+
+        def validate(cfg: DictConfig) -> None:
+            check(cfg)
+            if command.check is not None:
+                command.check(cfg)
+
+        try:
+            precheck(overrides)
+        except ConfigError as err:
+            return fail(str(err))
+        assert command.job is not None
+        return run_once(command.job, overrides, validate)
     # --config-dir (a study, a workshop export) is composed and checked here too
     if not any(f in HYDRA_VALUE_FLAGS and f not in CONFIG_DIR_FLAGS for f in flags):
         multirun = any(f in ("-m", "--multirun") for f in flags)
@@ -183,7 +208,8 @@ def announce(overrides: list[str], spec: RunSpec) -> None:
 
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
 COMMAND_LIST: tuple[Command, ...] = (RUN, COLLECT, WORKSHOP, SENSITIVITY, CALIBRATE, SIGNPOSTS,
-                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, STUDY)
+                                     PLOT, REPORT, EXPORT, ROBUSTNESS, PLANE, PORTFOLIO,
+                                     DISCOVER, STUDY)
 #: The same by name.
 COMMANDS: dict[str, Command] = {c.name: c for c in COMMAND_LIST}
 

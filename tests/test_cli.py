@@ -144,15 +144,18 @@ def test_commands_are_registered_objects():
 
     names = [c.name for c in COMMAND_LIST]
     assert names == ["run", "collect", "workshop", "sensitivity", "calibrate", "signposts",
-                     "plot", "report", "export", "robustness", "plane", "study"]
+                     "plot", "report", "export", "robustness", "plane", "portfolio", "discover",
+                     "study"]
     assert list(COMMANDS) == names
     assert all(isinstance(c, Command) for c in COMMAND_LIST)
     hydra = {c.name for c in COMMAND_LIST if c.job is not None}
-    assert hydra == {"run", "sensitivity", "calibrate", "signposts", "robustness", "plane"}
+    assert hydra == {"run", "sensitivity", "calibrate", "signposts", "robustness", "plane",
+                     "portfolio", "discover"}
     assert {c.name for c in COMMAND_LIST if c.sweeps} == {"run"}
     assert {c.name: c.section for c in COMMAND_LIST if c.check is not None} == {
         "sensitivity": "sensitivity", "calibrate": "calibrate", "signposts": "signposts",
-        "robustness": "robustness", "plane": "plane"}
+        "robustness": "robustness", "plane": "plane", "portfolio": "portfolio",
+        "discover": "discover"}
     for command in COMMAND_LIST:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):

@@ -27,6 +27,12 @@ def test_ci_runs_exactly_the_test_command():
     assert "set -euo pipefail" in lines
 
 
+def test_ci_runs_the_linters_before_the_tests():
+    """ruff and mypy run in the same fresh venv, before the test command."""
+    lines = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln.strip()]
+    assert any(ln.endswith("&& ruff check . && mypy") for ln in lines[:-1])
+
+
 def test_readme_run_part_works(cli, tmp_path):
     """The command the run line ends with, `futures run`, runs from the project root."""
     out = tmp_path / "run"

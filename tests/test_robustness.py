@@ -199,6 +199,49 @@ def test_robustness_dataset_schema_and_provenance(two_runs):
         assert ds.regret.values[2, :, area].min() > 0  # austerity loses earning capacity
 
 
+def test_settings_name_their_cost_and_the_2021_budget(two_runs):
+    """cost(setting) from study.costs: the reference is the 2021 total, all_high doubles it,
+    austerity halves it; the range brackets the central cost; csv and md name it."""
+    root, _ = two_runs
+    with xr.open_dataset(root / "a" / "robustness.nc", engine="h5netcdf") as ds:
+        cost = dict(zip(ds.setting.values, ds.cost.values))
+        total = sum(c.reference for c in STUDY.costs.values())
+        assert ds.attrs["budget_2021"] == pytest.approx(total) == pytest.approx(280.0)
+        assert cost["reference"] == pytest.approx(total)
+        assert cost["all_high"] == pytest.approx(2 * total)
+        assert cost["austerity"] == pytest.approx(total / 2)
+        assert (ds.cost_low.values <= ds.cost.values).all()
+        assert (ds.cost.values <= ds.cost_high.values).all()
+        assert ds.cost.attrs["units"] == "EUR million per year"
+        assert dict(zip(ds.setting.values, ds.within_budget.values)) == {
+            "reference": 1, "all_high": 0, "austerity": 1, "innovation": 0}
+    rows = list(csv.DictReader((root / "a" / "regret.csv").open()))
+    assert {r["cost_eur_m_per_year"] for r in rows if r["setting"] == "all_high"} == {"560.000000"}
+    text = (root / "a" / "regret.md").read_text()
+    assert "## What the settings cost" in text and "| `all_high` | 560 |" in text
+
+
+def test_regret_per_world_and_satisficing(two_runs):
+    """Per-world regret is recomputed from the stored member outcomes; it is at least the
+    per-future regret's floor and satisficing is the share of worlds not below 0."""
+    root, _ = two_runs
+    with xr.open_dataset(root / "a" / "robustness.nc", engine="h5netcdf") as ds:
+        y = ds.impact.values.astype(np.float64)
+        r = y.max(axis=0, keepdims=True) - y
+        flat = r.reshape(r.shape[0], -1, r.shape[-1])
+        np.testing.assert_allclose(ds.world_regret_max.values, flat.max(axis=1), atol=1e-5)
+        np.testing.assert_allclose(ds.world_regret_p90.values,
+                                   np.quantile(flat, 0.9, axis=1), atol=1e-5)
+        np.testing.assert_allclose(ds.world_regret_median.values, np.median(flat, axis=1),
+                                   atol=1e-5)
+        ok = (y >= 0).reshape(y.shape[0], -1, y.shape[-1]).mean(axis=1)
+        np.testing.assert_allclose(ds.satisficing.values, ok, atol=1e-6)
+        assert ds.satisficing_future.dims == ("setting", "future", "area")
+        # in some world some setting has regret even where it is the per-future best
+        assert ds.world_regret_max.values.max() > ds.worst_regret.values.min()
+        assert ds.attrs["threshold"] == 0.0
+
+
 def test_regret_table_and_markdown_name_the_no_regret_settings(two_runs):
     root, _ = two_runs
     with xr.open_dataset(root / "a" / "robustness.nc", engine="h5netcdf") as ds:
@@ -263,6 +306,13 @@ BAD = [
      "robustness.grid.ai_investment=2: expected a number in [0.0, 1.0]"),
     (["robustness.grid.warp=[0,1]"], "robustness.grid.warp='warp': lever not found"),
     (["robustness.statistic=max"], "robustness.statistic='max': statistic not found"),
+    (["robustness.budget=-5"], "robustness.budget=-5.0: expected a number in [0.0"),
+    (["study.costs.cyber_resilience.low=200"],
+     "study.costs.cyber_resilience.low=200: expected a number in [0.0, 95.0]"),
+    (["study.costs.quantum={reference:1,low:0,high:2,source:x}"],
+     "unknown config key; keys at study.costs are"),
+    (["study.costs.cyber_resilience.source=''"],
+     "study.costs.cyber_resilience.source='': expected the document's lines"),
     (["robustness.quantile=1"], "robustness.quantile=1.0: expected a number in (0.0, 1.0)"),
     (["robustness.tolerance=-1"], "robustness.tolerance=-1.0: expected a number in [0.0, 10"),
     (["robustness.year=2035"], "robustness.year=2035.0: expected a number in [2021.0, 2030"),
@@ -309,3 +359,21 @@ def test_help(cli):
     result = cli("robustness", "--help")
     assert result.returncode == 0 and "robustness.settings.NAME" in result.stdout
     assert "robustness [OVERRIDES...]" in cli("--help").stdout
+
+
+def test_lever_efficacy_scales_lever_changes_only():
+    """Issue 15 item 6: at the 2021 reference levers, lever_efficacy changes nothing; away
+    from it, it does."""
+    base = ["ensemble.members=4", "events.enabled=false",
+            "futures=[versnelling]"]
+    lo = dataset_for(base + ["uncertainties.lever_efficacy.low=0.5",
+                             "uncertainties.lever_efficacy.high=0.501"])
+    hi = dataset_for(base + ["uncertainties.lever_efficacy.low=1.5",
+                             "uncertainties.lever_efficacy.high=1.501"])
+    np.testing.assert_allclose(lo.level.values, hi.level.values, rtol=0, atol=1e-9)
+    moved = ["+future.versnelling.levers={ai_investment:1.0}"]
+    lo = dataset_for(base + moved + ["uncertainties.lever_efficacy.low=0.5",
+                                     "uncertainties.lever_efficacy.high=0.501"])
+    hi = dataset_for(base + moved + ["uncertainties.lever_efficacy.low=1.5",
+                                     "uncertainties.lever_efficacy.high=1.501"])
+    assert np.abs(lo.level.values - hi.level.values).max() > 1e-3

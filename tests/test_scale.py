@@ -60,7 +60,7 @@ def test_event_draws_belong_to_members():
 
 def test_batches_give_the_same_numbers_in_memory(reference):
     """Batches of 1024 joined in memory equal one batch of 3000, events included."""
-    cfg, spec = load([*SMALL, "ensemble.batch=1024"])
+    _cfg, spec = load([*SMALL, "ensemble.batch=1024"])
     assert plan(spec) == [(0, 1024), (1024, 2048), (2048, 3000)]
     assert_same_numbers(simulate_dataset(spec, reference.attrs["config"]), reference)
 

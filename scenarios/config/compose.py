@@ -71,6 +71,27 @@ def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> D
                       "not together")
 
 
+def precheck(overrides: list[str]) -> list:
+    """Parse every override (one-line :class:`ConfigError` for the first that does not
+    parse) and refuse empty merges, as :func:`compose_config` does first; the parsed
+    overrides. Composes nothing unless an override is ``KEY={}`` (``futures run``'s one
+    composition is Hydra's own, :func:`scenarios.engine.app.run_once`)."""
+    register_schema()
+    parser = OverridesParser.create()
+    parsed = []
+    for text in overrides:
+        try:
+            (override,) = parser.parse_overrides([text])
+            if not override.key_or_group:
+                raise ValueError("empty key")
+        except Exception as err:  # hydra raises OverrideParseException with a long message
+            raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
+                              "ensemble.members=200 or futures=[versnelling]") from err
+        parsed.append(override)
+    _refuse_empty_merges(parsed)
+    return parsed
+
+
 def _search(config_dirs: tuple[str, ...]) -> list[str]:
     """The override that puts ``--config-dir`` folders on Hydra's search path."""
     if not config_dirs:
@@ -101,7 +122,7 @@ def _refuse_empty_merges(parsed: list, search: list[str] | None = None) -> None:
 OPEN_MAPS = ("cross_impact.", "impacts.trends.", "impacts.drivers.", "initial.", "levers.",
              "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
              "events.eu_rules.", "events.elections.policy.", "robustness.settings.",
-             "robustness.grid.")
+             "robustness.grid.", "discover.setting.")
 
 
 def normalize(overrides: list[str]) -> list[str]:

@@ -49,6 +49,8 @@ MAX_IMPACT = 5.0
 PRECISIONS = ("float32", "float64")
 BACKENDS = ("local", "dask")
 FORMATS = ("netcdf", "zarr")
+#: ``output.store``: every member (outcomes.nc / .zarr) or streamed statistics (summary.nc).
+STORES = ("members", "summary")
 
 
 def _address(key: str, value: Any, _: Mapping[str, Any]) -> Any:
@@ -86,8 +88,9 @@ class OutputConfig:
     """``output``: storage precision and compression of ``outcomes.nc``."""
 
     precision: str = declared("float32", one_of(PRECISIONS, "precision"))
-    compression: int = declared(1, between(0, 9))
+    compression: int = declared(0, between(0, 9))
     format: str = declared("netcdf", one_of(FORMATS, "format"))
+    store: str = declared("members", one_of(STORES, "store"))
 
 
 @dataclass
@@ -171,6 +174,8 @@ class RobustnessConfig:
     year: float | None = None
     tolerance: float = 0.005
     election_plans: str = "replace"
+    threshold: float = 0.0
+    budget: float | None = None
 
 
 @dataclass
@@ -183,6 +188,31 @@ class PlaneConfig:
     quantile: float = 0.1
     year: float | None = None
     drivers: str = "interpolate"
+
+
+@dataclass
+class PortfolioConfig:
+    """``portfolio``: the robust search of ``futures portfolio``."""
+
+    budget: float | None = None
+    members: int = 48
+    population: int = 24
+    generations: int = 10
+    quantile: float = 0.1
+    year: float | None = None
+
+
+@dataclass
+class DiscoverConfig:
+    """``discover``: scenario discovery of ``futures discover``."""
+
+    setting: dict[str, Any] = field(default_factory=dict)
+    portfolios: str | None = None
+    portfolio: str | None = None
+    area: str | None = None
+    threshold: float = 0.0
+    density: float = 0.8
+    year: float | None = None
 
 
 @dataclass
@@ -209,6 +239,8 @@ class Config:
     signposts: SignpostsConfig = field(default_factory=SignpostsConfig)
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     plane: PlaneConfig = field(default_factory=PlaneConfig)
+    portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
+    discover: DiscoverConfig = field(default_factory=DiscoverConfig)
     study: dict[str, Any] = field(default_factory=dict)  # checked by scenarios.config.study
 
 
@@ -233,6 +265,7 @@ class RunSpec:
     scheduler: str | None = None
     workers: int = 2
     format: str = "netcdf"
+    store: str = "members"
     study: Study = field(default_factory=default_study)
 
 
@@ -360,6 +393,10 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     precision, compression, fmt = out["precision"], out["compression"], out["format"]
     expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
            "dask streams its chunks to zarr; add output.format=zarr")
+    store = out.get("store", "members")
+    expect(store == "members" or (backend == "local" and fmt == "netcdf"), "output.store",
+           store, "a summary is streamed in this process into summary.nc; use it with "
+           "ensemble.backend=local and output.format=netcdf")
     start, end, spy = tm["start"], tm["end"], tm["steps_per_year"]
 
     initial_node = mapping("initial", cfg["initial"])
@@ -434,4 +471,4 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt, study=study)
+                   format=fmt, study=study, store=store)

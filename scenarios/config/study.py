@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from models.ensemble import MOMENTUM
-from scenarios.config.checks import expect, mapping, number
+from scenarios.config.checks import expect, label, mapping, number
 from scenarios.config.where import conf_dir
 
 #: What a label may look like: it becomes a coordinate, a config key and a file name.
@@ -56,6 +56,22 @@ class Axis:
 
 
 @dataclass(frozen=True)
+class LeverCost:
+    """A lever's public cost in EUR million per year at its 2021 reference setting.
+
+    ``low`` <= ``reference`` <= ``high`` is the range the cost is uncertain in; ``source``
+    names the document's lines or says "assumption". A setting ``x`` costs
+    ``reference * x / x_ref`` (linear in effort: 0 stops the programme, twice the reference
+    setting doubles its money).
+    """
+
+    reference: float
+    low: float
+    high: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Study:
     """A study's vocabulary, narratives and priors, in the order of the YAML."""
 
@@ -74,6 +90,8 @@ class Study:
     rankings: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     #: trend -> (stakeholder-minus-shareholder, welfare-minus-growth) prior swing.
     axis_priors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: lever -> its yearly cost at the 2021 reference setting (:class:`LeverCost`).
+    costs: Mapping[str, LeverCost] = field(default_factory=dict)
 
     @property
     def trend_labels(self) -> tuple[str, ...]:
@@ -225,7 +243,30 @@ def _priors(node: object, trends: tuple[str, ...]) -> dict[str, tuple[float, flo
 
 
 STUDY_FIELDS = ("name", "title", "source", "trends", "areas", "axes", "drivers", "levers",
-                "futures", "narratives", "priors")
+                "costs", "futures", "narratives", "priors")
+COST_FIELDS = ("reference", "low", "high", "source")
+
+
+def _costs(node: object, levers: tuple[str, ...]) -> dict[str, LeverCost]:
+    out = {}
+    for name, value in mapping("study.costs", node).items():
+        key = f"study.costs.{name}"
+        label(key, name, levers, "lever")
+        entry = mapping(key, value)
+        for k in entry:
+            expect(k in COST_FIELDS, f"{key}.{k}", entry[k],
+                   f"unknown field; expected {list(COST_FIELDS)}")
+        for k in COST_FIELDS:
+            expect(k in entry, f"{key}.{k}", "missing",
+                   "every cost gives reference, low, high (EUR m/yr) and source")
+        ref = number(f"{key}.reference", entry["reference"], 0.0, 1e6)
+        low = number(f"{key}.low", entry["low"], 0.0, ref)
+        high = number(f"{key}.high", entry["high"], ref, 1e6)
+        src = entry["source"]
+        expect(isinstance(src, str) and src.strip() != "", f"{key}.source", src,
+               "expected the document's lines (e.g. L337-341) or 'assumption'")
+        out[str(name)] = LeverCost(ref, low, high, str(src))
+    return out
 
 
 def study_of(node: object) -> Study:
@@ -263,7 +304,8 @@ def study_of(node: object) -> Study:
         cells=_cells(narratives.get("cells") or {}, t_labels, f_labels),
         rankings=_rankings(narratives.get("rankings") or {}, tuple(a.label for a in areas),
                            f_labels),
-        axis_priors=_priors(priors.get("axes") or {}, t_labels))
+        axis_priors=_priors(priors.get("axes") or {}, t_labels),
+        costs=_costs(s.get("costs") or {}, tuple(t.label for t in levers)))
 
 
 @cache

@@ -18,7 +18,14 @@ from scenarios.config.compose import CONFIG_NAME, check, conf_dir, config_text, 
 from scenarios.config.errors import ConfigError, WriteError
 from scenarios.engine.batches import write_outcomes
 from scenarios.engine.command import Job
-from scenarios.engine.names import ERROR, OUTCOMES, OUTCOMES_STEM, OUTCOMES_ZARR
+from scenarios.engine.names import (
+    ERROR,
+    OUTCOMES,
+    OUTCOMES_STEM,
+    OUTCOMES_ZARR,
+    SUMMARY,
+    SUMMARY_STEM,
+)
 from scenarios.engine.storage import open_outcomes, remove_stale, write_text
 
 log = logging.getLogger("futures")
@@ -44,8 +51,9 @@ def run_job(cfg: DictConfig, output_dir: Path, *, progress: bool = True) -> Path
     """
     spec = check(cfg)
     config = config_text(cfg)
-    path = output_dir / (OUTCOMES if spec.format == "netcdf" else OUTCOMES_ZARR)
-    remove_stale(output_dir, OUTCOMES_STEM)  # writes that were killed, not running ones
+    path = output_dir / (SUMMARY if spec.store == "summary" else
+                         OUTCOMES if spec.format == "netcdf" else OUTCOMES_ZARR)
+    remove_stale(output_dir, SUMMARY_STEM if spec.store == "summary" else OUTCOMES_STEM)
     (output_dir / ERROR).unlink(missing_ok=True)  # this attempt replaces a failed one
     if cfg.get("resume", False) and already_done(path, config):
         log.info("resume: %s already holds this job's outcomes; skipped", path)
@@ -89,7 +97,14 @@ def hydra_app(task: Job) -> Callable[[], None]:
     directory is printed as the last line of stdout.
     """
 
-    @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name=CONFIG_NAME)
+    return hydra.main(version_base="1.3", config_path=str(conf_dir()),
+                      config_name=CONFIG_NAME)(hydra_app_task(task))
+
+
+def hydra_app_task(task: Job) -> Callable[[DictConfig], None]:
+    """The Hydra task function around ``task``: runs it in the job's output folder, records
+    a sweep job's failure, turns bad input into one line, prints the run directory last."""
+
     def app(cfg: DictConfig) -> None:
         hydra_cfg = HydraConfig.get()
         output_dir = Path(hydra_cfg.runtime.output_dir)
@@ -111,6 +126,68 @@ def hydra_app(task: Job) -> Callable[[], None]:
         print(output_dir, flush=True)
 
     return app
+
+
+def run_once(task: Job, overrides: list[str],
+             validate: Callable[[DictConfig], None]) -> int:
+    """Run ``task`` as one Hydra job with the config composed **once** (not three times).
+
+    ``hydra.main`` composes the config to find the run mode and again to run, on top of
+    the composition that validates the overrides before any folder is made. Here one
+    composition (Hydra's own, with its ``hydra`` node) is validated by ``validate`` (given
+    the job's part, raising :class:`ConfigError`), and then handed to Hydra's ``run_job``,
+    which makes the run directory, writes ``.hydra/`` and calls ``task``: what
+    ``Hydra.run`` does, minus the repeated compositions. Overrides that do not compose
+    are worded by :func:`scenarios.config.compose.compose_config`. Returns the exit status.
+    """
+    from hydra import version
+    from hydra._internal.callbacks import Callbacks
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path, run_and_report
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.utils import configure_log, run_job
+    from hydra.types import HydraContext
+    from omegaconf import OmegaConf
+
+    from scenarios.config.compose import compose_config
+
+    version.setbase("1.3")  # as hydra.main(version_base="1.3") does
+    search = create_config_search_path(f"file://{conf_dir()}")
+    hydra_ = Hydra.create_main_hydra2(task_name="app", config_search_path=search)
+    try:
+        try:
+            cfg = hydra_.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"],
+                                        run_mode=RunMode.RUN)
+        except Exception:
+            try:
+                compose_config(overrides)  # raises the one-line ConfigError
+            except ConfigError as err:
+                print(f"futures: error: {err}", file=sys.stderr)
+                return 2
+            raise
+        job = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])
+        HydraConfig.instance().set_config(cfg)  # as the compose API does, for interpolations
+        try:
+            validate(job)
+        except ConfigError as err:
+            print(f"futures: error: {err}", file=sys.stderr)
+            return 2
+        configure_log(cfg.hydra.hydra_logging, cfg.hydra.verbose)
+        callbacks = Callbacks(cfg)
+        callbacks.on_run_start(config=cfg, config_name=CONFIG_NAME)
+
+        def go() -> None:
+            ret = run_job(hydra_context=HydraContext(config_loader=hydra_.config_loader,
+                                                     callbacks=callbacks),
+                          task_function=hydra_app_task(task), config=cfg,
+                          job_dir_key="hydra.run.dir", job_subdir_key=None)
+            callbacks.on_run_end(config=cfg, config_name=CONFIG_NAME, job_return=ret)
+            _ = ret.return_value  # re-raises what the job raised
+
+        run_and_report(go)
+    finally:
+        GlobalHydra.instance().clear()
+    return 0
 
 
 def launch(task: Job, argv: list[str]) -> None:

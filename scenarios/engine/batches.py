@@ -42,6 +42,7 @@ from scenarios.engine.simulate import RAGGED, draw_members, simulate, to_dataset
 from scenarios.engine.storage import (
     WRITE_ERRNOS,
     ZARR_FORMAT,
+    numpy_only,
     remove_tree,
     replace_dir,
     temporary_dir,
@@ -332,14 +333,19 @@ def write_outcomes(spec: RunSpec, config: str, output_dir: Path, *,
                    show: bool = True) -> Path:
     """Simulate ``spec`` and write its outcomes into ``output_dir`` (netCDF or zarr); ``show``
     a progress bar on a terminal."""
+    if spec.store == "summary":
+        from scenarios.engine.summary import write_summary
+
+        return write_summary(spec, config, output_dir, show=show)
     if spec.format == "zarr":
         path = output_dir / OUTCOMES_ZARR
         output_dir.mkdir(parents=True, exist_ok=True)
         if spec.backend == "dask":
             return write_zarr_dask(spec, config, path, show=show)
         return write_zarr_local(spec, config, path, show=show)
-    ds = simulate_dataset(spec, config, show=show)
-    return write_atomic(ds, output_dir / OUTCOMES, compression=spec.compression)
+    with numpy_only():  # xarray need not import dask, pint, ... (start-up)
+        ds = simulate_dataset(spec, config, show=show)
+        return write_atomic(ds, output_dir / OUTCOMES, compression=spec.compression)
 
 
 def iter_batches(spec: RunSpec, config: str) -> Iterator[xr.Dataset]:

@@ -35,6 +35,8 @@ Overrides use Hydra's grammar (KEY=VALUE, +KEY=VALUE to add, ~KEY to delete):
   ~events.eu_rules              run without the EU rules (see conf/events.yaml)
   output.precision=float32|float64, output.compression=0..9
   output.format=netcdf|zarr     zarr: outcomes.zarr, streamed batch by batch (big ensembles)
+  output.store=members|summary summary: summary.nc, quantiles, mean and spread per future,
+                                month and trend/area, streamed without storing members
   ensemble.batch=INT            members per batch (default 8192, a multiple of ensemble.chunk)
   ensemble.backend=local|dask   dask: batches on a dask.distributed cluster (with zarr)
   ensemble.scheduler=ADDRESS    dask: tcp://host:8786 of a running cluster (default: a local

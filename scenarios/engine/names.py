@@ -11,6 +11,9 @@ OUTCOMES = "outcomes.nc"
 OUTCOMES_ZARR = "outcomes.zarr"
 #: Stem of the temporaries a killed outcomes write may leave (``.outcomes*.tmp``).
 OUTCOMES_STEM = "outcomes"
+#: ``output.store=summary``: statistics over the members, no members (engine/summary.py).
+SUMMARY = "summary.nc"
+SUMMARY_STEM = "summary"
 #: ``futures run -m`` / ``futures collect``: the stacked jobs of a sweep, and Hydra's record.
 SWEEP = "sweep.nc"
 SWEEP_ZARR = "sweep.zarr"
@@ -35,6 +38,13 @@ SENSITIVITY_TIME = "sensitivity_time"
 ROBUSTNESS = "robustness.nc"
 REGRET_CSV = "regret.csv"
 REGRET_MD = "regret.md"
+PORTFOLIOS = "portfolios.nc"
+PORTFOLIOS_CSV = "portfolios.csv"
+PORTFOLIOS_MD = "portfolios.md"
+PORTFOLIOS_FIGURE = "portfolios"
+DISCOVERY_CSV = "discovery.csv"
+DISCOVERY_MD = "discovery.md"
+DISCOVERY_FIGURE = "discovery"
 ROBUSTNESS_FIGURE = "robustness"
 #: ``futures plane``.
 PLANE = "plane.nc"

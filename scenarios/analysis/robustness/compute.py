@@ -26,7 +26,8 @@ from omegaconf import DictConfig
 
 from models.ensemble import Future
 from scenarios.analysis.robustness.config import RobustnessSpec, Setting, robustness_spec
-from scenarios.analysis.robustness.regret import Regret, regret_of, summarise
+from scenarios.analysis.robustness.costs import cost_of, reference_budget
+from scenarios.analysis.robustness.regret import Regret, regret_of, summarise, world_regret
 from scenarios.config.compose import check, config_text, resolved
 from scenarios.config.schema import RunSpec
 from scenarios.engine.dataset import (
@@ -149,6 +150,12 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
     names = [s.name for s in robust.settings]
     futures = [f.label for f in spec.futures]
     areas, levers = list(spec.world.areas), list(spec.world.levers)
+    values = np.stack([s.values for s in robust.settings])
+    ref = spec.world.lever_reference
+    cost = cost_of(values, spec.study, levers, ref)
+    budget_2021 = reference_budget(spec.study, levers, ref)
+    budget = budget_2021 if robust.budget is None else robust.budget
+    worlds = world_regret(impacts, robust.threshold)
     stat = statistic_label(robust)
     year = f"{robust.year:g}"
     flag: dict[str, Any] = {"flag_values": np.array([0, 1], np.int8), "flag_meanings": "no yes"}
@@ -177,6 +184,29 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
                                      "1 if no-regret in every area", **flag),
             "best_setting": var(("future", "area"), result.best.astype(np.int32),
                                 "index (into setting) of the best setting"),
+            "cost": var("setting", cost[0], "public cost, central (study.costs)",
+                        units="EUR million per year"),
+            "cost_low": var("setting", cost[1], "public cost, low end of its range",
+                            units="EUR million per year"),
+            "cost_high": var("setting", cost[2], "public cost, high end of its range",
+                             units="EUR million per year"),
+            "within_budget": var("setting", (cost[0] <= budget + 1e-9).astype(np.int8),
+                                 f"1 if the central cost is <= the budget ({budget:g})",
+                                 **flag),
+            "world_regret_median": var(per_setting, worlds.median,
+                                       "median over simulated worlds (every future and "
+                                       "member) of the regret in that world"),
+            "world_regret_p90": var(per_setting, worlds.p90,
+                                    "90th percentile over simulated worlds of the regret"),
+            "world_regret_max": var(per_setting, worlds.max,
+                                    "largest regret over simulated worlds"),
+            "satisficing": var(per_setting, worlds.satisficing,
+                               f"share of simulated worlds with impact >= "
+                               f"{robust.threshold:g}"),
+            "satisficing_future": var(("setting", "future", "area"),
+                                      worlds.satisficing_future,
+                                      f"share of the future's members with impact >= "
+                                      f"{robust.threshold:g}"),
             "position": position(spec.futures),
         },
         coords={
@@ -192,7 +222,8 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
                    "draws per future; regret = best setting's outcome minus this setting's "
                    "(docs/robustness.md)",
             statistic=stat, year=robust.year, tolerance=robust.tolerance,
-            election_plans=robust.election_plans),
+            election_plans=robust.election_plans, threshold=robust.threshold,
+            budget=budget, budget_2021=budget_2021, cost_units="EUR million per year"),
     )
 
 

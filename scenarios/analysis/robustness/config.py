@@ -67,6 +67,12 @@ class RobustnessSpec:
         Regret at or below this counts as none (impact-index units), >= 0.
     election_plans : str
         One of :data:`ELECTION_PLANS`.
+    threshold : float
+        Satisficing: a world counts as satisfying an area when its impact is at least this
+        (0: the area does not worsen since 2021).
+    budget : float or None
+        EUR m/yr; settings costing more are flagged ``within_budget = 0`` (None: the 2021
+        total, set by the analysis from the study's costs).
     """
 
     settings: tuple[Setting, ...]
@@ -76,6 +82,8 @@ class RobustnessSpec:
     time_index: int
     tolerance: float
     election_plans: str
+    threshold: float = 0.0
+    budget: float | None = None
 
 
 def judged_year(key: str, value: object, world: World) -> tuple[float, int]:
@@ -193,5 +201,10 @@ def robustness_spec(node: Mapping[str, Any], world: World) -> RobustnessSpec:
     tolerance = number("robustness.tolerance", node.get("tolerance", 0.0), 0.0, 10.0)
     plans = label("robustness.election_plans", node.get("election_plans", "replace"),
                   ELECTION_PLANS, "election_plans")
+    threshold = number("robustness.threshold", node.get("threshold", 0.0), -10.0, 10.0)
+    budget = node.get("budget")
+    if budget is not None:
+        budget = number("robustness.budget", budget, 0.0, 1e6)
     return RobustnessSpec(settings=tuple(chosen), statistic=stat, quantile=q, year=year,
-                          time_index=index, tolerance=tolerance, election_plans=plans)
+                          time_index=index, tolerance=tolerance, election_plans=plans,
+                          threshold=threshold, budget=budget)

@@ -133,3 +133,56 @@ def regret_of(outcome: np.ndarray, tolerance: float) -> Regret:
                   spread=outcome.max(axis=1) - outcome.min(axis=1), no_regret=no_regret,
                   no_regret_overall=no_regret.all(axis=1), best=np.argmax(outcome, axis=0),
                   tolerance=float(tolerance))
+
+
+@dataclass(frozen=True)
+class WorldRegret:
+    r"""Regret per sampled world (future, member), summarised, and satisficing.
+
+    With :math:`y_{sfma}` the impact of setting :math:`s` in future :math:`f`, member
+    :math:`m` (the same sampled world for every setting: common random numbers) and area
+    :math:`a`, the regret in that world is :math:`r_{sfma} = \max_{s'} y_{s'fma} - y_{sfma}`.
+    Its median, 90th percentile and maximum over all worlds of all futures are ``median``,
+    ``p90`` and ``max``. ``satisficing`` is the share of worlds in which
+    :math:`y_{sfma} \ge \theta` (``threshold``; 0: the area does not worsen since 2021),
+    over all futures, and ``satisficing_future`` per future.
+
+    Attributes
+    ----------
+    median, p90, max : ndarray, shape (S, A)
+    satisficing : ndarray, shape (S, A)
+    satisficing_future : ndarray, shape (S, F, A)
+    threshold : float
+    """
+
+    median: np.ndarray
+    p90: np.ndarray
+    max: np.ndarray
+    satisficing: np.ndarray
+    satisficing_future: np.ndarray
+    threshold: float
+
+
+def world_regret(impacts: np.ndarray, threshold: float = 0.0) -> WorldRegret:
+    """Per-world regret and satisficing of impacts shaped (settings, futures, members, areas).
+
+    Examples
+    --------
+    Two settings, one future, two worlds, one area: ``a`` wins world 0 by 2, ``b`` world 1
+    by 1; ``b`` is below 0 in world 0.
+
+    >>> w = world_regret(np.array([[[[1.0], [0.0]]], [[[-1.0], [1.0]]]]))
+    >>> w.max[:, 0].tolist(), w.satisficing[:, 0].tolist()
+    ([1.0, 2.0], [1.0, 0.5])
+    """
+    y = np.asarray(impacts, dtype=np.float64)
+    if y.ndim != 4:
+        raise ValueError(f"impacts shape {y.shape}: expected (settings, futures, members, "
+                         "areas)")
+    r = y.max(axis=0, keepdims=True) - y
+    flat = r.reshape(r.shape[0], -1, r.shape[-1])
+    ok = y >= threshold - ROUNDING
+    return WorldRegret(median=np.median(flat, axis=1), p90=np.quantile(flat, 0.9, axis=1),
+                       max=flat.max(axis=1),
+                       satisficing=ok.reshape(ok.shape[0], -1, ok.shape[-1]).mean(axis=1),
+                       satisficing_future=ok.mean(axis=2), threshold=float(threshold))

@@ -38,6 +38,11 @@ def regret_rows(ds: xr.Dataset) -> list[dict[str, object]]:
     for s, setting in enumerate(ds.setting.values):
         for a, area in enumerate(ds.area.values):
             row: dict[str, object] = {"setting": setting, "area": area}
+            if "cost" in ds:
+                row["cost_eur_m_per_year"] = float(ds.cost.values[s])
+                row["cost_low"] = float(ds.cost_low.values[s])
+                row["cost_high"] = float(ds.cost_high.values[s])
+                row["within_budget"] = "yes" if ds.within_budget.values[s] else "no"
             for k, lever in enumerate(ds.lever.values):
                 row[lever] = float(ds.lever_setting.values[s, k])
             for f, fut in enumerate(ds.future.values):
@@ -48,6 +53,11 @@ def regret_rows(ds: xr.Dataset) -> list[dict[str, object]]:
             row["mean_regret"] = float(ds.mean_regret.values[s, a])
             row["spread"] = float(ds.spread.values[s, a])
             row["no_regret"] = "yes" if ds.no_regret.values[s, a] else "no"
+            if "world_regret_p90" in ds:
+                row["world_regret_median"] = float(ds.world_regret_median.values[s, a])
+                row["world_regret_p90"] = float(ds.world_regret_p90.values[s, a])
+                row["world_regret_max"] = float(ds.world_regret_max.values[s, a])
+                row["satisficing"] = float(ds.satisficing.values[s, a])
             row["seed"] = int(ds.attrs["seed"])
             row["futures_version"] = str(ds.attrs["futures_version"])
             rows.append(row)
@@ -92,10 +102,14 @@ def markdown(ds: xr.Dataset) -> str:
             "these. Sorted by it: the top row is the minimax-regret setting over all areas."),
             ""]
     across = ds.worst_regret_overall.values
+    cost = ds.cost.values if "cost" in ds else np.zeros(len(settings))
     rows = [[f"`{settings[s]}`", *(f"{ds.worst_regret.values[s, a]:.4f}"
-                                   for a in range(len(areas))), f"{across[s]:.4f}"]
+                                   for a in range(len(areas))), f"{across[s]:.4f}",
+             f"{cost[s]:.0f}"]
             for s in np.argsort(across, kind="stable")]
-    out += _table(["setting", *(f"`{a}`" for a in areas), "all areas"], rows)
+    out += _table(["setting", *(f"`{a}`" for a in areas), "all areas", "EUR m/yr"], rows)
+    if "cost" in ds:
+        out += _cost_section(ds, settings, areas)
     out += ["", "## Most robust setting per area (smallest worst-case regret)", ""]
     rows = []
     for a, area in enumerate(areas):
@@ -114,6 +128,47 @@ def markdown(ds: xr.Dataset) -> str:
     out += ["", "<details><summary>Resolved configuration of this run</summary>", "",
             "```yaml", str(ds.attrs["config"]).rstrip(), "```", "", "</details>"]
     return "\n".join(out) + "\n"
+
+
+def _cost_section(ds: xr.Dataset, settings: list[str], areas: list[str]) -> list[str]:
+    """What the settings cost, the most robust within the budget, and regret per world."""
+    budget, ref = float(ds.attrs["budget"]), float(ds.attrs["budget_2021"])
+    ok = ds.within_budget.values.astype(bool)
+    out = ["", "## What the settings cost", "",
+           (f"Public money in EUR million a year (study.costs: each lever's 2021 programme "
+            f"from the document's budget lines or an assumption, with a range). The 2021 "
+            f"reference costs **{ref:.0f}**; the budget is **{budget:.0f}**. A setting's "
+            "regret says what it gains; its cost what that gain takes."), ""]
+    rows = [[f"`{settings[s]}`", f"{ds.cost.values[s]:.0f}",
+             f"{ds.cost_low.values[s]:.0f}-{ds.cost_high.values[s]:.0f}",
+             f"{ds.cost.values[s] - ref:+.0f}", "yes" if ok[s] else "**no**",
+             f"{ds.worst_regret_overall.values[s]:.4f}"]
+            for s in np.argsort(ds.cost.values, kind="stable")]
+    out += _table(["setting", "cost", "range", "vs 2021", "within budget",
+                   "worst-case regret (all areas)"], rows)
+    out += ["", "## Most robust setting within the budget, per area", "",
+            ("Smallest worst-case regret among the settings that fit the budget, and the "
+             "regret per simulated world (every future and member; median, 90th percentile, "
+             "max) with the share of worlds in which the area does not fall below "
+             f"{float(ds.attrs.get('threshold', 0.0)):g}."), ""]
+    rows = []
+    for a, area in enumerate(areas):
+        worst = np.where(ok, ds.worst_regret.values[:, a], np.inf)
+        if not np.isfinite(worst).any():
+            rows.append([f"`{area}`", "none within budget", "", "", "", "", "", ""])
+            continue
+        b = int(np.argmin(worst))
+        free = int(np.argmin(ds.worst_regret.values[:, a]))
+        rows.append([f"{display_name(area, 'nl')} (`{area}`)", f"`{settings[b]}`",
+                     f"{ds.cost.values[b]:.0f}", f"{worst[b]:.4f}",
+                     (f"{ds.world_regret_median.values[b, a]:.4f} / "
+                     f"{ds.world_regret_p90.values[b, a]:.4f} / "
+                     f"{ds.world_regret_max.values[b, a]:.4f}"),
+                     f"{ds.satisficing.values[b, a]:.0%}",
+                     f"`{settings[free]}` ({ds.cost.values[free]:.0f})"])
+    return out + _table(["area", "within budget", "cost", "worst-case regret",
+                         "world regret median / p90 / max", "worlds satisfied",
+                         "ignoring cost (cost)"], rows)
 
 
 def _area_section(ds: xr.Dataset, a: int, area: str, settings: list[str],
@@ -195,7 +250,10 @@ def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
             for side in ax.spines.values():
                 side.set_visible(False)
         first = np.atleast_1d(axes)[0]
-        first.set_yticks(range(n_s), [s.replace("_", " ") for s in settings],
+        names = [s.replace("_", " ") for s in settings]
+        if "cost" in ds:
+            names = [f"{n} (\u20ac{c:.0f} m)" for n, c in zip(names, ds.cost.values)]
+        first.set_yticks(range(n_s), names,
                          fontsize=13 if n_s <= 14 else max(7, int(180 / n_s)))
         statistic = STATISTIC[lang].get(ds.attrs["statistic"], ds.attrs["statistic"])
         fig.suptitle(words["title"].format(statistic=statistic, year=ds.attrs["year"]),

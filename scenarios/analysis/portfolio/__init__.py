@@ -1,0 +1,1 @@
+"""``futures portfolio``: robust lever portfolios under a budget (docs/portfolio.md)."""
