@@ -25,10 +25,24 @@ summary: quantiles by one sort / summary: np.quantile
     (3 variants x 109 times x 16 series x members), by ``workshop_model.quantiles`` and by
     ``np.quantile`` (the named baseline for that step).
 
+many hands (real clients)
+    A real ``futures workshop`` (a subprocess on a free port) and participants as separate
+    processes, each behaving as the page does (``scenarios/workshop/assets/app.js``): a
+    participant drags one slider for 0.5-1 s (an input event every 50 ms, one slider step
+    each), then looks at the charts for 1-3 s, and again, for ``--seconds``. Every input
+    event is sent at once with the page's client id and sequence number (at most one
+    request per 40 ms; a newer event inside that window is sent when it ends); an answer is
+    drawn only if it is for a newer event than the one drawn. *Slider to redraw* of an event
+    is the time until an answer for it or a newer event of the same page arrives and is
+    parsed (drawing in the browser is not included). First one participant alone, then
+    ``--participants`` at once, in the same run; both cold (an answer cache warmed only by
+    the run itself).
+
 Run from the repository root with the virtualenv active::
 
-    python bench/bench_workshop.py                 # 25 rounds, 256 members
+    python bench/bench_workshop.py                 # 25 rounds, 256 members, 10 participants
     python bench/bench_workshop.py --members 512 --rounds 15
+    python bench/bench_workshop.py --rounds 0 --seconds 30   # many hands only
 """
 
 from __future__ import annotations
@@ -36,9 +50,14 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
+import re
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 from machine import machine_info  # bench/machine.py, beside this script
@@ -60,14 +79,188 @@ def payload(rng: np.random.Generator) -> dict:
                          "cyber_resilience": round(float(rng.uniform(0, 1)), 2)}}
 
 
+SLIDERS = {"ownership": 0.01, "purpose": 0.01, "eu_regulation": 0.01, "ai_investment": 0.05,
+           "data_sharing": 0.05, "connectivity": 0.05, "cyber_resilience": 0.05,
+           "open_source_standards": 0.05, "digital_skills": 0.05,
+           "cross_impact_strength": 0.05, "lever_efficacy": 0.05}
+FUTURES = ["versnelling", "voorwaardelijke_groei", "radicale_markten", "gelijk_speelveld"]
+#: The page sends at most one request per this many seconds while a slider moves.
+THROTTLE = 0.04
+
+
+class Page:
+    """One participant's page: sends like app.js, records slider-to-redraw times."""
+
+    def __init__(self, port: int, index: int) -> None:
+        self.port, self.client = port, f"bench-{os.getpid()}-{index}"
+        self.lock = threading.Lock()
+        self.seq, self.drawn, self.last_sent = 0, 0, 0.0
+        self.settings: dict[str, float] = {}
+        self.future = FUTURES[index % len(FUTURES)]
+        self.events: list[tuple[int, float, bool]] = []  # (seq, time, last of its drag)
+        self.redraws: list[tuple[int, float]] = []
+        self.timer: threading.Timer | None = None
+        self.errors = 0
+
+    def move(self, key: str, value: float, last: bool) -> None:
+        with self.lock:
+            self.seq += 1
+            self.settings[key] = value
+            now = time.perf_counter()
+            self.events.append((self.seq, now, last))
+            if now - self.last_sent >= THROTTLE:
+                self._send(now)
+            elif self.timer is None:
+                self.timer = threading.Timer(self.last_sent + THROTTLE - now, self._later)
+                self.timer.start()
+
+    def _later(self) -> None:
+        with self.lock:
+            self.timer = None
+            self._send(time.perf_counter())
+
+    def _send(self, now: float) -> None:  # holds self.lock
+        self.last_sent = now
+        body = json.dumps({"future": self.future, "settings": dict(self.settings),
+                           "client": self.client, "seq": self.seq})
+        threading.Thread(target=self._request, args=(self.seq, body), daemon=True).start()
+
+    def _request(self, seq: int, body: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request("POST", "/api/run", body, {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            data = json.loads(response.read())  # the page parses every answer
+        except OSError:
+            with self.lock:
+                self.errors += 1
+            return
+        finally:
+            conn.close()
+        if response.status == 200 and "trends" in data:
+            with self.lock:
+                if seq > self.drawn:
+                    self.drawn = seq
+                    self.redraws.append((seq, time.perf_counter()))
+        elif response.status != 409:  # 409: superseded by a newer event, ignored
+            with self.lock:
+                self.errors += 1
+
+    def latencies(self) -> list[tuple[float, bool]]:
+        """Slider-to-redraw seconds per input event (and whether it ended a drag)."""
+        out = []
+        for seq, at, last in self.events:
+            done = [t for s, t in self.redraws if s >= seq and t >= at]
+            if done:
+                out.append((min(done) - at, last))
+        return out
+
+
+def participant(port: int, index: int, go, seconds: float, queue) -> None:
+    """Drag sliders like a workshop participant for ``seconds`` after ``go``; report times."""
+    rng = np.random.default_rng(1000 + index)
+    page = Page(port, index)
+    go.wait()
+    start = time.time()
+    time.sleep(float(rng.uniform(0, 1.0)))  # participants do not start in step
+    stop = start + seconds
+    value = {key: 0.5 for key in SLIDERS}
+    value["cross_impact_strength"] = value["lever_efficacy"] = 1.0
+    while time.time() < stop:
+        key = str(rng.choice(list(SLIDERS)))
+        step = SLIDERS[key] * float(rng.choice([-1, 1]))
+        low, high = (0.25, 2.0) if key in ("cross_impact_strength", "lever_efficacy") else \
+            (0.0, 1.0)
+        moves = int(rng.integers(10, 21))  # 0.5-1 s at one event per 50 ms
+        for k in range(moves):
+            value[key] = round(min(high, max(low, value[key] + step)), 2)
+            page.move(key, value[key], k == moves - 1)
+            time.sleep(0.05)
+        time.sleep(float(rng.uniform(1.0, 3.0)))
+    time.sleep(2.0)  # the last answers
+    queue.put((page.latencies(), page.errors, len(page.events)))
+
+
+def many_hands(port: int, participants: int, seconds: float) -> dict[str, float]:
+    """Run ``participants`` processes at once; slider-to-redraw statistics in ms."""
+    ctx = multiprocessing.get_context("fork")  # no threads yet here; a spawn re-imports all
+    queue, go = ctx.Queue(), ctx.Event()
+    procs = [ctx.Process(target=participant, args=(port, i, go, seconds, queue))
+             for i in range(participants)]
+    for p in procs:
+        p.start()
+    time.sleep(1.0)
+    go.set()
+    results = [queue.get(timeout=seconds + 120) for _ in procs]
+    for p in procs:
+        p.join()
+    every = np.array([t for r in results for t, _ in r[0]]) * 1e3
+    final = np.array([t for r in results for t, last in r[0] if last]) * 1e3
+    events = sum(r[2] for r in results)
+    return {"events": events, "answered": len(every), "errors": sum(r[1] for r in results),
+            "median": float(np.median(every)), "p90": float(np.percentile(every, 90)),
+            "max": float(every.max()), "final median": float(np.median(final)),
+            "final p90": float(np.percentile(final, 90))}
+
+
+def start_server(members: int) -> tuple[subprocess.Popen, int]:
+    """A real ``futures workshop --port 0`` (the script beside this Python)."""
+    exe = Path(sys.executable).with_name("futures")
+    process = subprocess.Popen([str(exe), "workshop", "--port", "0",
+                                f"workshop.members={members}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", process.stdout.readline())
+    if match is None:
+        process.kill()
+        raise RuntimeError("futures workshop did not start")
+    return process, int(match.group(1))
+
+
+def report_hands(members: int, participants: int, seconds: float) -> None:
+    """Single participant, then ``participants`` at once, against one real server each."""
+    print(f"\nmany hands: real `futures workshop` (4 futures x {members} members), "
+          f"participants as processes, {seconds:g} s each case")
+    print(f"{'case':28s} {'events':>7s} {'median':>8s} {'p90':>8s} {'max':>8s} "
+          f"{'settled median':>15s} {'settled p90':>12s} {'errors':>7s}  (ms)")
+    figures = {}
+    for n in (1, participants):
+        process, port = start_server(members)  # a fresh server: no answers cached
+        try:
+            print(f"  load average before: {os.getloadavg()}")
+            r = many_hands(port, n, seconds)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        figures[n] = r
+        name = f"{n} participant{'s' if n > 1 else ''}"
+        print(f"{name:28s} {r['events']:7d} {r['median']:8.1f} {r['p90']:8.1f} "
+              f"{r['max']:8.1f} {r['final median']:15.1f} {r['final p90']:12.1f} "
+              f"{r['errors']:7d}")
+    one, many = figures[1], figures[participants]
+    print(f"\ntargets: one alone median < 60 ms -> {'MET' if one['median'] < 60 else 'NOT MET'}"
+          f" ({one['median']:.1f}); {participants} at once median < 150 ms -> "
+          f"{'MET' if many['median'] < 150 else 'NOT MET'} ({many['median']:.1f}), "
+          f"p90 < 300 ms -> {'MET' if many['p90'] < 300 else 'NOT MET'} ({many['p90']:.1f})")
+    print(f"load average at the end: {os.getloadavg()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=256)
-    parser.add_argument("--rounds", type=int, default=25)
+    parser.add_argument("--rounds", type=int, default=25, help="0: skip the per-request cases")
+    parser.add_argument("--participants", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
     machine_info()
     print(f"load average (1, 5, 15 min) at the start: {os.getloadavg()}")
-    m = args.members
+    if args.rounds > 0:
+        report_requests(args.members, args.rounds)
+    report_hands(args.members, args.participants, args.seconds)
+
+
+def report_requests(m: int, rounds: int) -> None:
+    """The per-request cases (in-process, HTTP) against full simulations, interleaved."""
     cfg, spec = load([f"workshop.members={m}", "workshop.port=0"])
     session = Session(spec, [], settings(cfg))
     _, spec_on = load([f"ensemble.members={m}"])
@@ -79,7 +272,7 @@ def main() -> None:
     rng = np.random.default_rng(7)
 
     def in_process() -> None:
-        json.dumps(session.answer(payload(rng)))
+        session.answer(payload(rng))[0]
 
     def over_http() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -102,7 +295,7 @@ def main() -> None:
     for case in cases.values():  # warm-up: imports, first allocations
         case()
     times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for name, case in cases.items():
             started = time.perf_counter()
             case()
@@ -111,7 +304,7 @@ def main() -> None:
     server.server_close()
 
     print(f"\nworkshop: 4 futures x {m} members per request (8 simulated: world and current "
-          f"variants), median of {args.rounds} rounds\n")
+          f"variants), median of {rounds} rounds\n")
     median = {name: float(np.median(t)) * 1e3 for name, t in times.items()}
     ours = median["workshop request (in-process)"]
     print(f"{'case':42s} {'median ms':>10s} {'min ms':>8s} {'vs in-process request':>22s}")

@@ -10,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import xarray as xr
@@ -23,6 +24,7 @@ from scenarios.figures.data import open_run
 from scenarios.figures.findings import changes, future_findings, settings
 from scenarios.figures.options import Options, parse_options
 from scenarios.figures.render import Progress, figure_list, plot
+from scenarios.figures.style import display_name
 from scenarios.figures.trends import fans, key_trends
 from tests import plotting_fixtures
 from tests.conftest import futures_cli, one_error_line
@@ -446,3 +448,52 @@ def test_write_failure_is_one_line_with_status_1(small_run, tmp_path):
     assert "\n" not in line and "Traceback" not in done.stderr
     assert (target / "figures").read_text() == "in the way"
     assert sorted(p.name for p in target.iterdir() if p.name.startswith(".")) == [".hydra"]
+
+
+# ------------------------------------------------- the robustness and plane figures (issue 17)
+
+
+@pytest.fixture(scope="module")
+def analysis_runs(tmp_path_factory):
+    """A tiny `futures robustness` and `futures plane` run through the real command."""
+    from tests.conftest import futures_cli
+
+    root = tmp_path_factory.mktemp("analyses")
+    rob = futures_cli("robustness", "ensemble.members=8", "seed=5",
+                      "robustness.include=[reference,all_high,austerity]",
+                      f"hydra.run.dir={root / 'rob'}")
+    assert rob.returncode == 0, rob.stderr
+    plane = futures_cli("plane", "plane.grid=3", "plane.members=4", "seed=3",
+                        f"hydra.run.dir={root / 'plane'}")
+    assert plane.returncode == 0, plane.stderr
+    return root
+
+
+@pytest.mark.parametrize(("folder", "png"), [("rob", "robustness.png"), ("plane", "plane.png")])
+def test_analysis_figures_are_1920_by_1080_like_the_others(analysis_runs, folder, png):
+    from PIL import Image
+
+    with Image.open(analysis_runs / folder / png) as image:
+        assert image.size == (1920, 1080)
+
+
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_analysis_figures_speak_one_language(analysis_runs, lang):
+    """Titles in the chosen language only: no second language, no raw labels."""
+    from scenarios.analysis.plane.report import figure as plane_figure
+    from scenarios.analysis.robustness.report import figure as regret_figure
+
+    other = "nl" if lang == "en" else "en"
+    with xr.open_dataset(analysis_runs / "rob" / "robustness.nc") as rob, \
+            xr.open_dataset(analysis_runs / "plane" / "plane.nc") as plane:
+        figs = [regret_figure(rob.load(), lang), plane_figure(plane.load(), lang)]
+    try:
+        for fig in figs:
+            words = " ".join(t.get_text() for t in fig.findobj(Text)).replace("\n", " ")
+            for area in rob.area.values:
+                assert display_name(str(area), lang) in words
+                assert display_name(str(area), other) not in words
+            assert "_" not in words  # no raw label such as "eu_regulation target"
+    finally:
+        for fig in figs:
+            plt.close(fig)

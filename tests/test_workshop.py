@@ -93,6 +93,35 @@ def test_levers_move_current_only_and_world_moves_both(model):
     assert abs(block["world"]["median"][-1] - block["baseline"]["median"][-1]) > 0.01
 
 
+def test_cached_and_batched_variants_are_the_numbers_of_a_full_recomputation(model):
+    """A request answered from cached variants, or in a batch with others, gives the numbers
+    of simulating all 8 of its future-variants together in one call (bit for bit)."""
+    requests = [("versnelling", {"ownership": 0.3, "ai_investment": 0.8}),
+                ("gelijk_speelveld", {"ai_investment": 0.8}),
+                ("versnelling", {"ownership": 0.3, "ai_investment": 0.8,
+                                 "lever_efficacy": 1.4, "transition_years": 4.0})]
+    checked = [(f, model.check(f, v)) for f, v in requests]
+    batched = model.compute_many(checked)  # the first two share their world variants
+    alone = [model.compute(f, v) for f, v in checked]  # now all from the cache
+    assert batched == alone
+    for (label, values), answer in zip(checked, batched):
+        world, current, factors = model.scenario(label, values)
+        rows = list(range(len(world)))
+        full = model._run(world + current, model.members_of(rows + rows, [factors] * 8))
+        c = model.labels.index(label)
+        q = quantiles(full.levels[[c, c + 4]], (0.1, 0.5, 0.9))  # (3, 2, T, n)
+        for j, trend in enumerate(model.spec.world.trends):
+            series = answer["trends"][trend]
+            assert series["world"]["median"] == np.round(q[1, 0, :, j], 4).tolist()
+            assert series["current"]["low"] == np.round(q[0, 1, :, j], 4).tolist()
+        final = np.round(np.median(full.impacts[:, -1], axis=-1), 4)
+        for i, f in enumerate(model.labels):
+            assert list(answer["futures"][f]["current"].values()) == final[4 + i].tolist()
+    before = model.simulated
+    model.compute(*checked[0])
+    assert model.simulated == before  # nothing simulated again
+
+
 @pytest.mark.parametrize("key", ["ownership", "purpose", "eu_regulation",
                                  "cross_impact_strength", "transition_years",
                                  "lever_efficacy", *STUDY.lever_labels])
@@ -148,8 +177,9 @@ def test_check_rejects_bad_requests(model, future, settings, key):
 
 def _current_levels(model: Workshop, label: str, values: dict[str, float]) -> np.ndarray:
     """The page's current scenario of ``label``: levels (T, n, M), unrounded."""
-    _, current, sample = model.scenario(label, values)
-    out = model._run(current, sample)
+    _, current, factors = model.scenario(label, values)
+    rows = list(range(len(current)))
+    out = model._run(current, model.members_of(rows, [factors] * len(rows)))
     return out.levels[model.labels.index(label)]
 
 
@@ -238,8 +268,88 @@ def test_run_answers_chart_data_and_the_same_bytes_twice(server):
     data = json.loads(body)
     assert set(data["trends"]["kwetsbaarheid"]) == {"baseline", "world", "current"}
     assert "future.gelijk_speelveld.levers.data_sharing=0.9" in data["export"]["overrides"]
-    assert float(headers["Server-Timing"].split("dur=")[1]) > 0
+    assert float(headers["Server-Timing"].split("dur=")[1].split(",")[0]) > 0
     assert run_api(server, payload)[2] == body  # same settings, same bytes
+
+
+def test_the_same_settings_again_come_from_the_cache(server):
+    payload = {"future": "radicale_markten", "settings": {"connectivity": 0.35, "purpose": 0.3}}
+    status, first_headers, first = run_api(server, payload)
+    assert status == 200 and 'cache;desc="miss"' in first_headers["Server-Timing"]
+    # the same settings from another page, in another key order: answered from the cache
+    again = {"future": "radicale_markten", "settings": {"purpose": 0.3, "connectivity": 0.35},
+             "client": "another-page", "seq": 1}
+    status, headers, body = run_api(server, again)
+    assert status == 200 and 'cache;desc="hit"' in headers["Server-Timing"]
+    assert body == first
+    # one step away is computed, and differs
+    payload["settings"]["connectivity"] = 0.4
+    status, headers, body = run_api(server, payload)
+    assert 'cache;desc="miss"' in headers["Server-Timing"] and body != first
+
+
+def _post_raw(server, payload: dict) -> socket.socket:
+    """Send a request without waiting for its answer."""
+    sock = socket.create_connection((server.host, server.port), timeout=60)
+    body = json.dumps(payload).encode()
+    sock.sendall(b"POST /api/run HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json"
+                 b"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"
+                 % (server.host.encode(), server.port, len(body), body))
+    return sock
+
+
+def _answer_of(sock: socket.socket) -> tuple[int, dict]:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    sock.close()
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_latest_wins_a_page_gets_only_its_newest_request_computed(server):
+    client = "page-latest-wins"
+    # a slow first request (every variant new), then two newer ones at once
+    sent = [_post_raw(server, {"future": "versnelling", "client": client, "seq": seq,
+                               "settings": {"cross_impact_strength": [0.6, 0.65, 0.7][seq - 1],
+                                            "transition_years": 9.5}})
+            for seq in (1, 2, 3)]
+    answers = [_answer_of(sock) for sock in sent]
+    assert answers[2][0] == 200 and answers[2][1]["settings"]["cross_impact_strength"] == 0.7
+    # seq 2 waited while seq 1 was computed, and seq 3 came: dropped without computing
+    assert answers[1][0] == 409 and answers[1][1]["superseded"] is True
+    assert answers[1][1]["latest"] == 3
+    # seq 1 was being computed (answered; the page draws it until seq 3 arrives), unless it
+    # was still waiting when a newer one came
+    assert answers[0][0] in (200, 409)
+    # an old request arriving after a newer one was seen is refused at once
+    status, _, body = run_api(server, {"future": "versnelling", "client": client, "seq": 2,
+                                       "settings": {}})
+    assert status == 409 and json.loads(body) == {
+        "error": "seq=2: superseded by seq=3 of the same page", "superseded": True,
+        "seq": 2, "latest": 3}
+    # other pages and requests without a client id are not affected
+    status, _, body = run_api(server, {"future": "versnelling", "client": "page-other",
+                                       "seq": 1, "settings": {}})
+    assert status == 200
+    assert run_api(server, {"future": "versnelling", "settings": {}})[0] == 200
+
+
+def test_pages_at_once_are_answered_in_one_batch_with_their_own_numbers(server):
+    payloads = [{"future": f, "client": f"batch-{i}", "seq": 1,
+                 "settings": {"lever_efficacy": 1.25 + 0.05 * i, "ai_investment": 0.15}}
+                for i, f in enumerate(["versnelling", "gelijk_speelveld", "radicale_markten"])]
+    answers = [_answer_of(sock) for sock in [_post_raw(server, p) for p in payloads]]
+    for (status, data), sent in zip(answers, payloads):
+        assert status == 200
+        assert data["future"] == sent["future"]
+        assert data["settings"]["lever_efficacy"] == sent["settings"]["lever_efficacy"]
+    # the same settings one at a time give the same numbers as in the batch
+    for (_, data), sent in zip(answers, payloads):
+        del sent["client"], sent["seq"]
+        sent["settings"]["ai_investment"] = 0.15
+        alone = json.loads(run_api(server, sent)[2])
+        assert alone["trends"] == data["trends"] and alone["futures"] == data["futures"]
 
 
 @pytest.mark.parametrize(("body", "headers", "needle"), [
@@ -252,6 +362,10 @@ def test_run_answers_chart_data_and_the_same_bytes_twice(server):
     (b'{"future": "versnelling", "settings": {"levers": 1}}', None, "unknown setting"),
     (b'{"future": "nowhere"}', None, "future='nowhere'"),
     (b'{"future": "versnelling", "extra": 1}', None, "body.extra"),
+    (b'{"future": "versnelling", "client": "a b", "seq": 1}', None, "body.client='a b'"),
+    (b'{"future": "versnelling", "client": "page", "seq": -1}', None, "body.seq=-1"),
+    (b'{"future": "versnelling", "client": "page", "seq": true}', None, "body.seq=True"),
+    (b'{"future": "versnelling", "seq": 4}', None, "body.seq=4"),
     (b'[1, 2]', None, "expected a JSON object"),
     (b'{"future": ', None, "expected JSON"),
     (b'\xff\xfe', None, "expected JSON"),

@@ -41,12 +41,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "more": (" en nog {n}", " and {n} more"),
     "version": ("futures {version}; configuratie opgeslagen in het bestand.",
                 "futures {version}; the configuration is stored in the file."),
-    "rise": (("Sterkste stijging: {trend} van {a:.2f} naar {b:.2f} (90% van de leden: "
-             "{lo:.2f}\u2013{hi:.2f})."),
-             ("Largest rise: {trend} from {a:.2f} to {b:.2f} (90% of members: "
-             "{lo:.2f}\u2013{hi:.2f}).")),
-    "fall": ("Sterkste daling: {trend} van {a:.2f} naar {b:.2f}.",
-             "Largest fall: {trend} from {a:.2f} to {b:.2f}."),
+    "rise": (("Sterkste stijging: {trend} van {a:.2f} ({wa}) naar {b:.2f} ({wb}; 90% van de "
+              "leden: {lo:.2f}\u2013{hi:.2f})."),
+             ("Largest rise: {trend} from {a:.2f} ({wa}) to {b:.2f} ({wb}; 90% of members: "
+              "{lo:.2f}\u2013{hi:.2f}).")),
+    "fall": ("Sterkste daling: {trend} van {a:.2f} ({wa}) naar {b:.2f} ({wb}).",
+             "Largest fall: {trend} from {a:.2f} ({wa}) to {b:.2f} ({wb})."),
+    "levels": (("Een niveau is hoe ver een trend in de Nederlandse samenleving is "
+                "doorgedrongen: 0 afwezig, 0,5 halverwege, 1 verzadigd. Een impactindex is "
+                "de verandering sinds 2021: boven 0 is beter."),
+               ("A level is how far a trend has spread through Dutch society: 0 absent, "
+                "0.5 halfway, 1 saturated. An impact index is the change since 2021: above 0 "
+                "is better.")),
     "apart": ("Onderscheidt zich door {items}.", "Stands out by {items}."),
     "higher": ("hogere {trend} ({v:.2f} tegen {o:.2f})", "higher {trend} ({v:.2f} vs {o:.2f})"),
     "lower": ("lagere {trend} ({v:.2f} tegen {o:.2f})", "lower {trend} ({v:.2f} vs {o:.2f})"),
@@ -59,6 +65,21 @@ WORDS: dict[str, tuple[str, str]] = {
     "pooled": ("Over alle waarden van de sweep samen.", "Pooled over the swept values."),
     "and": (" en ", " and "),
 }
+
+
+#: What a level means in words: the upper bound of each band and its name (nl, en).
+LEVEL_WORDS = ((0.2, ("marginaal", "marginal")), (0.4, ("opkomend", "emerging")),
+               (0.6, ("halverwege", "halfway")), (0.8, ("wijdverbreid", "widespread")),
+               (1.01, ("bijna verzadigd", "near saturation")))
+
+
+def level_word(value: float, lang: str) -> str:
+    """A trend level (0-1) in words: marginal, emerging, halfway, widespread, near
+    saturation (bands of 0.2)."""
+    for top, words in LEVEL_WORDS:
+        if value < top:
+            return words[0 if lang == "nl" else 1]
+    return LEVEL_WORDS[-1][1][0 if lang == "nl" else 1]
 
 
 def say(key: str, lang: str, **values: Any) -> str:
@@ -156,11 +177,14 @@ def future_findings(run: RunData, future: str, lang: str) -> list[str]:
     trends = [str(t) for t in level.trend.values]
     up, down = int(np.argmax(change)), int(np.argmin(change))
     lo, hi = end_all.isel(trend=up).quantile([0.05, 0.95], skipna=True).values
-    out = [say("rise", lang, trend=name(trends[up], lang), a=float(start[up]),
-               b=float(end[up]), lo=lo, hi=hi)]
+    def words(k: int) -> dict[str, Any]:
+        a, b = float(start[k]), float(end[k])
+        return {"trend": name(trends[k], lang), "a": a, "b": b, "wa": level_word(a, lang),
+                "wb": level_word(b, lang)}
+
+    out = [say("rise", lang, lo=lo, hi=hi, **words(up))]
     if change[down] < 0:
-        out.append(say("fall", lang, trend=name(trends[down], lang), a=float(start[down]),
-                       b=float(end[down])))
+        out.append(say("fall", lang, **words(down)))
     if len(run.futures) > 1:
         med = medians_2030(run)
         others = med.drop_sel(future=future).mean("future")

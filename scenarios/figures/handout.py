@@ -18,12 +18,13 @@ from pathlib import Path
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from scenarios.engine.names import REPORT_HTML, REPORT_PDF
 from scenarios.engine.storage import atomic_output
 from scenarios.figures.base import SIZE, style
 from scenarios.figures.data import RunData, open_run
-from scenarios.figures.findings import future_findings, settings
+from scenarios.figures.findings import future_findings, say, settings
 from scenarios.figures.labels import name
 from scenarios.figures.options import Options
 from scenarios.figures.render import draw_all
@@ -185,7 +186,7 @@ def report(run_dir: Path | str, options: Options | None = None, *,
     lang = options.lang
     run = run or open_run(run_dir)
     folder = Path(run_dir)
-    setting_lines = settings(run, lang)
+    setting_lines = settings(run, lang) + [say("levels", lang)]  # what a level means
     findings = {f: future_findings(run, f, lang) for f in run.futures}
     figures: list[tuple[str, Figure]] = list(draw_all(run, options, what="report"))
     svgs = [(stem, _svg(fig)) for stem, fig in figures]
@@ -202,7 +203,12 @@ def report(run_dir: Path | str, options: Options | None = None, *,
             blocks = [(name(f, lang), future_colour(f, run.futures), lines)
                       for f, lines in findings.items()]
             pdf.savefig(_text_page(page_text("findings", lang), blocks))
-            for _, fig in figures:
+            for stem, fig in figures:  # each page with its caption in a strip below
+                engine = fig.get_layout_engine()
+                if isinstance(engine, ConstrainedLayoutEngine):
+                    engine.set(rect=(0, 0.07, 1, 0.93))
+                fig.text(0.5, 0.012, textwrap.fill(caption(stem, lang), 150), ha="center",
+                         va="bottom", fontsize=12, color="0.2")
                 pdf.savefig(fig)
 
     _write_atomic(pdf_path, write_pdf)

@@ -62,6 +62,11 @@ def impact_violins(run: RunData, options: Options) -> Figure:
         ax.set_xlim(-0.6, len(run.futures) - 0.4)
         ax.grid(axis="x", visible=False)
         ax.set_title(textwrap.fill(name(str(area), lang, run.study), 24))
+    # one scale for every area, so heights compare across the panels
+    low = min(ax.get_ylim()[0] for ax in axes[:k + 1])
+    high = max(ax.get_ylim()[1] for ax in axes[:k + 1])
+    for ax in axes[:k + 1]:
+        ax.set_ylim(low, high)
     legend_ax = axes[5]
     legend_ax.axis("off")
     handles: list[Artist] = [Patch(color=future_colour(f, run.futures), alpha=0.8)

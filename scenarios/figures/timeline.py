@@ -66,6 +66,10 @@ def _event_counts(axes: dict, kinds: list[str], run: RunData, lang: str) -> None
     axes[kinds[0]].set_ylabel(text("events_axis", lang))
 
 
+#: Scheduled events closer than this (years) in one row are drawn apart.
+NEAR = 0.3
+
+
 def _milestones(ax, run: RunData, lang: str) -> None:
     """One row per future: when its scheduled events happen (a row per swept value when the
     sweep moves them); elections as dotted lines."""
@@ -84,15 +88,23 @@ def _milestones(ax, run: RunData, lang: str) -> None:
         for k, (i, times) in enumerate(rows):
             dy = 0.0 if len(rows) == 1 else 0.3 * (0.5 - k / (len(rows) - 1))
             colour = future_colour(future, futures) if i < 0 else shades[i]
-            for m, t in enumerate(times):
+            placed: list[float] = []
+            for m in np.argsort(np.where(np.isfinite(times), times, np.inf)):
+                t = times[m]
                 if not np.isfinite(t):
                     continue
-                ax.plot(t, y + dy, MARKERS.get(kinds_of[m], "o"), ms=11, color=colour,
-                        mec="black", mew=0.8, zorder=3)
+                # markers closer than NEAR years in one row go below the row, not on top of
+                # one another
+                near = sum(abs(t - p) < NEAR for p in placed)
+                placed.append(float(t))
+                shift = -0.28 * near
+                ax.plot(t, y + dy + shift, MARKERS.get(kinds_of[m], "o"), ms=11,
+                        color=colour, mec="black", mew=0.8, zorder=3 + near)
                 if k == 0 and kinds_of[m] != "election":
-                    ax.annotate(milestone_name(milestones[m], lang), (t, y + dy),
-                                xytext=(0, 9), textcoords="offset points", ha="center",
-                                va="bottom", fontsize=11)
+                    ax.annotate(milestone_name(milestones[m], lang), (t, y + dy + shift),
+                                xytext=(9, 0) if near else (0, 9),
+                                textcoords="offset points", ha="left" if near else "center",
+                                va="center" if near else "bottom", fontsize=11)
     elections = [float(np.nanmin(run.ds.milestone_time.sel(milestone=m).values))
                  for m, k in zip(milestones, kinds_of) if k == "election"
                  and np.isfinite(run.ds.milestone_time.sel(milestone=m).values).any()]

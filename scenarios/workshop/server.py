@@ -1,7 +1,8 @@
 """``futures workshop``: a local web server for the live sliders page.
 
-The server (standard library ``http.server``, one thread per request, one model computation
-at a time) answers four paths and nothing else:
+The server (standard library ``http.server``, one thread per request; one model computation
+at a time, batching every waiting request, latest-wins per page: :mod:`.scheduler`; answers
+kept per exact settings) answers four paths and nothing else:
 
 ``GET /``, ``GET /app.js``, ``GET /style.css``
     the page, from the package's ``workshop_assets`` (read into memory at start; no path
@@ -9,8 +10,9 @@ at a time) answers four paths and nothing else:
 ``GET /api/meta``
     the sliders, futures, names, colours and times of the session (JSON);
 ``POST /api/run``
-    a JSON body ``{"future": LABEL, "settings": {SLIDER: NUMBER, ...}}``; answers the chart
-    data and the export (override line and YAML).
+    a JSON body ``{"future": LABEL, "settings": {SLIDER: NUMBER, ...}}`` (optionally the
+    page's ``"client": ID, "seq": N``); answers the chart data and the export (override line
+    and YAML), or 409 ``{"superseded": true, ...}`` when the same page sent a newer request.
 
 Every request value is checked (known key, type, range): a bad one gets HTTP 400 with a JSON
 ``error`` naming the key, the value and what is allowed. Requests whose ``Host`` header does
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import signal
 import sys
 import threading
@@ -42,10 +45,13 @@ from scenarios.config.schema import RunSpec
 from scenarios.engine.command import fail
 from scenarios.figures.style import display_name, future_colour
 from scenarios.workshop.export import config_yaml, override_line
-from scenarios.workshop.session import GROUPS, QUANTILES, VARIANTS, Workshop
+from scenarios.workshop.scheduler import Scheduler, Superseded
+from scenarios.workshop.session import GROUPS, LRU, QUANTILES, VARIANTS, Workshop
 
 #: Largest request body accepted, in bytes (a full request is about 400).
 MAX_BODY = 16_384
+#: Answers kept by exact settings (about 100 KB each).
+RESPONSE_CACHE = 256
 LANGS = ("en", "nl")
 ASSETS = {
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -106,7 +112,10 @@ class Session:
     def __init__(self, spec: RunSpec, startup: list[str], config: Settings) -> None:
         self.spec, self.startup, self.config = spec, startup, config
         self.model = Workshop(spec, config.members)
-        self.lock = threading.Lock()  # one computation at a time (BLAS limits are global)
+        self.scheduler = Scheduler(self.model)  # latest-wins, one batch at a time
+        self.lock = threading.Lock()  # guards the answer cache
+        self.responses = LRU(RESPONSE_CACHE)
+        self.hits = 0
         folder = resources.files("scenarios.workshop") / "assets"
         self.assets = {path: ((folder / name).read_bytes(), kind)
                        for path, (name, kind) in ASSETS.items()}
@@ -135,22 +144,64 @@ class Session:
                         for s in model.sliders],
         }
 
-    def answer(self, payload: Any) -> dict[str, Any]:
-        """Check a ``/api/run`` payload, compute, and add the export."""
+    def answer(self, payload: Any) -> tuple[bytes, bool]:
+        """Check a ``/api/run`` payload; the JSON answer (chart data and the export).
+
+        Answers are kept per exact settings (:data:`RESPONSE_CACHE` of them): the same
+        settings again, from any page, are sent without computing. Raises
+        :class:`~scenarios.workshop.scheduler.Superseded` when a newer request of the same
+        page (``client``, ``seq``) came in.
+
+        Returns
+        -------
+        bytes
+            The JSON answer.
+        bool
+            Whether it came from the answer cache.
+        """
         expect(isinstance(payload, dict), "body", payload,
                'expected a JSON object {"future": LABEL, "settings": {...}}')
-        unknown = sorted(set(payload) - {"future", "settings"})
+        unknown = sorted(set(payload) - {"future", "settings", "client", "seq"})
         expect(not unknown, f"body.{unknown[0] if unknown else ''}", "...",
-               "unknown field; expected future and settings")
+               "unknown field; expected future, settings, client and seq")
+        client, seq = _sequence(payload)
         future = payload.get("future")
         values = self.model.check(future, payload.get("settings", {}))
+        key = (future, tuple(sorted(values.items())))
         with self.lock:
-            data = self.model.compute(future, values)
+            cached = self.responses.get(key)
+        if cached is not None:
+            if client is not None:
+                self.scheduler.claim(client, seq)
+            with self.lock:
+                self.hits += 1
+            return cached, True
+        data = self.scheduler.run(future, values, client, seq)
         defaults = self.model.defaults[future]
-        data["export"] = {
+        export = {
             "overrides": override_line(self.spec, self.startup, future, values, defaults),
             "yaml": config_yaml(self.spec, self.startup, future, values, defaults)}
-        return data
+        body = f'{data[:-1]}, "export": {json.dumps(export)}}}'.encode()
+        with self.lock:
+            self.responses.put(key, body)
+        return body, False
+
+
+#: Pattern of a page's client id (the page makes a random one when it loads).
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _sequence(payload: dict[str, Any]) -> tuple[str | None, int]:
+    """The ``client`` id and ``seq`` number of a request (both or neither)."""
+    client, seq = payload.get("client"), payload.get("seq")
+    if client is None:
+        expect(seq is None, "body.seq", seq, "expected together with a client id")
+        return None, 0
+    expect(isinstance(client, str) and CLIENT_ID.fullmatch(client) is not None,
+           "body.client", client, "expected 1-64 letters, digits, '-' or '_'")
+    expect(isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2 ** 53,
+           "body.seq", seq, "expected an integer in [0, 2**53) that grows with every request")
+    return str(client), int(str(seq))
 
 
 def _no_constants(name: str) -> float:
@@ -178,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, kind: str, extra: dict[str, str] | None = None
               ) -> None:
-        if status >= 400:
+        if status >= 400 and status != HTTPStatus.CONFLICT:  # 409: superseded, routine
             sys.stderr.write(f"futures workshop: {self.command} {self.path[:200]!r} -> "
                              f"{status}\n")
         self.send_response(status)
@@ -245,8 +296,12 @@ class Handler(BaseHTTPRequestHandler):
         try:
             payload = self._body()
             started = time.perf_counter()
-            data = self.session.answer(payload)
+            body, hit = self.session.answer(payload)
             took = (time.perf_counter() - started) * 1000.0
+        except Superseded as err:  # the page has moved on: a short answer it ignores
+            self._json(HTTPStatus.CONFLICT, {"error": str(err), "superseded": True,
+                                             "seq": err.seq, "latest": err.latest})
+            return
         except ConfigError as err:
             self._error(HTTPStatus.BAD_REQUEST, str(err), err)
             return
@@ -258,7 +313,8 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as err:  # noqa: BLE001 (a fault of ours: answer 500, keep serving)
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"{type(err).__name__}: {err}")
             return
-        self._json(HTTPStatus.OK, data, {"Server-Timing": f"model;dur={took:.1f}"})
+        self._send(HTTPStatus.OK, body, "application/json; charset=utf-8",
+                   {"Server-Timing": f'model;dur={took:.1f}, cache;desc="{"hit" if hit else "miss"}"'})
 
     def _body(self) -> Any:
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()

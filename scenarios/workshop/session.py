@@ -25,7 +25,9 @@ show how the package fares in each of the four futures.
 
 from __future__ import annotations
 
+import json
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -164,8 +166,71 @@ def quantiles(values: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     return np.stack(out)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What the page needs of one simulated future-variant (the members are not kept).
+
+    Attributes
+    ----------
+    final : ndarray, shape (n_areas,)
+        Median over members of every impact index in the last year (every future's dot in
+        the bottom row of the page).
+    trends, areas : dict of str to dict of str to str, or None
+        Only for a variant shown as lines (the chosen future's): per trend (area) label the
+        JSON text of its ``median``, ``low`` and ``high`` series over time (quantiles over
+        members, rounded as :func:`_round`). ``None`` for a variant seen only as a dot.
+    """
+
+    final: np.ndarray
+    trends: dict[str, dict[str, str]] | None = None
+    areas: dict[str, dict[str, str]] | None = None
+
+
+def _fragments(q: np.ndarray, labels: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """JSON texts of the quantile series (3, T, k) per label: encoded once per variant."""
+    names = {"low": 0, "median": 1, "high": 2}
+    return {name: {s: json.dumps(_round(q[i, :, j])) for s, i in names.items()}
+            for j, name in enumerate(labels)}
+
+
+#: A future-variant as simulated: the future's label (its members), its resolved axis
+#: position, drivers and levers, and the three factors on its members' draws.
+VariantKey = tuple[Any, ...]
+
+
+class LRU(OrderedDict):
+    """A mapping that keeps the ``capacity`` most recently used entries (not thread-safe)."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__()
+        self.capacity = capacity
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            return default
+        self.move_to_end(key)
+        return self[key]
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.capacity:
+            self.popitem(last=False)
+
+
+#: Future-variants whose summaries a session keeps (about 43 KB each).
+VARIANT_CACHE = 1024
+
+
 class Workshop:
     """A session: fixed members, the baselines, and :meth:`compute` per request.
+
+    Every simulated future-variant is summarised (quantiles over members) and kept in an LRU
+    cache keyed by exactly what it was simulated with (:meth:`key`); a request simulates only
+    the variants not in it, all in one call of :func:`scenarios.engine.simulate.simulate`.
+    A member's numbers do not depend on which other futures share the call (every future is
+    its own slice of the kernel's batched products, at the same block width), so a cached
+    variant is bit for bit what a full recomputation gives (tested).
 
     Parameters
     ----------
@@ -173,9 +238,11 @@ class Workshop:
         The validated configuration the session starts from (its futures, world, seed).
     members : int
         Members per future (>= 1); the page is specified for >= 200.
+    cache : int
+        Future-variants kept (:data:`VARIANT_CACHE`).
     """
 
-    def __init__(self, spec: RunSpec, members: int) -> None:
+    def __init__(self, spec: RunSpec, members: int, cache: int = VARIANT_CACHE) -> None:
         self.spec = replace(spec, members=members, events=None)
         self.members = members
         self.labels = [f.label for f in spec.futures]
@@ -184,9 +251,15 @@ class Workshop:
         # Drawn once: every request reuses these members (common random numbers).
         self.sample = draw_members(self.spec)
         self.defaults = {f.label: defaults(spec, f) for f in spec.futures}
-        base = self._run(list(spec.futures), self.sample)
-        self.base_levels, self.base_impacts = base.levels, base.impacts
-        self.times = base.times
+        self.variants = LRU(max(cache, 3 * len(self.labels)))
+        self.simulated = 0  # future-variants simulated so far (tests and the bench read it)
+        self.times = self.spec.world.times()
+        self.baseline = {}
+        for label in self.labels:
+            world, _, factors = self.scenario(label, self.defaults[label])
+            self.baseline[label] = self.key(world[self.labels.index(label)], factors)
+        self._simulate(self._variants(self.labels, [self.defaults[f] for f in self.labels]),
+                       set(self.baseline.values()))
 
     def _run(self, futures: list[Future], sample: Mapping[str, np.ndarray]) -> Outcome:
         outcome, _ = simulate(self.spec, futures=futures, members=sample, events=False,
@@ -234,12 +307,14 @@ class Workshop:
         return values
 
     def scenario(self, label: str, values: Mapping[str, float]
-                 ) -> tuple[list[Future], list[Future], dict[str, np.ndarray]]:
-        """The ``world`` and ``current`` futures and the members for ``values``.
+                 ) -> tuple[list[Future], list[Future], tuple[float, float, float]]:
+        """The ``world`` and ``current`` futures and the factors on the members' draws.
 
         The chosen future takes the axis position and EU regulation of ``values``; every
         future takes the shared world assumptions (on its members) and, in ``current``, the
-        lever settings.
+        lever settings. The factors are ``(cross_impact_strength, lever_efficacy,
+        transition_years)``: the first two scale the draws, the third is the nominal
+        transition the draws are shifted to (:meth:`members_of`).
         """
         world_futures = []
         for future in self.spec.futures:
@@ -250,17 +325,72 @@ class Workshop:
             world_futures.append(future)
         levers = {lv: values[lv] for lv in self.spec.world.levers}
         current = [replace(f, levers=levers) for f in world_futures]
-        sample = dict(self.sample)
-        shape = (len(self.labels), self.members)
-        for name in ("cross_impact_strength", "lever_efficacy"):
+        factors = (values["cross_impact_strength"], values["lever_efficacy"],
+                   values["transition_years"])
+        return world_futures, current, factors
+
+    def members_of(self, rows: list[int], factors: list[tuple[float, float, float]]
+                   ) -> dict[str, np.ndarray]:
+        """The members of future ``rows[i]`` under ``factors[i]``, shape (len(rows), M)."""
+        sample = {name: drawn[rows] for name, drawn in self.sample.items()}
+        shape = (len(rows), self.members)
+        for k, name in enumerate(("cross_impact_strength", "lever_efficacy")):
             # Factors with nominal 1: scaling the draws moves the nominal and keeps the spread
             # relative, as scaling the uncertainty range [low, high] does in `futures run`.
             drawn = sample.get(name, np.ones(shape))
-            sample[name] = drawn * values[name]
-        shift = values["transition_years"] - self.spec.world.transition_years
-        sample["transition_years"] = sample.get(
-            "transition_years", np.full(shape, self.spec.world.transition_years)) + shift
-        return world_futures, current, sample
+            sample[name] = drawn * np.array([f[k] for f in factors])[:, None]
+        nominal = self.spec.world.transition_years
+        shift = np.array([f[2] - nominal for f in factors])[:, None]
+        sample["transition_years"] = sample.get("transition_years",
+                                                np.full(shape, nominal)) + shift
+        return sample
+
+    def key(self, future: Future, factors: tuple[float, float, float]) -> VariantKey:
+        """What a future-variant is simulated with, resolved: equal keys, equal numbers."""
+        world = self.spec.world
+        drivers = tuple(float(future.drivers.get(d, world.status_quo[k]))
+                        for k, d in enumerate(world.drivers))
+        levers = tuple(float(future.levers.get(lv, world.lever_reference[k]))
+                       for k, lv in enumerate(world.levers))
+        return (future.label, float(future.ownership), float(future.purpose), drivers,
+                levers, *(float(f) for f in factors))
+
+    def _variants(self, labels: list[str], values: list[Mapping[str, float]]
+                  ) -> list[tuple[VariantKey, Future, tuple[float, float, float]]]:
+        """The world and current variant of every future for each request."""
+        out = []
+        for label, settings in zip(labels, values):
+            world, current, factors = self.scenario(label, settings)
+            out += [(self.key(f, factors), f, factors) for f in world + current]
+        return out
+
+    def _simulate(self, variants: list[tuple[VariantKey, Future, tuple[float, float, float]]],
+                  shown: set[VariantKey]) -> None:
+        """Simulate, in one call, the variants not in the cache (or there without the
+        series that ``shown`` variants need); cache their summaries."""
+        todo: dict[VariantKey, tuple[Future, tuple[float, float, float]]] = {}
+        for key, future, factors in variants:
+            have = self.variants.get(key)
+            if have is None or (key in shown and have.trends is None):
+                todo[key] = (future, factors)
+        if not todo:
+            return
+        futures = [f for f, _ in todo.values()]
+        rows = [self.labels.index(f.label) for f in futures]
+        out = self._run(futures, self.members_of(rows, [x for _, x in todo.values()]))
+        final = np.median(out.impacts[:, -1], axis=-1)  # (K, n_areas)
+        lines = [i for i, key in enumerate(todo) if key in shown]
+        if lines:  # quantiles only where lines are drawn: most variants are only a dot
+            trends = quantiles(out.levels[lines], QUANTILES)  # (3, K', T, n_trends)
+            areas = quantiles(out.impacts[lines], QUANTILES)
+        for i, key in enumerate(todo):
+            summary = Summary(final[i])
+            if i in lines:
+                k = lines.index(i)
+                summary = Summary(final[i], _fragments(trends[:, k], tuple(self.spec.world.trends)),
+                                  _fragments(areas[:, k], tuple(self.spec.world.areas)))
+            self.variants.put(key, summary)
+        self.simulated += len(todo)
 
     def compute(self, label: str, values: Mapping[str, float]) -> dict[str, Any]:
         """Chart data for the chosen future and settings (already :meth:`check`-ed).
@@ -272,37 +402,51 @@ class Workshop:
             ``current`` the band ``low``, ``high``) over time; ``futures``: per future label
             the 2030 median of every area in each variant.
         """
-        world_futures, current, sample = self.scenario(label, values)
-        n_fut = len(self.labels)
-        both = {k: np.concatenate([v, v]) for k, v in sample.items()}
-        out = self._run(world_futures + current, both)
-        c = self.labels.index(label)
-        levels = {"baseline": self.base_levels[c], "world": out.levels[c],
-                  "current": out.levels[n_fut + c]}
-        impacts = {"baseline": self.base_impacts[c], "world": out.impacts[c],
-                   "current": out.impacts[n_fut + c]}
-        trends = self._summary(levels, self.spec.world.trends)
-        areas = self._summary(impacts, self.spec.world.areas)
-        final = {"baseline": np.median(self.base_impacts[:, -1], axis=-1),
-                 "world": np.median(out.impacts[:n_fut, -1], axis=-1),
-                 "current": np.median(out.impacts[n_fut:, -1], axis=-1)}  # (F, areas)
-        futures = {f: {v: dict(zip(self.spec.world.areas, _round(final[v][i])))
-                       for v in VARIANTS} for i, f in enumerate(self.labels)}
-        return {"future": label, "settings": dict(values), "trends": trends, "areas": areas,
-                "futures": futures}
+        return self.compute_many([(label, values)])[0]
 
-    @staticmethod
-    def _summary(arrays: Mapping[str, np.ndarray], labels: tuple[str, ...]) -> dict:
-        """Quantiles over members of (T, k, M) arrays: label -> variant -> series."""
-        stacked = np.stack([arrays[v] for v in VARIANTS])  # (3, T, k, M)
-        q = quantiles(stacked, QUANTILES)  # (3 quantiles, 3 variants, T, k)
-        out: dict[str, dict[str, dict[str, list]]] = {}
-        for j, name in enumerate(labels):
-            out[name] = {}
-            for i, variant in enumerate(VARIANTS):
-                series = {"median": _round(q[1, i, :, j])}
-                if variant != "world":
-                    series["low"] = _round(q[0, i, :, j])
-                    series["high"] = _round(q[2, i, :, j])
-                out[name][variant] = series
+    def compute_many(self, requests: list[tuple[str, Mapping[str, float]]]
+                     ) -> list[dict[str, Any]]:
+        """:meth:`compute` for several requests, simulating what they lack in one call."""
+        return [json.loads(text) for text in self.compute_json(requests)]
+
+    def compute_json(self, requests: list[tuple[str, Mapping[str, float]]]) -> list[str]:
+        """The answers of :meth:`compute_many` as JSON texts (built from cached pieces)."""
+        n_fut = len(self.labels)
+        variants = self._variants([r[0] for r in requests], [r[1] for r in requests])
+        shown = {self.baseline[label] for label, _ in requests}
+        for r, (label, _) in enumerate(requests):
+            c = 2 * n_fut * r + self.labels.index(label)
+            shown |= {variants[c][0], variants[c + n_fut][0]}  # its world and current
+        self._simulate(variants, shown)
+        out = []
+        for r, (label, values) in enumerate(requests):
+            mine = [self.variants.get(key) for key, _, _ in
+                    variants[2 * n_fut * r:2 * n_fut * (r + 1)]]
+            out.append(self._answer(label, values, mine[:n_fut], mine[n_fut:]))
         return out
+
+    def _answer(self, label: str, values: Mapping[str, float], world: list[Summary],
+                current: list[Summary]) -> str:
+        base = [self.variants.get(self.baseline[f]) for f in self.labels]
+        c = self.labels.index(label)
+        chosen = {"baseline": base[c], "world": world[c], "current": current[c]}
+
+        def series(kind: str, labels: tuple[str, ...]) -> str:
+            parts = []
+            for name in labels:
+                lines = []
+                for variant, summary in chosen.items():
+                    texts = getattr(summary, kind)[name]
+                    keys = ("median",) if variant == "world" else ("median", "low", "high")
+                    inner = ", ".join(f'"{k}": {texts[k]}' for k in keys)
+                    lines.append(f'"{variant}": {{{inner}}}')
+                parts.append(f'"{name}": {{{", ".join(lines)}}}')
+            return "{" + ", ".join(parts) + "}"
+
+        each = {"baseline": base, "world": world, "current": current}
+        futures = {f: {v: dict(zip(tuple(self.spec.world.areas), _round(each[v][i].final)))
+                       for v in VARIANTS} for i, f in enumerate(self.labels)}
+        head = json.dumps({"future": label, "settings": dict(values)}, allow_nan=False)
+        return (head[:-1] + f', "trends": {series("trends", tuple(self.spec.world.trends))}, '
+                f'"areas": {series("areas", tuple(self.spec.world.areas))}, '
+                f'"futures": {json.dumps(futures, allow_nan=False)}}}')

@@ -7,6 +7,7 @@ can be rebuilt from a stored run. Every file is written atomically.
 from __future__ import annotations
 
 import csv
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -21,10 +22,12 @@ from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from scenarios.engine.names import REGRET_CSV, REGRET_MD, ROBUSTNESS_FIGURE
 from scenarios.engine.storage import atomic_output, write_text
 from scenarios.engine.storage import save_figure as storage_save
+from scenarios.figures.base import SIZE, style
 from scenarios.figures.style import display_name, future_colour
 
 CSV, MARKDOWN, FIGURE = REGRET_CSV, REGRET_MD, ROBUSTNESS_FIGURE
-DPI = 160
+#: 150 dpi: the figures are 1920 x 1080 pixels, as every figure of ``futures plot``.
+DPI = 150
 
 
 def regret_rows(ds: xr.Dataset) -> list[dict[str, object]]:
@@ -186,59 +189,82 @@ def _area_section(ds: xr.Dataset, a: int, area: str, settings: list[str],
                          "spread", "no-regret"], rows)
 
 
-def figure(ds: xr.Dataset) -> plt.Figure:
+#: The figure's words per language; area and future names come from the catalogue.
+TEXT = {
+    "en": {"title": "Regret of lever settings across the futures: {statistic} of the impact "
+                    "index in {year:g}",
+           "note": "\u2713 boxed = no-regret (worst case \u2264 {tol:g}). Regret = the best "
+                   "setting's outcome minus this one's in that future; 0 = best there",
+           "worst": "worst", "bar": "regret (impact-index units)"},
+    "nl": {"title": "Spijt van beleidskeuzes over de toekomsten: {statistic} van de "
+                    "impactindex in {year:g}",
+           "note": "\u2713 omkaderd = zonder spijt (slechtste geval \u2264 {tol:g}). Spijt = "
+                   "uitkomst van de beste keuze min die van deze, in die toekomst; 0 = daar "
+                   "de beste",
+           "worst": "slechtst", "bar": "spijt (eenheden van de impactindex)"},
+}
+STATISTIC = {"nl": {"median": "mediaan", "mean": "gemiddelde", "quantile": "kwantiel"},
+             "en": {}}
+
+
+def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
     """Regret heatmaps, one panel per area: settings (rows) by futures and worst case
-    (columns); no-regret settings ticked and boxed."""
+    (columns); no-regret settings ticked and boxed. 1920 x 1080 pixels at 150 dpi
+    (:data:`scenarios.figures.base.SIZE`), the fonts of the other figures, one language."""
+    words = TEXT[lang]
     settings = [str(s) for s in ds.setting.values]
     futures = [str(f) for f in ds.future.values]
     areas = [str(a) for a in ds.area.values]
     n_s, n_f = len(settings), len(futures)
-    height = min(max(5.0, 0.42 * n_s + 3.0), 30.0)
-    fig, axes = plt.subplots(1, len(areas), figsize=(19.2, height), sharey=True,
-                             layout="constrained")
-    vmax = max(float(ds.regret.max()), 1e-9)
-    image = None
-    for a, (ax, area) in enumerate(zip(np.atleast_1d(axes), areas)):
-        grid = np.column_stack([ds.regret.values[:, :, a], ds.worst_regret.values[:, a]])
-        image = ax.imshow(grid, cmap="YlOrBr", vmin=0.0, vmax=vmax, aspect="auto")
-        for s in range(n_s):
-            ok = bool(ds.no_regret.values[s, a])
-            for c in range(n_f + 1):
-                value = grid[s, c]
-                text = f"\u2713{value:.3f}" if ok and c == n_f else f"{value:.3f}"
-                ax.text(c, s, text, ha="center", va="center", fontsize=9,
-                        fontweight="bold" if ok and c == n_f else "normal",
-                        color="white" if value > 0.6 * vmax else "black")
-            if ok:
-                ax.add_patch(Rectangle((n_f - 0.5, s - 0.45), 1.0, 0.9, fill=False, lw=2,
-                                       ec="black", clip_on=False))
-        # a square in each future's colour above its column, 9 points above the top row
-        above = blended_transform_factory(ax.transData, ax.transAxes) + \
-            ScaledTranslation(0, 9 / 72, fig.dpi_scale_trans)
-        ax.scatter(range(n_f), np.ones(n_f), marker="s", s=170, transform=above,
-                   color=[future_colour(f, futures) for f in futures], clip_on=False)
-        ax.axvline(n_f - 0.5, color="white", lw=3)
-        ax.set_xticks(range(n_f + 1),
-                      [display_name(f, "nl") for f in futures] + ["worst case"],
-                      rotation=35, ha="right", fontsize=10)
-        ax.set_ylim(n_s - 0.5, -0.5)
-        ax.set_title(f"{display_name(area, 'nl')}\n{display_name(area, 'en')}", fontsize=12,
-                     pad=20)
-        ax.tick_params(length=0)
-        for side in ax.spines.values():
-            side.set_visible(False)
-    first = np.atleast_1d(axes)[0]
-    names = [s.replace("_", " ") for s in settings]
-    if "cost" in ds:
-        names = [f"{n} (\u20ac{c:.0f} m)" for n, c in zip(names, ds.cost.values)]
-    first.set_yticks(range(n_s), names, fontsize=10)
-    fig.suptitle(f"Regret of lever settings across the futures: {ds.attrs['statistic']} of "
-                 f"the impact index in {ds.attrs['year']:g} "
-                 f"(\u2713 = no-regret: worst case \u2264 {ds.attrs['tolerance']:g})",
-                 fontsize=14)
-    assert image is not None
-    bar = fig.colorbar(image, ax=axes, shrink=0.8, pad=0.01)
-    bar.set_label("regret (best setting's outcome minus this one's)", fontsize=10)
+    cell = 10 if n_s <= 14 else max(6, int(140 / n_s))  # cell numbers stay inside the rows
+    with style():
+        fig, axes = plt.subplots(1, len(areas), figsize=SIZE, sharey=True,
+                                 layout="constrained")
+        vmax = max(float(ds.regret.max()), 1e-9)
+        image = None
+        for a, (ax, area) in enumerate(zip(np.atleast_1d(axes), areas)):
+            grid = np.column_stack([ds.regret.values[:, :, a], ds.worst_regret.values[:, a]])
+            image = ax.imshow(grid, cmap="YlOrBr", vmin=0.0, vmax=vmax, aspect="auto")
+            for s in range(n_s):
+                ok = bool(ds.no_regret.values[s, a])
+                for c in range(n_f + 1):
+                    value = grid[s, c]
+                    text = "\u2713" if ok and c == n_f else f"{value:.2f}"
+                    ax.text(c, s, text, ha="center", va="center", fontsize=cell,
+                            fontweight="bold" if c == n_f else "normal",
+                            color="white" if value > 0.6 * vmax else "black")
+                if ok:
+                    ax.add_patch(Rectangle((n_f - 0.5, s - 0.45), 1.0, 0.9, fill=False,
+                                           lw=2, ec="black", clip_on=False))
+            # a square in each future's colour above its column (named in the legend)
+            above = blended_transform_factory(ax.transData, ax.transAxes) + \
+                ScaledTranslation(0, 9 / 72, fig.dpi_scale_trans)
+            ax.scatter(range(n_f), np.ones(n_f), marker="s", s=150, transform=above,
+                       color=[future_colour(f, futures) for f in futures], clip_on=False)
+            ax.axvline(n_f - 0.5, color="white", lw=3)
+            ax.set_xticks([n_f], [words["worst"]], fontsize=13)
+            ax.set_ylim(n_s - 0.5, -0.5)
+            ax.set_title(textwrap.fill(display_name(area, lang), 16), fontsize=14, pad=22)
+            ax.tick_params(length=0)
+            ax.grid(False)
+            for side in ax.spines.values():
+                side.set_visible(False)
+        first = np.atleast_1d(axes)[0]
+        names = [s.replace("_", " ") for s in settings]
+        if "cost" in ds:
+            names = [f"{n} (\u20ac{c:.0f} m)" for n, c in zip(names, ds.cost.values)]
+        first.set_yticks(range(n_s), names,
+                         fontsize=13 if n_s <= 14 else max(7, int(180 / n_s)))
+        statistic = STATISTIC[lang].get(ds.attrs["statistic"], ds.attrs["statistic"])
+        fig.suptitle(words["title"].format(statistic=statistic, year=ds.attrs["year"]),
+                     fontsize=18)
+        assert image is not None
+        bar = fig.colorbar(image, ax=axes, shrink=0.8, pad=0.01)
+        bar.set_label(words["bar"], fontsize=13)
+        handles = [Rectangle((0, 0), 1, 1, color=future_colour(f, futures)) for f in futures]
+        fig.legend(handles, [display_name(f, lang) for f in futures], loc="outside lower "
+                   "center", ncols=n_f, fontsize=13, frameon=False,
+                   title=words["note"].format(tol=ds.attrs["tolerance"]), title_fontsize=12)
     return fig
 
 

@@ -140,7 +140,8 @@ const SLIDER_ABOUT = {
 };
 
 const state = { meta: null, lang: "en", future: null, values: {}, data: null,
-                inFlight: false, pending: false, present: false, dark: false, darkBefore: false,
+                inFlight: false, client: clientId(), seq: 0, drawnSeq: 0, lastSent: -1e9,
+                timer: null, present: false, dark: false, darkBefore: false,
                 saved: [], shown: [], cmp: {} };
 
 function t(key, vars) {
@@ -540,19 +541,39 @@ function comparisons() {
 }
 
 // ---------------------------------------------------------------- requests
-// One request at a time; moves during a request are sent as one request when it returns.
-async function request() {
-  if (state.inFlight) { state.pending = true; return; }
+// Latest wins: every change is sent at once (at most one request per THROTTLE ms; a change
+// inside that window is sent when it ends) with this page's client id and a growing seq.
+// The server drops a waiting request of this page when a newer one comes (409 superseded),
+// and an answer is drawn only if it is for a newer request than the one drawn.
+const THROTTLE = 40;
+function clientId() {
+  const bytes = new Uint8Array(9);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, b => b.toString(16).padStart(2, "0")).join("");
+}
+function request() {
+  const wait = state.lastSent + THROTTLE - performance.now();
+  if (wait > 0) {
+    if (!state.timer) state.timer = setTimeout(() => { state.timer = null; request(); }, wait);
+    return;
+  }
+  state.lastSent = performance.now();
+  send(++state.seq);
+}
+async function send(seq) {
   state.inFlight = true;
-  state.pending = false;
   const status = document.getElementById("status");
   try {
     const response = await fetch("/api/run", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ future: state.future, settings: state.values }),
+      body: JSON.stringify({ future: state.future, settings: state.values,
+                             client: state.client, seq }),
     });
     const body = await response.json();
+    if (response.status === 409 && body.superseded) return;  // a newer request is on its way
     if (!response.ok) throw new Error(body.error || response.statusText);
+    if (seq <= state.drawnSeq) return;  // an answer to a newer request is already drawn
+    state.drawnSeq = seq;
     const timing = /dur=([0-9.]+)/.exec(response.headers.get("Server-Timing") || "");
     state.data = body;
     state.took = timing ? Number(timing[1]) : null;
@@ -560,11 +581,11 @@ async function request() {
     status.className = "";
     status.textContent = statusText();
   } catch (err) {
+    if (seq < state.seq) return;  // only the newest request reports a failure
     status.className = "error";
     status.textContent = t("failed", { e: err.message });
   } finally {
-    state.inFlight = false;
-    if (state.pending) request();
+    if (seq === state.seq) state.inFlight = false;
   }
 }
 function statusText() {

@@ -1,0 +1,131 @@
+"""Many hands on one workshop server: latest-wins per page, one batch per computation.
+
+Every ``POST /api/run`` of a page carries the page's ``client`` id and a ``seq`` number that
+grows with every slider move. The :class:`Scheduler` keeps, per client, only the newest
+request: an older one still waiting is answered :class:`Superseded` at once, and one that
+arrives after a newer one was seen is refused the same way. One already being computed is
+answered as usual: the work is done, and the page draws it while the newer one is computed
+(it draws only answers newer than the one it shows). Requests without a client id
+(the saved scenarios a page draws beside the current one) are never superseded.
+
+One computation runs at a time (the cores are few and BLAS limits are process-wide): the
+request thread that finds the model free takes *every* waiting request into one batch and
+simulates what they lack in one call (:meth:`Workshop.compute_json`); the others wait for it.
+So ten pages moving sliders at once cost one simulation per round, not ten.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from scenarios.workshop.session import Workshop
+
+#: Clients whose newest sequence number is remembered (the oldest are forgotten first).
+MAX_CLIENTS = 4096
+
+
+class Superseded(Exception):
+    """A newer request of the same page came in; this one's answer would be stale."""
+
+    def __init__(self, seq: int, latest: int) -> None:
+        super().__init__(f"seq={seq}: superseded by seq={latest} of the same page")
+        self.seq, self.latest = seq, latest
+
+
+@dataclass
+class _Job:
+    future: str
+    values: Mapping[str, float]
+    client: str | None
+    seq: int
+    state: str = "waiting"  # waiting -> running -> done | failed; waiting -> superseded
+    result: str | None = None
+    error: BaseException | None = None
+    latest: int = field(default=-1)
+
+
+class Scheduler:
+    """Latest-wins, batched access to one :class:`Workshop`.
+
+    Attributes
+    ----------
+    batches, computed, superseded : int
+        Counters: computations run, requests answered by them, requests dropped as stale.
+    """
+
+    def __init__(self, model: Workshop) -> None:
+        self.model = model
+        self.cond = threading.Condition()
+        self.pending: list[_Job] = []
+        self.latest: OrderedDict[str, int] = OrderedDict()
+        self.busy = False
+        self.batches = self.computed = self.superseded = 0
+
+    def _see(self, client: str, seq: int) -> None:
+        """Record ``seq`` as the client's newest, superseding its waiting requests."""
+        last = self.latest.get(client, -1)
+        if seq <= last:
+            self.superseded += 1
+            raise Superseded(seq, last)
+        self.latest[client] = seq
+        self.latest.move_to_end(client)
+        while len(self.latest) > MAX_CLIENTS:
+            self.latest.popitem(last=False)
+        for job in [j for j in self.pending if j.client == client]:
+            self.pending.remove(job)
+            job.state, job.latest = "superseded", seq
+        self.cond.notify_all()
+
+    def claim(self, client: str, seq: int) -> None:
+        """Record a request answered without computing (from a cache) as the newest."""
+        with self.cond:
+            self._see(client, seq)
+
+    def run(self, future: str, values: Mapping[str, float], client: str | None = None,
+            seq: int = 0) -> str:
+        """The chart data (JSON text) for a checked request, or :class:`Superseded`."""
+        with self.cond:
+            if client is not None:
+                self._see(client, seq)
+            job = _Job(future, values, client, seq)
+            self.pending.append(job)
+            while job.state == "waiting" and self.busy:
+                self.cond.wait()
+            if job.state == "waiting":  # the model is free: this thread computes the batch
+                batch, self.pending = self.pending, []
+                for j in batch:
+                    j.state = "running"
+                self.busy = True
+                lead = True
+            else:
+                lead = False
+        if lead:
+            self._compute(batch)
+        with self.cond:
+            while job.state == "running":
+                self.cond.wait()
+            if job.state == "superseded":
+                self.superseded += 1
+                raise Superseded(seq, job.latest)
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        return job.result
+
+    def _compute(self, batch: list[_Job]) -> None:
+        try:
+            results = self.model.compute_json([(j.future, j.values) for j in batch])
+            error = None
+        except Exception as err:  # noqa: BLE001 (handed to every request of the batch)
+            results, error = [None] * len(batch), err  # type: ignore[list-item]
+        with self.cond:
+            for job, result in zip(batch, results):
+                job.result, job.error = result, error
+                job.state = "done" if error is None else "failed"
+            self.busy = False
+            self.batches += 1
+            self.computed += len(batch)
+            self.cond.notify_all()
