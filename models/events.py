@@ -1,6 +1,6 @@
 """Discrete events on one simpy clock: incidents, crashes, a split Stack, EU rules, elections.
 
-Some things happen at moments, not smoothly (DESIGN.md section 2.4). Per block of members
+Some things happen at moments, not smoothly (docs/events.md). Per block of members
 (:class:`models.integrator.Block`) one ``simpy.Environment`` runs, in integer steps (months):
 
 * ``ksim`` - the monthly cross-impact update (``block.advance``);

@@ -14,7 +14,7 @@ from scenarios.config.study import default_study
 STUDY = default_study()
 
 CONF = conf_dir()
-SOURCE = re.compile(r"L\d{1,4}|assumption|seed_digest|narratives\.md|fitted", re.IGNORECASE)
+SOURCE = re.compile(r"L\d{1,4}|assumption|study\.narratives|study\.priors|fitted", re.IGNORECASE)
 RANGE = re.compile(r"range \[-?\d")
 
 

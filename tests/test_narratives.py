@@ -1,7 +1,7 @@
-"""The default ensemble medians reproduce design/narratives.md.
+"""The default ensemble medians reproduce study.narratives.
 
 Asserted: every TEXT cell, the TEXT positions of the impact rankings, and the robust patterns
-listed at the end of narratives.md. The other cells are priors; the share that holds is
+listed at the end of study.narratives. The other cells are priors; the share that holds is
 checked against a floor and reported in docs/calibration.md.
 """
 
@@ -18,7 +18,7 @@ TEXT_CELLS = [c for c in CELLS if c.basis == "TEXT"]
 
 
 def test_there_are_six_text_cells():
-    """narratives.md: 'TEXT: 6 of 44 trend cells'."""
+    """study.narratives: 'TEXT: 6 of 44 trend cells'."""
     assert len(CELLS) == 44 and len(TEXT_CELLS) == 6
 
 

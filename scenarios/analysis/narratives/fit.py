@@ -1,4 +1,4 @@
-"""Fit the momentum and axis loadings of each trend to the narratives (design/narratives.md).
+"""Fit the momentum and axis loadings of each trend to the narratives (study.narratives).
 
 How the default ``conf/cross_impact.yaml`` got its ``momentum``, ``shareholder``/
 ``stakeholder`` and ``growth``/``welfare`` entries. Per trend three numbers are fitted, with
@@ -8,7 +8,7 @@ the trend-on-trend, EU-regulation and lever entries held at their hand-set value
 * ``s``: stakeholder loading ``+s`` and shareholder loading ``-s``;
 * ``w``: welfare loading ``+w`` and growth loading ``-w``.
 
-``s`` and ``w`` keep the signs of the axis loadings in seed_digest.md section C.
+``s`` and ``w`` keep the signs of the axis loadings in study.priors.axes.
 
 **Calibrated momenta.** A trend with a series under ``calibrate.series`` (conf/calibrate.yaml;
 by default autonomisering and the WBSO AI share, L6700-6716) does not get its momentum from
@@ -25,7 +25,7 @@ uncertainties and events) are fitted with ``scipy.optimize.least_squares`` and a
 penalty. Residuals weigh 4 (TEXT), 2 (PARTIAL) or 1 (INF), doubled for ``flat`` cells, whose
 band is narrowest. Each cell also adds a hinge residual (weight :data:`CELL_WEIGHT` times
 its own) when its median lies outside the range where it holds, shrunk by :data:`CELL_MARGIN`
-(the least-squares distance to a target is not the count of cells that hold). The TEXT positions of the impact rankings (narratives.md) enter as hinge
+(the least-squares distance to a target is not the count of cells that hold). The TEXT positions of the impact rankings (study.narratives) enter as hinge
 residuals: the area must beat the areas ranked below it and trail those ranked above it by
 the median impact index in 2030, with a margin.
 
@@ -76,7 +76,7 @@ TRENDS = STUDY.trend_labels
 DRIVERS = STUDY.driver_labels
 AREAS = STUDY.area_labels
 
-#: Axis loadings of the study's priors (``study.priors.axes``; for NDS 2021 seed_digest.md
+#: Axis loadings of the study's priors (``study.priors.axes``; for NDS 2021 study.priors
 #: section C: full swing a_s stakeholder-minus-shareholder, a_w welfare-minus-growth). The
 #: fit keeps the sign of each; where it is 0 the fitted loading stays within +-0.1.
 DIGEST_AXES: dict[str, tuple[float, float]] = dict(STUDY.axis_priors)
@@ -273,12 +273,12 @@ def _comment(trend: str, column: str, value: float, provenance: dict[str, str]) 
     if column == "momentum" and trend in provenance:
         return provenance[trend]
     if column == "momentum":
-        return ("fitted to narratives.md (docs/calibration.md): the trend's own push; "
+        return ("fitted to study.narratives (docs/calibration.md): the trend's own push; "
                 f"assumption, range [{value - 0.05:.2f}, {value + 0.05:.2f}]")
     axis = 0 if column in ("shareholder", "stakeholder") else 1
     name = ("a_s", "a_w")[axis]
     low, high = sorted((round(value * 0.5, 2), round(value * 1.5, 2)))
-    return (f"fitted; sign from seed_digest.md C ({name} = {DIGEST_AXES[trend][axis]:+.2f}); "
+    return (f"fitted; sign from study.priors.axes ({name} = {DIGEST_AXES[trend][axis]:+.2f}); "
             f"range [{low:.2f}, {high:.2f}]")
 
 

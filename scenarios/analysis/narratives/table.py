@@ -1,7 +1,7 @@
 """The expected signature of each future, read from the study, and checks on it.
 
 The cells and rankings are data: ``study.narratives`` of ``conf/study/<name>.yaml``
-(for NDS 2021 taken from design/narratives.md).
+(for NDS 2021 taken from study.narratives).
 
 Each cell gives a trend's direction from 2021 to 2030, its 2030 level band and its basis:
 TEXT (the document says so), PARTIAL (a cue in the text) or INF (inference, a prior). The
@@ -32,7 +32,7 @@ MIDPOINT = {"L": 0.15, "L-M": 0.25, "M": 0.45, "M-H": 0.55, "H": 0.68}
 
 @dataclass(frozen=True)
 class Cell:
-    """One cell of the cross-future table of narratives.md."""
+    """One cell of the cross-future table of study.narratives."""
 
     future: str
     trend: str
@@ -79,7 +79,7 @@ def medians(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
 
 
 def check_cells(ds: xr.Dataset, study: Study | None = None) -> list[dict[str, object]]:
-    """Compare every narratives.md cell with the ensemble medians of ``ds``.
+    """Compare every study.narratives cell with the ensemble medians of ``ds``.
 
     Returns
     -------

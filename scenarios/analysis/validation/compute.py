@@ -11,7 +11,7 @@ Splits (``split`` coordinate of ``validation.nc``):
 * ``leave_text_out``: the fit on every cell except the TEXT cells (ranking positions kept),
   scored on the TEXT cells.
 * ``flat``: baseline, every trend stays at its 2021 level.
-* ``additive``: baseline, the additive corner structure of seed_digest.md section C,
+* ``additive``: baseline, the additive corner structure of study.priors.axes,
   scored out of sample like ``leave_one_future_out``. In grades (L = 1, L-M = 1.5, M = 2,
   M-H = 2.5, H = 3) a future's cell is predicted from the other three futures' cells:
   ``G(F, t) = mean_{f != F} [G(f, t) - e(f, t)] + e(F, t)`` with
