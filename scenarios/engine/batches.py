@@ -24,7 +24,6 @@ Every write goes to a temporary folder or file beside the target, renamed when c
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +37,7 @@ from scenarios.config.errors import ConfigError, WriteError
 from scenarios.config.schema import RunSpec
 from scenarios.engine.dataset import member_coord
 from scenarios.engine.names import OUTCOMES, OUTCOMES_ZARR
+from scenarios.engine.plan import member_slice, plan, progress
 from scenarios.engine.simulate import RAGGED, draw_members, simulate, to_dataset
 from scenarios.engine.storage import (
     WRITE_ERRNOS,
@@ -55,16 +55,6 @@ log = logging.getLogger("futures")
 EVENT_DIM = "event"
 
 
-def plan(spec: RunSpec) -> list[tuple[int, int]]:
-    """The member slices ``(start, stop)`` of every batch, in order."""
-    return [(a, min(a + spec.batch, spec.members)) for a in range(0, spec.members, spec.batch)]
-
-
-def member_slice(members: dict[str, np.ndarray], start: int, stop: int) -> dict[str, np.ndarray]:
-    """The sampled parameters of members ``start .. stop`` (contiguous copies)."""
-    return {k: np.ascontiguousarray(v[:, start:stop]) for k, v in members.items()}
-
-
 def batch_dataset(spec: RunSpec, members: dict[str, np.ndarray], start: int, stop: int,
                   config: str, threads: int | None = None) -> xr.Dataset:
     """Simulate members ``start .. stop`` of every future: their part of ``outcomes``."""
@@ -79,16 +69,6 @@ def batch_dataset(spec: RunSpec, members: dict[str, np.ndarray], start: int, sto
             ds["event_member"].attrs = {"units": "1",
                                         "long_name": "ensemble member of the event"}
     return ds
-
-
-def progress(total: int, what: str, show: bool = True) -> object:
-    """A progress bar on stderr, shown only when stderr is a terminal and ``show`` is true
-    (a sweep's jobs leave it to the sweep's own bar)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=f"futures: {what}", unit=" members", unit_scale=True,
-                file=sys.stderr, disable=None if show else True, leave=False,
-                dynamic_ncols=True)
 
 
 def simulate_dataset(spec: RunSpec, config: str, *, show: bool = True) -> xr.Dataset:

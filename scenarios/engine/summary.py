@@ -126,7 +126,7 @@ def impact_bounds(first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def summarize(spec: RunSpec, *, show: bool = True) -> tuple[Streamed, Streamed, np.ndarray]:
     """Simulate every batch of ``spec`` and stream it into the statistics: levels, impacts
     and the times."""
-    from scenarios.engine.batches import member_slice, plan, progress
+    from scenarios.engine.plan import member_slice, plan, progress
 
     members = draw_members(spec)
     width = block_width(spec.chunk, spec.members)

@@ -47,7 +47,7 @@ def check(cfg: DictConfig) -> None:
 
 def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
     """Run the discovery into ``output_dir``."""
-    from scenarios.analysis.discover.compute import discover_job
+    from scenarios.analysis.discover.report import discover_job
 
     return discover_job(cfg, output_dir)
 

@@ -169,16 +169,3 @@ def discover(spec: RunSpec, disc: DiscoverSpec, config: Mapping[str, Any]) -> Di
     restricted = [c for c in lims.columns
                   if not np.allclose(lims[c].values.astype(float), full[c].values.astype(float))]
     return Discovery(x, failed, y, traj, chosen, lims[restricted], full, cost)
-
-
-def discover_job(cfg: DictConfig, output_dir: Path) -> Path:
-    """The ``futures discover`` task: discovery.csv, discovery.md and the figure."""
-    from scenarios.analysis.discover.report import write_reports
-
-    spec = check(cfg)
-    node = resolved(cfg)
-    disc = discover_spec(node.get("discover", {}), spec)
-    result = discover(spec, disc, node)
-    paths = write_reports(spec, disc, result, output_dir, cfg)
-    log.info("wrote %s", paths[0])
-    return output_dir

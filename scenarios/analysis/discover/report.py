@@ -5,6 +5,7 @@ figure (the trajectory, and the failures over the two most restricted inputs).""
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
 
 import matplotlib
@@ -13,13 +14,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from omegaconf import DictConfig
 
-from scenarios.analysis.discover.compute import DiscoverSpec, Discovery
+from scenarios.analysis.discover.compute import DiscoverSpec, Discovery, discover, discover_spec
 from scenarios.analysis.robustness.report import save_figure
-from scenarios.config.compose import config_text
+from scenarios.config.compose import check, config_text, resolved
 from scenarios.config.schema import RunSpec
 from scenarios.engine.names import DISCOVERY_CSV, DISCOVERY_FIGURE, DISCOVERY_MD
 from scenarios.engine.storage import atomic_output, write_text
 from scenarios.figures.style import display_name
+
+log = logging.getLogger("futures")
 
 
 def _words(name: str) -> str:
@@ -148,3 +151,14 @@ def write_reports(spec: RunSpec, disc: DiscoverSpec, result: Discovery, output_d
     write_text(output_dir / DISCOVERY_MD, markdown(spec, disc, result, cfg))
     return [output_dir / DISCOVERY_CSV, output_dir / DISCOVERY_MD,
             *save_figure(figure(disc, result), output_dir / DISCOVERY_FIGURE, attrs)]
+
+
+def discover_job(cfg: DictConfig, output_dir: Path) -> Path:
+    """The ``futures discover`` task: discovery.csv, discovery.md and the figure."""
+    spec = check(cfg)
+    node = resolved(cfg)
+    disc = discover_spec(node.get("discover", {}), spec)
+    result = discover(spec, disc, node)
+    paths = write_reports(spec, disc, result, output_dir, cfg)
+    log.info("wrote %s", paths[0])
+    return output_dir

@@ -135,6 +135,38 @@ def statistic_label(robust: RobustnessSpec | Any) -> str:
     return str(robust.statistic)
 
 
+def _policy_vars(cost: np.ndarray, budget: float, worlds: Any, threshold: float,
+                 flag: dict[str, Any]) -> dict[str, Any]:
+    """The cost of each setting and its per-world regret and satisficing variables."""
+    per_setting = ("setting", "area")
+    robust_threshold = threshold
+    return {
+            "cost": var("setting", cost[0], "public cost, central (study.costs)",
+                        units="EUR million per year"),
+            "cost_low": var("setting", cost[1], "public cost, low end of its range",
+                            units="EUR million per year"),
+            "cost_high": var("setting", cost[2], "public cost, high end of its range",
+                             units="EUR million per year"),
+            "within_budget": var("setting", (cost[0] <= budget + 1e-9).astype(np.int8),
+                                 f"1 if the central cost is <= the budget ({budget:g})",
+                                 **flag),
+            "world_regret_median": var(per_setting, worlds.median,
+                                       "median over simulated worlds (every future and "
+                                       "member) of the regret in that world"),
+            "world_regret_p90": var(per_setting, worlds.p90,
+                                    "90th percentile over simulated worlds of the regret"),
+            "world_regret_max": var(per_setting, worlds.max,
+                                    "largest regret over simulated worlds"),
+            "satisficing": var(per_setting, worlds.satisficing,
+                               f"share of simulated worlds with impact >= "
+                               f"{robust_threshold:g}"),
+            "satisficing_future": var(("setting", "future", "area"),
+                                      worlds.satisficing_future,
+                                      f"share of the future's members with impact >= "
+                                      f"{robust_threshold:g}"),
+    }
+
+
 def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, result: Regret,
                config_yaml: str) -> xr.Dataset:
     """Label the robustness analysis as the ``robustness.nc`` Dataset.
@@ -184,29 +216,7 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
                                      "1 if no-regret in every area", **flag),
             "best_setting": var(("future", "area"), result.best.astype(np.int32),
                                 "index (into setting) of the best setting"),
-            "cost": var("setting", cost[0], "public cost, central (study.costs)",
-                        units="EUR million per year"),
-            "cost_low": var("setting", cost[1], "public cost, low end of its range",
-                            units="EUR million per year"),
-            "cost_high": var("setting", cost[2], "public cost, high end of its range",
-                             units="EUR million per year"),
-            "within_budget": var("setting", (cost[0] <= budget + 1e-9).astype(np.int8),
-                                 f"1 if the central cost is <= the budget ({budget:g})",
-                                 **flag),
-            "world_regret_median": var(per_setting, worlds.median,
-                                       "median over simulated worlds (every future and "
-                                       "member) of the regret in that world"),
-            "world_regret_p90": var(per_setting, worlds.p90,
-                                    "90th percentile over simulated worlds of the regret"),
-            "world_regret_max": var(per_setting, worlds.max,
-                                    "largest regret over simulated worlds"),
-            "satisficing": var(per_setting, worlds.satisficing,
-                               f"share of simulated worlds with impact >= "
-                               f"{robust.threshold:g}"),
-            "satisficing_future": var(("setting", "future", "area"),
-                                      worlds.satisficing_future,
-                                      f"share of the future's members with impact >= "
-                                      f"{robust.threshold:g}"),
+            **_policy_vars(cost, budget, worlds, robust.threshold, flag),
             "position": position(spec.futures),
         },
         coords={

@@ -117,7 +117,7 @@ def additive(spec: RunSpec, table: tuple[Cell, ...], leave_out: bool = True) -> 
     return grade_level(out)
 
 
-def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,
+def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,  # long: the splits share the arrays `record` fills; to be split when the posterior lands
              score: int = SCORE_MEMBERS) -> xr.Dataset:
     """Score every split; the dataset of ``validation.nc``. ``members`` are fitted, ``score``
     members scored."""
