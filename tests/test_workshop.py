@@ -130,6 +130,16 @@ def test_every_slider_moves_the_charts(model, key):
     slider = model.by_key[key]
     default = model.defaults["radicale_markten"][key]
     far = slider.high if default - slider.low < slider.high - default else slider.low
+    if key == "lever_efficacy":  # it scales lever changes from the 2021 reference only
+        moved = {"ai_investment": 1.0}
+        ref = model.compute("radicale_markten", model.check("radicale_markten", moved))
+        data = model.compute("radicale_markten",
+                             model.check("radicale_markten", {**moved, key: far}))
+        shift = max(abs(b["current"]["median"][-1] - r["current"]["median"][-1])
+                    for group in ("trends", "areas")
+                    for b, r in zip(data[group].values(), ref[group].values()))
+        assert shift > 0.01
+        return
     data = model.compute("radicale_markten", model.check("radicale_markten", {key: far}))
     shift = max(abs(b["current"]["median"][-1] - b["baseline"]["median"][-1])
                 for b in (*data["trends"].values(), *data["areas"].values()))

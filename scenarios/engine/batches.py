@@ -110,7 +110,10 @@ def zarr_encoding(ds: xr.Dataset, spec: RunSpec) -> dict[str, dict[str, object]]
     for name, var in ds.variables.items():
         if "member" not in var.dims or name in ds.coords:
             continue
-        chunks = tuple(1 if d == "future" else spec.batch if d == "member" else n
+        # zarr stores an edge chunk at full size: a run smaller than one batch gets one
+        # chunk of its own size (uncompressed, a batch-sized chunk of 8 members was 39 MB)
+        width = min(spec.batch, spec.members)
+        chunks = tuple(1 if d == "future" else width if d == "member" else n
                        for d, n in zip(var.dims, var.shape))
         out[str(name)] = {"chunks": chunks, "compressors":
                           (Zstd(level=spec.compression),) if spec.compression else None}
