@@ -38,18 +38,7 @@ def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> D
     ConfigError
         If an override is malformed, names an unknown key or has a value of the wrong type.
     """
-    register_schema()
-    parser = OverridesParser.create()
-    parsed = []
-    for text in overrides:
-        try:
-            (override,) = parser.parse_overrides([text])
-            if not override.key_or_group:
-                raise ValueError("empty key")
-        except Exception as err:  # hydra raises OverrideParseException with a long message
-            raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
-                              "ensemble.members=200 or futures=[versnelling]") from err
-        parsed.append(override)
+    parsed = _parse(overrides)
     search = _search(config_dirs)
     _refuse_empty_merges(parsed, search)
     job = [str(o.input_line) for o in parsed if not o.get_key_element().startswith("hydra")]
@@ -71,11 +60,9 @@ def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> D
                       "not together")
 
 
-def precheck(overrides: list[str]) -> list:
-    """Parse every override (one-line :class:`ConfigError` for the first that does not
-    parse) and refuse empty merges, as :func:`compose_config` does first; the parsed
-    overrides. Composes nothing unless an override is ``KEY={}`` (``futures run``'s one
-    composition is Hydra's own, :func:`scenarios.engine.app.run_once`)."""
+def _parse(overrides: list[str]) -> list:
+    """Each override parsed by Hydra's grammar; a one-line ConfigError for the first that is
+    not."""
     register_schema()
     parser = OverridesParser.create()
     parsed = []
@@ -88,6 +75,15 @@ def precheck(overrides: list[str]) -> list:
             raise ConfigError("override", text, "cannot parse it; use KEY=VALUE, e.g. "
                               "ensemble.members=200 or futures=[versnelling]") from err
         parsed.append(override)
+    return parsed
+
+
+def precheck(overrides: list[str]) -> list:
+    """Parse every override (one-line :class:`ConfigError` for the first that does not
+    parse) and refuse empty merges, as :func:`compose_config` does first; the parsed
+    overrides. Composes nothing unless an override is ``KEY={}`` (``futures run``'s one
+    composition is Hydra's own, :func:`scenarios.engine.app.run_once`)."""
+    parsed = _parse(overrides)
     _refuse_empty_merges(parsed)
     return parsed
 
