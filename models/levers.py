@@ -152,7 +152,8 @@ def effective(setting: np.ndarray, reference: np.ndarray, doubling: np.ndarray) 
     base = np.where(r > 0, r, 0.5)
     kappa = -base / np.log(np.where(linear, 0.5, rho - 1.0))
     shape = kappa * -np.expm1(-u / kappa)
-    norm = np.where(r > 0, r / (kappa * -np.expm1(-r / kappa)), 1.0)
+    at_ref = kappa * -np.expm1(-base / kappa)  # e's shape at the reference (at 0.5 if r = 0)
+    norm = np.where(r > 0, base / at_ref, 1.0)
     return np.where(linear, u, norm * shape)
 
 
