@@ -149,8 +149,8 @@ BAD = [
      r"lever_response.ai_investment.doubling.value.*expected a number in \(1.0, 2.0\]"),
     (["lever_response.ai_investment.lag.value=5.0"],
      r"lever_response.ai_investment.lag.value.*must lie in \[low, high\]"),
-    (["lever_response.ai_investment.by_future.mega_ecosystemen.momentum="
-      "{value:0.1,low:0,high:0.2,source:x}"],
+    ([("lever_response.ai_investment.by_future.mega_ecosystemen.momentum="
+       "{value:0.1,low:0,high:0.2,source:x}")],
      r"by_future.mega_ecosystemen.momentum.*driver \(every driver but momentum\) not found"),
     (["lever_response.nothing.lag={value:1,low:0,high:2,source:x}"],
      r"lever_response.nothing.*lever not found"),
