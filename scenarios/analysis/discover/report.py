@@ -140,14 +140,21 @@ def write_reports(spec: RunSpec, disc: DiscoverSpec, result: Discovery, output_d
         limits = list(result.limits.columns)
         w.writerow(["box", "coverage", "density", "mass", "res_dim", "chosen",
                     *(f"{c}_{end}" for c in limits for end in ("low", "high")), "setting",
-                    "seed"])
+                    "seed", "area", "threshold", "year", "failing_share", "cost",
+                    *(f"{c}_{end}" for c in limits for end in ("sampled_low", "sampled_high"))])
+        # what failing means and how often, and the sampled ranges: the policy chapter of
+        # `futures report` reads them (scenarios/figures/policy.py)
+        context = [disc.area or "any", f"{disc.threshold:g}", f"{disc.year:g}",
+                   f"{float(result.failed.mean()):.6f}", f"{float(result.cost[0]):.6g}"]
         for i, r in result.trajectory.iterrows():
             chosen = int(i) == result.chosen
             lims = [f"{float(result.limits[c].values[j]):.6g}" if chosen else ""
                     for c in limits for j in (0, 1)]
+            full = [f"{float(result.full[c].values[j]):.6g}" if chosen else ""
+                    for c in limits for j in (0, 1)]
             w.writerow([int(i), f"{r['coverage']:.6f}", f"{r['density']:.6f}",
                         f"{r['mass']:.6f}", int(r["res_dim"]), "yes" if chosen else "no",
-                        *lims, disc.name, spec.seed])
+                        *lims, disc.name, spec.seed, *context, *full])
     write_text(output_dir / DISCOVERY_MD, markdown(spec, disc, result, cfg))
     return [output_dir / DISCOVERY_CSV, output_dir / DISCOVERY_MD,
             *save_figure(figure(disc, result), output_dir / DISCOVERY_FIGURE, attrs)]
