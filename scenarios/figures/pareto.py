@@ -6,6 +6,8 @@ at 150 dpi like every figure, one language per figure.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -18,12 +20,14 @@ from scenarios.figures.style import display_name
 #: The figure's words per language.
 TEXT = {
     "en": {"title": "Robust portfolios within the budget (dashed: EUR {budget:.0f} m a year)",
-           "x": "cost, EUR million a year", "y": "outcome in bad luck ({q:.0%} of worlds worse)",
+           "note": "outcome in bad luck: {q:.0%} of the simulated worlds do worse",
+           "x": "cost, EUR million a year", "y": "outcome in bad luck",
            "portfolios": "portfolios", "reference": "2021 programme"},
     "nl": {"title": "Robuuste pakketten binnen het budget (streep: {budget:.0f} mln euro per "
                     "jaar)",
-           "x": "kosten, mln euro per jaar", "y": "uitkomst bij tegenslag ({q:.0%} van de "
-                                                   "werelden slechter)",
+           "note": "uitkomst bij tegenslag: {q:.0%} van de gesimuleerde werelden doet het "
+                   "slechter",
+           "x": "kosten, mln euro per jaar", "y": "uitkomst bij tegenslag",
            "portfolios": "pakketten", "reference": "programma 2021"},
 }
 
@@ -48,13 +52,15 @@ def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
             ax.set_title(display_name(area, lang), fontsize=14)
             ax.grid(alpha=0.3)
             if a % 3 == 0:
-                ax.set_ylabel(words["y"].format(q=float(ds.attrs["quantile"])), fontsize=11)
+                ax.set_ylabel(words["y"], fontsize=13)
             if a >= 2:
                 ax.set_xlabel(words["x"], fontsize=12)
                 ax.tick_params(labelbottom=True)
         for ax in axes[len(areas):]:
             ax.axis("off")
         handles, labels = axes[0].get_legend_handles_labels()
-        axes[-1].legend(handles, labels, loc="center", fontsize=14, frameon=False)
-        fig.suptitle(words["title"].format(budget=float(ds.attrs["budget"])), fontsize=18)
+        note = textwrap.fill(words["note"].format(q=float(ds.attrs["quantile"])), 34)
+        axes[-1].legend(handles, labels, loc="center", fontsize=14, frameon=False, title=note,
+                        title_fontsize=12)
+        fig.suptitle(words["title"].format(budget=float(ds.attrs["budget"])), fontsize=17)
     return fig

@@ -23,18 +23,18 @@ from scenarios.figures.style import display_name, future_colour
 TEXT = {
     "en": {"x": "ownership: shareholder \u2192 stakeholder",
            "y": "purpose: growth \u2192 welfare",
-           "zero": "as in 2021", "bar": "change since 2021", "target": "{name}: target",
+           "zero": "as in 2021", "bar": "change since 2021", "target": "{name} in the futures",
            "spread": "{name} between the futures", "none": "other drivers at 2021",
-           "title": "Impact areas over the plane of the two axes ({statistic} over {members} "
+           "title": "Impact areas over the plane of the axes ({statistic} over {members} "
                     "simulated worlds, {year:g})",
            "note": "Arrows point where the outcome improves; their length is how fast (one "
                    "scale in every panel). Blue: better than 2021, red: worse."},
     "nl": {"x": "eigendom: aandeelhouder \u2192 stakeholder",
            "y": "doel: groei \u2192 welvaart",
-           "zero": "als in 2021", "bar": "verandering sinds 2021", "target": "{name}: doel",
+           "zero": "als in 2021", "bar": "verandering sinds 2021", "target": "{name} in de toekomsten",
            "spread": "{name} tussen de toekomsten", "none": "overige drivers als "
            "in 2021",
-           "title": "Impactgebieden over het vlak van de twee assen ({statistic} over {members} "
+           "title": "Impactgebieden over het assenvlak ({statistic} over {members} "
                     "gesimuleerde werelden, {year:g})",
            "note": "Pijlen wijzen waar de uitkomst verbetert; hun lengte is hoe snel (\u00e9\u00e9n "
                    "schaal in elk paneel). Blauw: beter dan 2021, rood: slechter."},
@@ -168,6 +168,6 @@ def _figure(ds: xr.Dataset, words: dict[str, str], lang: str) -> plt.Figure:
         _axes_labels(last, left=False, bottom=True, lang=lang)
     statistic = STATISTIC[lang].get(ds.attrs["statistic"], ds.attrs["statistic"])
     fig.suptitle(words["title"].format(statistic=statistic, members=ds.sizes["member"],
-                                       year=ds.attrs["year"]), fontsize=18)
+                                       year=ds.attrs["year"]), fontsize=16)
     fig.supxlabel(words["note"], fontsize=12)
     return fig
