@@ -33,8 +33,8 @@ def policy_folder(tmp_path_factory):
 
     top = tmp_path_factory.mktemp("policy")
     jobs = [
-        (robustness_job, "robustness", ["robustness.include=[reference,ai_investment_high,"
-                                        "open_source_standards_high,all_high]"]),
+        (robustness_job, "robustness", [("robustness.include=[reference,ai_investment_high,"
+                                        "open_source_standards_high,all_high]")]),
         (portfolio_job, "portfolio", ["portfolio.members=8", "portfolio.population=8",
                                       "portfolio.generations=2"]),
         (plane_job, "plane", ["plane.grid=3", "plane.members=4"]),
