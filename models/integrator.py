@@ -104,6 +104,7 @@ class Block:
                            for part in parts[1:]]
             self.term = np.empty_like(self.sums)
             self.lagged_term = np.empty_like(self.sums) if self.lagged else self.term
+            self.acting: list[tuple[np.ndarray, np.ndarray]] = []
             # Event offsets: the rows that change every month (pulses, e.g. security pressure)
             # enter through their few non-zero loadings; the others through a product that
             # is taken again only when they change (``offsets_dirty``).
@@ -114,8 +115,11 @@ class Block:
                 self.index_static = np.zeros_like(self.index)
             if readout is not None:
                 self.index_push = np.matmul(readout.driver_weights, parts[0])
-                self.index_lagged = [np.matmul(readout.driver_weights, part)
-                                     for part in parts[1:]]
+                # lagged groups the indices weigh (none when no area weighs a lever)
+                self.index_lagged = [(index, lag_ramp) for index, (_, lag_ramp) in
+                                     zip((np.matmul(readout.driver_weights, part)
+                                          for part in parts[1:]), self.lagged)
+                                     if index.any()]
 
     def _padded(self, array: np.ndarray) -> np.ndarray:
         """A private, contiguous float64 copy of the block (the loop writes into it)."""
@@ -138,6 +142,9 @@ class Block:
                 self.ramp[:, 0, :valid] = ramp[:, 0]
                 for g, (_, lag_ramp) in enumerate(self.lagged, start=1):
                     lag_ramp[:, 0, :valid] = ramp[:, g]
+                # a group whose lag has not passed in any member adds nothing: skip it
+                self.acting = [(push, lag_ramp) for push, lag_ramp in self.lagged
+                               if lag_ramp.any()]
             else:
                 self.ramp[:, 0, :valid] = ramp if ramp.ndim == 2 else ramp[:, 0]
             if self.use_offsets:  # drivers hold from this record to the next advance
@@ -151,7 +158,7 @@ class Block:
             if shared.ramped is not None:
                 np.multiply(self.index_push, self.ramp, out=self.spare)
                 self.index += self.spare
-                for part, (_, lag_ramp) in zip(self.index_lagged, self.lagged):
+                for part, lag_ramp in self.index_lagged:
                     np.multiply(part, lag_ramp, out=self.spare)
                     self.index += self.spare
                 if self.use_offsets:
@@ -196,7 +203,7 @@ class Block:
             self.sums += self.const
             np.multiply(self.push, self.ramp, out=self.term)
             self.sums += self.term
-            for push, lag_ramp in self.lagged:
+            for push, lag_ramp in self.acting:
                 np.multiply(push, lag_ramp, out=self.lagged_term)
                 self.sums += self.lagged_term
             if self.use_offsets:

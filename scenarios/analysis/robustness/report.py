@@ -91,15 +91,7 @@ def markdown(ds: xr.Dataset) -> str:
     ]
     if "cost" in ds:
         out += _in_short(ds, settings, areas, futures)
-    out += [
-        "## No-regret settings",
-        "",
-        f"- **every area**: {', '.join(_named(ds, s) for s in overall) or 'none'}",
-    ]
-    for a, area in enumerate(areas):
-        names = [s for s, ok in zip(settings, ds.no_regret.values[:, a]) if ok]
-        out.append(f"- {display_name(area, 'nl')} (`{area}`): "
-                   f"{', '.join(_named(ds, s) for s in names) or 'none'}")
+    out += _no_regret(ds, settings, areas, overall)
     out += ["", "## Worst-case regret of every setting per area", "",
             ("The largest regret over the futures, per area; `all areas` is the largest of "
             "these. Sorted by it: the top row is the minimax-regret setting over all areas."),
@@ -131,6 +123,18 @@ def markdown(ds: xr.Dataset) -> str:
     out += ["", "<details><summary>Resolved configuration of this run</summary>", "",
             "```yaml", str(ds.attrs["config"]).rstrip(), "```", "", "</details>"]
     return "\n".join(out) + "\n"
+
+
+def _no_regret(ds: xr.Dataset, settings: list[str], areas: list[str],
+               overall: list[str]) -> list[str]:
+    """The no-regret settings overall and per area, over-budget ones with their cost."""
+    out = ["## No-regret settings", "",
+           f"- **every area**: {', '.join(_named(ds, s) for s in overall) or 'none'}"]
+    for a, area in enumerate(areas):
+        names = [s for s, ok in zip(settings, ds.no_regret.values[:, a]) if ok]
+        out.append(f"- {display_name(area, 'nl')} (`{area}`): "
+                   f"{', '.join(_named(ds, s) for s in names) or 'none'}")
+    return out
 
 
 def _named(ds: xr.Dataset, setting: str) -> str:
