@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 from omegaconf import DictConfig
 
 from scenarios.analysis.discover.compute import DiscoverSpec, Discovery, discover, discover_spec
@@ -109,9 +110,19 @@ def figure(disc: DiscoverSpec, result: Discovery) -> plt.Figure:
     if len(cols) == 1:
         cols = [cols[0], "purpose" if cols[0] != "purpose" else "ownership"]
     f = result.failed
-    right.scatter(x[cols[0]][~f], x[cols[1]][~f], s=8, color="tab:blue", alpha=0.5,
+    # An input with few values (the futures' axis positions) would pile every world of a
+    # future on one point, the last colour drawn hiding the other: spread them a little
+    # (deterministically) so the share that fails shows as the share of red.
+    jitter = np.random.default_rng(0)
+    xy = []
+    for c in cols:
+        v = np.asarray(x[c], float)
+        few = np.unique(v).size <= 10
+        spread = 0.02 * max(float(np.ptp(v)), 1e-9)
+        xy.append(v + jitter.uniform(-spread, spread, v.size) if few else v)
+    right.scatter(xy[0][~f], xy[1][~f], s=8, color="tab:blue", alpha=0.5,
                   label="holds / houdt stand")
-    right.scatter(x[cols[0]][f], x[cols[1]][f], s=8, color="tab:red", alpha=0.6,
+    right.scatter(xy[0][f], xy[1][f], s=8, color="tab:red", alpha=0.6,
                   label="fails / faalt")
     if result.limits.shape[1]:
         lo = [float(result.limits[c].values[0]) if c in result.limits else float(x[c].min())
