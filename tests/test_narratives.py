@@ -40,7 +40,7 @@ def test_text_rankings(default_run):
                    "areas (digital_skills +0.15 and data_sharing +0.05 on brede_welvaart, acting "
                    "on the cabinets' lever plans), Gelijk speelveld's broad welfare (median "
                    "0.262) ends just below its earning capacity (0.268) on the defaults "
-                   "(docs/robustness.md); the ranking is reported, not forced")
+                   "(docs/model.md, Impacts); the ranking is reported, not forced")
 def test_gelijk_speelveld_ranks_broad_welfare_first(default_run):
     """Gelijk speelveld: broad welfare 1st (TEXT)."""
     assert area_ranking(default_run, "gelijk_speelveld")[0] == "brede_welvaart"
