@@ -116,7 +116,7 @@ def _refuse_empty_merges(parsed: list, search: list[str] | None = None) -> None:
 #: sets an entry whether or not the YAML lists it (rewritten to Hydra's ``++KEY=VALUE``), and
 #: the labels are checked by :func:`scenarios.config.schema.validate`.
 OPEN_MAPS = ("cross_impact.", "impacts.trends.", "impacts.drivers.", "initial.", "levers.",
-             "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
+             "lever_response.", "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
              "events.eu_rules.", "events.elections.policy.", "robustness.settings.",
              "robustness.grid.", "discover.setting.")
 

@@ -33,6 +33,7 @@ from scenarios.config.declare import (
     number_in,
     one_of,
 )
+from scenarios.config.levers import lever_response
 from scenarios.config.study import Study, default_study, study_node, study_of
 
 
@@ -230,6 +231,7 @@ class Config:
     cross_impact: dict[str, Any] = field(default_factory=dict)
     drivers: DriversConfig = field(default_factory=DriversConfig)
     levers: dict[str, float] = field(default_factory=dict)
+    lever_response: dict[str, Any] = field(default_factory=dict)  # scenarios.config.levers
     impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
@@ -435,6 +437,12 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     areas = study.area_labels
     w_trend = _matrix("impacts.trends", icfg["trends"], areas, trends, MAX_IMPACT)
     w_other = _matrix("impacts.drivers", icfg["drivers"], areas, drivers + levers, MAX_IMPACT)
+    for a, area in enumerate(areas):  # levers act through the trends (issue 16 item 2)
+        k = int(np.flatnonzero(w_other[a, len(drivers):])[0]) if w_other[a, len(drivers):].any() \
+            else -1
+        expect(k < 0, f"impacts.drivers.{area}.{levers[k]}", float(w_other[a, len(drivers) + k]),
+               "a lever has no direct weight on an area: it acts through the trends "
+               "(cross_impact.yaml, lever_response.yaml)")
 
     world = World(
         trend_matrix=matrix[:, :n_t], driver_loadings=matrix[:, n_t:n_t + n_d],
@@ -443,7 +451,8 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
         initial=initial, status_quo=status_quo, lever_reference=lever_ref,
         transition_years=transition, start=start, end=end, steps_per_year=spy,
         trends=trends, drivers=drivers, levers=levers, areas=areas,
-        axes=tuple((a.low, a.high) for a in study.axes), floor=LEVEL_FLOOR)
+        axes=tuple((a.low, a.high) for a in study.axes), floor=LEVEL_FLOOR,
+        response=lever_response(cfg.get("lever_response"), levers, trends, drivers))
 
     defined = mapping("future", cfg["future"])
     for name in defined:  # labels become coordinates, file names and page ids: keep them plain
