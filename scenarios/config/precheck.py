@@ -205,7 +205,11 @@ def swept_values(override: Any, config_dirs: tuple[str, ...]) -> list[Any]:
                               "chooses among the options of a config group (e.g. "
                               "study=glob(*)); for a value list them: seed=1,2,3 or "
                               "seed=range(1,4)")
-        return list(value.filter(options))
+        chosen = list(value.filter(options))
+        if not chosen:
+            raise ConfigError(key, override.input_line.split("=", 1)[-1], f"matches no "
+                              f"option; the options of {key} are {options}")
+        return chosen
     return list(override.sweep_iterator())
 
 
