@@ -635,3 +635,133 @@ def test_client_leaving_early_is_quiet():
         status, _, err = running.stop()
     assert status == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err and "ConnectionReset" not in err
+
+
+def test_all_interfaces_prints_and_accepts_the_machine_addresses():
+    """``--host 0.0.0.0``: the warning stays, the line names the machine's own addresses
+    (not 0.0.0.0), and a request to each with that address as ``Host`` is answered; another
+    name is still refused (DNS rebinding)."""
+    import re
+    import socket
+
+    exe = Path(sys.executable).with_name("futures")
+    proc = subprocess.Popen([str(exe), "workshop", "--host", "0.0.0.0", "--port", "0",
+                             "workshop.members=16"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        urls = re.findall(r"http://([0-9.]+|\[[0-9a-f:]+\]):(\d+)/", line)
+        assert urls and "0.0.0.0" not in line, line
+        for host, port in urls:
+            address = host.strip("[]")
+            with socket.create_connection((address, int(port)), timeout=10) as sock:
+                sock.sendall(f"GET /api/meta HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                             "Connection: close\r\n\r\n".encode())
+                answer = sock.recv(200)
+            assert b" 200 " in answer.split(b"\r\n", 1)[0], (host, answer[:80])
+        host, port = urls[0]
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=10) as sock:
+            sock.sendall(f"GET /api/meta HTTP/1.1\r\nHost: evil.example:{port}\r\n"
+                         "Connection: close\r\n\r\n".encode())
+            assert b" 400 " in sock.recv(200).split(b"\r\n", 1)[0]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert "warning: serving on 0.0.0.0" in err and "Traceback" not in err
+
+
+def test_trickled_request_is_cut_at_the_request_time_limit(monkeypatch):
+    """A client that sends its request a byte at a time, each within the read timeout,
+    is closed once REQUEST_TIME has passed; a normal request meanwhile is answered. (The
+    server of `futures workshop`, in this process on a real socket, with the limit set to
+    3 s so the test is short; the command uses 30 s.)"""
+    import socket
+    import threading
+
+    from scenarios.config.compose import load
+    from scenarios.workshop import server as srv
+
+    monkeypatch.setattr(srv, "REQUEST_TIME", 3.0)
+    cfg, spec = load(["workshop.members=16", "workshop.port=0"])
+    httpd = srv.make_server(srv.Session(spec, [], srv.settings(cfg)))
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
+                     daemon=True).start()
+    host, port = httpd.server_address[:2]
+    try:
+        sock = socket.create_connection((host, port), timeout=20)
+        request = f"GET /api/meta HTTP/1.1\r\nHost: {host}:{port}\r\n".encode()
+        started = time.monotonic()
+        closed_after = None
+        for byte in request * 4:  # 4 x 40 bytes at 0.5 s: 80 s unless cut
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:
+                closed_after = time.monotonic() - started
+                break
+            time.sleep(0.5)
+            if time.monotonic() - started > 4.5:
+                sock.settimeout(0.5)
+                try:
+                    if sock.recv(100) == b"":
+                        closed_after = time.monotonic() - started
+                        break
+                except TimeoutError:
+                    pass
+        sock.close()
+        assert closed_after is not None and closed_after < 8.0, closed_after
+        with socket.create_connection((host, port), timeout=10) as other:
+            other.sendall(request + b"Connection: close\r\n\r\n")
+            assert b" 200 " in other.recv(200).split(b"\r\n", 1)[0]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_ctrl_c_is_one_line_130_and_nothing_half_written(tmp_path):
+    """SIGINT while a run computes and writes into a folder that holds outcomes: one line
+    `futures: interrupted`, status 130, no traceback, no temporary left, the earlier
+    outcomes byte for byte."""
+    first = futures_cli("run", "ensemble.members=8", f"hydra.run.dir={tmp_path}")
+    assert first.returncode == 0, first.stderr
+    before = (tmp_path / "outcomes.nc").read_bytes()
+    stamp = (tmp_path / ".hydra" / "config.yaml").stat().st_mtime_ns
+    proc = subprocess.Popen([EXE, "run", "ensemble.members=60000", "seed=3",
+                             f"hydra.run.dir={tmp_path}"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and \
+            (tmp_path / ".hydra" / "config.yaml").stat().st_mtime_ns == stamp:
+        time.sleep(0.05)  # the job has started once Hydra rewrote .hydra/
+    time.sleep(1.0)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "futures: interrupted", err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert (tmp_path / "outcomes.nc").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".outcomes")]
+
+
+def test_huge_sweep_is_refused_at_once(tmp_path):
+    """`-m seed=range(0,100000)`: refused in seconds by sweep.max_jobs (was: 0.16 s per value
+    composed, about 4.4 hours before the first job); with the limit raised, 100,000 swept
+    values are checked together in seconds and a bad value of another key is named."""
+    started = time.monotonic()
+    refused = futures_cli("run", "-m", "seed=range(0,100000)", f"hydra.sweep.dir={tmp_path}/a")
+    took = time.monotonic() - started
+    assert refused.returncode == 2 and "more than sweep.max_jobs=10000" in refused.stderr
+    assert took < 20, took
+    started = time.monotonic()
+    checked = futures_cli("run", "-m", "seed=range(0,50000)", "ensemble.members=8,-1",
+                          "sweep.max_jobs=100000", f"hydra.sweep.dir={tmp_path}/b")
+    took = time.monotonic() - started
+    lines = checked.stderr.strip().splitlines()
+    assert lines == ["futures: sweep of 100000 jobs; the first runs 4 futures x 8 members",
+                     ("futures: error: ensemble.members[1]=-1: expected an integer >= 1 "
+                      "and <= 10000000")], checked.stderr
+    assert checked.returncode == 2 and took < 40, took
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    print(f"refused in {took:.1f} s")

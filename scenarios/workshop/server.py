@@ -424,6 +424,9 @@ class CappedServer(ThreadingHTTPServer):
     (broken pipe, reset, timeout) is not a traceback on the facilitator's terminal."""
 
     daemon_threads = True
+    #: Connections the kernel queues before accept: socketserver's 5 made clients past the
+    #: fifth of a burst wait 1 s for a SYN retransmit (400 connections took 62 s).
+    request_queue_size = 1024
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         import threading
