@@ -276,7 +276,7 @@ def _declared_check(container: dict[str, Any], key: str) -> Any:
     if path is None or dataclasses.is_dataclass(typing.get_type_hints(_owner(key))
                                                   [path[-1].name]):
         return None
-    prefix, _, leaf = key.rpartition(".")
+    prefix = key.rpartition(".")[0]
     if not prefix:  # a top-level key: its own checks (none there refers to another key)
         checks = path[-1].metadata.get("checks", ())
 

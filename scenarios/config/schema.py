@@ -414,7 +414,8 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     backend, scheduler, workers = ens["backend"], ens["scheduler"], ens["workers"]
     precision, compression, fmt = out["precision"], out["compression"], out["format"]
     expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
-           "dask streams its chunks to zarr; add output.format=zarr")
+           "dask streams its chunks to zarr; use output.format=zarr (picked for you "
+           "when output.format is not given)")
     store = out.get("store", "members")
     expect(store == "members" or (backend == "local" and fmt == "netcdf"), "output.store",
            store, "a summary is streamed in this process into summary.nc; use it with "
