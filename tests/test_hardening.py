@@ -585,8 +585,9 @@ def test_stalled_post_is_closed_and_others_are_served(server):
 
 
 def test_idle_flood_and_concurrent_requests(server):
-    """400 idle connections and 50 concurrent requests: the server keeps serving (a normal
-    request is answered, or told 503 to retry, never hangs), and stays up."""
+    """400 idle connections and 50 concurrent requests: the server keeps serving - a normal
+    request during the flood is answered (the connection that waited longest for its
+    request makes room), never hangs - and stays up."""
     import socket
     from concurrent.futures import ThreadPoolExecutor
 
@@ -601,7 +602,7 @@ def test_idle_flood_and_concurrent_requests(server):
         answer = _raw(server, f"GET /api/meta HTTP/1.1\r\nHost: {server.host}:{server.port}"
                               "\r\nConnection: close\r\n\r\n".encode(), timeout=20)
         during_flood = time.perf_counter() - started
-        assert answer.split(b"\r\n", 1)[0].split()[1] in (b"200", b"503"), answer[:80]
+        assert answer.split(b"\r\n", 1)[0].split()[1] == b"200", answer[:80]
         assert during_flood < 5.0
     finally:
         for sock in idle:

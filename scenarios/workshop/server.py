@@ -213,7 +213,8 @@ READ_TIMEOUT = 10.0
 #: Seconds a client has to send a whole request (line, headers and body), however it
 #: trickles them; past it the connection is closed (a byte every 9 s beats READ_TIMEOUT).
 REQUEST_TIME = 30.0
-#: Connections served at once; more are closed at once (each holds a thread).
+#: Connections served at once (each holds a thread). One more closes the connection that
+#: has waited longest for its request; when none is waiting, it gets 503.
 MAX_CONNECTIONS = 256
 
 
@@ -451,8 +452,26 @@ class CappedServer(ThreadingHTTPServer):
                     except OSError:
                         pass
 
+    def _evict_oldest(self) -> bool:
+        """All slots taken: close the connection that has waited longest for its request
+        (an idle or trickling client), so that a flood of idle sockets cannot lock out a
+        new client. Whether one was closed."""
+        import socket
+
+        waiting = sorted(self.reading.items(), key=lambda item: item[1])
+        for conn, _ in waiting[:1]:
+            self.reading.pop(conn, None)
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        return False
+
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False):  # full: say so without a thread
+        if not self.slots.acquire(blocking=False) and not (
+                self._evict_oldest() and self.slots.acquire(timeout=1.0)):
+            # full of connections that are being answered: say so without a thread
             try:
                 request.settimeout(0.5)
                 request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
