@@ -359,7 +359,9 @@ def check_sweep(command: Command, cfg: DictConfig, spec: RunSpec, parsed: list,
             members += [v for v in values if isinstance(v, int)]
     folder = run_folder(line)
     if command.name == "run" and folder is not None:
-        precheck.preflight(dataclasses.replace(spec, members=max(members)), folder, jobs)
+        swept = {parsed[i].key_or_group for i in sweeps}
+        precheck.preflight(dataclasses.replace(spec, members=max(members)), folder, jobs,
+                           scheduler="ensemble.scheduler" not in swept)
     if not big:
         announce(jobs, spec)
 
