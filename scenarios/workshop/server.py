@@ -432,7 +432,8 @@ class CappedServer(ThreadingHTTPServer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         import threading
 
-        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.active = 0  # connections with a thread (may pass the cap by evicted ones)
+        self.count = threading.Lock()
         self.reading: dict[Any, float] = {}  # connection -> when its request must be in
         super().__init__(*args, **kwargs)
         threading.Thread(target=self._reap, daemon=True, name="request-time").start()
@@ -469,9 +470,11 @@ class CappedServer(ThreadingHTTPServer):
         return False
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False) and not (
-                self._evict_oldest() and self.slots.acquire(timeout=1.0)):
-            # full of connections that are being answered: say so without a thread
+        with self.count:  # an evicted connection ends within milliseconds: no waiting here
+            admitted = self.active < MAX_CONNECTIONS or self._evict_oldest()
+            if admitted:
+                self.active += 1
+        if not admitted:  # full of connections that are being answered: say so, no thread
             try:
                 request.settimeout(0.5)
                 request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
@@ -483,14 +486,18 @@ class CappedServer(ThreadingHTTPServer):
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self.slots.release()
+            self._release()
             raise
+
+    def _release(self) -> None:
+        with self.count:
+            self.active -= 1
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.slots.release()
+            self._release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         kind = sys.exc_info()[0]
