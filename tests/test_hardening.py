@@ -360,7 +360,7 @@ LINE_CASES = [
          check=_old_kept),
     Case("--config-dir, a sweep with one bad value", 6,
          lambda t: ["run", "--config-dir", str(_cfg_dir(t)), "-m", "seed=1,-1",
-                    f"hydra.sweep.dir={t / 'run'}"], says="seed[1]=-1"),
+                    f"hydra.sweep.dir={t / 'run'}"], says="seed=-1: expected"),
     Case("--cfg job with a bad value (prints nothing, exit 2)", 6,
          lambda t: ["run", "--cfg", "job", "ensemble.members=0"], says="ensemble.members=0"),
     Case("-m with --cfg", 6, run_args("-m", "--cfg", "job", "seed=1,2", sweep=True),
@@ -440,9 +440,9 @@ LINE_CASES = [
          says="more than sweep.max_jobs=10000"),
     Case("-m seed=range(0,300) ensemble.members=8,-1 (values checked key by key)", 10,
          run_args("-m", "seed=range(0,300)", "ensemble.members=8,-1", sweep=True),
-         says="ensemble.members[1]=-1"),
+         says="ensemble.members=-1: expected"),
     Case("-m seed=1,2,abc", 10, run_args("-m", "seed=1,2,abc", sweep=True),
-         says="seed[2]='abc'"),
+         says="seed='abc'"),
     Case("sweep.max_jobs=0", 10, run_args("sweep.max_jobs=0"), says="sweep.max_jobs=0"),
     # item 12: the shell and repeated keys
     Case("seed=1 seed=2 (a key given twice)", 12, run_args("seed=1", "seed=2"),
@@ -761,7 +761,7 @@ def test_huge_sweep_is_refused_at_once(tmp_path):
     took = time.monotonic() - started
     lines = checked.stderr.strip().splitlines()
     assert lines == ["futures: sweep of 100000 jobs; the first runs 4 futures x 8 members",
-                     ("futures: error: ensemble.members[1]=-1: expected an integer >= 1 "
+                     ("futures: error: ensemble.members=-1: expected an integer >= 1 "
                       "and <= 10000000")], checked.stderr
     assert checked.returncode == 2 and took < 40, took
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

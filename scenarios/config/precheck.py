@@ -258,9 +258,6 @@ def check_swept_values(container: dict[str, Any], key: str, values: list[Any]) -
                 validate(container)
             else:
                 fast(value)
-        except ConfigError as err:
-            raise ConfigError(f"{key}[{index}]" if err.key == key else err.key, err.value,
-                              err.allowed) from None
         finally:
             if old is _MISSING:
                 node.pop(leaf, None)
