@@ -265,6 +265,7 @@ def hydra_command(command: Command, args: list[str]) -> int:
     try:
         check_flags(command, line)
         precheck.refuse_split_and_repeated(line.raw)
+        guard.check_overrides(line.overrides)  # code and resolvers, also in what won't parse
         note = dask_writes_zarr(line) if command.name == "run" else None
         parsed = compose.precheck(line.overrides)
         precheck.refuse_required_deletes(parsed)
