@@ -264,8 +264,8 @@ def hydra_command(command: Command, args: list[str]) -> int:
     line = Arguments(args, compose.normalize)
     try:
         check_flags(command, line)
-        precheck.refuse_split_and_repeated(line.raw)
         guard.check_overrides(line.overrides)  # code and resolvers, also in what won't parse
+        precheck.refuse_split_and_repeated(line.raw)
         note = dask_writes_zarr(line) if command.name == "run" else None
         parsed = compose.precheck(line.overrides)
         precheck.refuse_required_deletes(parsed)

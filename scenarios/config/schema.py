@@ -371,7 +371,7 @@ def _future(future_label: str, node: object, study: Study) -> Future:
         label(f"{key}.drivers.{name}", name,
                study.other_drivers,
                "driver override (axis drivers follow ownership and purpose)")
-    expect(isinstance(f.get("description", ""), str), f"{key}.description",
+    expect(not isinstance(f.get("description", ""), (list, tuple, Mapping)), f"{key}.description",
            f.get("description"), "expected text (quote it: 'a, b'), not a list or map")
     lev = mapping(f"{key}.levers", f.get("levers", {}))
     for name in lev:
