@@ -228,9 +228,12 @@ def _dead_scheduler(cfg: bool) -> Callable[[Path], list[str]]:
 
 
 def _scheduler_line(line: str) -> str:
+    """A line as the table shows it: a dead scheduler's port and the memory available now
+    (they change from run to run) replaced by PORT and N."""
     import re
 
-    return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line)
+    line = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", line)
+    return re.sub(r"[0-9.]+ GB is available", "N GB is available", line)
 
 
 def _mount(where: Path, options: str) -> bool:
@@ -356,7 +359,7 @@ LINE_CASES = [
     Case("-cn config, unknown future", 6, run_args("-cn", "config", "futures=[nope]"),
          says="future not found"),
     Case("--config-dir --config-name naming no file", 6,
-         into_old("--config-name", "nope", cfg=True), says="--config-name='nope'",
+         into_old("--config-name", "nope", cfg=True), says="Cannot find primary config 'nope'",
          check=_old_kept),
     Case("--config-dir, a sweep with one bad value", 6,
          lambda t: ["run", "--config-dir", str(_cfg_dir(t)), "-m", "seed=1,-1",
@@ -480,8 +483,9 @@ def documented() -> dict[str, str]:
         cells = [c.strip() for c in line.split(" | ")]
         if len(cells) == 5 and cells[0].lstrip("| ").startswith("H"):
             shown = cells[4].rstrip(" |")
+            # one backtick each side (a line may itself end with one: `futures run`)
             rows[cells[2]] = "" if shown.startswith("(nothing") else \
-                shown.strip("`").replace("\\|", "|")
+                shown[1:-1].replace("\\|", "|")
     return rows
 
 
