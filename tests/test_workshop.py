@@ -10,18 +10,20 @@ import signal
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 
+from scenarios.analysis.robustness.costs import cost_of
 from scenarios.config.compose import load
 from scenarios.config.errors import ConfigError
 from scenarios.config.study import default_study
 from scenarios.figures.style import FUTURE_COLOURS
 from scenarios.workshop.export import config_yaml, override_line
-from scenarios.workshop.session import Workshop, quantiles
+from scenarios.workshop.session import Workshop, lever_costs, quantiles
 from tests.workshop_server import start
 
 STUDY = default_study()
@@ -269,6 +271,30 @@ def test_meta_lists_sliders_futures_and_colours(server):
     assert {s["group"] for s in meta["sliders"]} == {"axis", "world", "lever"}
     assert {f["label"]: f["colour"] for f in meta["futures"]} == FUTURE_COLOURS
     assert meta["members"] >= 200 and meta["futures_version"] and meta["seed"] == 2021
+
+
+def test_meta_gives_the_lever_costs_of_the_study(server):
+    """The page's cost line: per-unit costs whose sums are what futures robustness counts."""
+    meta = json.loads(request(server, "GET", "/api/meta")[2])
+    costs = meta["costs"]
+    _, spec = load([])
+    levers = list(spec.world.levers)
+    assert list(costs["levers"]) == levers and costs["budget"] == [280.0, 190.0, 420.0]
+    assert costs["levers"]["ai_investment"]["per_unit"] == [170.0, 90.0, 260.0]  # 85/0.5
+    assert costs["levers"]["ai_investment"]["reference"] == 0.5
+    assert "L716-718" in costs["levers"]["ai_investment"]["source"]
+    rng = np.random.default_rng(3)
+    for values in rng.uniform(0, 1, (5, len(levers))):
+        page = [sum(costs["levers"][lv]["per_unit"][i] * v for lv, v in zip(levers, values))
+                for i in range(3)]
+        np.testing.assert_allclose(page, cost_of(values, spec.study, levers,
+                                                 spec.world.lever_reference), rtol=1e-12)
+
+
+def test_no_costs_no_cost_line():
+    _, spec = load([])
+    bare = lever_costs(replace(spec, study=replace(spec.study, costs={})))
+    assert bare["levers"] == {} and bare["budget"] == []
 
 
 def test_run_answers_chart_data_and_the_same_bytes_twice(server):

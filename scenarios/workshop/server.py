@@ -46,7 +46,7 @@ from scenarios.engine.command import fail
 from scenarios.figures.style import display_name, future_colour
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.scheduler import Scheduler, Superseded
-from scenarios.workshop.session import GROUPS, LRU, QUANTILES, VARIANTS, Workshop
+from scenarios.workshop.session import GROUPS, LRU, QUANTILES, VARIANTS, Workshop, lever_costs
 
 #: Largest request body accepted, in bytes (a full request is about 400).
 MAX_BODY = 16_384
@@ -136,6 +136,7 @@ class Session:
             # what the page shows on hover and tap: description (English) and NDS 2021 lines
             "about": {t.label: {"en": t.description, "source": t.source} for t in
                       study.trends + study.areas + study.levers + study.futures},
+            "costs": lever_costs(self.spec),  # yearly cost of the levers (issue 17 item 5)
             "futures": [{"label": f, "colour": future_colour(f, labels),
                          "defaults": model.defaults[f]} for f in labels],
             "sliders": [{"key": s.key, "group": s.group, "low": s.low, "high": s.high,
