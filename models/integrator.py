@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from models.dynamics import LOG_FLOOR, DynamicFill, Ramped, Readout
 
@@ -249,6 +250,13 @@ def _add_pulses(target: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]],
         target[:, rows] += coef * values[:, j, None, :]
 
 
+@cache
+def _blas() -> ThreadpoolController:
+    """The loaded BLAS libraries, found once: finding them scans the process's shared
+    objects (1-3 ms, as much as a small ensemble's whole integration)."""
+    return ThreadpoolController()
+
+
 def run_plain(block: Block) -> None:
     """Record the first time point, then advance and record ``n_steps`` times."""
     block.record()
@@ -356,7 +364,7 @@ def integrate(
     starts = range(0, n_mem, width)
     # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
     # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.
-    with threadpool_limits(limits=1, user_api="blas"), \
+    with _blas().limit(limits=1, user_api="blas"), \
             ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
 
         def each(fn: Callable[[Any], None], blocks: list[Any]) -> None:

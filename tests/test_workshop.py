@@ -124,6 +124,24 @@ def test_cached_and_batched_variants_are_the_numbers_of_a_full_recomputation(mod
     assert model.simulated == before  # nothing simulated again
 
 
+def test_efficacy_without_a_moved_lever_simulates_nothing_new(model):
+    """Efficacy scales the levers' changes only: with every lever at its reference the
+    variants are the baseline's, bit for bit, and none is simulated again."""
+    label = "radicale_markten"
+    before = model.simulated
+    data = model.compute(label, model.check(label, {"lever_efficacy": 0.5}))
+    assert model.simulated == before
+    world, _, factors = model.scenario(label, model.check(label, {"lever_efficacy": 0.5}))
+    assert factors[1] == 0.5
+    full = model._run(world, model.members_of(list(range(4)), [factors] * 4))
+    c = model.labels.index(label)
+    median = np.round(quantiles(full.levels[[c]], (0.5,))[0, 0], 4)
+    for j, trend in enumerate(model.spec.world.trends):
+        assert data["trends"][trend]["current"]["median"] == median[:, j].tolist()
+    model.compute(label, model.check(label, {"lever_efficacy": 0.5, "digital_skills": 0.9}))
+    assert model.simulated == before + 4  # the four current variants, not the world ones
+
+
 @pytest.mark.parametrize("key", ["ownership", "purpose", "eu_regulation",
                                  "cross_impact_strength", "transition_years",
                                  "lever_efficacy", *STUDY.lever_labels])

@@ -381,8 +381,13 @@ class Workshop:
                         for k, d in enumerate(world.drivers))
         levers = tuple(float(future.levers.get(lv, world.lever_reference[k]))
                        for k, lv in enumerate(world.levers))
+        strength, efficacy, years = (float(f) for f in factors)
+        if levers == tuple(float(r) for r in world.lever_reference):
+            # Efficacy scales only the levers' changes from the 2021 reference (zero here):
+            # every efficacy gives these numbers bit for bit, so they are one variant.
+            efficacy = 1.0
         return (future.label, float(future.ownership), float(future.purpose), drivers,
-                levers, *(float(f) for f in factors))
+                levers, strength, efficacy, years)
 
     def _variants(self, labels: list[str], values: list[Mapping[str, float]]
                   ) -> list[tuple[VariantKey, Future, tuple[float, float, float]]]:
