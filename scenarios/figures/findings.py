@@ -47,6 +47,8 @@ WORDS: dict[str, tuple[str, str]] = {
               "{lo:.2f}\u2013{hi:.2f}).")),
     "fall": ("Sterkste daling: {trend} van {a:.2f} ({wa}) naar {b:.2f} ({wb}).",
              "Largest fall: {trend} from {a:.2f} ({wa}) to {b:.2f} ({wb})."),
+    "no_fall": ("Geen trend daalt met meer dan {d:.2f}: wat er is, blijft.",
+                "No trend falls by more than {d:.2f}: what is there stays."),
     "levels": (("Een niveau is hoe ver een trend in de Nederlandse samenleving is "
                 "doorgedrongen: 0 afwezig, 0,5 halverwege, 1 verzadigd. Een impactindex is "
                 "de verandering sinds 2021: boven 0 is beter."),
@@ -71,6 +73,10 @@ WORDS: dict[str, tuple[str, str]] = {
 LEVEL_WORDS = ((0.2, ("marginaal", "marginal")), (0.4, ("opkomend", "emerging")),
                (0.6, ("halverwege", "halfway")), (0.8, ("wijdverbreid", "widespread")),
                (1.01, ("bijna verzadigd", "near saturation")))
+
+
+#: A trend's median must fall by at least this much (on the 0-1 level scale) to be named.
+FALL = 0.05
 
 
 def level_word(value: float, lang: str) -> str:
@@ -183,8 +189,10 @@ def future_findings(run: RunData, future: str, lang: str) -> list[str]:
                 "wb": level_word(b, lang)}
 
     out = [say("rise", lang, lo=lo, hi=hi, **words(up))]
-    if change[down] < 0:
+    if change[down] <= -FALL:
         out.append(say("fall", lang, **words(down)))
+    else:  # a fall of a few hundredths is no finding: say that nothing falls
+        out.append(say("no_fall", lang, d=FALL))
     if len(run.futures) > 1:
         med = medians_2030(run)
         others = med.drop_sel(future=future).mean("future")
