@@ -369,6 +369,24 @@ def test_the_pdf_has_a_title_page_and_captions(small_run):
         plt.close(fig)
 
 
+def test_impact_panels_share_one_scale(tmp_path):
+    """Every area's panel has the same y range, which holds every area's members."""
+    from scenarios.figures.impacts import impact_violins
+
+    ds = synthetic_run()
+    ds["impact"][0, :, -1, 2] = 0.9  # one area far above the others
+    ds.to_netcdf(tmp_path / "outcomes.nc", engine="h5netcdf")
+    run = open_run(tmp_path)
+    with style():
+        fig = impact_violins(run, Options(lang="en"))
+    limits = {ax.get_ylim() for ax in fig.axes[:5]}
+    assert len(limits) == 1
+    low, high = limits.pop()
+    final = ds.impact.isel(time=-1).values
+    assert low <= final.min() and high >= 0.9
+    plt.close(fig)
+
+
 def test_findings_name_no_fall_when_nothing_falls(tmp_path):
     """A fall of a few hundredths is not called the largest fall."""
     ds = synthetic_run()
