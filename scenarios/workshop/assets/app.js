@@ -22,6 +22,7 @@ const TEXT = {
     baseline: "baseline: {f} as configured", worldOnly: "with your world assumptions",
     current: "current: world assumptions + levers (band: 8 in 10 simulated worlds)",
     computed: "Up to date: the server recalculated {n} futures with {m} simulated worlds each in {s} s (sudden events are off).",
+    cached: "Up to date: {n} futures with {m} simulated worlds each, computed earlier for these settings and sent at once (sudden events are off).",
     busy: "Recalculating ...", failed: "The server refused these settings: {e}",
     present: "Presentation (p)", leave: "Leave presentation (p)",
     theme: "Dark (d)", light: "Light (d)",
@@ -63,6 +64,7 @@ const TEXT = {
     baseline: "basislijn: {f} zoals ingesteld", worldOnly: "met uw aannames over de wereld",
     current: "huidig: aannames + beleid (band: 8 op 10 gesimuleerde werelden)",
     computed: "Bijgewerkt: de server rekende {n} toekomsten met elk {m} gesimuleerde werelden door in {s} s (plotselinge gebeurtenissen staan uit).",
+    cached: "Bijgewerkt: {n} toekomsten met elk {m} gesimuleerde werelden, eerder voor deze instellingen doorgerekend en meteen gestuurd (plotselinge gebeurtenissen staan uit).",
     busy: "Bezig met rekenen ...", failed: "De server weigerde deze instellingen: {e}",
     present: "Presentatie (p)", leave: "Presentatie verlaten (p)",
     theme: "Donker (d)", light: "Licht (d)",
@@ -632,6 +634,7 @@ async function send(seq) {
     const timing = /dur=([0-9.]+)/.exec(response.headers.get("Server-Timing") || "");
     state.data = body;
     state.took = timing ? Number(timing[1]) : null;
+    state.hit = /desc="hit"/.test(response.headers.get("Server-Timing") || "");
     draw(body);
     status.className = "";
     status.textContent = statusText();
@@ -644,6 +647,7 @@ async function send(seq) {
   }
 }
 function statusText() {
+  if (state.hit) return t("cached", { n: state.meta.futures.length, m: state.meta.members });
   return t("computed", { s: state.took === null ? "?" : num(state.took / 1000, 2),
                          n: state.meta.futures.length, m: state.meta.members });
 }
