@@ -359,6 +359,7 @@ def test_the_levers_cost_against_the_2021_budget_in_both_languages(server, brows
     assert "EUR\u00a0308\u00a0m a year (uncertain EUR\u00a0184-484\u00a0m), 110\u00a0%" in cost
     assert cost.endswith(", +EUR\u00a028\u00a0m")
     assert page.get_attribute("#cost .delta", "class") == "delta over"
+    assert page.text_content("#cost-short") == "Cost: EUR\u00a0308\u00a0m a year, 110\u00a0% of 2021"
     assert page.evaluate("() => state.seq") > seq  # the charts are asked for as well
     page.hover("label[data-slider=ai_investment]")
     tip = page.text_content("#tip")

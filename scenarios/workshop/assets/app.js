@@ -46,7 +46,7 @@ const TEXT = {
     handoutNow: "This scenario", handoutRun: "Run it in full", future: "Future",
     made: "Made with futures {v} (seed {s}, {m} members per future) on {d}.",
     cost: "Public cost of the levers: {c} a year (uncertain {range}), {p} of the 2021 budget ({b})",
-    costDiff: "{d}", costSaved: "saved: {list}",
+    costDiff: "{d}", costSaved: "saved: {list}", costShort: "Cost: {c} a year, {p} of 2021",
     costLever: "Public cost: {c} a year at this setting, {r} at the NDS 2021 programme ({x}); uncertain {lo} to {hi}. Cost source: {s}.",
     money: "EUR\u00a0{v}\u00a0m", range: "EUR\u00a0{lo}-{hi}\u00a0m",
   },
@@ -88,7 +88,7 @@ const TEXT = {
     handoutNow: "Dit scenario", handoutRun: "Volledig doorrekenen", future: "Toekomst",
     made: "Gemaakt met futures {v} (seed {s}, {m} leden per toekomst) op {d}.",
     cost: "Publieke kosten van het beleid: {c} per jaar (onzeker {range}), {p} van het budget van 2021 ({b})",
-    costDiff: "{d}", costSaved: "bewaard: {list}",
+    costDiff: "{d}", costSaved: "bewaard: {list}", costShort: "Kosten: {c} per jaar, {p} van 2021",
     costLever: "Publieke kosten: {c} per jaar bij deze stand, {r} bij het programma van de NDS 2021 ({x}); onzeker {lo} tot {hi}. Bron van de kosten: {s}.",
     money: "\u20ac\u00a0{v}\u00a0mln", range: "\u20ac\u00a0{lo}-{hi}\u00a0mln",
   },
@@ -234,10 +234,12 @@ function costText(values) {
 // The cost line above the charts: updated at every slider move (no server round trip).
 function showCost() {
   const box = document.getElementById("cost");
+  const short = document.getElementById("cost-short");  // under the levers, for phones
   const cost = costOf(state.values);
-  box.hidden = !cost;
+  box.hidden = short.hidden = !cost;
   if (!cost) return;
   const budget = state.meta.costs.budget[0];
+  short.textContent = t("costShort", { c: money(cost[0]), p: `${num(100 * cost[0] / budget, 0)}\u00a0%` });
   const diff = cost[0] - budget;
   box.replaceChildren();
   html("span", { class: "total", "data-cost": cost[0].toFixed(3) }, box).textContent = costText(state.values);
