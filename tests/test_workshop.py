@@ -24,9 +24,10 @@ from scenarios.config.study import default_study
 from scenarios.engine.simulate import simulate
 from scenarios.figures.style import FUTURE_COLOURS
 from scenarios.workshop import worker
+from scenarios.workshop.costs import lever_costs
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.scheduler import Scheduler
-from scenarios.workshop.session import Workshop, lever_costs, quantiles
+from scenarios.workshop.session import Workshop, quantiles
 from tests.workshop_server import start
 
 STUDY = default_study()

@@ -44,9 +44,10 @@ from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
 from scenarios.engine.command import fail
 from scenarios.figures.style import display_name, future_colour
+from scenarios.workshop.costs import lever_costs
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.scheduler import Scheduler, Superseded
-from scenarios.workshop.session import GROUPS, LRU, QUANTILES, VARIANTS, Workshop, lever_costs
+from scenarios.workshop.session import GROUPS, LRU, QUANTILES, VARIANTS, Workshop
 
 #: Largest request body accepted, in bytes (a full request is about 400).
 MAX_BODY = 16_384

@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from models.ensemble import Future, Outcome
-from scenarios.analysis.robustness.costs import cost_of, unit_costs
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
 from scenarios.engine.simulate import draw_members, simulate
@@ -141,34 +140,6 @@ def defaults(spec: RunSpec, future: Future) -> dict[str, float]:
     for k, lever in enumerate(world.levers):
         out[lever] = float(future.levers.get(lever, world.lever_reference[k]))
     return out
-
-
-def lever_costs(spec: RunSpec) -> dict[str, Any]:
-    """What the page needs to show the yearly public cost of the lever sliders.
-
-    A setting ``x`` of lever ``k`` costs ``per_unit[k] * x`` EUR million a year (central, low,
-    high: :func:`scenarios.analysis.robustness.costs.cost_of`, the same numbers as
-    ``futures robustness`` and ``futures portfolio``); the 2021 budget is the cost of the
-    reference setting (``levers.yaml``).
-
-    Returns
-    -------
-    dict
-        ``budget``: [central, low, high] EUR m/yr of the 2021 reference setting; ``levers``:
-        per lever with a cost entry its ``per_unit`` [central, low, high], its 2021
-        ``reference`` setting and the cost's ``source``.
-        Both empty when the study has no costs (the page then shows none).
-    """
-    world, study = spec.world, spec.study
-    levers = list(world.levers)
-    per_unit = unit_costs(study, levers, world.lever_reference)
-    budget = cost_of(np.asarray(world.lever_reference, dtype=float), study, levers,
-                     world.lever_reference)
-    out = {lv: {"per_unit": [round(float(v), 6) for v in per_unit[:, k]],
-                "reference": float(world.lever_reference[k]), "source": study.costs[lv].source}
-           for k, lv in enumerate(levers) if lv in study.costs and per_unit[0, k] > 0}
-    return {"budget": [round(float(v), 6) for v in budget] if out else [], "levers": out,
-            "unit": "EUR million per year"}
 
 
 def _round(values: np.ndarray, digits: int = 4) -> list:
