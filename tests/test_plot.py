@@ -362,6 +362,13 @@ def test_the_pdf_has_a_title_page_and_captions(small_run):
     assert len(words) >= 25  # a full page, not four lines on an empty slide
     dots = [line for ax in title.axes for line in ax.get_lines() if line.get_marker() == "o"]
     assert len(dots) == 4
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for page in pages[:2]:  # every word of the text pages on the page
+        renderer = FigureCanvasAgg(page).get_renderer()
+        for t in page.texts:
+            box = t.get_window_extent(renderer)
+            assert box.y0 >= 0 and box.x1 <= page.bbox.width + 1, t.get_text()[:40]
     for k, (stem, fig) in enumerate(figures):
         texts_on = [t.get_text() for t in fig.texts]
         assert any(caption(stem, "en").split(" ")[0] in t for t in texts_on)
@@ -385,6 +392,12 @@ def test_impact_panels_share_one_scale(tmp_path):
     final = ds.impact.isel(time=-1).values
     assert low <= final.min() and high >= 0.9
     plt.close(fig)
+
+
+def test_dutch_findings_write_decimal_commas(small_run):
+    run = open_run(small_run)
+    words = " ".join(future_findings(run, "versnelling", "nl"))
+    assert re.search(r"\d,\d\d", words) and not re.search(r"\d\.\d", words)
 
 
 def test_findings_name_no_fall_when_nothing_falls(tmp_path):

@@ -8,6 +8,7 @@ each future apart, and the best and worst impact area in the final year.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -172,7 +173,17 @@ def settings(run: RunData, lang: str, default: dict[str, Any] | None = None) -> 
 
 
 def future_findings(run: RunData, future: str, lang: str) -> list[str]:
-    """Three or four sentences on one future (pooled over the swept values of a sweep)."""
+    """Four or five sentences on one future (pooled over the swept values of a sweep);
+    Dutch writes its numbers with a decimal comma (0,25)."""
+    out = _findings(run, future, lang)
+    return [DECIMAL.sub(r"\1,\2", line) for line in out] if lang == "nl" else out
+
+
+#: A decimal point between digits (in the findings only: no version numbers or keys there).
+DECIMAL = re.compile(r"(\d)\.(\d)")
+
+
+def _findings(run: RunData, future: str, lang: str) -> list[str]:
     level = run.ds.level.sel(future=future)
     pooled = [d for d in level.dims if d not in ("time", "trend")]
     stacked = level.stack(sample=pooled)

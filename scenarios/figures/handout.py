@@ -140,23 +140,41 @@ def html_page(run: RunData, lang: str, setting_lines: list[str],
 
 def _text_page(title: str, blocks: list[tuple[str, str, list[str]]], *, columns: int = 2,
                size: float = 11.5) -> Figure:
-    """A PDF page of text: ``blocks`` of (heading, colour, lines) in one or two columns."""
+    """A PDF page of text: ``blocks`` of (heading, colour, lines) in one or two columns,
+    at ``size`` pt or smaller (down to 8 pt) so that every column ends on the page."""
+    per_column = -(-len(blocks) // columns)
+    parts = [blocks[c * per_column:(c + 1) * per_column] for c in range(columns)]
+
+    def layout(pt: float) -> list[list[tuple[float, float, str, dict]]]:
+        """Per column: (x, y, text, style) of every text, top to bottom."""
+        width = int((0.9 / columns) * SIZE[0] * 72 / (0.6 * pt))  # characters per line
+        line_height = 1.45 * pt / 72 / SIZE[1]  # figure fraction
+        out = []
+        for c, part in enumerate(parts):
+            y, items = 0.85, []
+            for heading, colour, lines in part:
+                items.append((0.04 + 0.48 * c, y, heading,
+                              {"fontsize": 16, "fontweight": "bold", "color": colour}))
+                y -= 0.055
+                for line in lines:
+                    wrapped = textwrap.fill(line, width)
+                    items.append((0.05 + 0.48 * c, y, wrapped, {"fontsize": pt}))
+                    y -= line_height * (wrapped.count("\n") + 1) + 0.012
+                y -= 0.03
+            items.append((0.0, y, "", {}))  # where the column ends
+            out.append(items)
+        return out
+
+    pt = size
+    columns_laid = layout(pt)
+    while pt > 8 and min(col[-1][1] for col in columns_laid) < 0.02:
+        pt -= 0.5
+        columns_laid = layout(pt)
     fig = Figure(figsize=SIZE)
     fig.text(0.04, 0.94, title, fontsize=22, fontweight="bold", va="top")
-    width = int((0.9 / columns) * SIZE[0] * 72 / (0.6 * size))  # characters per line
-    line_height = 1.45 * size / 72 / SIZE[1]  # figure fraction
-    per_column = -(-len(blocks) // columns)
-    for c in range(columns):
-        y = 0.85
-        for heading, colour, lines in blocks[c * per_column:(c + 1) * per_column]:
-            fig.text(0.04 + 0.48 * c, y, heading, fontsize=16, fontweight="bold",
-                     color=colour, va="top")
-            y -= 0.055
-            for line in lines:
-                wrapped = textwrap.fill(line, width)
-                fig.text(0.05 + 0.48 * c, y, wrapped, fontsize=size, va="top")
-                y -= line_height * (wrapped.count("\n") + 1) + 0.012
-            y -= 0.03
+    for col in columns_laid:
+        for x, y, words, look in col[:-1]:
+            fig.text(x, y, words, va="top", **look)
     return fig
 
 
