@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from models.dynamics import Ramped, stack_matrix, static_terms
+from models.dynamics import Ramped, Sparse, Structural, stack_matrix, static_terms
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 from models.integrator import integrate
@@ -67,13 +67,35 @@ GLOBAL_PARAMETERS: dict[str, tuple[str, str, float, float]] = {
 }
 
 
-def parameters(trends: tuple[str, ...]) -> dict[str, tuple[str, str, float, float]]:
-    """Every uncertain parameter of a world with these trend labels: (meaning, units, low,
-    high)."""
-    return {**GLOBAL_PARAMETERS,
-            **{f"initial.{t}": (f"start level of {t}", "1", 0.0, 1.0) for t in trends},
-            **{f"momentum.{t}": (f"own momentum of {t}", "1/year", -10.0, 10.0)
-               for t in trends}}
+def parameters(world: World | tuple[str, ...]) -> dict[str, tuple[str, str, float, float]]:
+    """Every uncertain parameter of a world (or of a world with these trend labels): (meaning,
+    units, low, high).
+
+    Besides :data:`GLOBAL_PARAMETERS`, ``initial.<trend>`` and ``momentum.<trend>``, a world
+    has a **structural** parameter for every entry of its matrices (:func:`structural_names`):
+    ``A.<trend>.<impactor>`` (an entry of the cross-impact matrix: a trend-on-trend impact,
+    a driver or a lever loading; not the momentum column, which is ``momentum.<trend>``)
+    and ``W.<area>.<impactor>`` (an impact weight of a trend, driver or lever).
+    """
+    trends = world if isinstance(world, tuple) else world.trends
+    out = {**GLOBAL_PARAMETERS,
+           **{f"initial.{t}": (f"start level of {t}", "1", 0.0, 1.0) for t in trends},
+           **{f"momentum.{t}": (f"own momentum of {t}", "1/year", -10.0, 10.0)
+              for t in trends}}
+    if not isinstance(world, tuple):
+        for name in structural_names(world):
+            kind, row, col = name.split(".")
+            out[name] = ((f"impact of {col} on {row}", "1/year") if kind == "A" else
+                         (f"weight of {col} in the {row} index", "1")) + (-10.0, 10.0)
+    return out
+
+
+def structural_names(world: World) -> tuple[str, ...]:
+    """Labels of every structural entry: ``A.<trend>.<impactor>`` for the trends, the drivers
+    but momentum and the levers as impactors, then ``W.<area>.<impactor>``."""
+    columns = world.trends + tuple(d for d in world.drivers if d != MOMENTUM) + world.levers
+    return tuple(f"A.{r}.{c}" for r in world.trends for c in columns) + \
+        tuple(f"W.{a}.{c}" for a in world.areas for c in columns)
 
 
 def open_bounds(trends: tuple[str, ...]) -> set[str]:
@@ -279,7 +301,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     -------
     Outcome
     """
-    unknown = sorted(set(members) - set(parameters(world.trends)))
+    unknown = sorted(set(members) - set(parameters(world)))
     if unknown:
         raise KeyError(f"unknown parameters {unknown}; expected names from parameters()")
     n_fut, n_mem = len(futures), n_members
@@ -322,6 +344,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                           world.lever_reference[None, :, None], dt) - 1.0  # (1, 2n, 1)
     c0 = 1.0 + shared + levers + np.zeros_like(efficacy)[:, None, :]  # (F, 2n, M)
     c0 += dt * np.concatenate([np.maximum(momentum, 0.0), np.maximum(-momentum, 0.0)], axis=1)
+    structural, c0_change = structural_terms(world, members, shape, dt)
+    c0 += c0_change
 
     dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings],
                                   axis=1)
@@ -357,7 +381,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     levels, impacts = integrate(above, product, c0, strength, world.n_steps,
                                 ramped=Ramped(delta, ramp), out_dtype=out_dtype,
                                 readout=readout,
-                                drive=drive, chunk=chunk, threads=threads, width=width)
+                                drive=drive, chunk=chunk, threads=threads, width=width,
+                                structural=structural)
     assert impacts is not None  # a readout was given
     if floor:
         levels = (floor + (1.0 - floor) * levels).astype(out_dtype, copy=False)
@@ -366,3 +391,79 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         (found, exhausted), = logs
         log = EventLog.merge([found], exhausted, events, pools)
     return Outcome(levels=levels, impacts=impacts, times=times, events=log)
+
+
+def structural_terms(world: World, members: Mapping[str, np.ndarray], shape: tuple[int, int],
+                     dt: float) -> tuple[Structural | None, np.ndarray]:
+    """The sampled structural entries of ``members`` as kernel corrections.
+
+    An entry ``A.<trend>.<impactor>`` drawn at ``v`` per member, nominal ``a`` in ``world``,
+    changes the push row of the trend by ``dt (max(v, 0) - max(a, 0))`` and its brake row by
+    ``dt (max(-v, 0) - max(-a, 0))`` times the impactor: a trend (every step), a moving
+    driver or lever (its change from 2021, :class:`models.dynamics.Structural`) and, for a
+    driver or lever, its 2021 value (the returned change of ``C0``). ``W.<area>.<impactor>``
+    changes the impact readout by ``v - w`` times the trend's level above its floor
+    (``(1 - floor)`` scaled, as the readout) or the driver's change.
+
+    Returns
+    -------
+    Structural or None
+        None when no structural entry is sampled.
+    ndarray, shape (F, 2n, M)
+        The change of ``C0``.
+    """
+    n = len(world.trends)
+    n_fut, n_mem = shape
+    c0 = np.zeros((n_fut, 2 * n, n_mem))
+    names = [name for name in members if name[:2] in ("A.", "W.")]
+    if not names:
+        return None, c0
+    dyn = tuple(d for d in world.drivers if d != MOMENTUM)
+    reference = np.concatenate([world.status_quo[[world.drivers.index(d) for d in dyn]],
+                                world.lever_reference])
+    nominal_a = np.concatenate([world.trend_matrix,
+                                world.driver_loadings[:, [world.drivers.index(d) for d in dyn]],
+                                world.lever_loadings], axis=1)
+    nominal_w = np.concatenate([world.area_trend_weights,
+                                world.area_driver_weights[:, [world.drivers.index(d)
+                                                              for d in dyn]],
+                                world.area_lever_weights], axis=1)
+    columns = world.trends + dyn + world.levers
+    parts: dict[str, list[tuple[int, int, np.ndarray]]] = {
+        "trend": [], "driver": [], "index_trend": [], "index_driver": []}
+    for name in names:
+        kind, row, col = name.split(".")
+        j = columns.index(col)
+        value = np.broadcast_to(members[name], shape)
+        is_trend = j < n
+        if kind == "A":
+            i = world.trends.index(row)
+            a = nominal_a[i, j]
+            push = dt * (np.maximum(value, 0.0) - max(a, 0.0))
+            brake = dt * (np.maximum(-value, 0.0) - max(-a, 0.0))
+            target = parts["trend" if is_trend else "driver"]
+            col_index = j if is_trend else j - n
+            for r, coef in ((i, push), (n + i, brake)):
+                if np.any(coef):
+                    target.append((r, col_index, coef))
+                    if not is_trend:
+                        c0[:, r] += coef * reference[j - n]
+        else:
+            a_i = world.areas.index(row)
+            coef = value - nominal_w[a_i, j]
+            if is_trend:
+                parts["index_trend"].append((a_i, j, coef * (1.0 - world.floor)))
+            else:
+                parts["index_driver"].append((a_i, j - n, coef))
+    n_rows = {"trend": 2 * n, "driver": 2 * n, "index_trend": len(world.areas),
+              "index_driver": len(world.areas)}
+
+    def sparse(key: str) -> Sparse | None:
+        entries = parts[key]
+        if not entries:
+            return None
+        return Sparse(rows=np.array([e[0] for e in entries]),
+                      cols=np.array([e[1] for e in entries]),
+                      coef=np.stack([e[2] for e in entries], axis=1), n_rows=n_rows[key])
+
+    return Structural(**{key: sparse(key) for key in parts}), c0

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from models.dynamics import LOG_FLOOR, DynamicFill, Ramped, Readout
+from models.dynamics import LOG_FLOOR, DynamicFill, Ramped, Readout, Sparse, Structural
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,37 @@ class _Shared:
     indices: np.ndarray | None
     n_steps: int
     width: int
+    structural: Structural | None = None
+
+
+class _Part:
+    """One :class:`models.dynamics.Sparse` correction on one block: ``target += S @ (coef *
+    source[:, cols])`` with the block's members of ``coef``."""
+
+    def __init__(self, scatter: np.ndarray, cols: np.ndarray, coef: np.ndarray) -> None:
+        self.scatter, self.cols, self.coef = scatter, cols, coef
+        self.buf = np.empty_like(coef)
+        self.out = np.empty(coef.shape[:1] + scatter.shape[:1] + coef.shape[2:])
+
+    def add(self, target: np.ndarray, source: np.ndarray) -> None:
+        """Add the correction of ``source`` (F, ·, width) to ``target`` (F, rows, width)."""
+        np.take(source, self.cols, axis=1, out=self.buf)
+        self.buf *= self.coef
+        np.matmul(self.scatter, self.buf, out=self.out)
+        target += self.out
+
+    def once(self, source: np.ndarray) -> np.ndarray:
+        """The correction of ``source`` alone, a new array."""
+        return np.matmul(self.scatter, self.coef * source[:, self.cols])
+
+    def subset(self, columns: tuple[int, ...]) -> _Part | None:
+        """The entries reading one of ``columns``, renumbered to their position there."""
+        keep = np.isin(self.cols, columns)
+        if not keep.any():
+            return None
+        where = {c: k for k, c in enumerate(columns)}
+        return _Part(self.scatter[:, keep], np.array([where[int(c)] for c in self.cols[keep]]),
+                     np.ascontiguousarray(self.coef[:, keep]))
 
 
 class Block:
@@ -85,6 +116,16 @@ class Block:
         self.low = np.finfo(dtype).tiny
         self.high = np.nextafter(dtype.type(1), dtype.type(0))
         readout = shared.readout
+        parts = shared.structural or Structural()
+
+        def part(sparse: Sparse | None) -> _Part | None:
+            return None if sparse is None else _Part(sparse.scatter(), sparse.cols,
+                                                      self._padded(sparse.coef))
+
+        self.p_trend, self.p_driver = part(parts.trend), part(parts.driver)
+        self.p_index_trend, self.p_index_driver = part(parts.index_trend), part(parts.index_driver)
+        self.p_pulse: _Part | None = None
+        self.p_pulse_index: _Part | None = None
         if readout is not None:
             shape = (n_fut, readout.trend_weights.shape[-2], self.width)
             self.index, self.spare = np.empty(shape), np.empty(shape)
@@ -94,6 +135,8 @@ class Block:
             self.trend_product = np.ascontiguousarray(shared.product[..., :n])
             self.driver_product = np.ascontiguousarray(shared.product[..., n:])
             self.push = np.matmul(self.driver_product, delta)  # (F, 2n, width)
+            if self.p_driver is not None:
+                self.push += self.p_driver.once(delta)
             self.ramp = np.zeros((n_fut, 1, self.width))
             self.term = np.empty_like(self.sums)
             # Event offsets: the rows that change every month (pulses, e.g. security pressure)
@@ -106,6 +149,8 @@ class Block:
                 self.index_static = np.zeros_like(self.index)
             if readout is not None:
                 self.index_push = np.matmul(readout.driver_weights, delta)
+                if self.p_index_driver is not None:
+                    self.index_push += self.p_index_driver.once(delta)
 
     def _padded(self, array: np.ndarray) -> np.ndarray:
         """A private, contiguous float64 copy of the block (the loop writes into it)."""
@@ -132,15 +177,21 @@ class Block:
                 dyn += self.offsets
         if shared.readout is not None:
             np.matmul(shared.readout.trend_weights, self.x, out=self.index)
+            if self.p_index_trend is not None:
+                self.p_index_trend.add(self.index, self.x)
             if shared.ramped is not None:
                 np.multiply(self.index_push, self.ramp, out=self.spare)
                 self.index += self.spare
                 if self.use_offsets:
                     self.index += self.index_static
                     _add_pulses(self.index, self.pulse_index, self.pulse_now)
+                    if self.p_pulse_index is not None:
+                        self.p_pulse_index.add(self.index, self.pulse_now)
             elif self.n_dyn:
                 np.matmul(shared.readout.driver_weights, dyn, out=self.spare)
                 self.index += self.spare
+                if self.p_index_driver is not None:
+                    self.p_index_driver.add(self.index, dyn)
             if self.base is None:
                 self.base = self.index.copy()
             self.index -= self.base
@@ -154,6 +205,10 @@ class Block:
             self.pulse_index = _sparse_columns(self.shared.readout.driver_weights,
                                                self.pulse_rows)
         self.pulse_now = np.zeros((self.offsets.shape[0], len(rows), self.width))
+        if self.p_driver is not None:
+            self.p_pulse = self.p_driver.subset(self.pulse_rows)
+        if self.p_index_driver is not None:
+            self.p_pulse_index = self.p_index_driver.subset(self.pulse_rows)
         self.offsets_dirty = True
 
     def _take_offsets(self) -> None:
@@ -162,8 +217,12 @@ class Block:
             static = self.offsets.copy()
             static[:, list(self.pulse_rows)] = 0.0
             np.matmul(self.driver_product, static, out=self.offset_static)
+            if self.p_driver is not None:
+                self.offset_static += self.p_driver.once(static)
             if self.shared.readout is not None:
                 np.matmul(self.shared.readout.driver_weights, static, out=self.index_static)
+                if self.p_index_driver is not None:
+                    self.index_static += self.p_index_driver.once(static)
             self.offsets_dirty = False
         if self.pulse_rows:
             self.pulse_now[...] = self.offsets[:, list(self.pulse_rows)]
@@ -174,14 +233,22 @@ class Block:
         np.multiply(self.x, self.scale, out=self.impactors[:, :n])
         if self.shared.ramped is not None:
             np.matmul(self.trend_product, self.impactors[:, :n], out=self.sums)
+            if self.p_trend is not None:
+                self.p_trend.add(self.sums, self.impactors[:, :n])
             self.sums += self.const
             np.multiply(self.push, self.ramp, out=self.term)
             self.sums += self.term
             if self.use_offsets:
                 self.sums += self.offset_static
                 _add_pulses(self.sums, self.pulse_push, self.pulse_now)
+                if self.p_pulse is not None:
+                    self.p_pulse.add(self.sums, self.pulse_now)
         else:
             np.matmul(self.shared.product, self.impactors, out=self.sums)
+            if self.p_trend is not None:
+                self.p_trend.add(self.sums, self.impactors[:, :n])
+            if self.p_driver is not None:
+                self.p_driver.add(self.sums, self.impactors[:, n:])
             self.sums += self.const
         np.divide(self.sums[:, n:], self.sums[:, :n], out=self.x)  # phi, reusing the buffer
         self.log_x *= self.x
@@ -278,6 +345,7 @@ def integrate(
     chunk: int = 2048,
     threads: int = 1,
     width: int | None = None,
+    structural: Structural | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
 
@@ -319,6 +387,10 @@ def integrate(
         Block width (a multiple of 8) instead of the one ``chunk`` gives: a slice of a larger
         ensemble passes the whole ensemble's width, so its members get the bits they would
         get in the whole run.
+    structural : Structural, optional
+        Per-member deviations of sampled matrix entries, loadings and impact weights from
+        the nominal ones in ``product`` and ``readout`` (:class:`models.dynamics.Structural`);
+        the static drivers' part of them belongs in ``c0``.
 
     Returns
     -------
@@ -352,7 +424,7 @@ def integrate(
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
                      fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
                      indices=indices,
-                     n_steps=n_steps, width=width)
+                     n_steps=n_steps, width=width, structural=structural)
     starts = range(0, n_mem, width)
     # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
     # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.

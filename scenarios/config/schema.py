@@ -19,7 +19,15 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.ensemble import LEVEL_FLOOR, MOMENTUM, Future, World, open_bounds, parameters
+from models.ensemble import (
+    LEVEL_FLOOR,
+    MOMENTUM,
+    Future,
+    World,
+    open_bounds,
+    parameters,
+    structural_names,
+)
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from scenarios.config.checks import expect, label, mapping, number
@@ -36,11 +44,14 @@ from scenarios.config.declare import (
 from scenarios.config.study import Study, default_study, study_node, study_of
 
 
-def relative(trends: tuple[str, ...]) -> set[str]:
+def relative(world: World) -> set[str]:
     """Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
-    cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal."""
+    cross_impact.yaml momentum and every structural entry ``A.*`` / ``W.*`` of
+    cross_impact.yaml and impacts.yaml, drivers.yaml), so their ranges follow edits of the
+    nominal."""
+    trends = world.trends
     return {f"initial.{t}" for t in trends} | {f"momentum.{t}" for t in trends} | \
-        {"transition_years"}
+        {"transition_years"} | set(structural_names(world))
 
 
 #: Largest allowed magnitude of a cross-impact entry or loading, per year. KSIM stays
@@ -301,14 +312,15 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
             walk(f"{prefix}.{k}" if prefix else str(k), v)
 
     walk("", node)
-    known = parameters(world.trends)
-    names, rel = tuple(known), relative(world.trends)
+    known = parameters(world)
+    names, rel = tuple(known), relative(world)
     momentum = world.drivers.index(MOMENTUM)
     nominals = {"cross_impact_strength": 1.0, "transition_years": world.transition_years,
                 "ownership_shift": 0.0, "purpose_shift": 0.0, "lever_efficacy": 1.0}
     for i, t in enumerate(world.trends):
         nominals[f"initial.{t}"] = float(world.initial[i])
         nominals[f"momentum.{t}"] = float(world.driver_loadings[i, momentum])
+    nominals.update(structural_nominals(world))
     out = []
     for name, entry in leaves:
         key = f"uncertainties.{name}"
@@ -338,6 +350,25 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
         bounds = f"{'(' if is_open else '['}{lo}, {hi}{')' if is_open else ']'}"
         expect(inside, key, where, f"draws would leave {bounds}; narrow the range")
         out.append(u)
+    return out
+
+
+def structural_nominals(world: World) -> dict[str, float]:
+    """The nominal value of every structural entry (:func:`models.ensemble.structural_names`)."""
+    a = {"trends": world.trend_matrix, "drivers": world.driver_loadings,
+         "levers": world.lever_loadings}
+    w = {"trends": world.area_trend_weights, "drivers": world.area_driver_weights,
+         "levers": world.area_lever_weights}
+    where = {**{c: ("trends", k) for k, c in enumerate(world.trends)},
+             **{c: ("drivers", k) for k, c in enumerate(world.drivers)},
+             **{c: ("levers", k) for k, c in enumerate(world.levers)}}
+    rows = {"A": (world.trends, a), "W": (world.areas, w)}
+    out = {}
+    for name in structural_names(world):
+        kind, row, col = name.split(".")
+        labels, arrays = rows[kind]
+        group, k = where[col]
+        out[name] = float(arrays[group][labels.index(row), k])
     return out
 
 
