@@ -77,6 +77,7 @@ class EnsembleConfig:
     members: int = declared(1000, between(1, 10_000_000))
     design: str = declared("latin_hypercube", one_of(DESIGNS, "design"))
     nominal: bool = declared(False, boolean())
+    prior: bool = declared(False, boolean())
     threads: int = declared(2, between(1, 256))
     chunk: int = declared(1024, between(8), multiple_of(8))
     batch: int = declared(8192, between(1), multiple_of("chunk"))
@@ -161,6 +162,7 @@ class CalibrateConfig:
 
     confidence: float = 0.95
     series: dict[str, Any] = field(default_factory=dict)
+    anchors: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -278,6 +280,9 @@ class RunSpec:
     format: str = "netcdf"
     store: str = "members"
     study: Study = field(default_factory=default_study)
+    #: ``ensemble.prior``: draw the members from the prior (the uncertainties as configured)
+    #: instead of the study's stored posterior (scenarios.engine.seeds).
+    prior: bool = False
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -502,4 +507,4 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt, study=study, store=store)
+                   format=fmt, study=study, store=store, prior=bool(ens["prior"]))
