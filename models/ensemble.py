@@ -98,6 +98,25 @@ def structural_names(world: World) -> tuple[str, ...]:
         tuple(f"W.{a}.{c}" for a in world.areas for c in columns)
 
 
+def structural_nominals(world: World) -> dict[str, float]:
+    """The nominal value of every structural entry (:func:`models.ensemble.structural_names`)."""
+    a = {"trends": world.trend_matrix, "drivers": world.driver_loadings,
+         "levers": world.lever_loadings}
+    w = {"trends": world.area_trend_weights, "drivers": world.area_driver_weights,
+         "levers": world.area_lever_weights}
+    where = {**{c: ("trends", k) for k, c in enumerate(world.trends)},
+             **{c: ("drivers", k) for k, c in enumerate(world.drivers)},
+             **{c: ("levers", k) for k, c in enumerate(world.levers)}}
+    rows = {"A": (world.trends, a), "W": (world.areas, w)}
+    out = {}
+    for name in structural_names(world):
+        kind, row, col = name.split(".")
+        labels, arrays = rows[kind]
+        group, k = where[col]
+        out[name] = float(arrays[group][labels.index(row), k])
+    return out
+
+
 def open_bounds(trends: tuple[str, ...]) -> set[str]:
     """Parameters whose bounds are open: a value equal to the bound is not allowed."""
     return {f"initial.{t}" for t in trends} | {"transition_years"}

@@ -116,16 +116,7 @@ class Block:
         self.low = np.finfo(dtype).tiny
         self.high = np.nextafter(dtype.type(1), dtype.type(0))
         readout = shared.readout
-        parts = shared.structural or Structural()
-
-        def part(sparse: Sparse | None) -> _Part | None:
-            return None if sparse is None else _Part(sparse.scatter(), sparse.cols,
-                                                      self._padded(sparse.coef))
-
-        self.p_trend, self.p_driver = part(parts.trend), part(parts.driver)
-        self.p_index_trend, self.p_index_driver = part(parts.index_trend), part(parts.index_driver)
-        self.p_pulse: _Part | None = None
-        self.p_pulse_index: _Part | None = None
+        self._structural_parts(shared.structural or Structural())
         if readout is not None:
             shape = (n_fut, readout.trend_weights.shape[-2], self.width)
             self.index, self.spare = np.empty(shape), np.empty(shape)
@@ -133,6 +124,15 @@ class Block:
         if shared.ramped is not None:  # the drivers' part of every step, up to the ramp
             delta = self._padded(shared.ramped.delta)
             self.trend_product = np.ascontiguousarray(shared.product[..., :n])
+            # Sampled trend-on-trend entries ride in the same matmul: [P_trend | S] times
+            # [s x ; C * (s x)[cols]] (models.dynamics.Sparse), one product per step.
+            self.fused: np.ndarray | None = None
+            if self.p_trend is not None:
+                e = len(self.p_trend.cols)
+                self.trend_product = np.ascontiguousarray(np.concatenate(
+                    [self.trend_product,
+                     np.broadcast_to(self.p_trend.scatter, (n_fut, 2 * n, e))], axis=-1))
+                self.fused = np.zeros((n_fut, n + e, self.width))
             self.driver_product = np.ascontiguousarray(shared.product[..., n:])
             self.push = np.matmul(self.driver_product, delta)  # (F, 2n, width)
             if self.p_driver is not None:
@@ -151,6 +151,18 @@ class Block:
                 self.index_push = np.matmul(readout.driver_weights, delta)
                 if self.p_index_driver is not None:
                     self.index_push += self.p_index_driver.once(delta)
+
+    def _structural_parts(self, parts: Structural) -> None:
+        """The block's members of the sampled structural entries (``p_*``)."""
+
+        def part(sparse: Sparse | None) -> _Part | None:
+            return None if sparse is None else _Part(sparse.scatter(), sparse.cols,
+                                                      self._padded(sparse.coef))
+
+        self.p_trend, self.p_driver = part(parts.trend), part(parts.driver)
+        self.p_index_trend, self.p_index_driver = part(parts.index_trend), part(parts.index_driver)
+        self.p_pulse: _Part | None = None
+        self.p_pulse_index: _Part | None = None
 
     def _padded(self, array: np.ndarray) -> np.ndarray:
         """A private, contiguous float64 copy of the block (the loop writes into it)."""
@@ -230,11 +242,18 @@ class Block:
     def advance(self) -> None:
         """One KSIM step from the recorded time point to the next."""
         n = self.n
-        np.multiply(self.x, self.scale, out=self.impactors[:, :n])
         if self.shared.ramped is not None:
-            np.matmul(self.trend_product, self.impactors[:, :n], out=self.sums)
-            if self.p_trend is not None:
-                self.p_trend.add(self.sums, self.impactors[:, :n])
+            if self.fused is not None:
+                part = self.p_trend
+                assert part is not None
+                trend = self.fused[:, :n]
+                np.multiply(self.x, self.scale, out=trend)
+                np.take(trend, part.cols, axis=1, out=self.fused[:, n:])
+                self.fused[:, n:] *= part.coef
+                np.matmul(self.trend_product, self.fused, out=self.sums)
+            else:
+                np.multiply(self.x, self.scale, out=self.impactors[:, :n])
+                np.matmul(self.trend_product, self.impactors[:, :n], out=self.sums)
             self.sums += self.const
             np.multiply(self.push, self.ramp, out=self.term)
             self.sums += self.term
@@ -244,6 +263,7 @@ class Block:
                 if self.p_pulse is not None:
                     self.p_pulse.add(self.sums, self.pulse_now)
         else:
+            np.multiply(self.x, self.scale, out=self.impactors[:, :n])
             np.matmul(self.shared.product, self.impactors, out=self.sums)
             if self.p_trend is not None:
                 self.p_trend.add(self.sums, self.impactors[:, :n])

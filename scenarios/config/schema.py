@@ -27,6 +27,7 @@ from models.ensemble import (
     open_bounds,
     parameters,
     structural_names,
+    structural_nominals,
 )
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
@@ -329,7 +330,9 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
     out = []
     for name, entry in leaves:
         key = f"uncertainties.{name}"
-        label(key, name, names, "uncertain parameter")
+        plain = [n for n in names if n[:2] not in ("A.", "W.")]
+        expect(name in known, key, name, f"uncertain parameter not found; expected one of "
+               f"{plain} or A.<trend>.<impactor>, W.<area>.<impactor> (conf/structural.yaml)")
         extra = sorted(set(entry) - {"low", "high", "distribution"})
         expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
                 "unknown field; expected low, high, distribution")
@@ -355,25 +358,6 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
         bounds = f"{'(' if is_open else '['}{lo}, {hi}{')' if is_open else ']'}"
         expect(inside, key, where, f"draws would leave {bounds}; narrow the range")
         out.append(u)
-    return out
-
-
-def structural_nominals(world: World) -> dict[str, float]:
-    """The nominal value of every structural entry (:func:`models.ensemble.structural_names`)."""
-    a = {"trends": world.trend_matrix, "drivers": world.driver_loadings,
-         "levers": world.lever_loadings}
-    w = {"trends": world.area_trend_weights, "drivers": world.area_driver_weights,
-         "levers": world.area_lever_weights}
-    where = {**{c: ("trends", k) for k, c in enumerate(world.trends)},
-             **{c: ("drivers", k) for k, c in enumerate(world.drivers)},
-             **{c: ("levers", k) for k, c in enumerate(world.levers)}}
-    rows = {"A": (world.trends, a), "W": (world.areas, w)}
-    out = {}
-    for name in structural_names(world):
-        kind, row, col = name.split(".")
-        labels, arrays = rows[kind]
-        group, k = where[col]
-        out[name] = float(arrays[group][labels.index(row), k])
     return out
 
 
