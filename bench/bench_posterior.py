@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--pyabc-particles", type=int, default=32)
     parser.add_argument("--pyabc-generations", type=int, default=2)
     args = parser.parse_args()
-    print(machine_info())
+    machine_info()
     cfg, spec = load([])
     simulate(spec)  # warm up
     began = time.perf_counter()
