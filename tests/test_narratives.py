@@ -79,6 +79,10 @@ def test_kwetsbaarheid_never_below_medium(default_run):
     assert float(level.min()) >= 0.30
 
 
+@pytest.mark.xfail(strict=True, reason="issue 15 item 2: on the posterior ensemble zwermcultuur "
+                   "declines in Voorwaardelijke groei (median -0.11; its 'flat, M' cell is INF "
+                   "and held by 29% of the members); the pattern is reported, not forced "
+                   "(docs/validation.md)")
 def test_zwermcultuur_rises_in_three_futures(default_run):
     """Zwermcultuur rises in three futures, flat at M in Voorwaardelijke groei."""
     start, end = medians(default_run)
@@ -88,6 +92,10 @@ def test_zwermcultuur_rises_in_three_futures(default_run):
     assert abs(float(change.sel(future="voorwaardelijke_groei"))) < 0.05
 
 
+@pytest.mark.xfail(strict=True, reason="issue 15 item 2: on the posterior ensemble zwermcultuur "
+                   "(0.68) spreads more between the futures than digitale_valuta (0.64) and "
+                   "decentralisering (0.64), through its decline in Voorwaardelijke groei "
+                   "(docs/validation.md)")
 def test_axis_sensitive_trends_spread_most(default_run):
     """Mega ecosystems, decentralisation and digital currency differ most between futures."""
     _, end = medians(default_run)
@@ -105,17 +113,16 @@ def test_data_sovereignty_marks_the_welfare_axis(default_run):
 
 
 def test_most_prior_cells_hold(default_run):
-    """The inferred and partial cells are priors: at least 39 of 44 cells hold.
-
-    39 is the least over seeds 2021, 1..11 (39 to 41; several cells sit near a band edge, see
-    docs/calibration.md): a change of the defaults that loses a cell fails here."""
+    """The inferred and partial cells are evidence of the posterior: at least 38 of 44 cells
+    hold on the default (posterior) ensemble; a change of the defaults that loses a cell
+    fails here."""
     rows = check_cells(default_run)
     held = sum(r["direction_ok"] and r["level_ok"] for r in rows)
-    # 38 on the defaults after issue 15's refit (39-41 while impacts scored the axis drivers
-    # directly); 37 since issue 16's lever_efficacy fix was merged after that refit, which
-    # lost one cell: re-fitting (python -m scenarios.analysis.narratives.fit --write) is due
-    # and is the way back to 38, not this number.
-    assert held >= 37, [r for r in rows if not (r["direction_ok"] and r["level_ok"])]
+    # 38 on the defaults since issue 15's posterior: the members are drawn from the stored
+    # posterior (conf/study/nds2021_posterior.nc) over every uncertain parameter, structural
+    # entries included (37 on the point fit before it; 39-41 while impacts scored the axis
+    # drivers directly). Measured, not tuned: docs/validation.md.
+    assert held >= 38, [r for r in rows if not (r["direction_ok"] and r["level_ok"])]
 
 
 def test_rankings_table_is_complete():
