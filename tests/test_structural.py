@@ -80,3 +80,37 @@ def test_structural_draws_stay_in_their_stated_range(loaded):
     weight = drawn["W.verdienvermogen.mega_ecosystemen"]  # T: -0.30 +- 25 %
     assert weight.min() >= -0.375 - 1e-12 and weight.max() <= -0.225 + 1e-12
     assert set(structural_names(spec.world)) >= {k for k in drawn if k[:2] in ("A.", "W.")}
+
+
+@pytest.mark.parametrize("with_events", [False, True])
+def test_lever_entries_equal_the_dense_reference_with_policy_and_keep(loaded, with_events):
+    """With levers moved from 2021 (saturating effective units, lagged ramp groups, the
+    future-dependent pair columns) and only some time points kept, a member's sampled
+    lever loadings ``A.<trend>.<lever>`` still equal the dense world holding them."""
+    _, spec = loaded
+    drawn = draw_members(spec)
+    lever_entries = [k for k in drawn if k[:2] == "A." and k.split(".")[2] in spec.world.levers]
+    assert {"A.autonomisering.ai_investment", "A.autonomisering.digital_skills",
+            "A.kwetsbaarheid.digital_skills"} <= set(lever_entries)
+    assert not [k for k in drawn if k[:2] == "W." and k.split(".")[2] in spec.world.levers]
+    settings = {"ai_investment": 1.0, "data_sharing": 0.9, "cyber_resilience": 0.1,
+                "digital_skills": 0.2, "open_source_standards": 1.0}
+    futures = [replace(f, levers={**f.levers, **settings}) for f in spec.futures]
+    assert spec.world.lever_response.n_pairs > 0
+    keep = np.arange(0, spec.world.n_steps + 1, 12)
+    events = spec.events if with_events else None
+    rngs = event_rngs(spec) if with_events else None
+    whole = run(spec.world, futures, drawn, 16, events=events, rngs=rngs, chunk=8, keep=keep)
+    assert whole.levels.shape[1] == len(keep)
+    other = {k: v for k, v in drawn.items() if k[:2] not in ("A.", "W.")}
+    nominal = run(spec.world, futures, other, 16, events=events, rngs=rngs, chunk=8, keep=keep)
+    # the sampled lever loadings matter here (the comparison is not trivially equal)
+    assert np.abs(whole.levels - nominal.levels).max() > 1e-3
+    for m in (2, 11):
+        for f in (1, 3):
+            world = world_of_member(spec.world, drawn, m, future=f)
+            one = run(world, futures, other, 16, events=events, rngs=rngs, chunk=8, keep=keep)
+            np.testing.assert_allclose(whole.levels[f, :, :, m], one.levels[f, :, :, m],
+                                       rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(whole.impacts[f, :, :, m], one.impacts[f, :, :, m],
+                                       rtol=1e-9, atol=1e-12)
