@@ -357,10 +357,9 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     levels, impacts = integrate(above, product, c0, strength, world.n_steps,
                                 ramped=Ramped(delta, ramp), out_dtype=out_dtype,
                                 readout=readout,
-                                drive=drive, chunk=chunk, threads=threads, width=width)
+                                drive=drive, chunk=chunk, threads=threads, width=width,
+                                floor=floor)
     assert impacts is not None  # a readout was given
-    if floor:
-        levels = (floor + (1.0 - floor) * levels).astype(out_dtype, copy=False)
     log = None
     if events is not None:
         (found, exhausted), = logs

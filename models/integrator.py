@@ -34,6 +34,7 @@ class _Shared:
     indices: np.ndarray | None
     n_steps: int
     width: int
+    floor: float = 0.0
 
 
 class Block:
@@ -119,8 +120,11 @@ class Block:
         """Store the levels (and readout) of the current time point; set its drivers."""
         shared, n, valid, step = self.shared, self.n, self.valid, self.step
         np.exp(self.log_x, out=self.x)
-        np.clip(self.x[..., :valid], self.low, self.high,
-                out=shared.out[:, step, :, self.members])
+        stored = shared.out[:, step, :, self.members]
+        np.clip(self.x[..., :valid], self.low, self.high, out=stored)
+        if shared.floor:  # x = floor + (1 - floor) y, in the storage precision
+            stored *= 1.0 - shared.floor
+            stored += shared.floor
         dyn = self.impactors[:, n:]
         if shared.ramped is not None:
             self.ramp[:, 0, :valid] = shared.ramped.ramp(step, self.members)
@@ -278,6 +282,7 @@ def integrate(
     chunk: int = 2048,
     threads: int = 1,
     width: int | None = None,
+    floor: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
 
@@ -319,6 +324,10 @@ def integrate(
         Block width (a multiple of 8) instead of the one ``chunk`` gives: a slice of a larger
         ensemble passes the whole ensemble's width, so its members get the bits they would
         get in the whole run.
+    floor : float
+        Stored levels are ``floor + (1 - floor) * y`` for the integrated ``y`` (the level
+        floor of :mod:`models.ensemble`), computed in the storage precision while the block
+        is in cache; the readout still sees ``y``.
 
     Returns
     -------
@@ -352,7 +361,7 @@ def integrate(
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
                      fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
                      indices=indices,
-                     n_steps=n_steps, width=width)
+                     n_steps=n_steps, width=width, floor=floor)
     starts = range(0, n_mem, width)
     # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
     # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.
