@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 from ema_workbench import Constant, Model, RealParameter, ScalarOutcome
+from ema_workbench.em_framework.callbacks import DefaultCallback
 from ema_workbench.em_framework.evaluators import BaseEvaluator
 from ema_workbench.em_framework.experiment_runner import ExperimentRunner
 from ema_workbench.em_framework.points import experiment_generator
-from ema_workbench.em_framework.util import NamedObjectMap
+from ema_workbench.em_framework.util import NamedObjectMap, ProgressTrackingMixIn
 
 from models.ensemble import Future
 from scenarios.config.compose import load, normalize
@@ -163,16 +164,55 @@ class BatchEvaluator(BaseEvaluator):
     def _batch(sim: Simulator, group: list[Any], callback: Callable[..., None]) -> None:
         policies: dict[str, dict[str, float]] = {}
         worlds: dict[Any, dict[str, float]] = {}
+        levers, names = sim.spec.world.levers, sim.uncertainty_names
         for experiment in group:
-            policies.setdefault(experiment.policy.name,
-                                {lv: float(experiment.policy[lv])
-                                 for lv in sim.spec.world.levers})
-            worlds.setdefault(experiment.scenario.name,
-                              {n: float(experiment.scenario[n])
-                               for n in sim.uncertainty_names})
+            if experiment.policy.name not in policies:
+                policies[experiment.policy.name] = {lv: float(experiment.policy[lv])
+                                                    for lv in levers}
+            if experiment.scenario.name not in worlds:
+                worlds[experiment.scenario.name] = {n: float(experiment.scenario[n])
+                                                    for n in names}
         p_index = {name: i for i, name in enumerate(policies)}
         w_index = {name: j for j, name in enumerate(worlds)}
         result = sim.evaluate(list(worlds.values()), list(policies.values()))
-        for experiment in group:
-            i, j = p_index[experiment.policy.name], w_index[experiment.scenario.name]
+        rows = np.array([p_index[e.policy.name] for e in group])
+        cols = np.array([w_index[e.scenario.name] for e in group])
+        if type(callback) is DefaultCallback:  # EMA's own store: filled in one go
+            inputs = {n: np.array([w[n] for w in worlds.values()])[cols] for n in names}
+            inputs.update({lv: np.array([p[lv] for p in policies.values()])[rows]
+                           for lv in levers})
+            _store_all(callback, group, inputs,
+                       {k: v[rows, cols] for k, v in result.items()})
+            return
+        for experiment, i, j in zip(group, rows, cols):
             callback(experiment, {k: float(v[i, j]) for k, v in result.items()})
+
+
+def _store_all(callback: Any, group: list[Any], inputs: dict[str, np.ndarray],
+               outcomes: dict[str, np.ndarray]) -> None:
+    """What ``DefaultCallback`` stores for each experiment of ``group``, array by array.
+
+    The same cases (``inputs``: uncertainties and levers; scenario, policy and model names)
+    and outcomes in the same rows (the experiment ids) as one call per experiment would
+    store, and the same progress count; only without a Python call and a masked-array
+    assignment per experiment and outcome (tests/test_interop.py compares the two).
+    """
+    ids = np.array([e.experiment_id for e in group])
+    cases = callback.cases
+    for name in (*callback.uncertainties, *callback.levers):
+        cases[name][ids] = inputs[name]
+    for field, values in (("scenario", [e.scenario.name for e in group]),
+                          ("policy", [e.policy.name for e in group]),
+                          ("model", [e.model_name for e in group])):
+        column = np.empty(len(group), dtype=object)
+        column[:] = values
+        cases[field][ids] = column
+    for outcome in callback.outcomes:
+        if outcome.name not in outcomes:
+            continue
+        data = np.asarray(outcomes[outcome.name], dtype=np.float64)
+        if outcome.name not in callback.results:
+            callback.results[outcome.name] = callback._setup_outcomes_array(
+                (callback.nr_experiments,), data.dtype)
+        callback.results[outcome.name][ids] = data
+    ProgressTrackingMixIn.__call__(callback, len(group))
