@@ -17,6 +17,8 @@ class ConfigError(ValueError):
 def _show(value: object) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     text = " ".join(text.split())
+    if isinstance(value, str) and "/" in value and len(text) <= 1000:
+        return text  # a path: the user needs all of it to find the file
     return text if len(text) <= 80 else text[:77] + "..."
 
 
