@@ -162,50 +162,54 @@ class BatchEvaluator(BaseEvaluator):
 
     @staticmethod
     def _batch(sim: Simulator, group: list[Any], callback: Callable[..., None]) -> None:
-        policies: dict[str, dict[str, float]] = {}
-        worlds: dict[Any, dict[str, float]] = {}
+        policies: list[dict[str, float]] = []
+        worlds: list[dict[str, float]] = []
+        p_index: dict[Any, int] = {}
+        w_index: dict[Any, int] = {}
         levers, names = sim.spec.world.levers, sim.uncertainty_names
-        for experiment in group:
-            if experiment.policy.name not in policies:
-                policies[experiment.policy.name] = {lv: float(experiment.policy[lv])
-                                                    for lv in levers}
-            if experiment.scenario.name not in worlds:
-                worlds[experiment.scenario.name] = {n: float(experiment.scenario[n])
-                                                    for n in names}
-        p_index = {name: i for i, name in enumerate(policies)}
-        w_index = {name: j for j, name in enumerate(worlds)}
-        result = sim.evaluate(list(worlds.values()), list(policies.values()))
-        rows = np.array([p_index[e.policy.name] for e in group])
-        cols = np.array([w_index[e.scenario.name] for e in group])
+        rows, cols, labels = [], [], []
+        for experiment in group:  # one pass: the distinct policies and worlds, in order
+            policy, world = experiment.policy, experiment.scenario
+            i = p_index.get(policy.name)
+            if i is None:
+                i = p_index[policy.name] = len(policies)
+                policies.append({lv: float(policy[lv]) for lv in levers})
+            j = w_index.get(world.name)
+            if j is None:
+                j = w_index[world.name] = len(worlds)
+                worlds.append({n: float(world[n]) for n in names})
+            rows.append(i)
+            cols.append(j)
+            labels.append((experiment.experiment_id, world.name, policy.name,
+                           experiment.model_name))
+        result = sim.evaluate(worlds, policies)
         if type(callback) is DefaultCallback:  # EMA's own store: filled in one go
-            inputs = {n: np.array([w[n] for w in worlds.values()])[cols] for n in names}
-            inputs.update({lv: np.array([p[lv] for p in policies.values()])[rows]
-                           for lv in levers})
-            _store_all(callback, group, inputs,
-                       {k: v[rows, cols] for k, v in result.items()})
+            r, c = np.array(rows), np.array(cols)
+            inputs = {n: np.array([w[n] for w in worlds])[c] for n in names}
+            inputs.update({lv: np.array([p[lv] for p in policies])[r] for lv in levers})
+            _store_all(callback, labels, inputs, {k: v[r, c] for k, v in result.items()})
             return
         for experiment, i, j in zip(group, rows, cols):
             callback(experiment, {k: float(v[i, j]) for k, v in result.items()})
 
 
-def _store_all(callback: Any, group: list[Any], inputs: dict[str, np.ndarray],
+def _store_all(callback: Any, labels: list[tuple[Any, ...]], inputs: dict[str, np.ndarray],
                outcomes: dict[str, np.ndarray]) -> None:
-    """What ``DefaultCallback`` stores for each experiment of ``group``, array by array.
+    """What ``DefaultCallback`` stores for each experiment, array by array.
 
-    The same cases (``inputs``: uncertainties and levers; scenario, policy and model names)
-    and outcomes in the same rows (the experiment ids) as one call per experiment would
-    store, and the same progress count; only without a Python call and a masked-array
+    ``labels`` holds each experiment's id, scenario, policy and model name; ``inputs`` its
+    uncertainties and levers, ``outcomes`` its outcomes, in the same order. The same cases
+    and outcomes land in the same rows (the experiment ids) as one call per experiment
+    would store, with the same progress count; only without a Python call and a masked-array
     assignment per experiment and outcome (tests/test_interop.py compares the two).
     """
-    ids = np.array([e.experiment_id for e in group])
+    ids = np.array([label[0] for label in labels])
     cases = callback.cases
     for name in (*callback.uncertainties, *callback.levers):
         cases[name][ids] = inputs[name]
-    for field, values in (("scenario", [e.scenario.name for e in group]),
-                          ("policy", [e.policy.name for e in group]),
-                          ("model", [e.model_name for e in group])):
-        column = np.empty(len(group), dtype=object)
-        column[:] = values
+    for k, field in enumerate(("scenario", "policy", "model"), start=1):
+        column = np.empty(len(labels), dtype=object)
+        column[:] = [label[k] for label in labels]
         cases[field][ids] = column
     for outcome in callback.outcomes:
         if outcome.name not in outcomes:
@@ -215,4 +219,4 @@ def _store_all(callback: Any, group: list[Any], inputs: dict[str, np.ndarray],
             callback.results[outcome.name] = callback._setup_outcomes_array(
                 (callback.nr_experiments,), data.dtype)
         callback.results[outcome.name][ids] = data
-    ProgressTrackingMixIn.__call__(callback, len(group))
+    ProgressTrackingMixIn.__call__(callback, len(labels))
