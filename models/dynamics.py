@@ -156,15 +156,21 @@ class Readout:
 class Ramped:
     """Dynamic drivers of the form ``d(t) = g(t) * delta``: a per-member ramp times a fixed
     change. Their part of the step, ``P_dyn @ d``, becomes ``g(t) * (P_dyn @ delta)`` with
-    the product taken once per block instead of every step.
+    the product taken once per block instead of every step. With ``groups`` the columns
+    fall into G groups with a ramp each (levers that act with a lag, :mod:`models.levers`):
+    ``sum_g g_g(t) * (P_dyn @ delta_g)``, one product per group.
 
     Attributes
     ----------
     delta : ndarray, shape (F, K, M)
         Full change of each dynamic driver per future and member.
     ramp : callable
-        ``ramp(step, members)`` gives the fraction reached, shape (F, len(members)).
+        ``ramp(step, members)`` gives the fraction reached, shape (F, len(members)), or
+        (F, G, len(members)) with ``groups``.
+    groups : ndarray of int, shape (K,), optional
+        Ramp group of each column, in ``range(G)``; ``None`` = one group.
     """
 
     delta: np.ndarray
     ramp: Callable[[int, slice], np.ndarray]
+    groups: np.ndarray | None = None

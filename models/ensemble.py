@@ -45,6 +45,7 @@ from models.dynamics import Ramped, stack_matrix, static_terms
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 from models.integrator import integrate
+from models.levers import LeverResponse, effective, lever_ramps
 
 #: The driver column that is constant 1: a trend's own push or pull (every world has it).
 MOMENTUM = "momentum"
@@ -123,6 +124,9 @@ class World:
     floor : float
         Level in [0, 0.5) every trend relaxes to instead of 0 (module docstring); 0 is
         plain KSIM.
+    response : LeverResponse, optional
+        How lever changes act (:mod:`models.levers`: diminishing returns, lag,
+        future-dependent loadings); ``None`` = linear, no lag, the same in every future.
     """
 
     trend_matrix: np.ndarray
@@ -144,6 +148,7 @@ class World:
     areas: tuple[str, ...] = ()
     axes: tuple[tuple[str, str], ...] = ()
     floor: float = 0.0
+    response: LeverResponse | None = None
 
     def __post_init__(self) -> None:
         n_trends, n_drivers = self.driver_loadings.shape
@@ -161,6 +166,15 @@ class World:
         if len(self.drivers) != n_drivers or MOMENTUM not in self.drivers:
             raise ValueError(f"drivers {self.drivers}: expected {n_drivers} labels with "
                              f"{MOMENTUM!r}")
+        if self.response is None:
+            object.__setattr__(self, "response",
+                               LeverResponse.linear(len(self.levers), n_trends))
+
+    @property
+    def lever_response(self) -> LeverResponse:
+        """:attr:`response`, never ``None`` (set in ``__post_init__``)."""
+        assert self.response is not None
+        return self.response
 
     @property
     def n_steps(self) -> int:
@@ -240,8 +254,10 @@ def _member_values(name: str, nominal: float, members: Mapping[str, np.ndarray],
 
 
 def dynamic_rows(world: World) -> tuple[str, ...]:
-    """Labels of the dynamic driver rows: every driver but momentum, then the levers."""
-    return tuple(d for d in world.drivers if d != MOMENTUM) + world.levers
+    """Labels of the dynamic driver rows: every driver but momentum, the levers, then the
+    future-dependent lever columns (``"<lever>*<driver>"``, :mod:`models.levers`)."""
+    return tuple(d for d in world.drivers if d != MOMENTUM) + world.levers + \
+        world.lever_response.labels
 
 
 def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], n_members: int,
@@ -310,8 +326,15 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         [np.full(n_mem, f.levers.get(lv, world.lever_reference[k]))
          for k, lv in enumerate(world.levers)] for f in futures])
     driver_delta = targets[:, dyn_idx] - world.status_quo[dyn_idx][None, :, None]
-    lever_delta = (lever_targets - world.lever_reference[None, :, None]) * efficacy[:, None, :]
-    delta = np.concatenate([driver_delta, lever_delta], axis=1)  # (F, K, M)
+    # Lever changes act through their effective setting and, per future, through the
+    # future-dependent columns (models.levers).
+    response = world.lever_response
+    ref_col, doubling = world.lever_reference[:, None], response.doubling[:, None]
+    lever_delta = (effective(lever_targets, ref_col, doubling) - ref_col) * efficacy[:, None, :]
+    moved = targets - world.status_quo[None, :, None]  # (F, n_drivers, M)
+    pair_delta = np.stack([lever_delta[:, k] * moved[:, d] for k, d in response.pairs],
+                          axis=1) if response.pairs else np.zeros((n_fut, 0, n_mem))
+    delta = np.concatenate([driver_delta, lever_delta, pair_delta], axis=1)  # (F, K, M)
 
     # Static part: status-quo drivers (shared), momentum (per member), reference levers
     # (shared; the 2021 programme is part of the calibrated baseline, so lever_efficacy
@@ -323,8 +346,9 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     c0 = 1.0 + shared + levers + np.zeros_like(efficacy)[:, None, :]  # (F, 2n, M)
     c0 += dt * np.concatenate([np.maximum(momentum, 0.0), np.maximum(-momentum, 0.0)], axis=1)
 
-    dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings],
-                                  axis=1)
+    n_trends = len(world.trends)
+    dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings,
+                                   response.pair_loadings(n_trends)], axis=1)
     product = stack_matrix(np.broadcast_to(world.trend_matrix,
                                            (n_fut,) + world.trend_matrix.shape),
                            np.broadcast_to(dyn_loadings, (n_fut,) + dyn_loadings.shape), dt)
@@ -336,26 +360,29 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         if rngs is None or len(rngs) != n_fut:
             raise ValueError(f"events need one generator per future ({n_fut})")
         delta = np.where(events.ramped_by_events[:, :, None], 0.0, delta)
-        rows = dynamic_rows(world)
-        reference = np.concatenate([world.status_quo[dyn_idx], world.lever_reference])
+        reference = np.concatenate([world.status_quo[dyn_idx], world.lever_reference,
+                                    np.zeros(response.n_pairs)])
         top = reference[None, :, None] + np.maximum(delta, 0.0)
-        lever_rows = np.array([r in world.levers for r in rows])
-        events = replace(events, headroom=np.maximum(1.0 - top, 0.0),
-                         lever_scale=np.where(lever_rows[None, :, None],
-                                              efficacy[:, None, :], 0.0))
+        events = _lever_events(events, world, lever_targets, efficacy, moved, len(dyn_idx))
+        events = replace(events, headroom=np.maximum(1.0 - top, 0.0))
         pools = draw_pools(events, n_mem, rngs, start=member_start)
         drive = make_drive(events, pools, dt, logs)
 
-    def ramp(step: int, sl: slice) -> np.ndarray:
-        return np.minimum(elapsed[step] / years[:, sl], 1.0)
+    column_group, group_lag = response.groups(len(dyn_idx))
+    groups = column_group if len(group_lag) > 1 else None
 
-    area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights],
-                              axis=1)
+    def ramp(step: int, sl: slice) -> np.ndarray:
+        if groups is None:
+            return np.minimum(elapsed[step] / years[:, sl], 1.0)
+        return lever_ramps(elapsed[step], years[:, sl], group_lag)
+
+    area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights,
+                               np.zeros((len(world.areas), response.n_pairs))], axis=1)
     floor = world.floor
     readout = impact_readout(world.area_trend_weights * (1.0 - floor), area_dyn, n_fut)
     above = np.log(np.maximum((initial - floor) / (1.0 - floor), 1e-12))
     levels, impacts = integrate(above, product, c0, strength, world.n_steps,
-                                ramped=Ramped(delta, ramp), out_dtype=out_dtype,
+                                ramped=Ramped(delta, ramp, groups), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width,
                                 floor=floor)
@@ -365,3 +392,38 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         (found, exhausted), = logs
         log = EventLog.merge([found], exhausted, events, pools)
     return Outcome(levels=levels, impacts=impacts, times=times, events=log)
+
+
+def _lever_events(events: EventModel, world: World, lever_targets: np.ndarray,
+                  efficacy: np.ndarray, moved: np.ndarray, n_drivers: int) -> EventModel:
+    """The event model with election lever changes in effective units (:mod:`models.levers`)
+    and copied to the lever's future-dependent columns, and the per-member ``lever_scale``.
+
+    ``lever_targets`` (F, n_levers, M) are the settings the futures hold before any election
+    (constant over members); ``moved`` (F, n_drivers, M) the drivers' change from 2021.
+    """
+    response = world.lever_response
+    n_levers = len(world.levers)
+    ref_col, doubling = world.lever_reference[:, None], response.doubling[:, None]
+    current = lever_targets[:, :, 0]  # (F, n_levers)
+    scheduled = []
+    for ev in events.scheduled:
+        changes = ev.lever_changes.copy()
+        part = changes[:, n_drivers:n_drivers + n_levers]
+        if ev.kind == "election" and np.isfinite(part).any():
+            new = np.where(np.isnan(part), current, current + np.nan_to_num(part))
+            step = (effective(new.T, ref_col, doubling) - effective(current.T, ref_col,
+                                                                   doubling)).T
+            # A linear lever keeps the change as given (the same bits as without a response).
+            step = np.where(response.doubling[None, :] >= 2.0, part, step)
+            changes[:, n_drivers:n_drivers + n_levers] = np.where(np.isnan(part), np.nan, step)
+            for j, (k, _) in enumerate(response.pairs):
+                changes[:, n_drivers + n_levers + j] = changes[:, n_drivers + k]
+            ev = replace(ev, lever_changes=changes)
+        scheduled.append(ev)
+    n_rows = n_drivers + n_levers + response.n_pairs
+    scale = np.zeros((lever_targets.shape[0], n_rows, lever_targets.shape[2]))
+    scale[:, n_drivers:n_drivers + n_levers] = efficacy[:, None, :]
+    for j, (_, d) in enumerate(response.pairs):
+        scale[:, n_drivers + n_levers + j] = efficacy * moved[:, d]
+    return replace(events, scheduled=scheduled, lever_scale=scale)

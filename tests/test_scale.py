@@ -74,7 +74,9 @@ def test_batch_must_fit_the_blocks(cli):
         result = cli("run", bad, "hydra.run.dir=/nonexistent/never")
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1 and says in result.stderr, result.stderr
-    result = cli("run", "ensemble.backend=dask", "hydra.run.dir=/nonexistent/never")
+    # without output.format, dask picks zarr (tests/test_hardening.py); asked for netCDF: no
+    result = cli("run", "ensemble.backend=dask", "output.format=netcdf",
+                 "hydra.run.dir=/nonexistent/never")
     assert result.returncode == 2 and "output.format=zarr" in result.stderr
 
 

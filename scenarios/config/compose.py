@@ -29,9 +29,11 @@ def register_schema() -> None:
     ConfigStore.instance().store(name="futures_schema", node=Config)
 
 
-def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> DictConfig:
+def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = (),
+                   config_name: str = CONFIG_NAME) -> DictConfig:
     """Compose ``conf/config.yaml`` with command-line overrides, as ``futures run`` does;
-    ``config_dirs`` (``--config-dir``) are searched first, as Hydra does (e.g. a study).
+    ``config_dirs`` (``--config-dir``) are searched first, as Hydra does (e.g. a study),
+    and ``config_name`` (``--config-name``) is the primary config.
 
     Raises
     ------
@@ -39,20 +41,25 @@ def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = ()) -> D
         If an override is malformed, names an unknown key or has a value of the wrong type.
     """
     parsed = _parse(overrides)
-    search = _search(config_dirs)
-    _refuse_empty_merges(parsed, search)
+    where = (tuple(config_dirs), config_name)
+    _refuse_empty_merges(parsed, where)
     job = [str(o.input_line) for o in parsed if not o.get_key_element().startswith("hydra")]
     try:
-        return _compose(search + job)
+        return _compose(job, *where)
     except Exception:  # noqa: BLE001, S110 - any failure: find and word the culprit below
         pass
-    base = _compose(search)
+    try:
+        base = _compose([], *where)
+    except Exception as err:  # noqa: BLE001 - the folder or --config-name itself fails
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ConfigError("--config-name", config_name, f"the config does not compose: "
+                          f"{first}") from None
     for override in parsed:
         key = override.get_key_element()
         if key.startswith("hydra"):
             continue
         try:
-            _compose(search + [str(override.input_line)])
+            _compose([str(override.input_line)], *where)
         except Exception as err:
             raise _explain(base, override, err) from err
     # Every override composes alone; together they clash. Report the first pair's error.
@@ -88,22 +95,15 @@ def precheck(overrides: list[str]) -> list:
     return parsed
 
 
-def _search(config_dirs: tuple[str, ...]) -> list[str]:
-    """The override that puts ``--config-dir`` folders on Hydra's search path."""
-    if not config_dirs:
-        return []
-    paths = ",".join(f"file://{Path(d).resolve()}" for d in config_dirs)
-    return [f"hydra.searchpath=[{paths}]"]
-
-
-def _refuse_empty_merges(parsed: list, search: list[str] | None = None) -> None:
+def _refuse_empty_merges(parsed: list,
+                         where: tuple[tuple[str, ...], str] = ((), CONFIG_NAME)) -> None:
     """``KEY={}`` on a map that has entries merges nothing and would change nothing: refuse it
     and name the override that removes the entries (``~KEY``)."""
     empty = [o for o in parsed if not (o.is_add() or o.is_delete() or o.is_force_add())
              and o.package is None and o.value() == {}]
     if not empty:
         return
-    base = _compose(search or [])
+    base = _compose([], *where)
     for override in empty:
         key = override.key_or_group
         node = OmegaConf.select(base, key, default=None)
@@ -116,7 +116,7 @@ def _refuse_empty_merges(parsed: list, search: list[str] | None = None) -> None:
 #: sets an entry whether or not the YAML lists it (rewritten to Hydra's ``++KEY=VALUE``), and
 #: the labels are checked by :func:`scenarios.config.schema.validate`.
 OPEN_MAPS = ("cross_impact.", "impacts.trends.", "impacts.drivers.", "initial.", "levers.",
-             "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
+             "lever_response.", "drivers.status_quo.", "future.", "uncertainties.", "events.hazards.",
              "events.eu_rules.", "events.elections.policy.", "robustness.settings.",
              "robustness.grid.", "discover.setting.")
 
@@ -156,12 +156,29 @@ def _has(key: str) -> bool:
     return OmegaConf.select(_compose([]), key, default=None) is not None
 
 
-def _compose(overrides: list[str]) -> DictConfig:
+def _compose(overrides: list[str], config_dirs: tuple[str, ...] = (),
+             config_name: str = CONFIG_NAME) -> DictConfig:
+    """The job's config (no ``hydra`` node); ``--config-dir`` folders are searched after
+    ``conf/`` and before the schema, where Hydra's command line puts them."""
     register_schema()
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3",
-                               job_name="futures"):
-        return compose(config_name=CONFIG_NAME, overrides=overrides)
+    if not config_dirs:
+        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3",
+                                   job_name="futures"):
+            return compose(config_name=config_name, overrides=overrides)
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.core.config_search_path import SearchPathQuery
+
+    search_path = create_config_search_path(f"file://{conf_dir()}")
+    for folder in config_dirs:
+        search_path.prepend(provider="command-line", path=f"file://{Path(folder).resolve()}",
+                            anchor=SearchPathQuery(provider="schema"))
+    try:
+        Hydra.create_main_hydra2(task_name="futures", config_search_path=search_path)
+        return compose(config_name=config_name, overrides=overrides)
+    finally:
+        GlobalHydra.instance().clear()
 
 
 def _explain(base: DictConfig, override: Any, err: Exception) -> ConfigError:
@@ -227,10 +244,10 @@ def sweep_variants(overrides: list[str]) -> list[list[str]]:
     return variants
 
 
-def load(overrides: list[str],
-         config_dirs: tuple[str, ...] = ()) -> tuple[DictConfig, RunSpec]:
+def load(overrides: list[str], config_dirs: tuple[str, ...] = (),
+         config_name: str = CONFIG_NAME) -> tuple[DictConfig, RunSpec]:
     """Compose and validate: the config and its :class:`RunSpec`, or a ConfigError."""
-    cfg = compose_config(overrides, config_dirs)
+    cfg = compose_config(overrides, config_dirs, config_name)
     return cfg, check(cfg)
 
 
@@ -257,7 +274,30 @@ def config_text(cfg: DictConfig) -> str:
 
 
 def resolved(cfg: DictConfig) -> dict[str, Any]:
-    """A composed config as plain containers, interpolations resolved (keys are text)."""
-    container = OmegaConf.to_container(cfg, resolve=True)
+    """A composed config as plain containers, interpolations resolved (keys are text).
+
+    Raises
+    ------
+    ConfigError
+        For an interpolation that names no key (``seed=${nope}``) or refers to itself.
+    """
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        container = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as err:
+        key = str(getattr(err, "full_key", "") or "config")
+        raw = OmegaConf.select(cfg, key, throw_on_resolution_failure=False) \
+            if key != "config" else None
+        try:
+            shown = OmegaConf.to_container(cfg, resolve=False)
+            for part in key.split("."):
+                shown = shown[int(part) if isinstance(shown, list) else part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError, ValueError):
+            shown = raw
+        text = " ".join(str(err).strip().splitlines()[:1])
+        why = "refers to itself" if "Recursive" in text else text
+        raise ConfigError(key, shown, f"the interpolation does not resolve ({why}); only "
+                          "plain references to keys that exist, like ${seed}") from None
     assert isinstance(container, dict)
     return {str(k): v for k, v in container.items()}

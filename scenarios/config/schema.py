@@ -33,6 +33,7 @@ from scenarios.config.declare import (
     number_in,
     one_of,
 )
+from scenarios.config.levers import lever_response
 from scenarios.config.study import Study, default_study, study_node, study_of
 
 
@@ -53,9 +54,21 @@ FORMATS = ("netcdf", "zarr")
 STORES = ("members", "summary")
 
 
+#: Address schemes of a dask.distributed scheduler this program connects to.
+SCHEDULER_SCHEMES = ("tcp", "tls")
+#: Largest seed: it is stored as a 64-bit signed integer attribute of every output.
+MAX_SEED = 2**63 - 1
+
+
 def _address(key: str, value: Any, _: Mapping[str, Any]) -> Any:
-    expect(value is None or (isinstance(value, str) and "://" in value), key, value,
-           "expected null (a local cluster) or an address like tcp://host:8786")
+    allowed = ("expected null (a local cluster) or an address like tcp://host:8786 "
+               f"(schemes {list(SCHEDULER_SCHEMES)})")
+    expect(value is None or (isinstance(value, str) and "://" in value), key, value, allowed)
+    if value is not None:
+        scheme, _, rest = value.partition("://")
+        host, _, port = rest.rpartition(":")
+        expect(scheme in SCHEDULER_SCHEMES and bool(host) and port.isdigit() and
+               0 < int(port) < 65536, key, value, allowed)
     return value
 
 
@@ -216,10 +229,17 @@ class DiscoverConfig:
 
 
 @dataclass
+class SweepConfig:
+    """``sweep``: limits of ``futures run -m`` (checked before any job starts)."""
+
+    max_jobs: int = declared(10_000, between(1, 10_000_000))
+
+
+@dataclass
 class Config:
     """The whole configuration of ``futures run``."""
 
-    seed: int = declared(2021, between(0))
+    seed: int = declared(2021, between(0, MAX_SEED))
     resume: bool = False
     futures: list[str] = field(default_factory=list)  # the study sets its futures
     ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
@@ -230,6 +250,7 @@ class Config:
     cross_impact: dict[str, Any] = field(default_factory=dict)
     drivers: DriversConfig = field(default_factory=DriversConfig)
     levers: dict[str, float] = field(default_factory=dict)
+    lever_response: dict[str, Any] = field(default_factory=dict)  # scenarios.config.levers
     impacts: ImpactsConfig = field(default_factory=ImpactsConfig)
     uncertainties: dict[str, Any] = field(default_factory=dict)
     events: dict[str, Any] = field(default_factory=dict)
@@ -241,6 +262,7 @@ class Config:
     plane: PlaneConfig = field(default_factory=PlaneConfig)
     portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
     discover: DiscoverConfig = field(default_factory=DiscoverConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
     study: dict[str, Any] = field(default_factory=dict)  # checked by scenarios.config.study
 
 
@@ -351,6 +373,8 @@ def _future(future_label: str, node: object, study: Study) -> Future:
         label(f"{key}.drivers.{name}", name,
                study.other_drivers,
                "driver override (axis drivers follow ownership and purpose)")
+    expect(not isinstance(f.get("description", ""), (list, tuple, Mapping)), f"{key}.description",
+           f.get("description"), "expected text (quote it: 'a, b'), not a list or map")
     lev = mapping(f"{key}.levers", f.get("levers", {}))
     for name in lev:
         label(f"{key}.levers.{name}", name, study.lever_labels, "lever")
@@ -392,7 +416,8 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     backend, scheduler, workers = ens["backend"], ens["scheduler"], ens["workers"]
     precision, compression, fmt = out["precision"], out["compression"], out["format"]
     expect(backend != "dask" or fmt == "zarr", "ensemble.backend", backend,
-           "dask streams its chunks to zarr; add output.format=zarr")
+           "dask streams its chunks to zarr; use output.format=zarr (picked for you "
+           "when output.format is not given)")
     store = out.get("store", "members")
     expect(store == "members" or (backend == "local" and fmt == "netcdf"), "output.store",
            store, "a summary is streamed in this process into summary.nc; use it with "
@@ -435,6 +460,12 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     areas = study.area_labels
     w_trend = _matrix("impacts.trends", icfg["trends"], areas, trends, MAX_IMPACT)
     w_other = _matrix("impacts.drivers", icfg["drivers"], areas, drivers + levers, MAX_IMPACT)
+    for a, area in enumerate(areas):  # levers act through the trends (issue 16 item 2)
+        k = int(np.flatnonzero(w_other[a, len(drivers):])[0]) if w_other[a, len(drivers):].any() \
+            else -1
+        expect(k < 0, f"impacts.drivers.{area}.{levers[k]}", float(w_other[a, len(drivers) + k]),
+               "a lever has no direct weight on an area: it acts through the trends "
+               "(cross_impact.yaml, lever_response.yaml)")
 
     world = World(
         trend_matrix=matrix[:, :n_t], driver_loadings=matrix[:, n_t:n_t + n_d],
@@ -443,7 +474,8 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
         initial=initial, status_quo=status_quo, lever_reference=lever_ref,
         transition_years=transition, start=start, end=end, steps_per_year=spy,
         trends=trends, drivers=drivers, levers=levers, areas=areas,
-        axes=tuple((a.low, a.high) for a in study.axes), floor=LEVEL_FLOOR)
+        axes=tuple((a.low, a.high) for a in study.axes), floor=LEVEL_FLOOR,
+        response=lever_response(cfg.get("lever_response"), levers, trends, drivers))
 
     defined = mapping("future", cfg["future"])
     for name in defined:  # labels become coordinates, file names and page ids: keep them plain
@@ -456,6 +488,9 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
     chosen = cfg["futures"]
     expect(isinstance(chosen, (list, tuple)) and len(chosen) > 0, "futures", chosen,
             f"expected a non-empty list of future labels from {sorted(defined)}")
+    for name in chosen:  # before the set below: a nested list is not a label
+        expect(isinstance(name, str), "futures", name,
+               f"expected a future label (text) from {sorted(defined)}, not a list or map")
     expect(len(set(chosen)) == len(chosen), "futures", chosen, "each future at most once")
     for name in chosen:
         label("futures", name, tuple(defined), "future")

@@ -48,7 +48,7 @@ examples:
   futures run
   futures run ensemble.members=200 seed=7
   futures run futures=[radicale_markten,gelijk_speelveld] hydra.run.dir=runs/rm_gs
-  futures run +future.halfway={ownership:0.45,purpose:0.5} futures=[versnelling,halfway]
+  futures run '+future.halfway={ownership:0.45,purpose:0.5}' 'futures=[versnelling,halfway]'
   futures run events.enabled=false               the continuous model, no events
   futures run ensemble.members=1000000 output.format=zarr ensemble.backend=dask
   futures run --cfg job          print the composed configuration and exit (Hydra)

@@ -305,12 +305,35 @@ def check_outcomes(ds: xr.Dataset, path: Path) -> None:
 
 
 def open_outcomes(path: Path) -> xr.Dataset:
-    """Open ``outcomes.nc`` (netCDF) or ``outcomes.zarr`` (a zarr store folder) lazily."""
+    """Open ``outcomes.nc`` (netCDF) or ``outcomes.zarr`` (a zarr store folder) lazily.
+
+    A FIFO, device or socket in its place is refused before it is opened (reading one would
+    block or never end), and so are outcomes whose ``level`` or ``impact`` are not numbers
+    (a text-typed variable): one-line :class:`ConfigError`s.
+    """
+    import stat
+
     path = Path(path)
     if path.is_dir():
         refuse_code_codecs(path)
-        return xr.open_zarr(path, consolidated=True)
-    return xr.open_dataset(path, engine=ENGINE)
+        ds = xr.open_zarr(path, consolidated=True)
+    else:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            mode = stat.S_IFREG  # missing: xarray says so
+        if not stat.S_ISREG(mode):
+            raise ConfigError("outcomes", str(path), "not a regular file (a FIFO, device or "
+                              "socket); expected a netCDF file or zarr folder written by "
+                              "`futures run`")
+        ds = xr.open_dataset(path, engine=ENGINE)
+    for name in ("level", "impact"):
+        if name in ds.variables and ds[name].dtype.kind not in "fiu":
+            kind = ds[name].dtype
+            ds.close()
+            raise ConfigError("outcomes", str(path), f"variable {name!r} holds {kind} "
+                              "values, not numbers; not the outcomes of `futures run`")
+    return ds
 
 
 #: numcodecs codecs that would unpickle (run code from) the data they decode.

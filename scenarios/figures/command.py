@@ -32,7 +32,10 @@ usage: futures report RUN_DIR [plot.lang=nl|en] [plot.dpi=150..600]
 
 Writes RUN_DIR/report.html (one self-contained file: figures embedded, no external requests)
 and RUN_DIR/report.pdf (the same handout) for a run or a sweep: the settings in words, key
-findings per future and every figure. Prints the two paths.
+findings per future and every figure. With the outputs of futures robustness, portfolio,
+discover or plane in RUN_DIR or its subfolders, a policy chapter follows (robust choices and
+their cost, where they fail, the map of the plane); a folder holding only those gets the
+chapter alone. Prints the two paths.
 """
 
 
@@ -55,7 +58,7 @@ def _load(run_dir: str, rest: list[str]):
     return options, open_run(run_dir)
 
 
-def _command(args: list[str], usage: str, draw) -> int:
+def _command(args: list[str], usage: str, draw, load_run: bool = True) -> int:
     """Check the arguments, read the folder, call ``draw(run_dir, options, run)`` and print
     the paths it returns; a bad input is status 2, a failed write status 1."""
     split = _split(args, usage)
@@ -63,7 +66,12 @@ def _command(args: list[str], usage: str, draw) -> int:
         return split
     run_dir, rest = split
     try:
-        options, run = _load(run_dir, rest)
+        if load_run:
+            options, run = _load(run_dir, rest)
+        else:
+            from scenarios.figures.options import parse_options
+
+            options, run = parse_options(rest), None
         shown = draw(run_dir, options, run)
     except WriteError as err:  # the disk or permissions, not the input: status 1
         print(f"futures: error: {err}", file=sys.stderr)
@@ -88,13 +96,22 @@ def plot_main(args: list[str]) -> int:
 
 
 def report_main(args: list[str]) -> int:
-    """Entry of ``futures report``; prints the HTML and PDF paths; returns the exit status."""
+    """Entry of ``futures report``; prints the HTML and PDF paths; returns the exit status.
+    A folder of policy analyses without a run gets the policy chapter alone."""
+    from scenarios.figures.policy import policy_only
 
     def draw(run_dir: str, options, run) -> list[Path]:
         from scenarios.figures.handout import report
 
         return report(run_dir, options, run=run)
 
+    def draw_policy(run_dir: str, options, run) -> list[Path]:
+        from scenarios.figures.policy import write_report
+
+        return write_report(run_dir, options.lang)
+
+    if args and not args[0].startswith("-") and policy_only(args[0]):
+        return _command(args, REPORT_USAGE, draw_policy, load_run=False)
     return _command(args, REPORT_USAGE, draw)
 
 

@@ -125,6 +125,8 @@ def _load(path: Path) -> tuple[xr.Dataset, int]:
                     keep = keep.isel(member=np.linspace(0, total - 1, MAX_MEMBERS).round()
                                      .astype(int))
                 return keep.load(), total
+    except ConfigError:  # refused before reading (a FIFO, text levels): said as it is
+        raise
     except Exception as err:  # h5py, h5netcdf and zarr raise OSError, ValueError, KeyError...
         raise ConfigError(str(path.parent), path.name, f"cannot be read as {what} "
                           f"(truncated or not written by `futures run`: "

@@ -27,6 +27,7 @@ from scenarios.figures.data import RunData, open_run
 from scenarios.figures.findings import future_findings, say, settings
 from scenarios.figures.labels import name
 from scenarios.figures.options import Options
+from scenarios.figures.policy import html_section, pdf_pages, policy_chapter
 from scenarios.figures.render import draw_all
 from scenarios.figures.style import future_colour
 
@@ -191,6 +192,9 @@ def report(run_dir: Path | str, options: Options | None = None, *,
     figures: list[tuple[str, Figure]] = list(draw_all(run, options, what="report"))
     svgs = [(stem, _svg(fig)) for stem, fig in figures]
     page = html_page(run, lang, setting_lines, findings, svgs)
+    policy = policy_chapter(folder, lang)  # robustness/portfolio/discover/plane beside the run
+    if policy is not None:
+        page = page.replace("</body>", html_section(policy) + "\n</body>", 1)
     html_path, pdf_path = folder / HTML_FILE, folder / PDF_FILE
     _write_atomic(html_path, lambda tmp: Path(tmp).write_text(page, encoding="utf-8"))
 
@@ -210,6 +214,8 @@ def report(run_dir: Path | str, options: Options | None = None, *,
                 fig.text(0.5, 0.012, textwrap.fill(caption(stem, lang), 150), ha="center",
                          va="bottom", fontsize=12, color="0.2")
                 pdf.savefig(fig)
+            if policy is not None:
+                pdf_pages(pdf, policy)
 
     _write_atomic(pdf_path, write_pdf)
     return [html_path, pdf_path]

@@ -75,6 +75,8 @@ def load(run_dir: Path) -> tuple[xr.Dataset, list[str]]:
                           "sweep.nc or sweep.zarr")
     try:
         ds = open_outcomes(found[0])
+    except ConfigError:  # refused before reading (a FIFO, text levels): said as it is
+        raise
     except (OSError, ValueError, KeyError) as err:
         raise ConfigError("RUN_DIR", str(found[0]), f"cannot be read ({type(err).__name__})") \
             from err

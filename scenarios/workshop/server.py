@@ -210,7 +210,11 @@ def _no_constants(name: str) -> float:
 
 #: Seconds a connection may stay silent before it is closed.
 READ_TIMEOUT = 10.0
-#: Connections served at once; more are closed at once (each holds a thread).
+#: Seconds a client has to send a whole request (line, headers and body), however it
+#: trickles them; past it the connection is closed (a byte every 9 s beats READ_TIMEOUT).
+REQUEST_TIME = 30.0
+#: Connections served at once (each holds a thread). One more closes the connection that
+#: has waited longest for its request; when none is waiting, it gets 503.
 MAX_CONNECTIONS = 256
 
 
@@ -223,6 +227,18 @@ class Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def handle_one_request(self) -> None:
+        reading = self.server.reading  # type: ignore[attr-defined]
+        reading[self.connection] = time.monotonic() + REQUEST_TIME
+        try:
+            super().handle_one_request()
+        finally:
+            reading.pop(self.connection, None)
+
+    def _received(self) -> None:
+        """The whole request is in: its time limit no longer applies."""
+        self.server.reading.pop(self.connection, None)  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the page polls on every slider move; errors are logged in _send
@@ -267,6 +283,7 @@ class Handler(BaseHTTPRequestHandler):
         return parts.path
 
     def do_GET(self) -> None:
+        self._received()
         path = self._route()
         if path is None:
             return
@@ -295,6 +312,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             payload = self._body()
+            self._received()
             started = time.perf_counter()
             body, hit = self.session.answer(payload)
             took = (time.perf_counter() - started) * 1000.0
@@ -336,6 +354,7 @@ class Handler(BaseHTTPRequestHandler):
                               "of plain numbers nested at most a few levels") from err
 
     def _refuse(self) -> None:
+        self._received()
         if self._route() is not None:
             self._error(HTTPStatus.METHOD_NOT_ALLOWED, f"method {self.command}: expected "
                                                        "GET, or POST to /api/run")
@@ -343,11 +362,61 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
 
 
-def allowed_hosts(host: str, port: int) -> set[str]:
-    """``Host`` header values the server answers: its own address and loopback names."""
+def machine_addresses() -> list[str]:
+    """This machine's own addresses (not loopback) that others can type: every interface's
+    IPv4 address (Linux), the host name's addresses, and the address of the default route
+    (a UDP socket connected to a documentation address; nothing is sent)."""
+    import socket
+
+    found: set[str] = set()
+    try:
+        import fcntl
+        import struct
+
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            for _, name in socket.if_nameindex():
+                try:
+                    packed = fcntl.ioctl(probe.fileno(), 0x8915,  # SIOCGIFADDR
+                                         struct.pack("256s", name[:15].encode()))
+                    found.add(socket.inet_ntoa(packed[20:24]))
+                except OSError:
+                    continue
+    except (ImportError, OSError):
+        pass
+    try:
+        found.update(str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None))
+    except OSError:
+        pass
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            found.add(probe.getsockname()[0])
+    except OSError:
+        pass
+    out = []
+    for address in found:
+        try:
+            ip = ipaddress.ip_address(address.split("%")[0])
+        except ValueError:
+            continue
+        if not (ip.is_loopback or ip.is_unspecified or ip.is_link_local):
+            out.append(str(ip))
+    return sorted(out, key=lambda a: (":" in a, a))
+
+
+def allowed_hosts(host: str, port: int, others: list[str] | None = None) -> set[str]:
+    """``Host`` header values the server answers: its own address and loopback names, and
+    when bound to every interface (``0.0.0.0``, ``::``) the machine's addresses ``others``
+    (and its host name)."""
+    import socket
+
     names = {host, "localhost", "127.0.0.1", "[::1]"}
-    if ":" in host:
-        names.add(f"[{host}]")
+    if ipaddress.ip_address(host if host != "localhost" else "127.0.0.1").is_unspecified:
+        names.update(others if others is not None else machine_addresses())
+        names.add(socket.gethostname())
+    for name in sorted(names):
+        if ":" in name and not name.startswith("["):
+            names.add(f"[{name}]")
     return {n.lower() for n in names} | {f"{n.lower()}:{port}" for n in names}
 
 
@@ -356,15 +425,56 @@ class CappedServer(ThreadingHTTPServer):
     (broken pipe, reset, timeout) is not a traceback on the facilitator's terminal."""
 
     daemon_threads = True
+    #: Connections the kernel queues before accept: socketserver's 5 made clients past the
+    #: fifth of a burst wait 1 s for a SYN retransmit (400 connections took 62 s).
+    request_queue_size = 1024
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         import threading
 
-        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.active = 0  # connections with a thread (may pass the cap by evicted ones)
+        self.count = threading.Lock()
+        self.reading: dict[Any, float] = {}  # connection -> when its request must be in
         super().__init__(*args, **kwargs)
+        threading.Thread(target=self._reap, daemon=True, name="request-time").start()
+
+    def _reap(self) -> None:
+        """Close connections whose request is not in after :data:`REQUEST_TIME`."""
+        import socket
+
+        while True:
+            time.sleep(0.5)
+            now = time.monotonic()
+            for conn, deadline in list(self.reading.items()):
+                if now > deadline:
+                    self.reading.pop(conn, None)
+                    try:
+                        conn.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+    def _evict_oldest(self) -> bool:
+        """All slots taken: close the connection that has waited longest for its request
+        (an idle or trickling client), so that a flood of idle sockets cannot lock out a
+        new client. Whether one was closed."""
+        import socket
+
+        waiting = sorted(self.reading.items(), key=lambda item: item[1])
+        for conn, _ in waiting[:1]:
+            self.reading.pop(conn, None)
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        return False
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self.slots.acquire(blocking=False):  # full: say so without a thread
+        with self.count:  # an evicted connection ends within milliseconds: no waiting here
+            admitted = self.active < MAX_CONNECTIONS or self._evict_oldest()
+            if admitted:
+                self.active += 1
+        if not admitted:  # full of connections that are being answered: say so, no thread
             try:
                 request.settimeout(0.5)
                 request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
@@ -376,14 +486,18 @@ class CappedServer(ThreadingHTTPServer):
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self.slots.release()
+            self._release()
             raise
+
+    def _release(self) -> None:
+        with self.count:
+            self.active -= 1
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.slots.release()
+            self._release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         kind = sys.exc_info()[0]
@@ -460,9 +574,15 @@ def command(args: list[str]) -> int:
     if not is_loopback(config.host):
         print(f"futures workshop: warning: serving on {host}, not only this machine: anyone "
               "who can reach it can use the page", file=sys.stderr)
-    shown = f"[{host}]" if ":" in str(host) else host
-    print(f"futures workshop: {len(spec.futures)} futures x {config.members} members; "
-          f"open http://{shown}:{port}/  (Ctrl-C stops)", flush=True)
+    if ipaddress.ip_address(host).is_unspecified:  # every interface: addresses one can type
+        reachable = machine_addresses() or ["127.0.0.1"]
+        urls = "  ".join(f"http://{f'[{a}]' if ':' in a else a}:{port}/" for a in reachable)
+        print(f"futures workshop: {len(spec.futures)} futures x {config.members} members; "
+              f"open {urls}  (Ctrl-C stops)", flush=True)
+    else:
+        shown = f"[{host}]" if ":" in str(host) else host
+        print(f"futures workshop: {len(spec.futures)} futures x {config.members} members; "
+              f"open http://{shown}:{port}/  (Ctrl-C stops)", flush=True)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

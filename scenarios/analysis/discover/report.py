@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 from omegaconf import DictConfig
 
 from scenarios.analysis.discover.compute import DiscoverSpec, Discovery, discover, discover_spec
@@ -109,9 +110,19 @@ def figure(disc: DiscoverSpec, result: Discovery) -> plt.Figure:
     if len(cols) == 1:
         cols = [cols[0], "purpose" if cols[0] != "purpose" else "ownership"]
     f = result.failed
-    right.scatter(x[cols[0]][~f], x[cols[1]][~f], s=8, color="tab:blue", alpha=0.5,
+    # An input with few values (the futures' axis positions) would pile every world of a
+    # future on one point, the last colour drawn hiding the other: spread them a little
+    # (deterministically) so the share that fails shows as the share of red.
+    jitter = np.random.default_rng(0)
+    xy = []
+    for c in cols:
+        v = np.asarray(x[c], float)
+        few = np.unique(v).size <= 10
+        spread = 0.02 * max(float(np.ptp(v)), 1e-9)
+        xy.append(v + jitter.uniform(-spread, spread, v.size) if few else v)
+    right.scatter(xy[0][~f], xy[1][~f], s=8, color="tab:blue", alpha=0.5,
                   label="holds / houdt stand")
-    right.scatter(x[cols[0]][f], x[cols[1]][f], s=8, color="tab:red", alpha=0.6,
+    right.scatter(xy[0][f], xy[1][f], s=8, color="tab:red", alpha=0.6,
                   label="fails / faalt")
     if result.limits.shape[1]:
         lo = [float(result.limits[c].values[0]) if c in result.limits else float(x[c].min())
@@ -140,14 +151,21 @@ def write_reports(spec: RunSpec, disc: DiscoverSpec, result: Discovery, output_d
         limits = list(result.limits.columns)
         w.writerow(["box", "coverage", "density", "mass", "res_dim", "chosen",
                     *(f"{c}_{end}" for c in limits for end in ("low", "high")), "setting",
-                    "seed"])
+                    "seed", "area", "threshold", "year", "failing_share", "cost",
+                    *(f"{c}_{end}" for c in limits for end in ("sampled_low", "sampled_high"))])
+        # what failing means and how often, and the sampled ranges: the policy chapter of
+        # `futures report` reads them (scenarios/figures/policy.py)
+        context = [disc.area or "any", f"{disc.threshold:g}", f"{disc.year:g}",
+                   f"{float(result.failed.mean()):.6f}", f"{float(result.cost[0]):.6g}"]
         for i, r in result.trajectory.iterrows():
             chosen = int(i) == result.chosen
             lims = [f"{float(result.limits[c].values[j]):.6g}" if chosen else ""
                     for c in limits for j in (0, 1)]
+            full = [f"{float(result.full[c].values[j]):.6g}" if chosen else ""
+                    for c in limits for j in (0, 1)]
             w.writerow([int(i), f"{r['coverage']:.6f}", f"{r['density']:.6f}",
                         f"{r['mass']:.6f}", int(r["res_dim"]), "yes" if chosen else "no",
-                        *lims, disc.name, spec.seed])
+                        *lims, disc.name, spec.seed, *context, *full])
     write_text(output_dir / DISCOVERY_MD, markdown(spec, disc, result, cfg))
     return [output_dir / DISCOVERY_CSV, output_dir / DISCOVERY_MD,
             *save_figure(figure(disc, result), output_dir / DISCOVERY_FIGURE, attrs)]

@@ -9,14 +9,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy as np
 import xarray as xr
 
 from scenarios.analysis.robustness.report import save_figure
 from scenarios.engine.names import PORTFOLIOS_CSV, PORTFOLIOS_FIGURE, PORTFOLIOS_MD
 from scenarios.engine.storage import atomic_output, write_text
+from scenarios.figures.pareto import figure
 from scenarios.figures.style import display_name
+
+__all__ = ["figure", "markdown", "rows", "write_reports"]
 
 
 def rows(ds: xr.Dataset) -> list[dict[str, object]]:
@@ -99,31 +100,6 @@ def markdown(ds: xr.Dataset) -> str:
     out += ["", "<details><summary>Resolved configuration of this run</summary>", "",
             "```yaml", str(ds.attrs["config"]).rstrip(), "```", "", "</details>"]
     return "\n".join(out) + "\n"
-
-
-def figure(ds: xr.Dataset) -> plt.Figure:
-    """The Pareto front: per area, bad-luck outcome against cost; the reference marked."""
-    areas = [str(a) for a in ds.area.values]
-    fig, axes = plt.subplots(1, len(areas), figsize=(19.2, 4.8), sharex=True,
-                             layout="constrained")
-    cost = ds.cost.values
-    for a, (ax, area) in enumerate(zip(np.atleast_1d(axes), areas)):
-        y = ds.bad_luck.values[:, a]
-        ax.scatter(cost[1:], y[1:], s=40, color="tab:blue", label="portfolios")
-        ax.scatter(cost[:1], y[:1], s=90, marker="*", color="black", label="2021 reference")
-        for p, name in enumerate(ds.portfolio.values[1:], start=1):
-            ax.annotate(str(name), (cost[p], y[p]), fontsize=8, xytext=(3, 3),
-                        textcoords="offset points")
-        ax.axvline(float(ds.attrs["budget"]), color="tab:red", ls="--", lw=1)
-        ax.set_title(f"{display_name(area, 'nl')}\n{display_name(area, 'en')}", fontsize=11)
-        ax.set_xlabel("cost, EUR m/yr / kosten, mln euro per jaar")
-        ax.grid(alpha=0.3)
-    np.atleast_1d(axes)[0].set_ylabel(
-        f"bad-luck impact ({float(ds.attrs['quantile']):.0%} quantile)")
-    np.atleast_1d(axes)[0].legend(fontsize=8, loc="lower right")
-    fig.suptitle("Robuuste beleidspakketten binnen het budget / Robust lever portfolios within "
-                 f"the budget (dashed: EUR {float(ds.attrs['budget']):.0f} m)", fontsize=13)
-    return fig
 
 
 def write_reports(ds: xr.Dataset, output_dir: Path) -> list[Path]:

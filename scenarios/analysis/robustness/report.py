@@ -7,7 +7,6 @@ can be rebuilt from a stored run. Every file is written atomically.
 from __future__ import annotations
 
 import csv
-import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -16,14 +15,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
-from matplotlib.patches import Rectangle
-from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from scenarios.engine.names import REGRET_CSV, REGRET_MD, ROBUSTNESS_FIGURE
 from scenarios.engine.storage import atomic_output, write_text
 from scenarios.engine.storage import save_figure as storage_save
-from scenarios.figures.base import SIZE, style
-from scenarios.figures.style import display_name, future_colour
+from scenarios.figures.regret import TEXT, figure
+from scenarios.figures.style import display_name
+
+__all__ = ["TEXT", "figure", "markdown", "save_figure", "write_reports"]
 
 CSV, MARKDOWN, FIGURE = REGRET_CSV, REGRET_MD, ROBUSTNESS_FIGURE
 #: 150 dpi: the figures are 1920 x 1080 pixels, as every figure of ``futures plot``.
@@ -89,14 +88,10 @@ def markdown(ds: xr.Dataset) -> str:
         f"levers' doing. Futures' own lever plans: `{ds.attrs['election_plans']}`. "
         f"Seed {ds.attrs['seed']}, futures {ds.attrs['futures_version']}."),
         "",
-        "## No-regret settings",
-        "",
-        f"- **every area**: {', '.join(f'`{s}`' for s in overall) or 'none'}",
     ]
-    for a, area in enumerate(areas):
-        names = [s for s, ok in zip(settings, ds.no_regret.values[:, a]) if ok]
-        out.append(f"- {display_name(area, 'nl')} (`{area}`): "
-                   f"{', '.join(f'`{s}`' for s in names) or 'none'}")
+    if "cost" in ds:
+        out += _in_short(ds, settings, areas, futures)
+    out += _no_regret(ds, settings, areas, overall)
     out += ["", "## Worst-case regret of every setting per area", "",
             ("The largest regret over the futures, per area; `all areas` is the largest of "
             "these. Sorted by it: the top row is the minimax-regret setting over all areas."),
@@ -128,6 +123,60 @@ def markdown(ds: xr.Dataset) -> str:
     out += ["", "<details><summary>Resolved configuration of this run</summary>", "",
             "```yaml", str(ds.attrs["config"]).rstrip(), "```", "", "</details>"]
     return "\n".join(out) + "\n"
+
+
+def _no_regret(ds: xr.Dataset, settings: list[str], areas: list[str],
+               overall: list[str]) -> list[str]:
+    """The no-regret settings overall and per area, over-budget ones with their cost."""
+    out = ["## No-regret settings", "",
+           f"- **every area**: {', '.join(_named(ds, s) for s in overall) or 'none'}"]
+    for a, area in enumerate(areas):
+        names = [s for s, ok in zip(settings, ds.no_regret.values[:, a]) if ok]
+        out.append(f"- {display_name(area, 'nl')} (`{area}`): "
+                   f"{', '.join(_named(ds, s) for s in names) or 'none'}")
+    return out
+
+
+def _named(ds: xr.Dataset, setting: str) -> str:
+    """A setting's name, with its cost when it is over the budget."""
+    if "cost" not in ds or bool(ds.within_budget.sel(setting=setting)):
+        return f"`{setting}`"
+    return f"`{setting}` (EUR {float(ds.cost.sel(setting=setting)):.0f} m/yr, **over budget**)"
+
+
+def _in_short(ds: xr.Dataset, settings: list[str], areas: list[str],
+              futures: list[str]) -> list[str]:
+    """The headline: the minimax-regret setting within the budget, what the unconstrained
+    one costs, and the areas whose best setting depends on the future."""
+    budget = float(ds.attrs["budget"])
+    ok = ds.within_budget.values.astype(bool)
+    across = ds.worst_regret_overall.values
+    free = int(np.argmin(across))
+    out = ["## In short", ""]
+    if ok.any():
+        b = int(np.argmin(np.where(ok, across, np.inf)))
+        out.append(f"- Within the budget (EUR {budget:.0f} m/yr) the minimax-regret setting "
+                   f"over all areas is `{settings[b]}` (EUR {ds.cost.values[b]:.0f} m/yr, "
+                   f"largest worst-case regret {across[b]:.4f}).")
+    else:
+        out.append(f"- No compared setting fits the budget (EUR {budget:.0f} m/yr).")
+    if not ok[free]:
+        out.append(f"- Ignoring cost, `{settings[free]}` has the smallest worst-case regret "
+                   f"({across[free]:.4f}) but costs EUR {ds.cost.values[free]:.0f} m/yr, "
+                   f"{ds.cost.values[free] / budget:.1f}x the budget: its gain is bought, "
+                   "not free.")
+    best = ds.best_setting.values  # (future, area) index of the best setting
+    varies = [a for a in range(len(areas)) if len(set(best[:, a])) > 1]
+    if varies:
+        out.append("- The best setting depends on the future in "
+                   f"{len(varies)} of {len(areas)} areas:")
+        for a in varies:
+            parts = [f"{display_name(f, 'en')}: `{settings[best[j, a]]}`"
+                     for j, f in enumerate(futures)]
+            out.append(f"  - {display_name(areas[a], 'en')}: {'; '.join(parts)}")
+    else:
+        out.append("- The best setting is the same in every future in every area.")
+    return [*out, ""]
 
 
 def _cost_section(ds: xr.Dataset, settings: list[str], areas: list[str]) -> list[str]:
@@ -187,85 +236,6 @@ def _area_section(ds: xr.Dataset, a: int, area: str, settings: list[str],
                      "yes" if ds.no_regret.values[s, a] else ""])
     return out + _table(["setting", *(display_name(f, "nl") for f in futures), "worst-case",
                          "spread", "no-regret"], rows)
-
-
-#: The figure's words per language; area and future names come from the catalogue.
-TEXT = {
-    "en": {"title": "Regret of lever settings across the futures: {statistic} of the impact "
-                    "index in {year:g}",
-           "note": "\u2713 boxed = no-regret (worst case \u2264 {tol:g}). Regret = the best "
-                   "setting's outcome minus this one's in that future; 0 = best there",
-           "worst": "worst", "bar": "regret (impact-index units)"},
-    "nl": {"title": "Spijt van beleidskeuzes over de toekomsten: {statistic} van de "
-                    "impactindex in {year:g}",
-           "note": "\u2713 omkaderd = zonder spijt (slechtste geval \u2264 {tol:g}). Spijt = "
-                   "uitkomst van de beste keuze min die van deze, in die toekomst; 0 = daar "
-                   "de beste",
-           "worst": "slechtst", "bar": "spijt (eenheden van de impactindex)"},
-}
-STATISTIC = {"nl": {"median": "mediaan", "mean": "gemiddelde", "quantile": "kwantiel"},
-             "en": {}}
-
-
-def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
-    """Regret heatmaps, one panel per area: settings (rows) by futures and worst case
-    (columns); no-regret settings ticked and boxed. 1920 x 1080 pixels at 150 dpi
-    (:data:`scenarios.figures.base.SIZE`), the fonts of the other figures, one language."""
-    words = TEXT[lang]
-    settings = [str(s) for s in ds.setting.values]
-    futures = [str(f) for f in ds.future.values]
-    areas = [str(a) for a in ds.area.values]
-    n_s, n_f = len(settings), len(futures)
-    cell = 10 if n_s <= 14 else max(6, int(140 / n_s))  # cell numbers stay inside the rows
-    with style():
-        fig, axes = plt.subplots(1, len(areas), figsize=SIZE, sharey=True,
-                                 layout="constrained")
-        vmax = max(float(ds.regret.max()), 1e-9)
-        image = None
-        for a, (ax, area) in enumerate(zip(np.atleast_1d(axes), areas)):
-            grid = np.column_stack([ds.regret.values[:, :, a], ds.worst_regret.values[:, a]])
-            image = ax.imshow(grid, cmap="YlOrBr", vmin=0.0, vmax=vmax, aspect="auto")
-            for s in range(n_s):
-                ok = bool(ds.no_regret.values[s, a])
-                for c in range(n_f + 1):
-                    value = grid[s, c]
-                    text = "\u2713" if ok and c == n_f else f"{value:.2f}"
-                    ax.text(c, s, text, ha="center", va="center", fontsize=cell,
-                            fontweight="bold" if c == n_f else "normal",
-                            color="white" if value > 0.6 * vmax else "black")
-                if ok:
-                    ax.add_patch(Rectangle((n_f - 0.5, s - 0.45), 1.0, 0.9, fill=False,
-                                           lw=2, ec="black", clip_on=False))
-            # a square in each future's colour above its column (named in the legend)
-            above = blended_transform_factory(ax.transData, ax.transAxes) + \
-                ScaledTranslation(0, 9 / 72, fig.dpi_scale_trans)
-            ax.scatter(range(n_f), np.ones(n_f), marker="s", s=150, transform=above,
-                       color=[future_colour(f, futures) for f in futures], clip_on=False)
-            ax.axvline(n_f - 0.5, color="white", lw=3)
-            ax.set_xticks([n_f], [words["worst"]], fontsize=13)
-            ax.set_ylim(n_s - 0.5, -0.5)
-            ax.set_title(textwrap.fill(display_name(area, lang), 16), fontsize=14, pad=22)
-            ax.tick_params(length=0)
-            ax.grid(False)
-            for side in ax.spines.values():
-                side.set_visible(False)
-        first = np.atleast_1d(axes)[0]
-        names = [s.replace("_", " ") for s in settings]
-        if "cost" in ds:
-            names = [f"{n} (\u20ac{c:.0f} m)" for n, c in zip(names, ds.cost.values)]
-        first.set_yticks(range(n_s), names,
-                         fontsize=13 if n_s <= 14 else max(7, int(180 / n_s)))
-        statistic = STATISTIC[lang].get(ds.attrs["statistic"], ds.attrs["statistic"])
-        fig.suptitle(words["title"].format(statistic=statistic, year=ds.attrs["year"]),
-                     fontsize=18)
-        assert image is not None
-        bar = fig.colorbar(image, ax=axes, shrink=0.8, pad=0.01)
-        bar.set_label(words["bar"], fontsize=13)
-        handles = [Rectangle((0, 0), 1, 1, color=future_colour(f, futures)) for f in futures]
-        fig.legend(handles, [display_name(f, lang) for f in futures], loc="outside lower "
-                   "center", ncols=n_f, fontsize=13, frameon=False,
-                   title=words["note"].format(tol=ds.attrs["tolerance"]), title_fontsize=12)
-    return fig
 
 
 def provenance(attrs: dict) -> dict[str, dict[str, str | None]]:
