@@ -8,10 +8,11 @@ case can reuse an answer.
 Cases
 -----
 workshop request (in-process)
-    What the server does for one ``POST /api/run``: check the settings, run the world and
-    current variants of all 4 futures in one call of ``models.ensemble.run`` (8 futures x
-    members, events off, the fixed member sample), summarise (quantiles over members), build
-    the export, and encode the JSON.
+    What the server does for one ``POST /api/run`` (``Session.answer``): check the settings,
+    simulate the world and current variants of all 4 futures that are not cached, in one
+    call of ``models.ensemble.run`` (events off, the fixed member sample; on Linux in the
+    session's model process, :mod:`scenarios.workshop.worker`), summarise (quantiles over
+    members at the quarterly points the page draws), build the export, and encode the JSON.
 workshop request (HTTP)
     The same through the real server (``scenarios.workshop.server.make_server`` on a free loopback
     port, in a thread) with ``http.client``: what a browser waits for, minus drawing.
@@ -22,7 +23,7 @@ baseline: runner.simulate, events off
     The same with ``events.enabled=false``: the continuous model, as the workshop uses it.
 summary: quantiles by one sort / summary: np.quantile
     The three quantiles (10, 50, 90 %) over the members of one request's chart arrays
-    (3 variants x 109 times x 16 series x members), by ``workshop_model.quantiles`` and by
+    (3 variants x the page's time points x 16 series x members), by ``quantiles`` and by
     ``np.quantile`` (the named baseline for that step).
 
 many hands (real clients)
@@ -283,7 +284,7 @@ def report_requests(m: int, rounds: int) -> None:
         conn.close()
         assert response.status == 200, body[:200]
 
-    chart = np.random.default_rng(1).random((3, 109, 16, m))
+    chart = np.random.default_rng(1).random((3, len(session.model.times), 16, m))
     cases = {
         "workshop request (in-process)": in_process,
         "workshop request (HTTP)": over_http,
@@ -301,6 +302,7 @@ def report_requests(m: int, rounds: int) -> None:
             case()
             times[name].append(time.perf_counter() - started)
     server.shutdown()
+    session.scheduler.close()
     server.server_close()
 
     print(f"\nworkshop: 4 futures x {m} members per request (8 simulated: world and current "

@@ -264,7 +264,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         *, events: EventModel | None = None,
         rngs: list[np.random.SeedSequence] | list[np.random.Generator] | None = None,
         member_start: int = 0, out_dtype: type = np.float64, chunk: int = 2048,
-        threads: int = 1, width: int | None = None) -> Outcome:  # long: all kernel inputs
+        threads: int = 1, width: int | None = None,
+        keep: np.ndarray | None = None) -> Outcome:  # long: all kernel inputs
     """Simulate every future and member.
 
     Parameters
@@ -290,6 +291,9 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     chunk, threads, width : int
         Passed to :func:`models.integrator.integrate`; results do not depend on them (pass
         the whole ensemble's ``width`` when computing a slice of it).
+    keep : ndarray of int, optional
+        Only these time points are stored (indices into ``world.times()``; default all):
+        the same numbers there, the outcome's ``times`` are those points.
 
     Returns
     -------
@@ -385,13 +389,14 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                                 ramped=Ramped(delta, ramp, groups), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width,
-                                floor=floor)
+                                keep=keep, floor=floor)
     assert impacts is not None  # a readout was given
     log = None
     if events is not None:
         (found, exhausted), = logs
         log = EventLog.merge([found], exhausted, events, pools)
-    return Outcome(levels=levels, impacts=impacts, times=times, events=log)
+    return Outcome(levels=levels, impacts=impacts,
+                   times=times if keep is None else times[np.asarray(keep)], events=log)
 
 
 def _lever_events(events: EventModel, world: World, lever_targets: np.ndarray,

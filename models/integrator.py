@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from models.dynamics import LOG_FLOOR, DynamicFill, Ramped, Readout
 
@@ -34,6 +35,8 @@ class _Shared:
     indices: np.ndarray | None
     n_steps: int
     width: int
+    #: per time point its index in ``out`` (-1: not stored)
+    slots: np.ndarray
     floor: float = 0.0
 
 
@@ -131,14 +134,17 @@ class Block:
         return np.ascontiguousarray(part)
 
     def record(self) -> None:
-        """Store the levels (and readout) of the current time point; set its drivers."""
+        """Store the levels (and readout) of the current time point if it is kept; set its
+        drivers (the next step needs them either way)."""
         shared, n, valid, step = self.shared, self.n, self.valid, self.step
+        slot = int(shared.slots[step])
         np.exp(self.log_x, out=self.x)
-        stored = shared.out[:, step, :, self.members]
-        np.clip(self.x[..., :valid], self.low, self.high, out=stored)
-        if shared.floor:  # x = floor + (1 - floor) y, in the storage precision
-            stored *= 1.0 - shared.floor
-            stored += shared.floor
+        if slot >= 0:
+            stored = shared.out[:, slot, :, self.members]
+            np.clip(self.x[..., :valid], self.low, self.high, out=stored)
+            if shared.floor:  # x = floor + (1 - floor) y, in the storage precision
+                stored *= 1.0 - shared.floor
+                stored += shared.floor
         dyn = self.impactors[:, n:]
         if shared.ramped is not None:
             ramp = shared.ramped.ramp(step, self.members)
@@ -157,7 +163,8 @@ class Block:
             shared.fill_dynamic(step, self.members, dyn[..., :valid])  # type: ignore[misc]
             if self.use_offsets:
                 dyn += self.offsets
-        if shared.readout is not None:
+        # the readout only where it is stored (and at the start, which is its base)
+        if shared.readout is not None and (slot >= 0 or self.base is None):
             np.matmul(shared.readout.trend_weights, self.x, out=self.index)
             if shared.ramped is not None:
                 np.multiply(self.index_push, self.ramp, out=self.spare)
@@ -174,7 +181,8 @@ class Block:
             if self.base is None:
                 self.base = self.index.copy()
             self.index -= self.base
-            shared.indices[:, step, :, self.members] = self.index[..., :valid]  # type: ignore[index]
+            if slot >= 0:
+                shared.indices[:, slot, :, self.members] = self.index[..., :valid]  # type: ignore[index]
 
     def set_pulses(self, rows: tuple[int, ...]) -> None:
         """Declare the offset rows that change every month (they take the sparse path)."""
@@ -282,6 +290,13 @@ def _add_pulses(target: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]],
         target[:, rows] += coef * values[:, j, None, :]
 
 
+@cache
+def _blas() -> ThreadpoolController:
+    """The loaded BLAS libraries, found once: finding them scans the process's shared
+    objects (1-3 ms, as much as a small ensemble's whole integration)."""
+    return ThreadpoolController()
+
+
 def run_plain(block: Block) -> None:
     """Record the first time point, then advance and record ``n_steps`` times."""
     block.record()
@@ -311,6 +326,7 @@ def integrate(
     chunk: int = 2048,
     threads: int = 1,
     width: int | None = None,
+    keep: np.ndarray | None = None,
     floor: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
@@ -353,6 +369,10 @@ def integrate(
         Block width (a multiple of 8) instead of the one ``chunk`` gives: a slice of a larger
         ensemble passes the whole ensemble's width, so its members get the bits they would
         get in the whole run.
+    keep : ndarray of int, optional
+        The time points to store (increasing indices into 0..n_steps; default all). The
+        integration is the same; the others are not written, nor their readout computed
+        (a small ensemble spends about half of each step there). ``T`` below is their count.
     floor : float
         Stored levels are ``floor + (1 - floor) * y`` for the integrated ``y`` (the level
         floor of :mod:`models.ensemble`), computed in the storage precision while the block
@@ -360,10 +380,10 @@ def integrate(
 
     Returns
     -------
-    levels : ndarray, shape (F, n_steps + 1, n, M)
+    levels : ndarray, shape (F, T, n, M) (T = n_steps + 1 by default)
         Levels, clipped to the largest value below 1 and the smallest above 0 that the
         storage dtype can represent (the log-space state itself never reaches the bounds).
-    indices : ndarray, shape (F, n_steps + 1, a, M) or None
+    indices : ndarray, shape (F, T, a, M) or None
         The readout, in ``out_dtype``, if one was asked for.
     """
     n_fut, n, n_mem = log_x0.shape
@@ -375,10 +395,16 @@ def integrate(
         raise ValueError(f"c0(shape={c0.shape}) must be ({n_fut}, {2 * n}, {n_mem})")
     if n_dyn and fill_dynamic is None and ramped is None:
         raise ValueError(f"fill_dynamic is required with {n_dyn} dynamic drivers")
+    kept = np.arange(n_steps + 1) if keep is None else np.asarray(keep, dtype=np.int64)
+    if kept.ndim != 1 or kept.size == 0 or np.any(np.diff(kept) <= 0) or kept[0] < 0 or \
+            kept[-1] > n_steps:
+        raise ValueError(f"keep={keep!r} must be increasing indices in [0, {n_steps}]")
+    slots = np.full(n_steps + 1, -1, dtype=np.int64)
+    slots[kept] = np.arange(kept.size)
     if out is None:
-        out = np.empty((n_fut, n_steps + 1, n, n_mem), dtype=out_dtype)
+        out = np.empty((n_fut, kept.size, n, n_mem), dtype=out_dtype)
     indices = None if readout is None else \
-        np.empty((n_fut, n_steps + 1, readout.trend_weights.shape[-2], n_mem), dtype=out.dtype)
+        np.empty((n_fut, kept.size, readout.trend_weights.shape[-2], n_mem), dtype=out.dtype)
     # Every block has the same width, a multiple of 8 (the last one padded by repeating its
     # final member): BLAS kernels round differently for different widths, and with equal
     # widths a member's result depends only on its own inputs and ``chunk``, not on
@@ -390,11 +416,11 @@ def integrate(
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
                      fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
                      indices=indices,
-                     n_steps=n_steps, width=width, floor=floor)
+                     n_steps=n_steps, width=width, slots=slots, floor=floor)
     starts = range(0, n_mem, width)
     # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
     # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.
-    with threadpool_limits(limits=1, user_api="blas"), \
+    with _blas().limit(limits=1, user_api="blas"), \
             ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
 
         def each(fn: Callable[[Any], None], blocks: list[Any]) -> None:

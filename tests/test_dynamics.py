@@ -367,6 +367,23 @@ def test_readout_starts_at_zero_and_tracks_levels(system):
     assert np.abs(indices[:, -1]).max() > 0.05  # the readout did move
 
 
+@pytest.mark.parametrize("keep", [[0, 3, 7], [2, 5, 8], [8]])
+def test_keep_stores_those_time_points_bit_for_bit(system, keep):
+    """Storing some time points only gives the full run's numbers there, readout included
+    (its base is the first time point even when that one is not kept)."""
+    s = dict(system, dyn=system["dyn"] + 0.2)
+    readout = impact_readout(np.random.default_rng(4).uniform(-1, 1, (4, 3)),
+                             np.random.default_rng(5).uniform(-1, 1, (4, 2)), 2)
+    keep = [k for k in keep if k <= s["n_steps"]]
+    full, full_idx = integrate_system(s, np.ones((2, 5)), readout=readout)
+    some, some_idx = integrate_system(s, np.ones((2, 5)), readout=readout, keep=np.array(keep))
+    assert some.shape == (2, len(keep), 3, 5)
+    np.testing.assert_array_equal(some, full[:, keep])
+    np.testing.assert_array_equal(some_idx, full_idx[:, keep])
+    with pytest.raises(ValueError, match="must be increasing indices"):
+        integrate_system(s, np.ones((2, 5)), keep=np.array([3, 2]))
+
+
 def test_readout_with_explicit_base(system):
     """With a base, indices are W x(t) + V dyn(t) - base."""
     s = system

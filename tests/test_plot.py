@@ -276,6 +276,143 @@ def test_findings_follow_the_data(small_run):
         f"Sterkste stijging: {expected} van")
 
 
+def _colour_pixels(fig, colour: str, tol: float = 0.06) -> int:
+    """How many pixels inside the figure's trend panels are ``colour`` (within ``tol`` per
+    channel), at 1920 x 1080."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(150)
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba())[..., :3] / 255
+    rgb = np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    hit = (np.abs(image - rgb) < tol).all(axis=-1)
+    height = image.shape[0]
+    total = 0
+    for ax in fig.axes[:11]:
+        box = ax.get_window_extent()
+        total += int(hit[int(height - box.y1):int(height - box.y0),
+                         int(box.x0):int(box.x1)].sum())
+    return total
+
+
+def test_a_median_under_another_stays_visible(tmp_path):
+    """Two futures with the same numbers: both medians show (a thinner line inside a
+    wider one), not one hidden under the other."""
+    from scenarios.figures.style import FUTURE_COLOURS
+    from scenarios.figures.trends import compared_width, fans_compared
+
+    ds = synthetic_run()
+    ds["level"][1] = ds["level"][0]  # gelijk_speelveld drawn exactly over versnelling
+    ds.to_netcdf(tmp_path / "outcomes.nc", engine="h5netcdf")
+    run = open_run(tmp_path)
+    with style():
+        fig = fans_compared(run, Options(lang="en"))
+    lines = [line for line in fig.axes[0].get_lines()]
+    assert [line.get_color() for line in lines] == [FUTURE_COLOURS["versnelling"],
+                                                    FUTURE_COLOURS["gelijk_speelveld"]]
+    assert lines[0].get_linewidth() == compared_width(0, 2) > lines[1].get_linewidth()
+    assert lines[0].get_zorder() < lines[1].get_zorder()  # the thinner one on top
+    for colour in (FUTURE_COLOURS["versnelling"], FUTURE_COLOURS["gelijk_speelveld"]):
+        assert _colour_pixels(fig, colour) > 2000, colour  # both colours on every panel
+    plt.close(fig)
+
+
+def test_event_markers_of_one_year_sit_side_by_side(small_run):
+    """Equal yearly counts of two futures are markers beside each other, never on top."""
+    from scenarios.figures.timeline import DODGE, dodge, event_timeline
+
+    assert dodge(0, 1) == 0.0 and dodge(0, 4) == -DODGE / 2 and dodge(3, 4) == DODGE / 2
+    run = open_run(small_run)
+    with style():
+        fig = event_timeline(run, Options(lang="en"))
+    panel = fig.axes[0]  # the first kind's counts, one line per future
+    xs = [line.get_xdata() for line in panel.get_lines() if line.get_marker() == "o"]
+    assert len(xs) == 4
+    first = sorted(float(x[0]) for x in xs)
+    assert min(np.diff(first)) == pytest.approx(DODGE / 3)  # apart within each year
+    assert first[-1] - first[0] < 1.0  # and still inside that year
+    plt.close(fig)
+
+
+def test_the_pdf_has_a_title_page_and_captions(small_run):
+    """Page 1 is a title page (title, what was run, how to read a level, contents with page
+    numbers, the futures on the axes), not a few lines; every figure page has its caption
+    and its number."""
+    from scenarios.figures.handout import caption, pdf_pages
+
+    run = open_run(small_run)
+    lines = settings(run, "en") + ["A level is ..."]
+    findings = {f: future_findings(run, f, "en") for f in run.futures}
+    figures = [(stem, plt.figure()) for stem in FIGURE_STEMS]
+    for stem, fig in figures:
+        fig.suptitle(f"title of {stem}")
+    with style():
+        pages = list(pdf_pages(run, "en", lines, findings, figures))
+    assert len(pages) == 2 + len(FIGURE_STEMS)
+    title = pages[0]
+    words = [t.get_text().replace("\n", " ") for t in title.findobj(Text) if t.get_text()]
+    assert title.texts[0].get_text() == "Digital futures for the Netherlands, 2021\u20132030"
+    assert max(t.get_fontsize() for t in title.texts) >= 28
+    for phrase in ("What was run", "How to read the numbers", "Contents", "The four futures",
+                   "2  Findings per future", "3  title of quadrant",
+                   "5  Trends in Acceleration", f"{2 + len(FIGURE_STEMS)}  title of events",
+                   "Shareholder model, economic growth: big tech keeps the platforms."):
+        assert phrase in words, phrase
+    assert len(words) >= 25  # a full page, not four lines on an empty slide
+    dots = [line for ax in title.axes for line in ax.get_lines() if line.get_marker() == "o"]
+    assert len(dots) == 4
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for page in pages[:2]:  # every word of the text pages on the page
+        renderer = FigureCanvasAgg(page).get_renderer()
+        for t in page.texts:
+            box = t.get_window_extent(renderer)
+            assert box.y0 >= 0 and box.x1 <= page.bbox.width + 1, t.get_text()[:40]
+    for k, (stem, fig) in enumerate(figures):
+        texts_on = [t.get_text() for t in fig.texts]
+        assert any(caption(stem, "en").split(" ")[0] in t for t in texts_on)
+        assert str(3 + k) in texts_on  # page number
+        plt.close(fig)
+
+
+def test_impact_panels_share_one_scale(tmp_path):
+    """Every area's panel has the same y range, which holds every area's members."""
+    from scenarios.figures.impacts import impact_violins
+
+    ds = synthetic_run()
+    ds["impact"][0, :, -1, 2] = 0.9  # one area far above the others
+    ds.to_netcdf(tmp_path / "outcomes.nc", engine="h5netcdf")
+    run = open_run(tmp_path)
+    with style():
+        fig = impact_violins(run, Options(lang="en"))
+    limits = {ax.get_ylim() for ax in fig.axes[:5]}
+    assert len(limits) == 1
+    low, high = limits.pop()
+    final = ds.impact.isel(time=-1).values
+    assert low <= final.min() and high >= 0.9
+    plt.close(fig)
+
+
+def test_dutch_findings_write_decimal_commas(small_run):
+    run = open_run(small_run)
+    words = " ".join(future_findings(run, "versnelling", "nl"))
+    assert re.search(r"\d,\d\d", words) and not re.search(r"\d\.\d", words)
+
+
+def test_findings_name_no_fall_when_nothing_falls(tmp_path):
+    """A fall of a few hundredths is not called the largest fall."""
+    ds = synthetic_run()
+    level = ds["level"].values
+    ds["level"][0] = np.maximum.accumulate(level[0], axis=1)  # versnelling only rises
+    ds.to_netcdf(tmp_path / "outcomes.nc", engine="h5netcdf")
+    run = open_run(tmp_path)
+    words = future_findings(run, "versnelling", "en")
+    assert words[1] == "No trend falls by more than 0.05: what is there stays."
+    falls = future_findings(run, "gelijk_speelveld", "en")[1]
+    assert falls.startswith("Largest fall: ") and "(" in falls  # its levels named in words
+
+
 def test_progress_only_on_a_terminal():
     """Progress lines go to a terminal and nowhere else."""
     class Tty(io.StringIO):

@@ -10,17 +10,23 @@ import signal
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
 
+from scenarios.analysis.robustness.costs import cost_of
 from scenarios.config.compose import load
 from scenarios.config.errors import ConfigError
 from scenarios.config.study import default_study
+from scenarios.engine.simulate import simulate
 from scenarios.figures.style import FUTURE_COLOURS
+from scenarios.workshop import worker
+from scenarios.workshop.costs import lever_costs
 from scenarios.workshop.export import config_yaml, override_line
+from scenarios.workshop.scheduler import Scheduler
 from scenarios.workshop.session import Workshop, quantiles
 from tests.workshop_server import start
 
@@ -124,6 +130,61 @@ def test_cached_and_batched_variants_are_the_numbers_of_a_full_recomputation(mod
     assert model.simulated == before  # nothing simulated again
 
 
+def test_the_page_stores_quarters_of_the_same_monthly_run(model):
+    """The page keeps every third month (and the last): the numbers of the full monthly
+    simulation at those points, bit for bit; the last point is 2030."""
+    world = model.spec.world
+    assert model.keep[0] == 0 and model.keep[-1] == world.n_steps
+    assert len(model.keep) == world.n_steps // 3 + 1 and np.all(np.diff(model.keep) == 3)
+    futures = list(model.spec.futures)
+    rows = list(range(len(futures)))
+    sample = model.members_of(rows, [(1.2, 0.9, 4.5)] * len(rows))
+    full, _ = simulate(model.spec, futures=futures, members=sample, events=False,
+                       precision="float64", chunk=max(8, model.members), threads=1)
+    mine = model._run(futures, sample)
+    np.testing.assert_array_equal(mine.levels, full.levels[:, model.keep])
+    np.testing.assert_array_equal(mine.impacts, full.impacts[:, model.keep])
+    assert mine.times[-1] == 2030.0 and list(model.times) == list(mine.times)
+
+
+def test_efficacy_without_a_moved_lever_simulates_nothing_new(model):
+    """Efficacy scales the levers' changes only: with every lever at its reference the
+    variants are the baseline's, bit for bit, and none is simulated again."""
+    label = "radicale_markten"
+    before = model.simulated
+    data = model.compute(label, model.check(label, {"lever_efficacy": 0.5}))
+    assert model.simulated == before
+    world, _, factors = model.scenario(label, model.check(label, {"lever_efficacy": 0.5}))
+    assert factors[1] == 0.5
+    full = model._run(world, model.members_of(list(range(4)), [factors] * 4))
+    c = model.labels.index(label)
+    median = np.round(quantiles(full.levels[[c]], (0.5,))[0, 0], 4)
+    for j, trend in enumerate(model.spec.world.trends):
+        assert data["trends"][trend]["current"]["median"] == median[:, j].tolist()
+    model.compute(label, model.check(label, {"lever_efficacy": 0.5, "digital_skills": 0.9}))
+    assert model.simulated == before + 4  # the four current variants, not the world ones
+
+
+@pytest.mark.skipif(not worker.available(), reason="the model process needs fork (Linux)")
+def test_the_scheduler_computes_in_a_child_process_with_the_same_bytes(model):
+    """Off the server's GIL: the child gives the in-process answer bit for bit; if it dies,
+    the batches are computed in the server's process."""
+    scheduler = Scheduler(model, process=True)
+    try:
+        values = model.check("versnelling", {"ownership": 0.77, "digital_skills": 0.35})
+        before = model.simulated
+        text = scheduler.run("versnelling", values)
+        assert model.simulated == before  # nothing simulated in this process
+        assert scheduler.worker is not None and scheduler.worker.batches == 1
+        assert text == model.compute_json([("versnelling", values)])[0]
+        scheduler.worker._process.kill()
+        scheduler.worker._process.join()
+        again = scheduler.run("versnelling", {**values, "ownership": 0.78})
+        assert scheduler.worker is None and json.loads(again)["settings"]["ownership"] == 0.78
+    finally:
+        scheduler.close()
+
+
 @pytest.mark.parametrize("key", ["ownership", "purpose", "eu_regulation",
                                  "cross_impact_strength", "transition_years",
                                  "lever_efficacy", *STUDY.lever_labels])
@@ -195,10 +256,11 @@ def _current_levels(model: Workshop, label: str, values: dict[str, float]) -> np
     return out.levels[model.labels.index(label)]
 
 
-def _run_outcomes(path: Path) -> np.ndarray:
+def _run_outcomes(path: Path, keep: np.ndarray) -> np.ndarray:
+    """The run's levels (T, n, M) at the time points the page draws."""
     with xr.open_dataset(path / "outcomes.nc", engine="h5netcdf") as ds:
         assert ds.attrs["events"] == "disabled"
-        return ds.level.isel(future=0).transpose("time", "trend", "member").values
+        return ds.level.isel(future=0, time=keep).transpose("time", "trend", "member").values
 
 
 def test_exported_override_line_runs_and_reproduces_the_page(model, tmp_path):
@@ -215,7 +277,7 @@ def test_exported_override_line_runs_and_reproduces_the_page(model, tmp_path):
                             timeout=300, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(out)
-    np.testing.assert_allclose(_run_outcomes(out), _current_levels(model, label, values),
+    np.testing.assert_allclose(_run_outcomes(out, model.keep), _current_levels(model, label, values),
                                rtol=1e-5, atol=1e-6)
 
 
@@ -231,7 +293,7 @@ def test_exported_yaml_runs_and_reproduces_the_page(model, tmp_path, cli):
     result = cli("run", "--config-dir", str(folder), "--config-name", "session",
                  f"ensemble.members={model.members}", f"hydra.run.dir={out}")
     assert result.returncode == 0, result.stderr
-    np.testing.assert_allclose(_run_outcomes(out), _current_levels(model, label, values),
+    np.testing.assert_allclose(_run_outcomes(out, model.keep), _current_levels(model, label, values),
                                rtol=1e-5, atol=1e-6)
 
 
@@ -271,6 +333,30 @@ def test_meta_lists_sliders_futures_and_colours(server):
     assert {s["group"] for s in meta["sliders"]} == {"axis", "world", "lever"}
     assert {f["label"]: f["colour"] for f in meta["futures"]} == FUTURE_COLOURS
     assert meta["members"] >= 200 and meta["futures_version"] and meta["seed"] == 2021
+
+
+def test_meta_gives_the_lever_costs_of_the_study(server):
+    """The page's cost line: per-unit costs whose sums are what futures robustness counts."""
+    meta = json.loads(request(server, "GET", "/api/meta")[2])
+    costs = meta["costs"]
+    _, spec = load([])
+    levers = list(spec.world.levers)
+    assert list(costs["levers"]) == levers and costs["budget"] == [280.0, 190.0, 420.0]
+    assert costs["levers"]["ai_investment"]["per_unit"] == [170.0, 90.0, 260.0]  # 85/0.5
+    assert costs["levers"]["ai_investment"]["reference"] == 0.5
+    assert "L716-718" in costs["levers"]["ai_investment"]["source"]
+    rng = np.random.default_rng(3)
+    for values in rng.uniform(0, 1, (5, len(levers))):
+        page = [sum(costs["levers"][lv]["per_unit"][i] * v for lv, v in zip(levers, values))
+                for i in range(3)]
+        np.testing.assert_allclose(page, cost_of(values, spec.study, levers,
+                                                 spec.world.lever_reference), rtol=1e-12)
+
+
+def test_no_costs_no_cost_line():
+    _, spec = load([])
+    bare = lever_costs(replace(spec, study=replace(spec.study, costs={})))
+    assert bare["levers"] == {} and bare["budget"] == []
 
 
 def test_run_answers_chart_data_and_the_same_bytes_twice(server):

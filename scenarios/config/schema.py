@@ -22,6 +22,15 @@ import numpy as np
 from models.ensemble import LEVEL_FLOOR, MOMENTUM, Future, World, open_bounds, parameters
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
+from scenarios.config.analyses import (
+    CalibrateConfig,
+    DiscoverConfig,
+    PlaneConfig,
+    PortfolioConfig,
+    RobustnessConfig,
+    SensitivityConfig,
+    SignpostsConfig,
+)
 from scenarios.config.checks import expect, label, mapping, number
 from scenarios.config.declare import (
     after,
@@ -141,91 +150,6 @@ class WorkshopConfig:
     host: str = "127.0.0.1"
     port: int = 8050
     lang: str = "en"
-
-
-@dataclass
-class SensitivityConfig:
-    """``sensitivity``: Sobol indices over time (``futures sensitivity``, docs/sensitivity.md)."""
-
-    samples: int = 1024
-    bootstrap: int = 1000
-    confidence: float = 0.95
-    years: list[int] | None = None
-    events: bool = False
-    output: str = "brede_welvaart"
-    top: int = 4
-    lang: str = "en"
-
-
-@dataclass
-class CalibrateConfig:
-    """``calibrate``: series to fit (``futures calibrate``, docs/calibration.md)."""
-
-    confidence: float = 0.95
-    series: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class SignpostsConfig:
-    """``signposts``: early-warning rules (``futures signposts``, docs/signposts.md)."""
-
-    years: list[int] = field(default_factory=lambda: [2024, 2025, 2026])
-    worst: float = 0.25
-    depth: int = 2
-    min_leaf: float = 0.05
-
-
-@dataclass
-class RobustnessConfig:
-    """``robustness``: lever settings compared by ``futures robustness``."""
-
-    settings: dict[str, Any] = field(default_factory=dict)
-    include: list[str] | None = None
-    grid: dict[str, Any] = field(default_factory=dict)
-    statistic: str = "median"
-    quantile: float = 0.1
-    year: float | None = None
-    tolerance: float = 0.005
-    election_plans: str = "replace"
-    threshold: float = 0.0
-    budget: float | None = None
-
-
-@dataclass
-class PlaneConfig:
-    """``plane``: the grid over both axes mapped by ``futures plane``."""
-
-    grid: int = 9
-    members: int = 64
-    statistic: str = "median"
-    quantile: float = 0.1
-    year: float | None = None
-    drivers: str = "interpolate"
-
-
-@dataclass
-class PortfolioConfig:
-    """``portfolio``: the robust search of ``futures portfolio``."""
-
-    budget: float | None = None
-    members: int = 48
-    population: int = 24
-    generations: int = 10
-    quantile: float = 0.1
-    year: float | None = None
-
-
-@dataclass
-class DiscoverConfig:
-    """``discover``: scenario discovery of ``futures discover``."""
-
-    setting: dict[str, Any] = field(default_factory=dict)
-    portfolios: str | None = None
-    portfolio: str | None = None
-    area: str | None = None
-    threshold: float = 0.0
-    density: float = 0.8
-    year: float | None = None
 
 
 @dataclass

@@ -41,7 +41,8 @@ def simulate(spec: RunSpec, *, futures: Sequence[Future] | None = None,
              world: World | None = None, events: EventModel | bool | None = True,
              rngs: Sequence[np.random.SeedSequence] | None = None, member_start: int = 0,
              precision: str | None = None, chunk: int | None = None,
-             threads: int | None = None, width: int | None = None
+             threads: int | None = None, width: int | None = None,
+             keep: np.ndarray | None = None
              ) -> tuple[Outcome, dict[str, np.ndarray]]:
     """Simulate futures of a run; every argument not given comes from ``spec``.
 
@@ -62,7 +63,7 @@ def simulate(spec: RunSpec, *, futures: Sequence[Future] | None = None,
         EventModel: that one (built for ``futures``).
     rngs : sequence of SeedSequence, optional
         Event seeds per future (default :func:`event_rngs` of the futures' labels).
-    member_start, chunk, threads, width :
+    member_start, chunk, threads, width, keep :
         As :func:`models.ensemble.run`; ``chunk`` and ``threads`` default to the run's.
     precision : str, optional
         ``float32`` or ``float64`` storage of levels and impacts (default
@@ -86,7 +87,8 @@ def simulate(spec: RunSpec, *, futures: Sequence[Future] | None = None,
                   member_start=member_start,
                   out_dtype=np.dtype(precision or spec.precision).type,
                   chunk=spec.chunk if chunk is None else chunk,
-                  threads=spec.threads if threads is None else threads, width=width)
+                  threads=spec.threads if threads is None else threads, width=width,
+                  keep=keep)
     return outcome, drawn
 
 

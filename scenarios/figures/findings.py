@@ -8,6 +8,7 @@ each future apart, and the best and worst impact area in the final year.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,8 @@ WORDS: dict[str, tuple[str, str]] = {
               "{lo:.2f}\u2013{hi:.2f}).")),
     "fall": ("Sterkste daling: {trend} van {a:.2f} ({wa}) naar {b:.2f} ({wb}).",
              "Largest fall: {trend} from {a:.2f} ({wa}) to {b:.2f} ({wb})."),
+    "no_fall": ("Geen trend daalt met meer dan {d:.2f}: wat er is, blijft.",
+                "No trend falls by more than {d:.2f}: what is there stays."),
     "levels": (("Een niveau is hoe ver een trend in de Nederlandse samenleving is "
                 "doorgedrongen: 0 afwezig, 0,5 halverwege, 1 verzadigd. Een impactindex is "
                 "de verandering sinds 2021: boven 0 is beter."),
@@ -71,6 +74,10 @@ WORDS: dict[str, tuple[str, str]] = {
 LEVEL_WORDS = ((0.2, ("marginaal", "marginal")), (0.4, ("opkomend", "emerging")),
                (0.6, ("halverwege", "halfway")), (0.8, ("wijdverbreid", "widespread")),
                (1.01, ("bijna verzadigd", "near saturation")))
+
+
+#: A trend's median must fall by at least this much (on the 0-1 level scale) to be named.
+FALL = 0.05
 
 
 def level_word(value: float, lang: str) -> str:
@@ -166,7 +173,17 @@ def settings(run: RunData, lang: str, default: dict[str, Any] | None = None) -> 
 
 
 def future_findings(run: RunData, future: str, lang: str) -> list[str]:
-    """Three or four sentences on one future (pooled over the swept values of a sweep)."""
+    """Four or five sentences on one future (pooled over the swept values of a sweep);
+    Dutch writes its numbers with a decimal comma (0,25)."""
+    out = _findings(run, future, lang)
+    return [DECIMAL.sub(r"\1,\2", line) for line in out] if lang == "nl" else out
+
+
+#: A decimal point between digits (in the findings only: no version numbers or keys there).
+DECIMAL = re.compile(r"(\d)\.(\d)")
+
+
+def _findings(run: RunData, future: str, lang: str) -> list[str]:
     level = run.ds.level.sel(future=future)
     pooled = [d for d in level.dims if d not in ("time", "trend")]
     stacked = level.stack(sample=pooled)
@@ -183,8 +200,10 @@ def future_findings(run: RunData, future: str, lang: str) -> list[str]:
                 "wb": level_word(b, lang)}
 
     out = [say("rise", lang, lo=lo, hi=hi, **words(up))]
-    if change[down] < 0:
+    if change[down] <= -FALL:
         out.append(say("fall", lang, **words(down)))
+    else:  # a fall of a few hundredths is no finding: say that nothing falls
+        out.append(say("no_fall", lang, d=FALL))
     if len(run.futures) > 1:
         med = medians_2030(run)
         others = med.drop_sel(future=future).mean("future")

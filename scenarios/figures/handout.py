@@ -27,7 +27,8 @@ from scenarios.figures.data import RunData, open_run
 from scenarios.figures.findings import future_findings, say, settings
 from scenarios.figures.labels import name
 from scenarios.figures.options import Options
-from scenarios.figures.policy import html_section, pdf_pages, policy_chapter
+from scenarios.figures.policy import html_section, policy_chapter
+from scenarios.figures.policy import pdf_pages as policy_pdf_pages
 from scenarios.figures.render import draw_all
 from scenarios.figures.style import future_colour
 
@@ -42,6 +43,13 @@ PAGE: dict[str, tuple[str, str]] = {
     "settings": ("Wat is gerekend", "What was run"),
     "findings": ("Bevindingen per toekomst", "Findings per future"),
     "figures": ("Figuren", "Figures"),
+    "the_futures": ("De vier toekomsten", "The four futures"),
+    "ownership": ("eigendom: aandeelhouders \u2192 stakeholders",
+                  "ownership: shareholders \u2192 stakeholders"),
+    "purpose": ("doel: groei \u2192 brede welvaart", "purpose: growth \u2192 broad welfare"),
+    "read": ("Zo leest u de cijfers", "How to read the numbers"),
+    "contents": ("Inhoud", "Contents"),
+    "page": ("blz. {n}", "p. {n}"),
     "quadrant": (("De toekomsten op de twee assen van de studie, met per toekomst de trends "
                  "die haar het meest onderscheiden (balk: mediaan 2030; streepje: gemiddelde "
                  "van de andere toekomsten)."),
@@ -134,24 +142,134 @@ def html_page(run: RunData, lang: str, setting_lines: list[str],
 
 def _text_page(title: str, blocks: list[tuple[str, str, list[str]]], *, columns: int = 2,
                size: float = 11.5) -> Figure:
-    """A PDF page of text: ``blocks`` of (heading, colour, lines) in one or two columns."""
+    """A PDF page of text: ``blocks`` of (heading, colour, lines) in one or two columns,
+    at ``size`` pt or smaller (down to 8 pt) so that every column ends on the page."""
+    per_column = -(-len(blocks) // columns)
+    parts = [blocks[c * per_column:(c + 1) * per_column] for c in range(columns)]
+
+    def layout(pt: float) -> list[list[tuple[float, float, str, dict]]]:
+        """Per column: (x, y, text, style) of every text, top to bottom."""
+        width = int((0.9 / columns) * SIZE[0] * 72 / (0.6 * pt))  # characters per line
+        line_height = 1.45 * pt / 72 / SIZE[1]  # figure fraction
+        out = []
+        for c, part in enumerate(parts):
+            y, items = 0.85, []
+            for heading, colour, lines in part:
+                items.append((0.04 + 0.48 * c, y, heading,
+                              {"fontsize": 16, "fontweight": "bold", "color": colour}))
+                y -= 0.055
+                for line in lines:
+                    wrapped = textwrap.fill(line, width)
+                    items.append((0.05 + 0.48 * c, y, wrapped, {"fontsize": pt}))
+                    y -= line_height * (wrapped.count("\n") + 1) + 0.012
+                y -= 0.03
+            items.append((0.0, y, "", {}))  # where the column ends
+            out.append(items)
+        return out
+
+    pt = size
+    columns_laid = layout(pt)
+    while pt > 8 and min(col[-1][1] for col in columns_laid) < 0.02:
+        pt -= 0.5
+        columns_laid = layout(pt)
     fig = Figure(figsize=SIZE)
     fig.text(0.04, 0.94, title, fontsize=22, fontweight="bold", va="top")
-    width = int((0.9 / columns) * SIZE[0] * 72 / (0.6 * size))  # characters per line
-    line_height = 1.45 * size / 72 / SIZE[1]  # figure fraction
-    per_column = -(-len(blocks) // columns)
-    for c in range(columns):
-        y = 0.85
-        for heading, colour, lines in blocks[c * per_column:(c + 1) * per_column]:
-            fig.text(0.04 + 0.48 * c, y, heading, fontsize=16, fontweight="bold",
-                     color=colour, va="top")
-            y -= 0.055
-            for line in lines:
-                wrapped = textwrap.fill(line, width)
-                fig.text(0.05 + 0.48 * c, y, wrapped, fontsize=size, va="top")
-                y -= line_height * (wrapped.count("\n") + 1) + 0.012
-            y -= 0.03
+    for col in columns_laid:
+        for x, y, words, look in col[:-1]:
+            fig.text(x, y, words, va="top", **look)
     return fig
+
+
+def _title_page(run: RunData, lang: str, setting_lines: list[str],
+                contents: list[tuple[str, int]]) -> Figure:
+    """The PDF's first page: title, what was run, how to read a level, the pages that follow,
+    and the futures on the study's two axes with one sentence each."""
+    fig = Figure(figsize=SIZE)
+    fig.text(0.04, 0.95, page_text("title", lang), fontsize=30, fontweight="bold", va="top")
+    fig.text(0.04, 0.865, page_text("subtitle", lang), fontsize=16, color="0.3", va="top")
+    y = 0.78
+    for heading, lines in ((page_text("settings", lang), setting_lines[:-1]),
+                           (page_text("read", lang), setting_lines[-1:])):
+        fig.text(0.04, y, heading, fontsize=16, fontweight="bold", va="top")
+        y -= 0.05
+        for line in lines:
+            wrapped = textwrap.fill(line, 64)
+            fig.text(0.05, y, wrapped, fontsize=12.5, va="top")
+            y -= (wrapped.count("\n") + 1) * 1.4 * 12.5 / 72 / SIZE[1] + 0.012
+        y -= 0.025
+    fig.text(0.04, y, page_text("contents", lang), fontsize=16, fontweight="bold", va="top")
+    y -= 0.05
+    half = -(-len(contents) // 2)
+    for k, (label, page) in enumerate(contents):
+        column, row = divmod(k, half)
+        fig.text(0.05 + 0.29 * column, y - row * 0.036, f"{page}  {label}", fontsize=11.5,
+                 va="top")
+    _futures_map(fig.add_axes((0.66, 0.52, 0.3, 0.32)), run, lang)
+    about = {t.label: t.description for t in run.study.futures}
+    y = 0.41
+    for future in run.futures:
+        colour = future_colour(future, run.futures)
+        fig.text(0.645, y + 0.004, "\u25cf", color=colour, fontsize=16, va="top")
+        fig.text(0.667, y, name(future, lang), fontsize=12.5, fontweight="bold", va="top")
+        y -= 0.04
+        if lang == "en" and about.get(future):  # the study's descriptions are English
+            wrapped = textwrap.fill(about[future], 50)
+            fig.text(0.667, y, wrapped, fontsize=11, va="top", color="0.2")
+            y -= (wrapped.count("\n") + 1) * 1.35 * 11 / 72 / SIZE[1]
+        y -= 0.018
+    return fig
+
+
+def contents_label(stem: str, fig: Figure, lang: str) -> str:
+    """A figure's line in the contents: its title, or its short part when that is long."""
+    if stem.startswith("fans_") and stem != "fans_compared":
+        return f"Trends in {name(stem.removeprefix('fans_'), lang)}"  # the same in Dutch
+    label = fig.get_suptitle() or stem
+    return label if len(label) <= 34 else label.split(":")[0]
+
+
+def _futures_map(ax, run: RunData, lang: str) -> None:
+    """The futures at their position on the two axes (a dot with its name above it)."""
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axvline(0.5, color="0.6", lw=1.2)
+    ax.axhline(0.5, color="0.6", lw=1.2)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.set_xlabel(page_text("ownership", lang), fontsize=11)
+    ax.set_ylabel(page_text("purpose", lang), fontsize=11)
+    ax.set_title(page_text("the_futures", lang), fontsize=16, fontweight="bold", loc="left")
+    if "position" not in run.ds:
+        return
+    for future in run.futures:
+        x, y = (float(v) for v in run.ds.position.sel(future=future).values.reshape(-1, 2)[0])
+        ax.plot(x, y, "o", ms=14, color=future_colour(future, run.futures), mec="white",
+                mew=1.5, zorder=3, clip_on=False)
+        ax.annotate(name(future, lang), (x, y), xytext=(0, 10), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=10.5, zorder=4,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                          "alpha": 0.85})
+
+
+def pdf_pages(run: RunData, lang: str, setting_lines: list[str],
+              findings: dict[str, list[str]], figures: list[tuple[str, Figure]]):
+    """Yield the PDF's pages as figures: the title page, the findings, then every figure
+    with its caption in a strip below it (call inside :func:`~scenarios.figures.base.style`)."""
+    contents = [(page_text("findings", lang), 2)] + \
+        [(contents_label(stem, fig, lang), 3 + k) for k, (stem, fig) in enumerate(figures)]
+    yield _title_page(run, lang, setting_lines, contents)
+    blocks = [(name(f, lang), future_colour(f, run.futures), lines)
+              for f, lines in findings.items()]
+    yield _text_page(page_text("findings", lang), blocks)
+    for k, (stem, fig) in enumerate(figures):  # each page with its caption in a strip below
+        engine = fig.get_layout_engine()
+        if isinstance(engine, ConstrainedLayoutEngine):
+            engine.set(rect=(0, 0.08, 1, 0.92))
+        fig.text(0.5, 0.012, textwrap.fill(caption(stem, lang), 125), ha="center",
+                 va="bottom", fontsize=13, color="0.15")
+        fig.text(0.985, 0.012, str(3 + k), ha="right", va="bottom", fontsize=11, color="0.4")
+        yield fig
 
 
 def _write_atomic(path: Path, write: Callable[[str], object]) -> None:
@@ -201,21 +319,10 @@ def report(run_dir: Path | str, options: Options | None = None, *,
     def write_pdf(tmp: str) -> None:
         meta = {"Title": page_text("title", lang), "CreationDate": None, "ModDate": None}
         with style(), PdfPages(tmp, metadata=meta) as pdf:
-            pdf.savefig(_text_page(page_text("title", lang),
-                                   [(page_text("settings", lang), "black", setting_lines)],
-                                   columns=1, size=15))
-            blocks = [(name(f, lang), future_colour(f, run.futures), lines)
-                      for f, lines in findings.items()]
-            pdf.savefig(_text_page(page_text("findings", lang), blocks))
-            for stem, fig in figures:  # each page with its caption in a strip below
-                engine = fig.get_layout_engine()
-                if isinstance(engine, ConstrainedLayoutEngine):
-                    engine.set(rect=(0, 0.07, 1, 0.93))
-                fig.text(0.5, 0.012, textwrap.fill(caption(stem, lang), 150), ha="center",
-                         va="bottom", fontsize=12, color="0.2")
-                pdf.savefig(fig)
+            for page in pdf_pages(run, lang, setting_lines, findings, figures):
+                pdf.savefig(page)
             if policy is not None:
-                pdf_pages(pdf, policy)
+                policy_pdf_pages(pdf, policy)
 
     _write_atomic(pdf_path, write_pdf)
     return [html_path, pdf_path]

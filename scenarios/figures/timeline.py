@@ -50,20 +50,33 @@ def _event_counts(axes: dict, kinds: list[str], run: RunData, lang: str) -> None
     """One panel per stochastic kind: mean events per member and year, per future."""
     n = len(run.variants)
     years = run.ds.year.values
+    lines = len(run.futures) * n
     for kind in kinds:
         ax = axes[kind]
-        for future in run.futures:
+        for j, future in enumerate(run.futures):
             shades = variant_shades(future, run.futures, n)
             for i, variant in enumerate(run.variants):
                 if not run.has(variant, future):
                     continue
                 count = run.view(variant).event_count.sel(future=future, kind=kind)
                 mean = count.astype(float).mean("member", skipna=True).values
-                ax.plot(years + 0.5, mean, "-o", ms=5, color=shades[i])
+                ax.plot(years + 0.5 + dodge(j * n + i, lines), mean, "-o", ms=6,
+                        color=shades[i], mec="white", mew=1.0)
+
         ax.set_title(name(kind, lang))
         ax.set_xticks([2021, 2025, 2030])
         ax.set_ylim(bottom=0)
     axes[kinds[0]].set_ylabel(text("events_axis", lang))
+
+
+#: Years between the markers of neighbouring lines in one year (all lines within 0.4 years).
+DODGE = 0.4
+
+
+def dodge(index: int, count: int) -> float:
+    """Horizontal offset (years) of line ``index`` of ``count``: equal counts of two futures
+    in one year are two markers side by side, not one on top of the other."""
+    return 0.0 if count < 2 else DODGE * (index / (count - 1) - 0.5)
 
 
 #: Scheduled events closer than this (years) in one row are drawn apart.

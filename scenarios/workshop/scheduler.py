@@ -11,7 +11,9 @@ answered as usual: the work is done, and the page draws it while the newer one i
 One computation runs at a time (the cores are few and BLAS limits are process-wide): the
 request thread that finds the model free takes *every* waiting request into one batch and
 simulates what they lack in one call (:meth:`Workshop.compute_json`); the others wait for it.
-So ten pages moving sliders at once cost one simulation per round, not ten.
+So ten pages moving sliders at once cost one simulation per round, not ten. On Linux the
+computation runs in a child process (:class:`~scenarios.workshop.worker.Worker`), so the
+request threads never hold up the simulation's GIL.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from scenarios.workshop import worker
 from scenarios.workshop.session import Workshop
 
 #: Clients whose newest sequence number is remembered (the oldest are forgotten first).
@@ -50,14 +53,23 @@ class _Job:
 class Scheduler:
     """Latest-wins, batched access to one :class:`Workshop`.
 
+    Parameters
+    ----------
+    model : Workshop
+    process : bool, optional
+        Compute in a child process (:class:`~scenarios.workshop.worker.Worker`); default:
+        where it is available (Linux). If the child dies, the batches are computed here.
+
     Attributes
     ----------
     batches, computed, superseded : int
         Counters: computations run, requests answered by them, requests dropped as stale.
     """
 
-    def __init__(self, model: Workshop) -> None:
+    def __init__(self, model: Workshop, process: bool | None = None) -> None:
         self.model = model
+        use = worker.available() if process is None else process
+        self.worker: worker.Worker | None = worker.Worker(model) if use else None
         self.cond = threading.Condition()
         self.pending: list[_Job] = []
         self.latest: OrderedDict[str, int] = OrderedDict()
@@ -116,8 +128,9 @@ class Scheduler:
         return job.result
 
     def _compute(self, batch: list[_Job]) -> None:
+        requests = [(j.future, j.values) for j in batch]
         try:
-            results = self.model.compute_json([(j.future, j.values) for j in batch])
+            results = self._compute_json(requests)
             error = None
         except Exception as err:  # noqa: BLE001 (handed to every request of the batch)
             results, error = [None] * len(batch), err  # type: ignore[list-item]
@@ -129,3 +142,19 @@ class Scheduler:
             self.batches += 1
             self.computed += len(batch)
             self.cond.notify_all()
+
+    def _compute_json(self, requests: list[tuple[str, Mapping[str, float]]]) -> list[str]:
+        if self.worker is not None:
+            try:
+                return self.worker.compute_json(requests)
+            except RuntimeError:
+                if self.worker.alive:
+                    raise  # the batch itself failed
+                self.worker = None  # the child is gone: compute here from now on
+        return self.model.compute_json(requests)
+
+    def close(self) -> None:
+        """End the child process, if any."""
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None

@@ -43,6 +43,15 @@ VARIANTS = ("baseline", "world", "current")
 GROUPS = ("axis", "world", "lever")
 #: Quantiles shown: the band (10 % - 90 % of the members) and the median.
 QUANTILES = (0.1, 0.5, 0.9)
+#: Time points drawn per year: the model steps monthly, the charts draw every quarter (a
+#: 300-pixel chart of 2021-2030 puts 8 pixels between quarters; the curves are smooth).
+POINTS_PER_YEAR = 4
+
+
+def drawn_steps(steps_per_year: int, n_steps: int) -> np.ndarray:
+    """Indices of the time points the page draws: every quarter and the last one."""
+    stride = max(1, steps_per_year // POINTS_PER_YEAR)
+    return np.unique(np.append(np.arange(0, n_steps + 1, stride), n_steps))
 
 
 @dataclass(frozen=True)
@@ -253,7 +262,9 @@ class Workshop:
         self.defaults = {f.label: defaults(spec, f) for f in spec.futures}
         self.variants = LRU(max(cache, 3 * len(self.labels)))
         self.simulated = 0  # future-variants simulated so far (tests and the bench read it)
-        self.times = self.spec.world.times()
+        #: the time points stored and drawn (the simulation still steps every month)
+        self.keep = drawn_steps(self.spec.world.steps_per_year, self.spec.world.n_steps)
+        self.times = self.spec.world.times()[self.keep]
         self.baseline = {}
         for label in self.labels:
             world, _, factors = self.scenario(label, self.defaults[label])
@@ -263,7 +274,8 @@ class Workshop:
 
     def _run(self, futures: list[Future], sample: Mapping[str, np.ndarray]) -> Outcome:
         outcome, _ = simulate(self.spec, futures=futures, members=sample, events=False,
-                              precision="float64", chunk=max(8, self.members), threads=1)
+                              precision="float64", chunk=max(8, self.members), threads=1,
+                              keep=self.keep)
         return outcome
 
     def check(self, label: Any, settings: Any) -> dict[str, float]:
@@ -352,8 +364,13 @@ class Workshop:
                         for k, d in enumerate(world.drivers))
         levers = tuple(float(future.levers.get(lv, world.lever_reference[k]))
                        for k, lv in enumerate(world.levers))
+        strength, efficacy, years = (float(f) for f in factors)
+        if levers == tuple(float(r) for r in world.lever_reference):
+            # Efficacy scales only the levers' changes from the 2021 reference (zero here):
+            # every efficacy gives these numbers bit for bit, so they are one variant.
+            efficacy = 1.0
         return (future.label, float(future.ownership), float(future.purpose), drivers,
-                levers, *(float(f) for f in factors))
+                levers, strength, efficacy, years)
 
     def _variants(self, labels: list[str], values: list[Mapping[str, float]]
                   ) -> list[tuple[VariantKey, Future, tuple[float, float, float]]]:

@@ -22,6 +22,7 @@ const TEXT = {
     baseline: "baseline: {f} as configured", worldOnly: "with your world assumptions",
     current: "current: world assumptions + levers (band: 8 in 10 simulated worlds)",
     computed: "Up to date: the server recalculated {n} futures with {m} simulated worlds each in {s} s (sudden events are off).",
+    cached: "Up to date: {n} futures with {m} simulated worlds each, computed earlier for these settings and sent at once (sudden events are off).",
     busy: "Recalculating ...", failed: "The server refused these settings: {e}",
     present: "Presentation (p)", leave: "Leave presentation (p)",
     theme: "Dark (d)", light: "Light (d)",
@@ -44,6 +45,10 @@ const TEXT = {
     handoutTitle: "Scenario handout", handoutSetting: "Setting", handoutDefault: "Default",
     handoutNow: "This scenario", handoutRun: "Run it in full", future: "Future",
     made: "Made with futures {v} (seed {s}, {m} members per future) on {d}.",
+    cost: "Public cost of the levers: {c} a year (uncertain {range}), {p} of the 2021 budget ({b})",
+    costDiff: "{d}", costSaved: "saved: {list}", costShort: "Cost: {c} a year, {p} of 2021",
+    costLever: "Public cost: {c} a year at this setting, {r} at the NDS 2021 programme ({x}); uncertain {lo} to {hi}. Cost source: {s}.",
+    money: "EUR\u00a0{v}\u00a0m", range: "EUR\u00a0{lo}-{hi}\u00a0m",
   },
   nl: {
     title: "Digitale toekomsten 2030", start: "Starttoekomst", axis: "Assen van de toekomst",
@@ -59,6 +64,7 @@ const TEXT = {
     baseline: "basislijn: {f} zoals ingesteld", worldOnly: "met uw aannames over de wereld",
     current: "huidig: aannames + beleid (band: 8 op 10 gesimuleerde werelden)",
     computed: "Bijgewerkt: de server rekende {n} toekomsten met elk {m} gesimuleerde werelden door in {s} s (plotselinge gebeurtenissen staan uit).",
+    cached: "Bijgewerkt: {n} toekomsten met elk {m} gesimuleerde werelden, eerder voor deze instellingen doorgerekend en meteen gestuurd (plotselinge gebeurtenissen staan uit).",
     busy: "Bezig met rekenen ...", failed: "De server weigerde deze instellingen: {e}",
     present: "Presentatie (p)", leave: "Presentatie verlaten (p)",
     theme: "Donker (d)", light: "Licht (d)",
@@ -81,6 +87,10 @@ const TEXT = {
     handoutTitle: "Scenario-hand-out", handoutSetting: "Instelling", handoutDefault: "Standaard",
     handoutNow: "Dit scenario", handoutRun: "Volledig doorrekenen", future: "Toekomst",
     made: "Gemaakt met futures {v} (seed {s}, {m} leden per toekomst) op {d}.",
+    cost: "Publieke kosten van het beleid: {c} per jaar (onzeker {range}), {p} van het budget van 2021 ({b})",
+    costDiff: "{d}", costSaved: "bewaard: {list}", costShort: "Kosten: {c} per jaar, {p} van 2021",
+    costLever: "Publieke kosten: {c} per jaar bij deze stand, {r} bij het programma van de NDS 2021 ({x}); onzeker {lo} tot {hi}. Bron van de kosten: {s}.",
+    money: "\u20ac\u00a0{v}\u00a0mln", range: "\u20ac\u00a0{lo}-{hi}\u00a0mln",
   },
 };
 
@@ -193,8 +203,53 @@ function about(key) {
   if (!info) return null;
   let text = lang === "nl" && ABOUT_NL[key] ? ABOUT_NL[key] : info.en;
   if (slider && slider.group === "lever") text += LEVER_SCALE[lang];
+  const cost = state.meta.costs && state.meta.costs.levers[key];
+  if (slider && cost && key in state.values) {
+    const [c, lo, hi] = cost.per_unit.map(u => u * state.values[key]);
+    text += " " + t("costLever", { c: money(c), r: money(cost.per_unit[0] * cost.reference), x: fmt(cost.reference, slider.step),
+                                  lo: money(lo), hi: money(hi), s: cost.source });
+  }
   return { title: slider ? slider.name[lang] : name(key), text,
            source: t("lines", { s: info.source.replace(/\bL(?=\d)/g, "") }) };
+}
+
+// ---------------------------------------------------------------- costs
+// Yearly public cost of a lever package (study.costs, as futures robustness and portfolio
+// count it): sum of per_unit * setting, central, low and high; null when no lever has a cost.
+function costOf(values) {
+  const levers = state.meta.costs ? Object.entries(state.meta.costs.levers) : [];
+  if (!levers.length) return null;
+  const out = [0, 0, 0];
+  for (const [key, cost] of levers) cost.per_unit.forEach((u, i) => { out[i] += u * values[key]; });
+  return out;
+}
+function money(v) { return t("money", { v: num(v, 0) }); }
+function costText(values) {
+  const cost = costOf(values);
+  if (!cost) return "";
+  const budget = state.meta.costs.budget[0];
+  return t("cost", { c: money(cost[0]), range: t("range", { lo: num(cost[1], 0), hi: num(cost[2], 0) }), b: money(budget),
+                     p: `${num(100 * cost[0] / budget, 0)}\u00a0%` });
+}
+// The cost line above the charts: updated at every slider move (no server round trip).
+function showCost() {
+  const box = document.getElementById("cost");
+  const short = document.getElementById("cost-short");  // under the levers, for phones
+  const cost = costOf(state.values);
+  box.hidden = short.hidden = !cost;
+  if (!cost) return;
+  const budget = state.meta.costs.budget[0];
+  short.textContent = t("costShort", { c: money(cost[0]), p: `${num(100 * cost[0] / budget, 0)}\u00a0%` });
+  const diff = cost[0] - budget;
+  box.replaceChildren();
+  html("span", { class: "total", "data-cost": cost[0].toFixed(3) }, box).textContent = costText(state.values);
+  const delta = html("span", { class: "delta" + (diff > 1e-9 ? " over" : "") }, box);
+  delta.textContent = ", " + t("costDiff", { d: (diff > 1e-9 ? "+" : diff < -1e-9 ? "\u2212" : "\u00b1") + money(Math.abs(diff)) });
+  const cmps = state.shown.map((n, i) => [TAGS[i], state.saved.find(x => x.name === n)]).filter(x => x[1]);
+  if (cmps.length) {
+    html("span", { class: "saved-cost" }, box).textContent = "; " + t("costSaved", {
+      list: cmps.map(([tag, sc]) => `${tag} ${money(costOf(sc.values)[0])}`).join(", ") });
+  }
 }
 
 function showTip(target) {
@@ -318,6 +373,7 @@ function applyValues() {
     showValue(s);
   }
   document.querySelector(`input[name=future][value="${state.future}"]`).checked = true;
+  showCost();
 }
 
 // A new starting future sets its axis position and EU regulation; with `all`, every slider.
@@ -335,6 +391,7 @@ function chooseFuture(label, all) {
 
 function changed() {
   writeHash();
+  showCost();
   request();
 }
 
@@ -356,6 +413,7 @@ function relabel() {
   list.replaceChildren();
   for (const line of TEXT[state.lang].howto) html("li", {}, list).textContent = line;
   savedList();
+  showCost();
   hideTip();
 }
 
@@ -468,6 +526,7 @@ function note(text) {
 function savedList() {
   const list = document.getElementById("saved");
   list.replaceChildren();
+  if (state.meta) showCost();
   if (!state.saved.length) {
     html("li", { class: "hint" }, list).textContent = t("savedNone");
     return;
@@ -577,6 +636,7 @@ async function send(seq) {
     const timing = /dur=([0-9.]+)/.exec(response.headers.get("Server-Timing") || "");
     state.data = body;
     state.took = timing ? Number(timing[1]) : null;
+    state.hit = /desc="hit"/.test(response.headers.get("Server-Timing") || "");
     draw(body);
     status.className = "";
     status.textContent = statusText();
@@ -589,6 +649,7 @@ async function send(seq) {
   }
 }
 function statusText() {
+  if (state.hit) return t("cached", { n: state.meta.futures.length, m: state.meta.members });
   return t("computed", { s: state.took === null ? "?" : num(state.took / 1000, 2),
                          n: state.meta.futures.length, m: state.meta.members });
 }
@@ -877,6 +938,7 @@ async function handout() {
   };
   add("h1", `${t("handoutTitle")}: ${label}`);
   add("p", `${t("future")}: ${name(data.future)}. ${about(data.future) ? about(data.future).text : ""}`);
+  if (costOf(data.settings)) add("p", costText(data.settings), body, "cost");
   const cols = add("div", undefined, body, "cols");
   const left = add("div", undefined, cols);
   const table = add("table", undefined, left);
