@@ -389,10 +389,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                                 ramped=Ramped(delta, ramp, groups), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width,
-                                keep=keep)
+                                keep=keep, floor=floor)
     assert impacts is not None  # a readout was given
-    if floor:
-        levels = (floor + (1.0 - floor) * levels).astype(out_dtype, copy=False)
     log = None
     if events is not None:
         (found, exhausted), = logs

@@ -37,6 +37,7 @@ class _Shared:
     width: int
     #: per time point its index in ``out`` (-1: not stored)
     slots: np.ndarray
+    floor: float = 0.0
 
 
 class Block:
@@ -139,8 +140,11 @@ class Block:
         slot = int(shared.slots[step])
         np.exp(self.log_x, out=self.x)
         if slot >= 0:
-            np.clip(self.x[..., :valid], self.low, self.high,
-                    out=shared.out[:, slot, :, self.members])
+            stored = shared.out[:, slot, :, self.members]
+            np.clip(self.x[..., :valid], self.low, self.high, out=stored)
+            if shared.floor:  # x = floor + (1 - floor) y, in the storage precision
+                stored *= 1.0 - shared.floor
+                stored += shared.floor
         dyn = self.impactors[:, n:]
         if shared.ramped is not None:
             ramp = shared.ramped.ramp(step, self.members)
@@ -323,6 +327,7 @@ def integrate(
     threads: int = 1,
     width: int | None = None,
     keep: np.ndarray | None = None,
+    floor: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
 
@@ -368,6 +373,10 @@ def integrate(
         The time points to store (increasing indices into 0..n_steps; default all). The
         integration is the same; the others are not written, nor their readout computed
         (a small ensemble spends about half of each step there). ``T`` below is their count.
+    floor : float
+        Stored levels are ``floor + (1 - floor) * y`` for the integrated ``y`` (the level
+        floor of :mod:`models.ensemble`), computed in the storage precision while the block
+        is in cache; the readout still sees ``y``.
 
     Returns
     -------
@@ -407,7 +416,7 @@ def integrate(
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
                      fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
                      indices=indices,
-                     n_steps=n_steps, width=width, slots=slots)
+                     n_steps=n_steps, width=width, slots=slots, floor=floor)
     starts = range(0, n_mem, width)
     # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
     # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.
