@@ -9,8 +9,8 @@ named by a hash of everything the composition reads (at most :data:`KEEP` of the
 
 * the overrides, in order, the config name and the working directory (``hydra.runtime``);
 * every file under the config folder: path, size and modification time;
-* the code that registers the structured schema (:mod:`scenarios.config.schema`,
-  :mod:`scenarios.config.compose`) and the versions of Python, Hydra and OmegaConf.
+* every module of :mod:`scenarios.config` (the structured schema and its registration) and
+  the versions of futures, Python, Hydra and OmegaConf.
 
 Changing any of them composes afresh; only a plain ``hydra.run.dir=PATH`` (letters,
 digits, ``_ . / -``) is left out of the hash and set in the cached config instead, where
@@ -57,7 +57,7 @@ def key(conf: Path, config_name: str, overrides: list[str]) -> str:
     import hydra
     import omegaconf
 
-    from scenarios.config import compose, schema
+    from scenarios.config import compose
 
     digest = hashlib.sha256()
 
@@ -69,8 +69,12 @@ def key(conf: Path, config_name: str, overrides: list[str]) -> str:
     keyed = ["hydra.run.dir=*" if RUN_DIR.fullmatch(o) else o for o in overrides]
     add(sys.version, hydra.__version__, omegaconf.__version__, config_name, keyed,
         os.getcwd(), str(conf))
-    for module in (compose, schema):
-        source = Path(str(module.__file__))
+    from scenarios import __version__
+
+    add(__version__)
+    # every module of the config package: the structured schema is spread over several
+    # (schema.py, analyses.py, levers.py, ...), and any of them can change the composition
+    for source in sorted(Path(str(compose.__file__)).parent.glob("*.py")):
         stat = source.stat()
         add(str(source), stat.st_size, stat.st_mtime_ns)
     for root, dirs, files in os.walk(conf):
