@@ -448,10 +448,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                                 ramped=Ramped(delta, ramp, groups), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width,
-                                keep=keep, structural=structural)
+                                keep=keep, floor=floor, structural=structural)
     assert impacts is not None  # a readout was given
-    if floor:
-        levels = (floor + (1.0 - floor) * levels).astype(out_dtype, copy=False)
     log = None
     if events is not None:
         (found, exhausted), = logs

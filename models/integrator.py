@@ -18,7 +18,7 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from models.dynamics import LOG_FLOOR, DynamicFill, Ramped, Readout, Sparse, Structural
-from models.sparse import SparsePart, add_pulses, sparse_columns
+from models.sparse import SparsePart, add_pulses, corrected, sparse_columns
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class _Shared:
     width: int
     #: per time point its index in ``out`` (-1: not stored)
     slots: np.ndarray
+    floor: float = 0.0
     structural: Structural | None = None
 
 
@@ -114,9 +115,10 @@ class Block:
             parts = [delta] if groups is None else \
                 [np.where((groups == g)[None, :, None], delta, 0.0)
                  for g in range(int(groups.max()) + 1)]
-            self.push = self._driven(parts[0])  # (F, 2n, width)
+            self.push = corrected(self.driver_product, self.p_driver, parts[0])  # (F, 2n, width)
             self.ramp = np.zeros((n_fut, 1, self.width))
-            self.lagged = [(self._driven(part), np.zeros_like(self.ramp)) for part in parts[1:]]
+            self.lagged = [(corrected(self.driver_product, self.p_driver, part),
+                            np.zeros_like(self.ramp)) for part in parts[1:]]
             self.term = np.empty_like(self.sums)
             self.lagged_term = np.empty_like(self.sums) if self.lagged else self.term
             self.acting: list[tuple[np.ndarray, np.ndarray]] = []
@@ -128,30 +130,13 @@ class Block:
             self.offsets_dirty = True
             if readout is not None:
                 self.index_static = np.zeros_like(self.index)
-            if readout is not None:
-                self.index_push = self._weighed(parts[0])
+                weights, p_index = readout.driver_weights, self.p_index_driver
+                self.index_push = corrected(weights, p_index, parts[0])
                 # lagged groups the indices weigh (none when no area weighs a lever)
                 self.index_lagged = [(index, lag_ramp) for index, (_, lag_ramp) in
-                                     zip((self._weighed(part) for part in parts[1:]),
-                                         self.lagged)
+                                     zip((corrected(weights, p_index, part)
+                                          for part in parts[1:]), self.lagged)
                                      if index.any()]
-
-    def _driven(self, change: np.ndarray) -> np.ndarray:
-        """The step sums' part of a change of the dynamic-driver rows, ``P_dyn @ change``,
-        with the member's sampled loadings on those rows (``p_driver``)."""
-        out = np.matmul(self.driver_product, change)
-        if self.p_driver is not None:
-            out += self.p_driver.once(change)
-        return out
-
-    def _weighed(self, change: np.ndarray) -> np.ndarray:
-        """The readout's part of a change of the dynamic-driver rows, with the member's
-        sampled impact weights on those rows (``p_index_driver``)."""
-        assert self.shared.readout is not None
-        out = np.matmul(self.shared.readout.driver_weights, change)
-        if self.p_index_driver is not None:
-            out += self.p_index_driver.once(change)
-        return out
 
     def _structural_parts(self, parts: Structural) -> None:
         """The block's members of the sampled structural entries (``p_*``)."""
@@ -180,8 +165,11 @@ class Block:
         slot = int(shared.slots[step])
         np.exp(self.log_x, out=self.x)
         if slot >= 0:
-            np.clip(self.x[..., :valid], self.low, self.high,
-                    out=shared.out[:, slot, :, self.members])
+            stored = shared.out[:, slot, :, self.members]
+            np.clip(self.x[..., :valid], self.low, self.high, out=stored)
+            if shared.floor:  # x = floor + (1 - floor) y, in the storage precision
+                stored *= 1.0 - shared.floor
+                stored += shared.floor
         dyn = self.impactors[:, n:]
         if shared.ramped is not None:
             ramp = shared.ramped.ramp(step, self.members)
@@ -377,6 +365,7 @@ def integrate(
     threads: int = 1,
     width: int | None = None,
     keep: np.ndarray | None = None,
+    floor: float = 0.0,
     structural: Structural | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
@@ -423,6 +412,10 @@ def integrate(
         The time points to store (increasing indices into 0..n_steps; default all). The
         integration is the same; the others are not written, nor their readout computed
         (a small ensemble spends about half of each step there). ``T`` below is their count.
+    floor : float
+        Stored levels are ``floor + (1 - floor) * y`` for the integrated ``y`` (the level
+        floor of :mod:`models.ensemble`), computed in the storage precision while the block
+        is in cache; the readout still sees ``y``.
     structural : Structural, optional
         Per-member deviations of sampled matrix entries, loadings and impact weights from
         the nominal ones in ``product`` and ``readout`` (:class:`models.dynamics.Structural`);
@@ -459,14 +452,13 @@ def integrate(
     # final member): BLAS kernels round differently for different widths, and with equal
     # widths a member's result depends only on its own inputs and ``chunk``, not on
     # ``threads`` or on how many members run.
-    if width is None:
-        width = block_width(chunk, n_mem)
-    elif width % 8:
+    width = block_width(chunk, n_mem) if width is None else width
+    if width % 8:
         raise ValueError(f"width={width} must be a multiple of 8")
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
                      fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
-                     indices=indices,
-                     n_steps=n_steps, width=width, slots=slots, structural=structural)
+                     indices=indices, n_steps=n_steps, width=width, slots=slots, floor=floor,
+                     structural=structural)
     starts = range(0, n_mem, width)
     # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
     # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.

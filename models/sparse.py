@@ -56,3 +56,12 @@ def add_pulses(target: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]],
     """``target[:, rows] += coef * values[:, j]`` for each sparse pulse column ``j``."""
     for j, (rows, coef) in enumerate(parts):
         target[:, rows] += coef * values[:, j, None, :]
+
+
+def corrected(matrix: np.ndarray, part: SparsePart | None, change: np.ndarray) -> np.ndarray:
+    """``matrix @ change`` plus the sampled entries' correction of it (``part``): the step
+    sums' or the readout's part of a change of the dynamic-driver rows, per ramp group."""
+    out = np.matmul(matrix, change)
+    if part is not None:
+        out += part.once(change)
+    return out

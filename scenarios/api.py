@@ -25,9 +25,9 @@ scenarios.config.errors.ConfigError: futures='versneling': future not found; exp
 
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
+import pickle
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,10 +57,12 @@ def _overrides(overrides: Sequence[str] | None, seed: int | None,
 
 
 @functools.lru_cache(maxsize=1)
-def _base() -> DictConfig:
+def _base() -> bytes:
+    """The composed defaults, pickled: unpickling is a deep copy ~8x cheaper than
+    ``copy.deepcopy`` of the config object."""
     from scenarios.config.compose import compose_config
 
-    return compose_config([])
+    return pickle.dumps(compose_config([]), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _plain(override: Any) -> bool:
@@ -97,7 +99,7 @@ def compose(overrides: Sequence[str]) -> DictConfig:
         return compose_config(texts)
     if not all(_plain(o) for o in parsed):
         return compose_config(texts)
-    cfg = copy.deepcopy(_base())
+    cfg = pickle.loads(_base())
     try:
         for override in parsed:
             OmegaConf.update(cfg, override.key_or_group, override.value(), merge=True)
@@ -136,11 +138,13 @@ def run(overrides: Sequence[str] | None = None, *, seed: int | None = None,
     """
     from scenarios.config.compose import check, config_text
     from scenarios.engine.batches import simulate_dataset, write_outcomes
+    from scenarios.engine.startup import fast_yaml
     from scenarios.engine.storage import open_outcomes
 
     cfg = compose(_overrides(overrides, seed, members))
     spec = check(cfg)
-    config = config_text(cfg)
+    with fast_yaml():  # the same text through libyaml's emitter
+        config = config_text(cfg)
     if run_dir is None:
         return simulate_dataset(spec, config)
     path = write_outcomes(spec, config, Path(run_dir))

@@ -219,6 +219,7 @@ def test_ema_batch_evaluator_equals_one_at_a_time_and_prim_finds_a_box(ema):
     assert len(x2) == 120
     for name in o1:
         np.testing.assert_array_equal(o1[name], o2[name])
+    _same_cases(_x1, x2)
     # worlds where security ends in its worst fifth: a PRIM box over the world assumptions
     y = o2["impact.veiligheid"] < np.quantile(o2["impact.veiligheid"], 0.2)
     x = x2[[u.name for u in model.uncertainties]]
@@ -227,6 +228,41 @@ def test_ema_batch_evaluator_equals_one_at_a_time_and_prim_finds_a_box(ema):
         box = prim.Prim(x, y, threshold=0.5, peel_alpha=0.1).find_box()
     assert len(box.peeling_trajectory) > 1
     assert box.peeling_trajectory.density.max() > 0.4   # well above the base rate 0.2
+
+
+def _same_cases(a, b):
+    """Equal EMA experiment tables; EMA numbers each sampled design anew, so scenario and
+    policy names compare by their order of appearance."""
+    names = ["scenario", "policy"]
+    pd.testing.assert_frame_equal(a.drop(columns=names), b.drop(columns=names))
+    for name in names:
+        assert list(a[name].cat.codes) == list(b[name].cat.codes), name
+
+
+def test_ema_batch_stores_what_a_callback_per_experiment_stores(ema):
+    """The batch evaluator's bulk store into EMA's DefaultCallback equals one callback
+    call per experiment (the path any other callback takes), cases and outcomes."""
+    from ema_workbench.em_framework.callbacks import DefaultCallback
+    from ema_workbench.em_framework.samplers import sample_levers, sample_uncertainties
+
+    from scenarios.interop.ema import BatchEvaluator
+
+    class PerExperiment(DefaultCallback):  # not DefaultCallback itself: one call each
+        pass
+
+    model = api.ema_model("radicale_markten")
+    scenarios, policies = sample_uncertainties(model, 25), sample_levers(model, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with BatchEvaluator(model) as ev:
+            x1, o1 = ev.perform_experiments(scenarios=scenarios, policies=policies)
+            x2, o2 = ev.perform_experiments(scenarios=scenarios, policies=policies,
+                                            callback=PerExperiment)
+    assert len(x1) == 75 and set(o1) == {o.name for o in model.outcomes}
+    _same_cases(x1, x2)
+    for name in o1:
+        assert o1[name].dtype == o2[name].dtype
+        np.testing.assert_array_equal(o1[name], o2[name])
 
 
 def test_ema_robust_optimize_runs_on_the_model(ema):

@@ -41,7 +41,7 @@ def test_triangular_ppf_is_scipys():
 
 
 def _run_in_child(code: str, tmp_path: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "FUTURES_CACHE_DIR": ""}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, env=env, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -49,7 +49,7 @@ def _run_in_child(code: str, tmp_path: Path) -> dict:
 
 def test_run_composes_once_and_imports_nothing_unused(tmp_path):
     """``futures run`` composes the config once, writes .hydra/, and never imports
-    scipy.stats, pint, dask.array or distributed."""
+    scipy.stats, pint, dask or distributed."""
     out = tmp_path / "run"
     code = f"""
 import json, sys
@@ -65,7 +65,7 @@ import contextlib, io
 with contextlib.redirect_stdout(io.StringIO()):
     rc = main(["run", "ensemble.members=4", "hydra.run.dir={out}"])
 print(json.dumps({{"rc": rc, "calls": len(calls),
-                  "loaded": [m for m in ("scipy.stats", "pint", "dask.array", "distributed",
+                  "loaded": [m for m in ("scipy.stats", "pint", "dask", "distributed", "tqdm",
                                           "matplotlib", "zarr") if m in sys.modules]}}))
 """
     got = _run_in_child(code, tmp_path)
@@ -74,6 +74,77 @@ print(json.dumps({{"rc": rc, "calls": len(calls),
     assert {p.name for p in (out / ".hydra").iterdir()} == {"config.yaml", "hydra.yaml",
                                                             "overrides.yaml"}
     assert "ensemble.members=4" in (out / ".hydra" / "overrides.yaml").read_text()
+
+
+def test_config_text_is_omegaconfs_text():
+    """The stored config text is what ``OmegaConf.to_yaml(OmegaConf.create(...))`` wrote
+    before, and libyaml's emitter (start-up) writes the same text as OmegaConf's dumper."""
+    import yaml
+    from omegaconf import OmegaConf
+    from omegaconf._utils import get_omega_conf_dumper
+
+    from scenarios.config.compose import compose_config, config_text
+    from scenarios.engine.startup import fast_yaml, yaml_dumper
+
+    for overrides in ([], ["seed=7", "ensemble.members=8"],
+                      ["futures=[versnelling]", "levers.ai_investment=0.8", "events.enabled=false"]):
+        cfg = compose_config(overrides)
+        container = OmegaConf.to_container(cfg, resolve=True)
+        container.pop("resume", None)  # type: ignore[union-attr]
+        before = OmegaConf.to_yaml(OmegaConf.create(container))
+        assert config_text(cfg) == before
+        with fast_yaml():
+            assert config_text(cfg) == before
+            assert OmegaConf.to_yaml(cfg) == yaml.dump(
+                OmegaConf.to_container(cfg, enum_to_str=True), default_flow_style=False,
+                allow_unicode=True, sort_keys=False, Dumper=get_omega_conf_dumper())
+    assert yaml_dumper() is not get_omega_conf_dumper() or not yaml.__with_libyaml__
+
+
+def test_cached_composition_is_hydras(tmp_path, monkeypatch):
+    """A cached composition (another run folder filled in) is the one Hydra composes; a
+    changed config file or override composes afresh."""
+    from hydra import version
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf
+
+    from scenarios.config.compose import register_schema
+    from scenarios.config.where import CONFIG_NAME, conf_dir
+    from scenarios.engine import startup
+
+    monkeypatch.setenv(startup.CACHE_ENV, str(tmp_path / "cache"))
+    version.setbase("1.3")
+    register_schema()
+    hydra_ = Hydra.create_main_hydra2(
+        task_name="app", config_search_path=create_config_search_path(f"file://{conf_dir()}"))
+
+    def fresh(overrides):
+        return hydra_.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"],
+                                     run_mode=RunMode.RUN)
+
+    first = ["seed=3", f"hydra.run.dir={tmp_path}/a"]
+    second = ["seed=3", f"hydra.run.dir={tmp_path}/b"]
+    name = startup.key(conf_dir(), CONFIG_NAME, first)
+    assert startup.load(name, first) is None
+    startup.store(name, fresh(first))
+    assert startup.key(conf_dir(), CONFIG_NAME, second) == name
+    cached = startup.load(name, second)
+    assert cached is not None
+    assert OmegaConf.to_yaml(cached) == OmegaConf.to_yaml(fresh(second))
+    assert cached.hydra.run.dir == f"{tmp_path}/b"
+    assert startup.key(conf_dir(), CONFIG_NAME, ["seed=4", second[1]]) != name
+    assert startup.key(conf_dir(), CONFIG_NAME, ["hydra.run.dir='a b'"]) != \
+        startup.key(conf_dir(), CONFIG_NAME, ["hydra.run.dir='a c'"])
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "config.yaml").write_text("seed: 1\n")
+    before = startup.key(conf, CONFIG_NAME, first)
+    os.utime(conf / "config.yaml", ns=(1, 1))
+    assert startup.key(conf, CONFIG_NAME, first) != before
+    monkeypatch.setenv(startup.CACHE_ENV, "")
+    assert startup.cache_dir() is None and startup.load(name, first) is None
 
 
 def test_compression_changes_bytes_not_values(tmp_path):

@@ -257,11 +257,20 @@ def check(cfg: DictConfig) -> RunSpec:
 
 
 def config_text(cfg: DictConfig) -> str:
-    """The resolved config as stored with every output (without the ``resume`` switch)."""
-    container = OmegaConf.to_container(cfg, resolve=True)
+    """The resolved config as stored with every output (without the ``resume`` switch).
+
+    The text of ``OmegaConf.to_yaml(OmegaConf.create(container))``, dumped straight from
+    the plain container with OmegaConf's YAML dumper and options (building a second
+    config object from it cost as much as composing one; tests/test_speed.py compares).
+    """
+    import omegaconf.omegaconf
+    import yaml
+
+    container = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     assert isinstance(container, dict)
     container.pop("resume", None)
-    return OmegaConf.to_yaml(OmegaConf.create(container))
+    return yaml.dump(container, default_flow_style=False, allow_unicode=True, sort_keys=False,
+                     Dumper=omegaconf.omegaconf.get_omega_conf_dumper())
 
 
 def resolved(cfg: DictConfig) -> dict[str, Any]:

@@ -137,7 +137,8 @@ def run_once(task: Job, overrides: list[str],
     composition (Hydra's own, with its ``hydra`` node) is validated by ``validate`` (given
     the job's part, raising :class:`ConfigError`), and then handed to Hydra's ``run_job``,
     which makes the run directory, writes ``.hydra/`` and calls ``task``: what
-    ``Hydra.run`` does, minus the repeated compositions. Overrides that do not compose
+    ``Hydra.run`` does, minus the repeated compositions. The same inputs composed before
+    are not composed again (:mod:`scenarios.engine.startup`). Overrides that do not compose
     are worded by :func:`scenarios.config.compose.compose_config`. Returns the exit status.
     """
     from hydra import version
@@ -150,21 +151,26 @@ def run_once(task: Job, overrides: list[str],
     from omegaconf import OmegaConf
 
     from scenarios.config.compose import compose_config
+    from scenarios.engine import startup
 
     version.setbase("1.3")  # as hydra.main(version_base="1.3") does
     search = create_config_search_path(f"file://{conf_dir()}")
     hydra_ = Hydra.create_main_hydra2(task_name="app", config_search_path=search)
     try:
-        try:
-            cfg = hydra_.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"],
-                                        run_mode=RunMode.RUN)
-        except Exception:
+        cached = startup.key(conf_dir(), CONFIG_NAME, overrides)
+        cfg = startup.load(cached, overrides)  # the same inputs composed before (start-up)
+        if cfg is None:
             try:
-                compose_config(overrides)  # raises the one-line ConfigError
-            except ConfigError as err:
-                print(f"futures: error: {err}", file=sys.stderr)
-                return 2
-            raise
+                cfg = hydra_.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"],
+                                            run_mode=RunMode.RUN)
+            except Exception:
+                try:
+                    compose_config(overrides)  # raises the one-line ConfigError
+                except ConfigError as err:
+                    print(f"futures: error: {err}", file=sys.stderr)
+                    return 2
+                raise
+            startup.store(cached, cfg)
         job = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])
         HydraConfig.instance().set_config(cfg)  # as the compose API does, for interpolations
         try:
@@ -184,7 +190,8 @@ def run_once(task: Job, overrides: list[str],
             callbacks.on_run_end(config=cfg, config_name=CONFIG_NAME, job_return=ret)
             _ = ret.return_value  # re-raises what the job raised
 
-        run_and_report(go)
+        with startup.fast_yaml():  # .hydra/*.yaml and the stored config text
+            run_and_report(go)
     finally:
         GlobalHydra.instance().clear()
     return 0

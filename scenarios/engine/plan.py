@@ -23,11 +23,23 @@ def member_slice(members: dict[str, np.ndarray], start: int, stop: int) -> dict[
     return {k: np.ascontiguousarray(v[:, start:stop]) for k, v in members.items()}
 
 
+class _NoBar:
+    """What :func:`progress` gives when no bar is shown: ``update`` and ``close`` do nothing."""
+
+    def update(self, n: int = 1) -> None:
+        """Count ``n`` more (ignored)."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
 def progress(total: int, what: str, show: bool = True) -> object:
     """A progress bar on stderr, shown only when stderr is a terminal and ``show`` is true
-    (a sweep's jobs leave it to the sweep's own bar)."""
+    (a sweep's jobs leave it to the sweep's own bar). Without a bar, tqdm is not imported
+    (start-up)."""
+    if not show or sys.stderr is None or not sys.stderr.isatty():
+        return _NoBar()
     from tqdm import tqdm
 
     return tqdm(total=total, desc=f"futures: {what}", unit=" members", unit_scale=True,
-                file=sys.stderr, disable=None if show else True, leave=False,
-                dynamic_ncols=True)
+                file=sys.stderr, leave=False, dynamic_ncols=True)

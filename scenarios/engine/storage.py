@@ -60,21 +60,24 @@ def write_atomic(ds: xr.Dataset, path: Path, *, compression: int = 4) -> Path:
 
 @contextmanager
 def _no_distributed(ds: xr.Dataset) -> Iterator[None]:
-    """Write numpy-backed ``ds`` without importing ``dask.distributed``.
+    """Write numpy-backed ``ds`` without importing dask or ``dask.distributed``.
 
-    xarray asks dask which scheduler runs the write, and that question imports
-    ``distributed`` (0.3-0.6 s, a third of a small run's start-up) even when every array is
-    in memory. For such a dataset, and while ``distributed`` is not imported yet, the import
-    is made to fail for the duration of the write (xarray then takes the threaded default,
-    which is what it would find anyway); lazy (dask) arrays are left to xarray as before.
+    xarray asks dask which scheduler runs the write (``get_dask_scheduler``), and that
+    question imports dask (0.25 s with toolz, jinja2 and psutil) and ``distributed``
+    (0.3-0.6 s) even when every array is in memory. For such a dataset the imports of
+    whichever of the two is not imported yet are made to fail for the duration of the write:
+    xarray then takes the threaded lock, which is what it finds with dask's default
+    scheduler too, and writes the same bytes. Lazy (dask) arrays are left to xarray as before.
     """
     import sys
 
     lazy = any(v.chunks is not None for v in ds.variables.values())
-    if lazy or "distributed" in sys.modules or "dask" not in sys.modules:
+    if lazy or "distributed" in sys.modules:
         yield
         return
-    names = ("distributed", "dask.distributed")
+    names = ["distributed", "dask.distributed"]
+    if "dask" not in sys.modules:
+        names += ["dask", "dask.base"]
     saved = {n: sys.modules.get(n) for n in names}
     for name in names:
         sys.modules[name] = None  # type: ignore[assignment]
@@ -103,10 +106,17 @@ def numpy_only() -> Iterator[None]:
     this block a library that is not imported yet counts as absent for those checks; the
     entries are removed on exit, so a later dask array (the zarr and Dask paths) is seen
     as before. Only for code that makes numpy arrays.
+
+    dask itself, if not imported yet, is also held out of ``sys.modules`` (an import of it
+    fails) for the block: xarray's ``is_dask_collection`` imports ``dask.base`` (0.25 s with
+    toolz, jinja2 and psutil) for every index it builds, only to learn that a numpy array is
+    not a dask collection. ``module_available``'s cache is cleared on entry and on exit, so
+    xarray sees dask as absent inside the block and as installed after it.
     """
     import sys
 
     from xarray.namedarray import pycompat
+    from xarray.namedarray.utils import module_available
 
     cache: dict[str, Any] = pycompat._cached_duck_array_modules  # type: ignore[assignment]
     seeded = []
@@ -118,9 +128,16 @@ def numpy_only() -> Iterator[None]:
         absent.version = pycompat.Version("0.0.0")
         cache[name] = absent
         seeded.append(name)
+    held = "dask" not in sys.modules
+    if held:
+        sys.modules["dask"] = None  # type: ignore[assignment]
+        module_available.cache_clear()
     try:
         yield
     finally:
+        if held and sys.modules.get("dask", 0) is None:
+            del sys.modules["dask"]
+            module_available.cache_clear()
         for name in seeded:
             if name in cache and not cache[name].available:
                 cache.pop(name, None)

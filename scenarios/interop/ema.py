@@ -31,10 +31,11 @@ from typing import Any
 
 import numpy as np
 from ema_workbench import Constant, Model, RealParameter, ScalarOutcome
+from ema_workbench.em_framework.callbacks import DefaultCallback
 from ema_workbench.em_framework.evaluators import BaseEvaluator
 from ema_workbench.em_framework.experiment_runner import ExperimentRunner
 from ema_workbench.em_framework.points import experiment_generator
-from ema_workbench.em_framework.util import NamedObjectMap
+from ema_workbench.em_framework.util import NamedObjectMap, ProgressTrackingMixIn
 
 from models.ensemble import Future
 from scenarios.config.compose import load, normalize
@@ -161,18 +162,61 @@ class BatchEvaluator(BaseEvaluator):
 
     @staticmethod
     def _batch(sim: Simulator, group: list[Any], callback: Callable[..., None]) -> None:
-        policies: dict[str, dict[str, float]] = {}
-        worlds: dict[Any, dict[str, float]] = {}
-        for experiment in group:
-            policies.setdefault(experiment.policy.name,
-                                {lv: float(experiment.policy[lv])
-                                 for lv in sim.spec.world.levers})
-            worlds.setdefault(experiment.scenario.name,
-                              {n: float(experiment.scenario[n])
-                               for n in sim.uncertainty_names})
-        p_index = {name: i for i, name in enumerate(policies)}
-        w_index = {name: j for j, name in enumerate(worlds)}
-        result = sim.evaluate(list(worlds.values()), list(policies.values()))
-        for experiment in group:
-            i, j = p_index[experiment.policy.name], w_index[experiment.scenario.name]
+        policies: list[dict[str, float]] = []
+        worlds: list[dict[str, float]] = []
+        p_index: dict[Any, int] = {}
+        w_index: dict[Any, int] = {}
+        levers, names = sim.spec.world.levers, sim.uncertainty_names
+        rows, cols, labels = [], [], []
+        for experiment in group:  # one pass: the distinct policies and worlds, in order
+            policy, world = experiment.policy, experiment.scenario
+            i = p_index.get(policy.name)
+            if i is None:
+                i = p_index[policy.name] = len(policies)
+                policies.append({lv: float(policy[lv]) for lv in levers})
+            j = w_index.get(world.name)
+            if j is None:
+                j = w_index[world.name] = len(worlds)
+                worlds.append({n: float(world[n]) for n in names})
+            rows.append(i)
+            cols.append(j)
+            labels.append((experiment.experiment_id, world.name, policy.name,
+                           experiment.model_name))
+        result = sim.evaluate(worlds, policies)
+        if type(callback) is DefaultCallback:  # EMA's own store: filled in one go
+            r, c = np.array(rows), np.array(cols)
+            inputs = {n: np.array([w[n] for w in worlds])[c] for n in names}
+            inputs.update({lv: np.array([p[lv] for p in policies])[r] for lv in levers})
+            _store_all(callback, labels, inputs, {k: v[r, c] for k, v in result.items()})
+            return
+        for experiment, i, j in zip(group, rows, cols):
             callback(experiment, {k: float(v[i, j]) for k, v in result.items()})
+
+
+def _store_all(callback: Any, labels: list[tuple[Any, ...]], inputs: dict[str, np.ndarray],
+               outcomes: dict[str, np.ndarray]) -> None:
+    """What ``DefaultCallback`` stores for each experiment, array by array.
+
+    ``labels`` holds each experiment's id, scenario, policy and model name; ``inputs`` its
+    uncertainties and levers, ``outcomes`` its outcomes, in the same order. The same cases
+    and outcomes land in the same rows (the experiment ids) as one call per experiment
+    would store, with the same progress count; only without a Python call and a masked-array
+    assignment per experiment and outcome (tests/test_interop.py compares the two).
+    """
+    ids = np.array([label[0] for label in labels])
+    cases = callback.cases
+    for name in (*callback.uncertainties, *callback.levers):
+        cases[name][ids] = inputs[name]
+    for k, field in enumerate(("scenario", "policy", "model"), start=1):
+        column = np.empty(len(labels), dtype=object)
+        column[:] = [label[k] for label in labels]
+        cases[field][ids] = column
+    for outcome in callback.outcomes:
+        if outcome.name not in outcomes:
+            continue
+        data = np.asarray(outcomes[outcome.name], dtype=np.float64)
+        if outcome.name not in callback.results:
+            callback.results[outcome.name] = callback._setup_outcomes_array(
+                (callback.nr_experiments,), data.dtype)
+        callback.results[outcome.name][ids] = data
+    ProgressTrackingMixIn.__call__(callback, len(labels))
