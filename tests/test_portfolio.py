@@ -69,8 +69,8 @@ def test_every_portfolio_is_within_the_2021_budget_and_none_is_all_high(run):
 
 def test_a_smaller_budget_is_respected(cli, tmp_path):
     out = tmp_path / "run"
-    args = [a for a in ARGS if not a.startswith("portfolio.generations=")]  # each key once
-    result = cli("portfolio", *args, "portfolio.generations=2", "portfolio.budget=150",
+    fewer = [a for a in ARGS if not a.startswith("portfolio.generations=")]
+    result = cli("portfolio", *fewer, "portfolio.generations=2", "portfolio.budget=150",
                  f"hydra.run.dir={out}")
     assert result.returncode == 0, result.stderr
     with xr.open_dataset(out / "portfolios.nc", engine="h5netcdf") as ds:
