@@ -174,3 +174,71 @@ class Ramped:
     delta: np.ndarray
     ramp: Callable[[int, slice], np.ndarray]
     groups: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Sparse:
+    r"""Per-member corrections of a few matrix entries: ``target[:, rows[e]] += coef[:, e] *
+    source[:, cols[e]]`` summed over the entries ``e``.
+
+    How per-member matrices enter the kernel (sampled structural entries, docs/model.md):
+    the shared matrix product stays one batched matmul per future, and each sampled entry
+    adds its member's deviation from the nominal value, ``(A_m - A) z``, for the one row and
+    column it sits in. The sum over entries is one small matmul with the 0/1 scatter matrix
+    ``S[r, e] = [rows[e] == r]``: ``target += S @ (coef * source[:, cols])``.
+
+    Attributes
+    ----------
+    rows : ndarray of int, shape (E,)
+        Row of ``target`` each entry adds to.
+    cols : ndarray of int, shape (E,)
+        Row of ``source`` each entry reads.
+    coef : ndarray, shape (F, E, M)
+        Per future and member, the deviation of the entry (already scaled like the matrix
+        it corrects, e.g. by ``dt``).
+    n_rows : int
+        Rows of ``target``.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    coef: np.ndarray
+    n_rows: int
+
+    def scatter(self) -> np.ndarray:
+        """The scatter matrix ``S``, shape (n_rows, E)."""
+        out = np.zeros((self.n_rows, len(self.rows)))
+        out[self.rows, np.arange(len(self.rows))] = 1.0
+        return out
+
+    def dense(self) -> np.ndarray:
+        """The corrections as per-member matrices, shape (F, M, n_rows, n_cols): the
+        reference form of the tests (``n_cols`` = largest column + 1)."""
+        n_fut, _, n_mem = self.coef.shape
+        out = np.zeros((n_fut, n_mem, self.n_rows, int(self.cols.max(initial=-1)) + 1))
+        for e, (r, c) in enumerate(zip(self.rows, self.cols)):
+            out[:, :, r, c] += self.coef[:, e, :]
+        return out
+
+
+@dataclass(frozen=True)
+class Structural:
+    """The sampled structural entries of one run, as :class:`Sparse` corrections.
+
+    Attributes
+    ----------
+    trend : Sparse, optional
+        Onto the step sums (2n rows: push, then brake) from the trend impactors
+        (``strength * x``), every step.
+    driver : Sparse, optional
+        Onto the step sums from the dynamic-driver rows (their change ``d(t) - d(t0)``).
+    index_trend : Sparse, optional
+        Onto the readout (impact indices) from the levels ``x``, every time point.
+    index_driver : Sparse, optional
+        Onto the readout from the dynamic-driver rows.
+    """
+
+    trend: Sparse | None = None
+    driver: Sparse | None = None
+    index_trend: Sparse | None = None
+    index_driver: Sparse | None = None

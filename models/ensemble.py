@@ -46,6 +46,7 @@ from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 from models.integrator import integrate
 from models.levers import LeverResponse, effective, lever_ramps
+from models.structural import Nominal, structural_terms
 
 #: The driver column that is constant 1: a trend's own push or pull (every world has it).
 MOMENTUM = "momentum"
@@ -68,13 +69,55 @@ GLOBAL_PARAMETERS: dict[str, tuple[str, str, float, float]] = {
 }
 
 
-def parameters(trends: tuple[str, ...]) -> dict[str, tuple[str, str, float, float]]:
-    """Every uncertain parameter of a world with these trend labels: (meaning, units, low,
-    high)."""
-    return {**GLOBAL_PARAMETERS,
-            **{f"initial.{t}": (f"start level of {t}", "1", 0.0, 1.0) for t in trends},
-            **{f"momentum.{t}": (f"own momentum of {t}", "1/year", -10.0, 10.0)
-               for t in trends}}
+def parameters(world: World | tuple[str, ...]) -> dict[str, tuple[str, str, float, float]]:
+    """Every uncertain parameter of a world (or of a world with these trend labels): (meaning,
+    units, low, high).
+
+    Besides :data:`GLOBAL_PARAMETERS`, ``initial.<trend>`` and ``momentum.<trend>``, a world
+    has a **structural** parameter for every entry of its matrices (:func:`structural_names`):
+    ``A.<trend>.<impactor>`` (an entry of the cross-impact matrix: a trend-on-trend impact,
+    a driver or a lever loading; not the momentum column, which is ``momentum.<trend>``)
+    and ``W.<area>.<impactor>`` (an impact weight of a trend or driver).
+    """
+    trends = world if isinstance(world, tuple) else world.trends
+    out = {**GLOBAL_PARAMETERS,
+           **{f"initial.{t}": (f"start level of {t}", "1", 0.0, 1.0) for t in trends},
+           **{f"momentum.{t}": (f"own momentum of {t}", "1/year", -10.0, 10.0)
+              for t in trends}}
+    if not isinstance(world, tuple):
+        for name in structural_names(world):
+            kind, row, col = name.split(".")
+            out[name] = ((f"impact of {col} on {row}", "1/year") if kind == "A" else
+                         (f"weight of {col} in the {row} index", "1")) + (-10.0, 10.0)
+    return out
+
+
+def structural_names(world: World) -> tuple[str, ...]:
+    """Labels of every structural entry: ``A.<trend>.<impactor>`` for the trends, the drivers
+    but momentum and the levers as impactors, then ``W.<area>.<impactor>`` for the trends
+    and drivers (levers have no impact weights, :mod:`models.structural`)."""
+    weighed = world.trends + tuple(d for d in world.drivers if d != MOMENTUM)
+    return tuple(f"A.{r}.{c}" for r in world.trends for c in weighed + world.levers) + \
+        tuple(f"W.{a}.{c}" for a in world.areas for c in weighed)
+
+
+def structural_nominals(world: World) -> dict[str, float]:
+    """The nominal value of every structural entry (:func:`models.ensemble.structural_names`)."""
+    a = {"trends": world.trend_matrix, "drivers": world.driver_loadings,
+         "levers": world.lever_loadings}
+    w = {"trends": world.area_trend_weights, "drivers": world.area_driver_weights,
+         "levers": world.area_lever_weights}
+    where = {**{c: ("trends", k) for k, c in enumerate(world.trends)},
+             **{c: ("drivers", k) for k, c in enumerate(world.drivers)},
+             **{c: ("levers", k) for k, c in enumerate(world.levers)}}
+    rows = {"A": (world.trends, a), "W": (world.areas, w)}
+    out = {}
+    for name in structural_names(world):
+        kind, row, col = name.split(".")
+        labels, arrays = rows[kind]
+        group, k = where[col]
+        out[name] = float(arrays[group][labels.index(row), k])
+    return out
 
 
 def open_bounds(trends: tuple[str, ...]) -> set[str]:
@@ -253,6 +296,20 @@ def _member_values(name: str, nominal: float, members: Mapping[str, np.ndarray],
     return np.full(shape, nominal) if value is None else np.broadcast_to(value, shape)
 
 
+def _nominal(world: World) -> Nominal:
+    """The world's matrices the structural entries deviate from (:mod:`models.structural`)."""
+    dyn = [world.drivers.index(d) for d in world.drivers if d != MOMENTUM]
+    return Nominal(trends=world.trends, areas=world.areas,
+                   columns=world.trends + tuple(world.drivers[k] for k in dyn) + world.levers,
+                   matrix=np.concatenate([world.trend_matrix, world.driver_loadings[:, dyn],
+                                          world.lever_loadings], axis=1),
+                   weights=np.concatenate([world.area_trend_weights,
+                                           world.area_driver_weights[:, dyn],
+                                           world.area_lever_weights], axis=1),
+                   reference=np.concatenate([world.status_quo[dyn], world.lever_reference]),
+                   floor=world.floor)
+
+
 def dynamic_rows(world: World) -> tuple[str, ...]:
     """Labels of the dynamic driver rows: every driver but momentum, the levers, then the
     future-dependent lever columns (``"<lever>*<driver>"``, :mod:`models.levers`)."""
@@ -299,7 +356,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     -------
     Outcome
     """
-    unknown = sorted(set(members) - set(parameters(world.trends)))
+    unknown = sorted(set(members) - set(parameters(world)))
     if unknown:
         raise KeyError(f"unknown parameters {unknown}; expected names from parameters()")
     n_fut, n_mem = len(futures), n_members
@@ -349,6 +406,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                           world.lever_reference[None, :, None], dt) - 1.0  # (1, 2n, 1)
     c0 = 1.0 + shared + levers + np.zeros_like(efficacy)[:, None, :]  # (F, 2n, M)
     c0 += dt * np.concatenate([np.maximum(momentum, 0.0), np.maximum(-momentum, 0.0)], axis=1)
+    structural, c0_change = structural_terms(_nominal(world), members, shape, dt)
+    c0 += c0_change
 
     n_trends = len(world.trends)
     dyn_loadings = np.concatenate([world.driver_loadings[:, dyn_idx], world.lever_loadings,
@@ -389,7 +448,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                                 ramped=Ramped(delta, ramp, groups), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width,
-                                keep=keep, floor=floor)
+                                keep=keep, floor=floor, structural=structural)
     assert impacts is not None  # a readout was given
     log = None
     if events is not None:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from models.dynamics import LOG_FLOOR, DynamicFill, Ramped, Readout
+from models.dynamics import LOG_FLOOR, DynamicFill, Ramped, Readout, Sparse, Structural
+from models.sparse import SparsePart, add_pulses, corrected, sparse_columns
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class _Shared:
     #: per time point its index in ``out`` (-1: not stored)
     slots: np.ndarray
     floor: float = 0.0
+    structural: Structural | None = None
 
 
 class Block:
@@ -61,7 +63,8 @@ class Block:
     """
 
     def __init__(self, shared: _Shared, start: int, log_x: np.ndarray | None = None,
-                 offsets: np.ndarray | None = None, x: np.ndarray | None = None) -> None:
+                 offsets: np.ndarray | None = None,
+                 x: np.ndarray | None = None) -> None:  # long: every working array of a block
         self.shared = shared
         n_fut, n, n_mem = shared.log_x0.shape
         self.n = n
@@ -89,6 +92,7 @@ class Block:
         self.low = np.finfo(dtype).tiny
         self.high = np.nextafter(dtype.type(1), dtype.type(0))
         readout = shared.readout
+        self._structural_parts(shared.structural or Structural())
         if readout is not None:
             shape = (n_fut, readout.trend_weights.shape[-2], self.width)
             self.index, self.spare = np.empty(shape), np.empty(shape)
@@ -96,16 +100,25 @@ class Block:
         if shared.ramped is not None:  # the drivers' part of every step, up to the ramp
             delta = self._padded(shared.ramped.delta)
             self.trend_product = np.ascontiguousarray(shared.product[..., :n])
+            # Sampled trend-on-trend entries ride in the same matmul: [P_trend | S] times
+            # [s x ; C * (s x)[cols]] (models.dynamics.Sparse), one product per step.
+            self.fused: np.ndarray | None = None
+            if self.p_trend is not None:
+                e = len(self.p_trend.cols)
+                self.trend_product = np.ascontiguousarray(np.concatenate(
+                    [self.trend_product,
+                     np.broadcast_to(self.p_trend.scatter, (n_fut, 2 * n, e))], axis=-1))
+                self.fused = np.zeros((n_fut, n + e, self.width))
             self.driver_product = np.ascontiguousarray(shared.product[..., n:])
             # Ramp groups (lagged levers): group 0 in push/ramp, the others in ``lagged``.
             groups = shared.ramped.groups
             parts = [delta] if groups is None else \
                 [np.where((groups == g)[None, :, None], delta, 0.0)
                  for g in range(int(groups.max()) + 1)]
-            self.push = np.matmul(self.driver_product, parts[0])  # (F, 2n, width)
+            self.push = corrected(self.driver_product, self.p_driver, parts[0])  # (F, 2n, width)
             self.ramp = np.zeros((n_fut, 1, self.width))
-            self.lagged = [(np.matmul(self.driver_product, part), np.zeros_like(self.ramp))
-                           for part in parts[1:]]
+            self.lagged = [(corrected(self.driver_product, self.p_driver, part),
+                            np.zeros_like(self.ramp)) for part in parts[1:]]
             self.term = np.empty_like(self.sums)
             self.lagged_term = np.empty_like(self.sums) if self.lagged else self.term
             self.acting: list[tuple[np.ndarray, np.ndarray]] = []
@@ -117,13 +130,25 @@ class Block:
             self.offsets_dirty = True
             if readout is not None:
                 self.index_static = np.zeros_like(self.index)
-            if readout is not None:
-                self.index_push = np.matmul(readout.driver_weights, parts[0])
+                weights, p_index = readout.driver_weights, self.p_index_driver
+                self.index_push = corrected(weights, p_index, parts[0])
                 # lagged groups the indices weigh (none when no area weighs a lever)
                 self.index_lagged = [(index, lag_ramp) for index, (_, lag_ramp) in
-                                     zip((np.matmul(readout.driver_weights, part)
+                                     zip((corrected(weights, p_index, part)
                                           for part in parts[1:]), self.lagged)
                                      if index.any()]
+
+    def _structural_parts(self, parts: Structural) -> None:
+        """The block's members of the sampled structural entries (``p_*``)."""
+
+        def part(sparse: Sparse | None) -> SparsePart | None:
+            return None if sparse is None else \
+                SparsePart(sparse.scatter(), sparse.cols, self._padded(sparse.coef))
+
+        self.p_trend, self.p_driver = part(parts.trend), part(parts.driver)
+        self.p_index_trend, self.p_index_driver = part(parts.index_trend), part(parts.index_driver)
+        self.p_pulse: SparsePart | None = None
+        self.p_pulse_index: SparsePart | None = None
 
     def _padded(self, array: np.ndarray) -> np.ndarray:
         """A private, contiguous float64 copy of the block (the loop writes into it)."""
@@ -166,6 +191,8 @@ class Block:
         # the readout only where it is stored (and at the start, which is its base)
         if shared.readout is not None and (slot >= 0 or self.base is None):
             np.matmul(shared.readout.trend_weights, self.x, out=self.index)
+            if self.p_index_trend is not None:
+                self.p_index_trend.add(self.index, self.x)
             if shared.ramped is not None:
                 np.multiply(self.index_push, self.ramp, out=self.spare)
                 self.index += self.spare
@@ -174,10 +201,14 @@ class Block:
                     self.index += self.spare
                 if self.use_offsets:
                     self.index += self.index_static
-                    _add_pulses(self.index, self.pulse_index, self.pulse_now)
+                    add_pulses(self.index, self.pulse_index, self.pulse_now)
+                    if self.p_pulse_index is not None:
+                        self.p_pulse_index.add(self.index, self.pulse_now)
             elif self.n_dyn:
                 np.matmul(shared.readout.driver_weights, dyn, out=self.spare)
                 self.index += self.spare
+                if self.p_index_driver is not None:
+                    self.p_index_driver.add(self.index, dyn)
             if self.base is None:
                 self.base = self.index.copy()
             self.index -= self.base
@@ -187,11 +218,15 @@ class Block:
     def set_pulses(self, rows: tuple[int, ...]) -> None:
         """Declare the offset rows that change every month (they take the sparse path)."""
         self.pulse_rows = tuple(int(r) for r in rows)
-        self.pulse_push = _sparse_columns(self.driver_product, self.pulse_rows)
+        self.pulse_push = sparse_columns(self.driver_product, self.pulse_rows)
         if self.shared.readout is not None:
-            self.pulse_index = _sparse_columns(self.shared.readout.driver_weights,
+            self.pulse_index = sparse_columns(self.shared.readout.driver_weights,
                                                self.pulse_rows)
         self.pulse_now = np.zeros((self.offsets.shape[0], len(rows), self.width))
+        if self.p_driver is not None:
+            self.p_pulse = self.p_driver.subset(self.pulse_rows)
+        if self.p_index_driver is not None:
+            self.p_pulse_index = self.p_index_driver.subset(self.pulse_rows)
         self.offsets_dirty = True
 
     def _take_offsets(self) -> None:
@@ -200,8 +235,12 @@ class Block:
             static = self.offsets.copy()
             static[:, list(self.pulse_rows)] = 0.0
             np.matmul(self.driver_product, static, out=self.offset_static)
+            if self.p_driver is not None:
+                self.offset_static += self.p_driver.once(static)
             if self.shared.readout is not None:
                 np.matmul(self.shared.readout.driver_weights, static, out=self.index_static)
+                if self.p_index_driver is not None:
+                    self.index_static += self.p_index_driver.once(static)
             self.offsets_dirty = False
         if self.pulse_rows:
             self.pulse_now[...] = self.offsets[:, list(self.pulse_rows)]
@@ -209,9 +248,18 @@ class Block:
     def advance(self) -> None:
         """One KSIM step from the recorded time point to the next."""
         n = self.n
-        np.multiply(self.x, self.scale, out=self.impactors[:, :n])
         if self.shared.ramped is not None:
-            np.matmul(self.trend_product, self.impactors[:, :n], out=self.sums)
+            if self.fused is not None:
+                part = self.p_trend
+                assert part is not None
+                trend = self.fused[:, :n]
+                np.multiply(self.x, self.scale, out=trend)
+                np.take(trend, part.cols, axis=1, out=self.fused[:, n:])
+                self.fused[:, n:] *= part.coef
+                np.matmul(self.trend_product, self.fused, out=self.sums)
+            else:
+                np.multiply(self.x, self.scale, out=self.impactors[:, :n])
+                np.matmul(self.trend_product, self.impactors[:, :n], out=self.sums)
             self.sums += self.const
             np.multiply(self.push, self.ramp, out=self.term)
             self.sums += self.term
@@ -220,9 +268,16 @@ class Block:
                 self.sums += self.lagged_term
             if self.use_offsets:
                 self.sums += self.offset_static
-                _add_pulses(self.sums, self.pulse_push, self.pulse_now)
+                add_pulses(self.sums, self.pulse_push, self.pulse_now)
+                if self.p_pulse is not None:
+                    self.p_pulse.add(self.sums, self.pulse_now)
         else:
+            np.multiply(self.x, self.scale, out=self.impactors[:, :n])
             np.matmul(self.shared.product, self.impactors, out=self.sums)
+            if self.p_trend is not None:
+                self.p_trend.add(self.sums, self.impactors[:, :n])
+            if self.p_driver is not None:
+                self.p_driver.add(self.sums, self.impactors[:, n:])
             self.sums += self.const
         np.divide(self.sums[:, n:], self.sums[:, :n], out=self.x)  # phi, reusing the buffer
         self.log_x *= self.x
@@ -273,23 +328,6 @@ class Ensemble:
         self.each(Block.advance)
 
 
-def _sparse_columns(matrix: np.ndarray,
-                    columns: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per column of ``matrix`` (F, rows, K): its non-zero rows and their values (F, r, 1)."""
-    out = []
-    for col in columns:
-        rows = np.flatnonzero(matrix[:, :, col].any(axis=0))
-        out.append((rows, matrix[:, rows, col][:, :, None]))
-    return out
-
-
-def _add_pulses(target: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]],
-                values: np.ndarray) -> None:
-    """``target[:, rows] += coef * values[:, j]`` for each sparse pulse column ``j``."""
-    for j, (rows, coef) in enumerate(parts):
-        target[:, rows] += coef * values[:, j, None, :]
-
-
 @cache
 def _blas() -> ThreadpoolController:
     """The loaded BLAS libraries, found once: finding them scans the process's shared
@@ -328,6 +366,7 @@ def integrate(
     width: int | None = None,
     keep: np.ndarray | None = None,
     floor: float = 0.0,
+    structural: Structural | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
 
@@ -377,6 +416,10 @@ def integrate(
         Stored levels are ``floor + (1 - floor) * y`` for the integrated ``y`` (the level
         floor of :mod:`models.ensemble`), computed in the storage precision while the block
         is in cache; the readout still sees ``y``.
+    structural : Structural, optional
+        Per-member deviations of sampled matrix entries, loadings and impact weights from
+        the nominal ones in ``product`` and ``readout`` (:class:`models.dynamics.Structural`);
+        the static drivers' part of them belongs in ``c0``.
 
     Returns
     -------
@@ -409,14 +452,13 @@ def integrate(
     # final member): BLAS kernels round differently for different widths, and with equal
     # widths a member's result depends only on its own inputs and ``chunk``, not on
     # ``threads`` or on how many members run.
-    if width is None:
-        width = block_width(chunk, n_mem)
-    elif width % 8:
+    width = block_width(chunk, n_mem) if width is None else width
+    if width % 8:
         raise ValueError(f"width={width} must be a multiple of 8")
     shared = _Shared(log_x0=log_x0, product=product, c0=c0, strength=strength,
                      fill_dynamic=fill_dynamic, ramped=ramped, readout=readout, out=out,
-                     indices=indices,
-                     n_steps=n_steps, width=width, slots=slots, floor=floor)
+                     indices=indices, n_steps=n_steps, width=width, slots=slots, floor=floor,
+                     structural=structural)
     starts = range(0, n_mem, width)
     # The matrix products are tiny (22 x 23 by 23 x width): BLAS threads only fight over the
     # cores, badly so when the machine is busy. Parallelism comes from the blocks instead.

@@ -129,7 +129,8 @@ def _constant_world_incidents(level: float, members: int = 4000) -> float:
                             "driver_loadings": np.zeros_like(world.driver_loadings),
                             "lever_loadings": np.zeros_like(world.lever_loadings)})
     members_ = draw_members(spec)
-    members_ = {k: v for k, v in members_.items() if not k.startswith("momentum.")}
+    # the frozen world's entries are its own: no momentum and no structural entry (A.*, W.*)
+    members_ = {k: v for k, v in members_.items() if not k.startswith(("momentum.", "A.", "W."))}
     out = run(frozen, spec.futures, members_, members, events=spec.events,
               rngs=event_rngs(spec))
     counts = np.bincount(out.events.kind, minlength=len(KINDS))

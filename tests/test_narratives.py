@@ -32,23 +32,19 @@ def test_text_cell(default_run, cell):
 
 
 def test_text_rankings(default_run):
-    """Voorwaardelijke groei: earning capacity 2nd."""
+    """Voorwaardelijke groei: earning capacity 2nd; Gelijk speelveld: broad welfare 1st.
+
+    On the posterior ensemble without direct lever weights: Gelijk speelveld's broad welfare
+    (median 0.291) ends above its earning capacity (0.267); 0.262 below 0.268 on the point
+    fit before issue 15's posterior."""
     assert area_ranking(default_run, "voorwaardelijke_groei")[1] == "verdienvermogen"
-
-
-@pytest.mark.xfail(strict=True, reason="issue 16 item 2: without the direct lever weights on "
-                   "areas (digital_skills +0.15 and data_sharing +0.05 on brede_welvaart, acting "
-                   "on the cabinets' lever plans), Gelijk speelveld's broad welfare (median "
-                   "0.262) ends just below its earning capacity (0.268) on the defaults "
-                   "(docs/model.md, Impacts); the ranking is reported, not forced")
-def test_gelijk_speelveld_ranks_broad_welfare_first(default_run):
-    """Gelijk speelveld: broad welfare 1st (TEXT)."""
     assert area_ranking(default_run, "gelijk_speelveld")[0] == "brede_welvaart"
 
 
 @pytest.mark.xfail(strict=True, reason="issue 15 item 4: without the direct welfare weight on "
                    "brede_welvaart, Radicale markten has the highest broad welfare on the "
-                   "defaults (docs/model.md, Impacts); the pattern is reported, not forced")
+                   "defaults (median 0.406 against Gelijk speelveld's 0.291; docs/model.md, "
+                   "Impacts); the pattern is reported, not forced")
 def test_gelijk_speelveld_has_the_highest_broad_welfare(default_run):
     """Broad welfare in 2030 is highest in Gelijk speelveld, by the median."""
     final = default_run["impact"].sel(area="brede_welvaart").isel(time=-1).median("member")
@@ -79,6 +75,10 @@ def test_kwetsbaarheid_never_below_medium(default_run):
     assert float(level.min()) >= 0.30
 
 
+@pytest.mark.xfail(strict=True, reason="issue 15 item 2: on the posterior ensemble zwermcultuur "
+                   "declines in Voorwaardelijke groei (median -0.08; its 'flat, M' cell is INF "
+                   "and held by 27% of the members); the pattern is reported, not forced "
+                   "(docs/validation.md)")
 def test_zwermcultuur_rises_in_three_futures(default_run):
     """Zwermcultuur rises in three futures, flat at M in Voorwaardelijke groei."""
     start, end = medians(default_run)
@@ -88,6 +88,10 @@ def test_zwermcultuur_rises_in_three_futures(default_run):
     assert abs(float(change.sel(future="voorwaardelijke_groei"))) < 0.05
 
 
+@pytest.mark.xfail(strict=True, reason="issue 15 item 2: on the posterior ensemble zwermcultuur "
+                   "(0.650) spreads more between the futures than digitale_valuta (0.643) "
+                   "and decentralisering (0.646), through its decline in Voorwaardelijke groei "
+                   "(docs/validation.md)")
 def test_axis_sensitive_trends_spread_most(default_run):
     """Mega ecosystems, decentralisation and digital currency differ most between futures."""
     _, end = medians(default_run)
@@ -105,17 +109,17 @@ def test_data_sovereignty_marks_the_welfare_axis(default_run):
 
 
 def test_most_prior_cells_hold(default_run):
-    """The inferred and partial cells are priors: at least 39 of 44 cells hold.
-
-    39 is the least over seeds 2021, 1..11 (39 to 41; several cells sit near a band edge, see
-    docs/calibration.md): a change of the defaults that loses a cell fails here."""
+    """The inferred and partial cells are evidence of the posterior: at least 38 of 44 cells
+    hold on the default (posterior) ensemble; a change of the defaults that loses a cell
+    fails here."""
     rows = check_cells(default_run)
     held = sum(r["direction_ok"] and r["level_ok"] for r in rows)
-    # 38 on the defaults after issue 15's refit (39-41 while impacts scored the axis drivers
-    # directly); 37 since issue 16's lever_efficacy fix was merged after that refit, which
-    # lost one cell: re-fitting (python -m scenarios.analysis.narratives.fit --write) is due
-    # and is the way back to 38, not this number.
-    assert held >= 37, [r for r in rows if not (r["direction_ok"] and r["level_ok"])]
+    # 38 on the defaults since issue 15's posterior: the members are drawn from the stored
+    # posterior (conf/study/nds2021_posterior.nc) over every uncertain parameter, structural
+    # entries included, also after the merge with issue 16's levers as policy (37 on the point
+    # fit before it; 39-41 while impacts scored the axis
+    # drivers directly). Measured, not tuned: docs/validation.md.
+    assert held >= 38, [r for r in rows if not (r["direction_ok"] and r["level_ok"])]
 
 
 def test_rankings_table_is_complete():

@@ -43,7 +43,9 @@ def test_cli_writes_dataset_and_figures_and_prints_the_directory(cli_run):
 def test_dataset_layout_and_provenance(cli_run):
     out, _ = cli_run
     with xr.open_dataset(out / "sensitivity.nc") as ds:
-        assert dict(ds.sizes) == {"future": 2, "year": 3, "output": 16, "parameter": 27}
+        # 27 world parameters and 124 structural entries (A.*, W.*: conf/structural.yaml; 129
+        # before issue 16's merge: no lever weights, W.*.<lever> gone, digital_skills' two A.*)
+        assert dict(ds.sizes) == {"future": 2, "year": 3, "output": 16, "parameter": 151}
         assert list(ds.year.values) == [2022, 2026, 2030]
         for name in ("S1", "ST", "S1_low", "S1_high", "ST_low", "ST_high"):
             assert ds[name].dims == ("future", "year", "output", "parameter")
@@ -51,29 +53,37 @@ def test_dataset_layout_and_provenance(cli_run):
             assert ds[name].attrs["units"] and ds[name].attrs["long_name"], name
         assert ds.attrs["seed"] == 2021 and ds.attrs["futures_version"]
         assert "samples: 64" in ds.attrs["config"]
-        assert ds.attrs["model_runs_per_future"] == 64 * 29
+        assert ds.attrs["model_runs_per_future"] == 64 * (151 + 2)
         assert ds.attrs["events"] == "disabled"
         assert np.all(ds.ST_low <= ds.ST + 1e-12) and np.all(ds.ST <= ds.ST_high + 1e-12)
 
 
 def test_indices_tell_the_model_story(cli_run):
-    """The 2021 level explains a trend early, its own momentum explains it late."""
+    """The 2021 level explains a trend early (the largest total index of the 151 in 2022;
+    above 0.5 while only the 27 world parameters were sampled, 0.41-0.6 since the structural
+    entries share the variance), its own momentum explains it late."""
     out, _ = cli_run
     with xr.open_dataset(out / "sensitivity.nc") as ds:
         for trend in ("mega_ecosystemen", "digitale_valuta", "autonomisering"):
             st = ds.ST.sel(output=trend, future="versnelling")
             initial, momentum = st.sel(parameter=f"initial.{trend}"), \
                 st.sel(parameter=f"momentum.{trend}")
-            assert initial.sel(year=2022) > 0.5
+            assert initial.sel(year=2022) > 0.3
+            assert str(st.sel(year=2022).idxmax("parameter").item()) == f"initial.{trend}"
             assert initial.sel(year=2030) < initial.sel(year=2022) / 2
             assert momentum.sel(year=2030) > momentum.sel(year=2022)
             # another trend's 2021 level hardly matters for this one in 2022
             assert st.sel(parameter="initial.kwetsbaarheid", year=2022) < 0.05
         # first-order indices of a nearly additive model add up to about one. Since the level
         # floor and trend-only impacts of issue 15 the largest sum is 1.38 (this test's
-        # sample); the bound was 1.3 before. Re-examine with docs/sensitivity.md's re-measure.
+        # sample); the bound was 1.3 before. With the 129 structural entries sampled too (issue
+        # 15 item 1) the sums range 0.50-1.69 here: 64 samples' estimation noise summed over
+        # 156 parameters instead of 27; the bounds went from (0.7, 1.45) to (0.4, 1.8). After
+        # the merge with issue 16's levers as policy (151 parameters, members' other draws)
+        # they range 0.36-1.37 here: the lower bound went to 0.3, measured, not a finding.
+        # Re-examine with docs/sensitivity.md's re-measure (not done in issue 15).
         total = ds.S1.sum("parameter")
-        assert float(total.min()) > 0.7 and float(total.max()) < 1.45
+        assert float(total.min()) > 0.3 and float(total.max()) < 1.8
 
 
 def test_same_seed_gives_a_byte_identical_file(tmp_path):
@@ -95,7 +105,7 @@ def test_events_with_common_random_numbers(tmp_path):
     cfg, _ = load([*SMALL[:3], "sensitivity.years=[2030]", "sensitivity.events=true"])
     path = sensitivity_job(cfg, tmp_path)
     with xr.open_dataset(path) as ds:
-        assert ds.sizes["parameter"] == 28 and str(ds.parameter[-1].item()) == "events"
+        assert ds.sizes["parameter"] == 152 and str(ds.parameter[-1].item()) == "events"
         assert np.isnan(ds.S1.sel(parameter="events")).all()
         events = ds.ST.sel(parameter="events", year=2030)
         # crypto crashes knock digital currency: the event draws explain part of its spread
@@ -138,7 +148,7 @@ def test_events_switch_needs_events(tmp_path, cli):
     ("sensitivity.bootstrap=3",
      "sensitivity.bootstrap=3: expected an integer >= 10"),
     ("sensitivity.samples=65536",
-     "sensitivity.samples=65536: this analysis would hold 8.9 GiB"),
+     "sensitivity.samples=65536: this analysis would hold 43.8 GiB"),  # 151 parameters
     ("sensitivity.lang=fr",
      r"sensitivity.lang='fr': language not found; expected one of \['nl', 'en'\]"),
 ])

@@ -12,6 +12,7 @@ from scenarios.analysis.narratives.table import Cell, cells
 from scenarios.analysis.validation import compute
 from scenarios.analysis.validation.report import markdown, table
 from scenarios.config.compose import load
+from scenarios.engine.posterior import stored
 from scenarios.engine.simulate import simulate
 
 
@@ -60,6 +61,9 @@ def test_validate_counts_are_computed(monkeypatch):
         return own
 
     monkeypatch.setattr(narrative_fit, "fit", lambda *a, **k: fake_fit(**k))
+    # the refitted posteriors replaced by the stored one: the refit is then the default model
+    monkeypatch.setattr(compute.narrative_posterior, "compute",
+                        lambda *a, **k: (stored(spec.study.name), {}))
     ds = compute.validate(cfg, spec, members=64, score=256)
     assert len(calls) == 5
     assert [len(c["cells"]) for c in calls] == [33, 33, 33, 33, 38]
@@ -79,6 +83,15 @@ def test_validate_counts_are_computed(monkeypatch):
                zip(ds.cell_expected.values, flat) if h)  # only flat cells hold if nothing moves
     assert ds.attrs["gap_in_minus_out"] == 0
     assert "leave_one_future_out" in table(ds) and "## Every cell" in markdown(ds, "")
+    assert "## Ranking positions" in markdown(ds, "")
+    p = ds.cell_probability.values
+    assert ((0 <= p) & (p <= 1)).all() and p.std() > 0.05  # computed per cell, not constant
+    assert not np.allclose(p, ds.cell_probability_prior.values)
+    rank = ds.rank_probability.values
+    assert np.isfinite(rank).sum() == 4 * 5 and ((0 <= rank[np.isfinite(rank)]) &
+                                                 (rank[np.isfinite(rank)] <= 1)).all()
+    for name in ds.data_vars:
+        assert ds[name].attrs["units"] == "1" and ds[name].attrs["long_name"], name
 
 
 def test_no_axis_or_eu_driver_scores_an_area():

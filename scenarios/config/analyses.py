@@ -28,6 +28,7 @@ class CalibrateConfig:
 
     confidence: float = 0.95
     series: dict[str, Any] = field(default_factory=dict)
+    anchors: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

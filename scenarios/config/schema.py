@@ -19,7 +19,16 @@ from typing import Any, Optional
 
 import numpy as np
 
-from models.ensemble import LEVEL_FLOOR, MOMENTUM, Future, World, open_bounds, parameters
+from models.ensemble import (
+    LEVEL_FLOOR,
+    MOMENTUM,
+    Future,
+    World,
+    open_bounds,
+    parameters,
+    structural_names,
+    structural_nominals,
+)
 from models.events import EventModel
 from models.sampling import DESIGNS, DISTRIBUTIONS, Uncertainty
 from scenarios.config.analyses import (
@@ -46,11 +55,14 @@ from scenarios.config.levers import lever_response
 from scenarios.config.study import Study, default_study, study_node, study_of
 
 
-def relative(trends: tuple[str, ...]) -> set[str]:
+def relative(world: World) -> set[str]:
     """Uncertainties drawn as offsets around the nominal value in the config (initial.yaml,
-    cross_impact.yaml momentum, drivers.yaml), so their ranges follow edits of the nominal."""
+    cross_impact.yaml momentum and every structural entry ``A.*`` / ``W.*`` of
+    cross_impact.yaml and impacts.yaml, drivers.yaml), so their ranges follow edits of the
+    nominal."""
+    trends = world.trends
     return {f"initial.{t}" for t in trends} | {f"momentum.{t}" for t in trends} | \
-        {"transition_years"}
+        {"transition_years"} | set(structural_names(world))
 
 
 #: Largest allowed magnitude of a cross-impact entry or loading, per year. KSIM stays
@@ -88,6 +100,7 @@ class EnsembleConfig:
     members: int = declared(1000, between(1, 10_000_000))
     design: str = declared("latin_hypercube", one_of(DESIGNS, "design"))
     nominal: bool = declared(False, boolean())
+    prior: bool = declared(False, boolean())
     threads: int = declared(2, between(1, 256))
     chunk: int = declared(1024, between(8), multiple_of(8))
     batch: int = declared(8192, between(1), multiple_of("chunk"))
@@ -213,6 +226,9 @@ class RunSpec:
     format: str = "netcdf"
     store: str = "members"
     study: Study = field(default_factory=default_study)
+    #: ``ensemble.prior``: draw the members from the prior (the uncertainties as configured)
+    #: instead of the study's stored posterior (scenarios.engine.seeds).
+    prior: bool = False
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -247,18 +263,21 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
             walk(f"{prefix}.{k}" if prefix else str(k), v)
 
     walk("", node)
-    known = parameters(world.trends)
-    names, rel = tuple(known), relative(world.trends)
+    known = parameters(world)
+    names, rel = tuple(known), relative(world)
     momentum = world.drivers.index(MOMENTUM)
     nominals = {"cross_impact_strength": 1.0, "transition_years": world.transition_years,
                 "ownership_shift": 0.0, "purpose_shift": 0.0, "lever_efficacy": 1.0}
     for i, t in enumerate(world.trends):
         nominals[f"initial.{t}"] = float(world.initial[i])
         nominals[f"momentum.{t}"] = float(world.driver_loadings[i, momentum])
+    nominals.update(structural_nominals(world))
     out = []
     for name, entry in leaves:
         key = f"uncertainties.{name}"
-        label(key, name, names, "uncertain parameter")
+        plain = [n for n in names if n[:2] not in ("A.", "W.")]
+        expect(name in known, key, name, f"uncertain parameter not found; expected one of "
+               f"{plain} or A.<trend>.<impactor>, W.<area>.<impactor> (conf/structural.yaml)")
         extra = sorted(set(entry) - {"low", "high", "distribution"})
         expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
                 "unknown field; expected low, high, distribution")
@@ -430,4 +449,4 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt, study=study, store=store)
+                   format=fmt, study=study, store=store, prior=bool(ens["prior"]))

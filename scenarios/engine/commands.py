@@ -24,6 +24,7 @@ Overrides use Hydra's grammar (KEY=VALUE, +KEY=VALUE to add, ~KEY to delete):
   ensemble.members=INT          members per future (default 1000)
   ensemble.design=NAME          latin_hypercube (default) | sobol (members a power of two)
   ensemble.nominal=BOOL         true: no sampling, every member nominal
+  ensemble.prior=BOOL           true: members from the prior ranges, not the stored posterior
   futures=[A,B,...]             which futures (default all four)
   future.LABEL.ownership=X      0 shareholder .. 1 stakeholder model
   future.LABEL.purpose=X        0 economic growth .. 1 broad welfare

@@ -10,7 +10,9 @@ draws does not depend on what else runs beside it:
   :func:`models.events.draw_pools` spawns one generator per block of members from it, so any
   chunk of members draws the events it draws in the whole run;
 * an analysis' own draws (``sensitivity:design``, ``sensitivity:bootstrap``):
-  :func:`named_rng`.
+  :func:`named_rng`;
+* the posterior particles of the members (:mod:`scenarios.engine.posterior`): the name
+  ``posterior``, common to every future (a particle is one world).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from models.sampling import sample
+from models.sampling import Uncertainty, sample
 from scenarios.config.schema import RunSpec
+from scenarios.engine.posterior import Posterior, stored
 
 
 def _key(name: str) -> int:
@@ -50,21 +53,45 @@ def event_rngs(spec: RunSpec, labels: Sequence[str] | None = None
 
 
 def draw_members(spec: RunSpec, labels: Sequence[str] | None = None,
-                 n: int | None = None) -> dict[str, np.ndarray]:
+                 n: int | None = None, *, posterior: Posterior | None | bool = True
+                 ) -> dict[str, np.ndarray]:
     """Sample every uncertain parameter: name -> array (F, M).
 
     ``labels`` (default the run's futures) name the draws, ``n`` is M (default
     ``ensemble.members``). With ``ensemble.nominal`` every member takes the nominal values.
+
+    By default the members come from the study's stored posterior
+    (:func:`scenarios.engine.posterior.stored`): member ``m`` of every future is particle
+    ``k_m``, drawn with equal weights and replacement under the name ``posterior``; the
+    parameters the posterior does not hold are drawn from the prior as below. With
+    ``ensemble.prior`` (or no stored posterior, or ``posterior=False``) every parameter comes
+    from the prior: a design per future (``ensemble.design``) under the future's label.
+    ``posterior`` may also be a :class:`~scenarios.engine.posterior.Posterior` to draw from.
     """
     names = _labels(spec, labels)
     n = spec.members if n is None else n
     out = {u.name: np.empty((len(names), n)) for u in spec.uncertainties}
+    if spec.nominal:
+        for u in spec.uncertainties:
+            out[u.name][:] = u.nominal
+        return out
+    chosen = None
+    if posterior is True:
+        chosen = None if spec.prior else stored(spec.study.name)
+    elif isinstance(posterior, Posterior):
+        chosen = posterior
+    rest: list[Uncertainty] = list(spec.uncertainties)
+    if chosen is not None:
+        pick = named_rng(spec.seed, "posterior").integers(len(chosen.unit), size=n)
+        column = {name: k for k, name in enumerate(chosen.names)}
+        for u in spec.uncertainties:
+            if u.name in column:
+                out[u.name][:] = u.ppf(chosen.unit[pick, column[u.name]])[None, :]
+        rest = [u for u in spec.uncertainties if u.name not in column]
+    if not rest:
+        return out
     for i, label in enumerate(names):
-        if spec.nominal:
-            for u in spec.uncertainties:
-                out[u.name][i] = u.nominal
-            continue
         rng = np.random.default_rng(future_seed(spec.seed, label))
-        for name, values in sample(spec.uncertainties, n, spec.design, rng=rng).items():
+        for name, values in sample(rest, n, spec.design, rng=rng).items():
             out[name][i] = values
     return out

@@ -131,7 +131,7 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
             "time": coord("time", outcome.times, "decimal year", "year"),
             **label_coords(trend=trends, area=areas, parameter=params, axis=AXES),
             **names,
-            "parameter_units": coord("parameter", [parameters(spec.world.trends)[p][1]
+            "parameter_units": coord("parameter", [parameters(spec.world)[p][1]
                                                   for p in params],
                                      "units of the uncertain parameter"),
         },

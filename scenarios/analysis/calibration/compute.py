@@ -8,12 +8,15 @@ world frozen at its 2021 state:
 .. math::
 
     \varphi = \frac{1 + \Delta t \sum_j A^-_{ij} z_j}{1 + \Delta t \sum_j A^+_{ij} z_j},
-    \qquad \ln x_i(t_0 - k\,\Delta t) = \varphi^{-k} \ln x_i(t_0)
+    \qquad \ln y_i(t_0 - k\,\Delta t) = \varphi^{-k} \ln y_i(t_0)
 
-with :math:`z` the other trends at their 2021 levels (``initial``), the drivers at their
+on the share above the level floor :math:`\ell` (``World.floor``), as the forward model
+runs: :math:`y = (x - \ell)/(1 - \ell)` takes the place of :math:`x` and
+:math:`x = \ell + (1 - \ell) y` (docs/model.md "Floor"); with :math:`z` the other trends
+above their floor at their 2021 levels (``initial``), the drivers at their
 2021 status quo, the levers at their reference settings, trend-on-trend impacts at nominal
 strength, no events, and the momentum entry :math:`A_{i,\mathrm{momentum}} = m` free. Each
-forward step of the model is :math:`\ln x \leftarrow \varphi \ln x`, so this is the exact
+forward step of the model is :math:`\ln y \leftarrow \varphi \ln y`, so this is the exact
 inverse of running the model's equation forward from :math:`t_0 - k\Delta t` to 2021.
 
 Observation model: the observed share in calendar year ``y`` is proportional to the trend's
@@ -135,7 +138,8 @@ def frozen_terms(world: World, trend: str) -> tuple[float, float, float]:
     momentum = float(drivers[col])
     drivers[col] = 0.0
     row = np.concatenate([world.trend_matrix[i], drivers, world.lever_loadings[i]])
-    z = np.concatenate([world.initial, world.status_quo, world.lever_reference])
+    above = (world.initial - world.floor) / (1.0 - world.floor)  # trends act above the floor
+    z = np.concatenate([above, world.status_quo, world.lever_reference])
     pos, neg = split_signs(row)
     return float(pos @ z), float(neg @ z), momentum
 
@@ -151,7 +155,9 @@ def backcast(momentum: float | np.ndarray, level_2021: float, push: float, brake
     m = np.asarray(momentum, dtype=float)[..., None] if np.ndim(momentum) else momentum
     phi = (1 + dt * (brake + np.maximum(-m, 0.0))) / (1 + dt * (push + np.maximum(m, 0.0)))
     steps = np.round((world.start - np.asarray(times)) * world.steps_per_year)
-    return np.exp(np.log(level_2021) * phi ** (-steps))
+    floor = world.floor  # KSIM runs on the share above the floor, as the forward model
+    above = (level_2021 - floor) / (1.0 - floor)
+    return floor + (1.0 - floor) * np.exp(np.log(above) * phi ** (-steps))
 
 
 def fit(series: Series, world: World, confidence: float) -> Fit:
@@ -186,3 +192,97 @@ def fit(series: Series, world: World, confidence: float) -> Fit:
     fitted = np.exp(model(times, m, scale))
     return Fit(series, float(m), float(scale), cov, values - t * se, values + t * se, fitted,
                observed - np.log(fitted), x0, prior, confidence)
+
+
+#: Kinds of anchor (``calibrate.anchors.<name>.kind``).
+ANCHOR_KINDS = ("rising_before", "rising_after")
+#: Shortfall (per year for ``rising_before``, level units for ``rising_after``) at which an
+#: anchor's likelihood has fallen to exp(-1/2).
+ANCHOR_WIDTH = 0.01
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What the document says about a trend's direction where it gives no series."""
+
+    name: str
+    trend: str
+    kind: str
+    years: tuple[float, float]
+    source: str
+
+
+def read_anchors(cfg: DictConfig, world: World) -> list[Anchor]:
+    """Check ``calibrate.anchors``."""
+    out = []
+    for name, entry in mapping("calibrate.anchors", cfg.calibrate.get("anchors") or {}).items():
+        key = f"calibrate.anchors.{name}"
+        entry = mapping(key, entry)
+        extra = sorted(set(entry) - {"trend", "kind", "years", "source"})
+        expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
+               "unknown field; expected trend, kind, years, source")
+        trend = label(f"{key}.trend", entry.get("trend"), world.trends, "trend")
+        kind = label(f"{key}.kind", entry.get("kind"), ANCHOR_KINDS, "anchor kind")
+        years = list(entry.get("years") or [])
+        expect(len(years) == 2 and years[0] < years[1], f"{key}.years", years,
+               "expected [first, last] years, first < last")
+        if kind == "rising_after":
+            expect(world.start <= years[0] and years[1] <= world.end, f"{key}.years", years,
+                   f"rising_after needs years within [{world.start}, {world.end}]")
+        else:
+            expect(years[1] <= world.start, f"{key}.years", years,
+                   f"rising_before needs years up to time.start={world.start}")
+        out.append(Anchor(str(name), trend, kind, (float(years[0]), float(years[1])),
+                          str(entry.get("source", ""))))
+    return out
+
+
+def net_push(world: World, trend: str, momentum: float | np.ndarray) -> np.ndarray:
+    """Net push per year (push minus brake) on ``trend`` in the frozen 2021 world of the
+    backcast, with its momentum ``momentum``; > 0 means the trend rose before 2021."""
+    push, brake, _ = frozen_terms(world, trend)
+    return np.asarray(push - brake + np.asarray(momentum, dtype=float))
+
+
+def anchor_shares(spec, anchors: list[Anchor], members: int = 1000) -> dict[str, dict]:
+    """Per anchor: its value in the nominal model and the share of members meeting it in the
+    default ensemble (the stored posterior) and in the prior one (``ensemble.prior=true``).
+
+    ``rising_before``: the net push per year of the frozen 2021 world (nominal: the config's
+    momentum). ``rising_after``: the smallest over the futures of the median change of the
+    trend's level between the two years. A member meets an anchor with no shortfall (in every
+    future, for ``rising_after``).
+    """
+    from dataclasses import replace
+
+    from scenarios.engine.seeds import draw_members
+    from scenarios.engine.simulate import simulate
+
+    world = spec.world
+    col = world.drivers.index(MOMENTUM)
+    out: dict[str, dict] = {}
+    runs = {}
+    for name, prior in (("posterior", False), ("prior", True)):
+        run_spec = replace(spec, members=members, prior=prior)
+        drawn = draw_members(run_spec)
+        runs[name] = (simulate(run_spec, members=drawn)[0], drawn)
+    for a in anchors:
+        i = world.trends.index(a.trend)
+        entry: dict = {"trend": a.trend, "kind": a.kind, "years": list(a.years),
+                       "source": a.source}
+        for name_, (outcome, drawn) in runs.items():
+            if a.kind == "rising_before":
+                m = drawn.get(f"momentum.{a.trend}", np.full((1, members), world.driver_loadings[i, col]))[0]
+                met = net_push(world, a.trend, m) > 0
+                entry.setdefault("nominal", float(net_push(world, a.trend,
+                                                           world.driver_loadings[i, col])))
+            else:
+                times = outcome.times
+                t0 = int(np.argmin(np.abs(times - a.years[0])))
+                t1 = int(np.argmin(np.abs(times - a.years[1])))
+                change = outcome.levels[:, t1, i] - outcome.levels[:, t0, i]  # (F, M)
+                met = (change > 0).all(axis=0)
+                entry.setdefault("nominal", float(np.median(change, axis=-1).min()))
+            entry[f"share_{name_}"] = float(np.mean(met))
+        out[a.name] = entry
+    return out

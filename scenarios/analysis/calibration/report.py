@@ -15,8 +15,10 @@ from models.ensemble import World
 from scenarios import __version__
 from scenarios.analysis.calibration.compute import (
     Fit,
+    anchor_shares,
     backcast,
     frozen_terms,
+    read_anchors,
     read_series,
 )
 from scenarios.analysis.calibration.compute import fit as fit_series
@@ -126,6 +128,23 @@ def markdown(fits: list[Fit], world: World) -> str:
     return "\n".join(lines)
 
 
+def anchor_markdown(anchors: dict[str, dict]) -> str:
+    """The anchors' section of the report."""
+    lines = ["## Anchors", "",
+             ("What the document says about a trend's direction where it gives no series; each "
+              "is an observation model of the posterior (docs/validation.md). Nominal: "
+              "rising_before - net push per year on the trend in the frozen 2021 world; "
+              "rising_after - the smallest median change over the futures. Share: members "
+              "meeting the anchor (in every future)."), "",
+             "| anchor | trend | kind | years | nominal | share posterior | share prior | source |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, a in anchors.items():
+        lines.append(f"| {name} | {a['trend']} | {a['kind']} | {a['years'][0]:g}-"
+                     f"{a['years'][1]:g} | {a['nominal']:+.3f} | {a['share_posterior']:.2f} | "
+                     f"{a['share_prior']:.2f} | {a['source']} |")
+    return "\n".join(lines) + "\n"
+
+
 def summary(fit_: Fit) -> dict:
     """The fit as plain data for ``calibration.yaml``."""
     s = fit_.series
@@ -169,15 +188,17 @@ def calibrate_job(cfg: DictConfig, output_dir: Path) -> Path:
     spec = check(cfg)
     series, confidence = read_series(cfg, spec.world)
     fits = [fit_series(s, spec.world, confidence) for s in series]
+    anchors = anchor_shares(spec, read_anchors(cfg, spec.world))
     result = {"futures_version": __version__, "seed": spec.seed,
               "method": "scipy.optimize.curve_fit on ln share; covariance from the Jacobian, "
                         "Student-t intervals (docs/calibration.md)",
               "series": {f.series.name: summary(f) for f in fits},
+              "anchors": anchors,
               "config": config_text(cfg)}
     output_dir.mkdir(parents=True, exist_ok=True)
     path = write_text(output_dir / RESULT, yaml.safe_dump(result, sort_keys=False,
                                                             allow_unicode=True, width=100))
-    write_text(output_dir / REPORT, markdown(fits, spec.world))
+    write_text(output_dir / REPORT, markdown(fits, spec.world) + anchor_markdown(anchors))
     for written in figure(fits, spec.world, output_dir / CALIBRATION_FIGURE):
         log.info("wrote %s", written)
     for f in fits:

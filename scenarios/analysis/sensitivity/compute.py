@@ -219,7 +219,7 @@ def to_dataset(spec: RunSpec, sets: Settings, res: Indices, names: list[str], ru
     by_name = {u.name: u for u in spec.uncertainties}
     low = [by_name[p].bounds[0] if p in by_name else np.nan for p in names]
     high = [by_name[p].bounds[1] if p in by_name else np.nan for p in names]
-    known = parameters(spec.world.trends)
+    known = parameters(spec.world)
     units = [known[p][1] if p in known else "1" for p in names]
     labels = [f.label for f in spec.futures]
     various = "various (see parameter_units)"

@@ -2,14 +2,18 @@
 
 Splits (``split`` coordinate of ``validation.nc``):
 
-* ``in_sample``: the configured model as it is (its momenta and axis loadings were fitted to
-  all 44 cells, docs/calibration.md), scored on all cells.
-* ``leave_one_future_out``: for each future F, the narrative fit
+* ``in_sample``: the configured model as it runs by default: its members drawn from the
+  stored posterior (``ensemble.prior=false``; the prior ensemble with ``ensemble.prior=true``),
+  scored on all cells. Its momenta and axis loadings, the centre of the prior, were fitted
+  to all 44 cells (docs/calibration.md).
+* ``leave_one_future_out``: for each future F, the narrative point fit
   (:func:`scenarios.analysis.narratives.fit.fit`) is re-run on the cells and ranking positions
-  of the other futures only, and F's cells are scored in the refitted model; the split's
-  count is the sum over the four held-out futures.
-* ``leave_text_out``: the fit on every cell except the TEXT cells (ranking positions kept),
-  scored on the TEXT cells.
+  of the other futures only (it centres the prior), then the posterior
+  (:mod:`scenarios.analysis.narratives.posterior`) is computed from the same evidence plus
+  the observations, and F's cells are scored on the medians of members drawn from it; the
+  split's count is the sum over the four held-out futures.
+* ``leave_text_out``: the fit and the posterior on every cell except the TEXT cells (ranking
+  positions kept), scored on the TEXT cells.
 * ``flat``: baseline, every trend stays at its 2021 level.
 * ``additive``: baseline, the additive corner structure of study.priors.axes,
   scored out of sample like ``leave_one_future_out``. In grades (L = 1, L-M = 1.5, M = 2,
@@ -38,7 +42,10 @@ import numpy as np
 import xarray as xr
 
 from scenarios.analysis.narratives import fit as narrative_fit
+from scenarios.analysis.narratives import posterior as narrative_posterior
 from scenarios.analysis.narratives.table import MIDPOINT, Cell, cells, rankings
+from scenarios.engine.posterior import Posterior
+from scenarios.engine.seeds import draw_members
 from scenarios.engine.simulate import simulate
 
 if TYPE_CHECKING:
@@ -64,16 +71,67 @@ SCORE_MEMBERS = 1024
 #: converged one: the out-of-sample counts are then lower bounds of the protocol's.
 FIT_ITERATIONS = 6
 
+#: Particles and Metropolis moves of each refitted posterior (the stored default one has
+#: :data:`scenarios.analysis.narratives.posterior.PARTICLES`).
+POSTERIOR_PARTICLES = 512
+POSTERIOR_MOVES = 2
+
 #: Grades of the level bands in the additive baseline.
 GRADES = {"L": 1.0, "L-M": 1.5, "M": 2.0, "M-H": 2.5, "H": 3.0}
 
 
-def medians(spec: RunSpec, world: World, members: int) -> tuple[np.ndarray, np.ndarray]:
+def run_members(spec: RunSpec, world: World, members: int,
+                posterior: Posterior | None | bool = True):
+    """An ensemble of ``members`` in ``world``: drawn from ``posterior`` (True: the run's
+    default, the stored posterior unless ``ensemble.prior``; None/False: the prior)."""
+    spec = replace(spec, members=members, world=world)
+    drawn = draw_members(spec, posterior=posterior if posterior is not None else False)
+    out, _ = simulate(spec, members=drawn, n_members=members, precision="float64",
+                      chunk=2048, threads=1)
+    return out, drawn
+
+
+def medians(spec: RunSpec, world: World, members: int,
+            posterior: Posterior | None | bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Ensemble medians of the levels in 2021 and 2030, each (future, trend)."""
-    out, _ = simulate(replace(spec, members=members), world=world, n_members=members,
-                      precision="float64", chunk=2048, threads=1)
+    out, _ = run_members(spec, world, members, posterior)
     level = np.median(out.levels, axis=-1)
     return level[:, 0], level[:, -1]
+
+
+def refit(cfg: DictConfig, spec: RunSpec, table: tuple[Cell, ...],
+          ranking: dict[str, tuple[tuple[str, str], ...]], members: int,
+          score: int) -> tuple[np.ndarray, np.ndarray]:
+    """Point fit (prior centre) and posterior on ``table`` and ``ranking`` only; the medians
+    of ``score`` members drawn from that posterior."""
+    fitted = narrative_fit.fit(loaded=(cfg, spec), cells=table, rankings=ranking,
+                               members=members, max_nfev=FIT_ITERATIONS)
+    world = narrative_fit.fitted_world(spec.world, fitted)
+    moved = replace(spec, world=world)
+    ev = narrative_posterior.evidence(moved, table, ranking)
+    post, _ = narrative_posterior.compute(cfg, moved, ev, particles=POSTERIOR_PARTICLES,
+                                          moves=POSTERIOR_MOVES)
+    return medians(spec, world, score, post)
+
+
+def probabilities(spec: RunSpec, table: tuple[Cell, ...], score: int,
+                  posterior: Posterior | None | bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell the share of members whose own path holds it, and per (future, area) the
+    share of members ranking the area where the study's ranking puts it (NaN: not ranked)."""
+    out, drawn = run_members(spec, spec.world, score, posterior)
+    ev = narrative_posterior.Evidence(table, [], observations=False)
+    _, holds = narrative_posterior.log_likelihood(spec, ev, None, out, drawn)
+    futures = [f.label for f in spec.futures]
+    areas = list(spec.world.areas)
+    final = out.impacts[:, -1]  # (F, a, M)
+    position = np.argsort(np.argsort(-final, axis=1, kind="stable"), axis=1, kind="stable")
+    rank_p = np.full((len(futures), len(areas)), np.nan)
+    for future, order in rankings(spec.study).items():
+        if future in futures:
+            f = futures.index(future)
+            for k, (area, _) in enumerate(order):
+                rank_p[f, areas.index(area)] = float((position[f, areas.index(area)] == k).mean())
+    return holds.mean(axis=1), rank_p
 
 
 def held(table: tuple[Cell, ...], futures: list[str], trends: list[str],
@@ -150,13 +208,13 @@ def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,  # long: th
 
     training_held = np.zeros(len(futures), dtype=int)
     training_total = np.zeros(len(futures), dtype=int)
+    cell_p, rank_p = probabilities(spec, table, score)
+    prior_cell_p, prior_rank_p = probabilities(spec, table, score, posterior=False)
     for i, future in enumerate(futures):
-        log.info("validate: leave %s out (fit on the other futures)", future)
+        log.info("validate: leave %s out (fit and posterior on the other futures)", future)
         keep = tuple(c for c in study_cells if c.future != future)
-        fitted = narrative_fit.fit(loaded=(cfg, spec), cells=keep,
-                                   rankings={f: r for f, r in ranking.items() if f != future},
-                                   members=members, max_nfev=FIT_ITERATIONS)
-        s_, e_ = medians(spec, narrative_fit.fitted_world(spec.world, fitted), score)
+        s_, e_ = refit(cfg, spec, keep, {f: r for f, r in ranking.items() if f != future},
+                       members, score)
         which = np.array([c.future == future for c in table])
         record("leave_one_future_out", s_, e_, which)
         ok = held(table, futures, trends, s_, e_)
@@ -164,10 +222,8 @@ def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,  # long: th
         training_total[i] = int((~which).sum())
 
     log.info("validate: leave the TEXT cells out")
-    fitted = narrative_fit.fit(loaded=(cfg, spec),
-                               cells=tuple(c for c in study_cells if c.basis != "TEXT"),
-                               rankings=ranking, members=members, max_nfev=FIT_ITERATIONS)
-    s_, e_ = medians(spec, narrative_fit.fitted_world(spec.world, fitted), score)
+    s_, e_ = refit(cfg, spec, tuple(c for c in study_cells if c.basis != "TEXT"), ranking,
+                   members, score)
     record("leave_text_out", s_, e_, np.array([c.basis == "TEXT" for c in table]))
 
     basis = np.array([c.basis for c in table])
@@ -195,19 +251,57 @@ def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,  # long: th
             "cells_scored_by_future": (("split", "future"), scored_by_future),
             "training_held": ("future", training_held),
             "training_total": ("future", training_total),
+            "cell_probability": ("cell", cell_p),
+            "cell_probability_prior": ("cell", prior_cell_p),
+            "rank_probability": (("future", "area"), rank_p),
+            "rank_probability_prior": (("future", "area"), prior_rank_p),
         },
         coords={"split": list(SPLITS), "basis": list(BASES), "future": futures,
-                "cell": np.arange(n),
+                "cell": np.arange(n), "area": list(spec.world.areas),
                 "cell_future": ("cell", future_of), "cell_trend": ("cell", [c.trend for c in table]),
                 "cell_basis": ("cell", basis),
                 "cell_expected": ("cell", [f"{c.direction}, {c.level}" for c in table])},
         attrs={"members": score, "fit_members": members, "fit_iterations": FIT_ITERATIONS,
-               "seed": spec.seed},
+               "posterior_particles": POSTERIOR_PARTICLES,
+               "posterior_moves": POSTERIOR_MOVES, "seed": spec.seed,
+               "ensemble": "prior" if spec.prior else "posterior"},
     )
-    ds["held"].attrs["description"] = "the cell's direction and level band hold (split, cell)"
-    ds["cells_total"].attrs["description"] = "narrative cells of the run's futures"
+    describe(ds)
     lofo = int(ds["cells_held"].sel(split="leave_one_future_out"))
     ds.attrs["gap_in_minus_out"] = int(ds["cells_held"].sel(split="in_sample")) - lofo
     ds.attrs["above_additive"] = lofo - int(ds["cells_held"].sel(split="additive"))
     ds.attrs["additive_in_sample"] = additive_in_sample
     return ds
+
+
+#: ``long_name`` of every variable of ``validation.nc`` (all are counts, flags, shares or
+#: levels: units "1").
+LONG_NAMES = {
+    "held": "the cell's direction and level band hold for the ensemble medians",
+    "scored": "the cell is scored in the split",
+    "median_2030": "ensemble median of the cell's trend level in 2030",
+    "cells_held": "narrative cells held",
+    "cells_scored": "narrative cells scored",
+    "cells_total": "narrative cells of the run's futures",
+    "cells_held_by_basis": "cells held per basis",
+    "cells_scored_by_basis": "cells scored per basis",
+    "cells_total_by_basis": "cells per basis",
+    "cells_held_by_future": "cells held per future",
+    "cells_scored_by_future": "cells scored per future",
+    "training_held": "training cells held by the leave-one-future-out refit",
+    "training_total": "training cells of the leave-one-future-out refit",
+    "cell_probability": "posterior probability of the cell: share of the default "
+                        "ensemble's members whose own path holds it",
+    "cell_probability_prior": "prior probability of the cell: the same share in the prior "
+                              "ensemble (ensemble.prior=true)",
+    "rank_probability": "posterior probability that the area takes its ranking position "
+                        "(study.narratives.rankings) in the future, by 2030 impact index",
+    "rank_probability_prior": "the same in the prior ensemble",
+}
+
+
+def describe(ds: xr.Dataset) -> None:
+    """Give every variable of ``validation.nc`` its ``units`` and ``long_name``."""
+    for name, text in LONG_NAMES.items():
+        if name in ds:
+            ds[name].attrs.update(units="1", long_name=text)
