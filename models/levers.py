@@ -135,7 +135,8 @@ def effective(setting: np.ndarray, reference: np.ndarray, doubling: np.ndarray) 
     Returns
     -------
     ndarray
-        Same shape as ``setting``; equal to it where ``doubling == 2`` and at the reference.
+        Same shape as ``setting``; equal to it where ``doubling == 2`` and (exactly) at the
+        reference.
 
     Examples
     --------
@@ -154,7 +155,9 @@ def effective(setting: np.ndarray, reference: np.ndarray, doubling: np.ndarray) 
     shape = kappa * -np.expm1(-u / kappa)
     at_ref = kappa * -np.expm1(-base / kappa)  # e's shape at the reference (at 0.5 if r = 0)
     norm = np.where(r > 0, base / at_ref, 1.0)
-    return np.where(linear, u, norm * shape)
+    # At the reference the curve is r by construction; the product above can miss it in the
+    # last bit, and a lever at its 2021 setting must not act at all.
+    return np.where(linear, u, np.where(u == r, r, norm * shape))
 
 
 def lever_ramps(elapsed: float, years: np.ndarray, group_lag: np.ndarray) -> np.ndarray:
