@@ -214,8 +214,8 @@ def lever_events(events: EventModel, response: LeverResponse, reference: np.ndar
     world's doubling gains (one per future); a member's own gain enters its ``lever_scale``
     as the ratio of its effective change to the world's from the setting before the
     elections to the last one planned (exact for one election per lever and future; in the
-    default data_sharing in Voorwaardelijke groei and digital_skills in Gelijk speelveld have
-    two, 0.6 then 0.7, and take the ratio of 0.7 for both).
+    default study two levers have two elections in one future each, 0.6 then 0.7, and take
+    the ratio of 0.7 for both).
     """
     n_levers = len(reference)
     ref_col, rho = reference[:, None], response.doubling[:, None]

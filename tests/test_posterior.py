@@ -116,6 +116,9 @@ def test_the_digest_follows_the_inputs_not_their_comments(tmp_path):
     changed = edited("lever_response.yaml", "value: 1.6", "value: 1.65")
     assert changed != base
     assert edited("study/nds2021.yaml", "narratives:", "narratives:  ") == changed  # layout
+    # words shown to people (names, meanings, sources) are not what the posterior reads
+    assert edited("study/nds2021.yaml", 'en: "Mega ecosystems"', 'en: "Mega-ecosystems"') == changed
+    assert edited("study/nds2021.yaml", "description_nl: ", "description_nl: Nieuw. ") == changed
     assert edited("study/nds2021.yaml", "rise, H, TEXT\n", "rise, H, INF\n") != changed
 
 

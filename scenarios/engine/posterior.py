@@ -102,7 +102,8 @@ def _inputs(study: str, conf: Path) -> dict[str, object]:
 
     node = yaml.safe_load((conf / "study" / f"{study}.yaml").read_text(encoding="utf-8"))
     out: dict[str, object] = {
-        "study": {k: v for k, v in (node.get("study") or {}).items() if k in STUDY_KEYS},
+        "study": {k: _numbers(k, v) for k, v in (node.get("study") or {}).items()
+                  if k in STUDY_KEYS},
         "futures": node.get("futures")}
     for entry in node.get("defaults", []):
         if entry == "_self_":
@@ -115,6 +116,17 @@ def _inputs(study: str, conf: Path) -> dict[str, object]:
         path = conf / f"{name}.yaml"
         out[name] = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
     return out
+
+
+def _numbers(key: str, node: object) -> object:
+    """What of a ``study`` part the posterior depends on: a vocabulary's labels in order, an
+    axis's drivers, the narratives whole (display names, meanings and sources do not count)."""
+    if key in ("trends", "areas", "drivers", "levers", "futures") and isinstance(node, dict):
+        return list(node)
+    if key == "axes" and isinstance(node, dict):
+        return {name: {k: v for k, v in axis.items() if k in ("low", "high")}
+                for name, axis in node.items() if isinstance(axis, dict)}
+    return node
 
 
 def inputs_digest(study: str, conf: Path | None = None) -> str:
