@@ -13,11 +13,12 @@ input are answered without importing xarray, matplotlib or Hydra's app (start-up
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -70,3 +71,39 @@ class Command:
     def __post_init__(self) -> None:
         if (self.job is None) == (self.main is None):
             raise ValueError(f"command {self.name!r}: give a job (Hydra) or a main, not both")
+
+
+def _imported(target: str) -> Callable[..., Any]:
+    """The function ``'package.module:function'``, imported now."""
+    module, _, name = target.partition(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
+
+
+def analysis_command(name: str, usage: str, job: str, check: str | None = None) -> Command:
+    """The :class:`Command` of an analysis (``scenarios/analysis/*/command.py``).
+
+    Parameters
+    ----------
+    name, usage : str
+        As :class:`Command`.
+    job : str
+        ``'module:function'`` of the work, called as ``function(cfg, output_dir)`` and
+        returning the main output's path; it shows no progress bar.
+    check : str, optional
+        ``'module:function'`` validating the command's config section, which is then named
+        as the command (``futures plane`` reads ``plane``).
+
+    The modules are imported only when the command runs (start-up time).
+    """
+
+    def run(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
+        path: Path = _imported(job)(cfg, output_dir)
+        return path
+
+    def validate(cfg: DictConfig) -> None:
+        assert check is not None
+        _imported(check)(cfg)
+
+    return Command(name, usage, job=run, check=None if check is None else validate,
+                   section=None if check is None else name)

@@ -1,14 +1,6 @@
-"""``futures portfolio``: the command's name, usage, config section, check and job."""
+"""``futures portfolio``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import analysis_command
 
 USAGE = """\
 usage: futures portfolio [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -36,19 +28,5 @@ Bad input ends with one line on stderr naming the key, the value and what is all
 exit status 2, and nothing written.
 """
 
-
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``portfolio`` section before Hydra makes a folder."""
-    from scenarios.analysis.portfolio.compute import check_config
-
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the search into ``output_dir``."""
-    from scenarios.analysis.portfolio.compute import portfolio_job
-
-    return portfolio_job(cfg, output_dir)
-
-
-COMMAND = Command("portfolio", USAGE, job=job, check=check, section="portfolio")
+COMMAND = analysis_command("portfolio", USAGE, "scenarios.analysis.portfolio.compute:portfolio_job",
+                           "scenarios.analysis.portfolio.compute:check_config")

@@ -1,14 +1,6 @@
-"""``futures robustness``: the command's name, usage, config section, check and job."""
+"""``futures robustness``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import analysis_command
 
 USAGE = """\
 usage: futures robustness [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -41,20 +33,5 @@ Bad input ends with one line on stderr naming the key, the value and what is all
 exit status 2, and nothing written.
 """
 
-
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``robustness`` section before Hydra makes a folder."""
-    from scenarios.analysis.robustness.compute import check_config
-
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.robustness.compute.robustness_job`;
-    it shows no progress bar)."""
-    from scenarios.analysis.robustness.compute import robustness_job
-
-    return robustness_job(cfg, output_dir)
-
-
-COMMAND = Command("robustness", USAGE, job=job, check=check, section="robustness")
+COMMAND = analysis_command("robustness", USAGE, "scenarios.analysis.robustness.compute:robustness_job",
+                           "scenarios.analysis.robustness.compute:check_config")

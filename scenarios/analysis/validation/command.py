@@ -1,14 +1,6 @@
 """``futures validate``: the command's name, usage and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import analysis_command
 
 USAGE = """\
 usage: futures validate [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -29,13 +21,4 @@ examples:
   futures validate hydra.run.dir=runs/validate
 """
 
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir``
-    (:func:`scenarios.analysis.validation.report.validate_job`)."""
-    from scenarios.analysis.validation.report import validate_job
-
-    return validate_job(cfg, output_dir)
-
-
-COMMAND = Command("validate", USAGE, job=job)
+COMMAND = analysis_command("validate", USAGE, "scenarios.analysis.validation.report:validate_job")
