@@ -16,7 +16,7 @@ from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
 from scenarios.config.study import default_study
 from tests.conftest import dataset_for, one_error_line
-from tests.twice import run_twice
+from tests.twice import assert_wrote, twice_into
 
 STUDY = default_study()
 
@@ -164,18 +164,13 @@ ARGS = ["ensemble.members=16", "robustness.include=[reference,all_high,austerity
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     """The command run twice with the same config and seed into two folders."""
-    root = tmp_path_factory.mktemp("robustness")
-    return root, run_twice("robustness", ARGS, root)
+    return twice_into(tmp_path_factory, "robustness", ARGS)
 
 
 def test_command_writes_every_output_and_prints_directory_last(two_runs):
     root, (result, _) = two_runs
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == str(root / "a")
-    for name in ("robustness.nc", "regret.csv", "regret.md", "robustness.png",
-                 "robustness.svg"):
-        assert (root / "a" / name).is_file(), name
-    assert not [p for p in (root / "a").iterdir() if ".tmp" in p.name]
+    assert_wrote(root, result, ("robustness.nc", "regret.csv", "regret.md", "robustness.png",
+                                "robustness.svg"))
 
 
 def test_robustness_dataset_schema_and_provenance(two_runs):
