@@ -13,12 +13,11 @@ input are answered without importing xarray, matplotlib or Hydra's app (start-up
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -73,37 +72,42 @@ class Command:
             raise ValueError(f"command {self.name!r}: give a job (Hydra) or a main, not both")
 
 
-def _imported(target: str) -> Callable[..., Any]:
-    """The function ``'package.module:function'``, imported now."""
-    module, _, name = target.partition(":")
-    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
-    return function
+
+#: The last lines of every analysis's usage.
+BAD_INPUT = """
+Bad input ends with one line on stderr naming the key, the value and what is allowed,
+exit status 2, and nothing written.
+"""
+#: An analysis's job (``job(cfg, output_dir)``, returning its main output's path; no
+#: progress bar) and the check of its config section (or None).
+Functions = tuple[Callable[["DictConfig", Path], Path], Callable[["DictConfig"], None] | None]
 
 
-def analysis_command(name: str, usage: str, job: str, check: str | None = None) -> Command:
+def analysis_command(name: str, usage: str, functions: Callable[[], Functions], *,
+                     section: bool = True) -> Command:
     """The :class:`Command` of an analysis (``scenarios/analysis/*/command.py``).
 
     Parameters
     ----------
-    name, usage : str
-        As :class:`Command`.
-    job : str
-        ``'module:function'`` of the work, called as ``function(cfg, output_dir)`` and
-        returning the main output's path; it shows no progress bar.
-    check : str, optional
-        ``'module:function'`` validating the command's config section, which is then named
-        as the command (``futures plane`` reads ``plane``).
-
-    The modules are imported only when the command runs (start-up time).
+    name : str
+        ``futures NAME``.
+    usage : str
+        What ``futures NAME --help`` prints, before :data:`BAD_INPUT`.
+    functions : callable
+        Imports the analysis's job and check (:data:`Functions`) when the command runs, so
+        that ``futures --help`` and bad input import none of it (start-up time).
+    section : bool
+        Whether the analysis reads (and checks) a config section of its own, named as the
+        command (``futures plane`` reads ``plane``); without one its check is None.
     """
 
     def run(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-        path: Path = _imported(job)(cfg, output_dir)
-        return path
+        return functions()[0](cfg, output_dir)
 
     def validate(cfg: DictConfig) -> None:
-        assert check is not None
-        _imported(check)(cfg)
+        check = functions()[1]
+        if check is not None:
+            check(cfg)
 
-    return Command(name, usage, job=run, check=None if check is None else validate,
-                   section=None if check is None else name)
+    return Command(name, usage.rstrip("\n") + "\n" + BAD_INPUT, job=run,
+                   check=validate if section else None, section=name if section else None)

@@ -1,6 +1,6 @@
 """``futures calibrate``: the command's name, usage, check and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures calibrate [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -24,5 +24,12 @@ examples:
   futures calibrate initial.autonomisering=0.3 hydra.run.dir=runs/cal
 """
 
-COMMAND = analysis_command("calibrate", USAGE, "scenarios.analysis.calibration.report:calibrate_job",
-                           "scenarios.analysis.calibration.compute:check_config")
+
+def _functions() -> Functions:
+    from scenarios.analysis.calibration.compute import check_config
+    from scenarios.analysis.calibration.report import calibrate_job
+
+    return calibrate_job, check_config
+
+
+COMMAND = analysis_command("calibrate", USAGE, _functions)

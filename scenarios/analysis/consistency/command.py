@@ -1,6 +1,6 @@
 """``futures consistency``: the command's name, usage and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures consistency [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -20,4 +20,11 @@ examples:
   futures consistency hydra.run.dir=runs/consistency
 """
 
-COMMAND = analysis_command("consistency", USAGE, "scenarios.analysis.consistency.report:consistency_job")
+
+def _functions() -> Functions:
+    from scenarios.analysis.consistency.report import consistency_job
+
+    return consistency_job, None
+
+
+COMMAND = analysis_command("consistency", USAGE, _functions, section=False)

@@ -1,6 +1,6 @@
 """``futures discover``: the command's name, usage, check and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures discover [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -24,10 +24,14 @@ words) and discovery.png/.svg. Prints the run directory as the last line. Takes 
 examples:
   futures discover ensemble.members=200
   futures discover discover.portfolios=runs/DATE/TIME/portfolios.nc discover.portfolio=P1
-
-Bad input ends with one line on stderr naming the key, the value and what is allowed,
-exit status 2, and nothing written.
 """
 
-COMMAND = analysis_command("discover", USAGE, "scenarios.analysis.discover.report:discover_job",
-                           "scenarios.analysis.discover.compute:check_config")
+
+def _functions() -> Functions:
+    from scenarios.analysis.discover.compute import check_config
+    from scenarios.analysis.discover.report import discover_job
+
+    return discover_job, check_config
+
+
+COMMAND = analysis_command("discover", USAGE, _functions)

@@ -1,6 +1,6 @@
 """``futures plane``: the command's name, usage, check and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures plane [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -22,10 +22,13 @@ examples:
   futures plane
   futures plane plane.grid=15 plane.members=32
   futures plane plane.drivers=status_quo events.enabled=false
-
-Bad input ends with one line on stderr naming the key, the value and what is allowed,
-exit status 2, and nothing written.
 """
 
-COMMAND = analysis_command("plane", USAGE, "scenarios.analysis.plane.compute:plane_job",
-                           "scenarios.analysis.plane.compute:check_config")
+
+def _functions() -> Functions:
+    from scenarios.analysis.plane.compute import check_config, plane_job
+
+    return plane_job, check_config
+
+
+COMMAND = analysis_command("plane", USAGE, _functions)

@@ -1,6 +1,6 @@
 """``futures portfolio``: the command's name, usage, check and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures portfolio [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -23,10 +23,13 @@ Prints the run directory as the last line. Takes every `futures run` key and:
 examples:
   futures portfolio
   futures portfolio portfolio.budget=350 portfolio.generations=20
-
-Bad input ends with one line on stderr naming the key, the value and what is allowed,
-exit status 2, and nothing written.
 """
 
-COMMAND = analysis_command("portfolio", USAGE, "scenarios.analysis.portfolio.compute:portfolio_job",
-                           "scenarios.analysis.portfolio.compute:check_config")
+
+def _functions() -> Functions:
+    from scenarios.analysis.portfolio.compute import check_config, portfolio_job
+
+    return portfolio_job, check_config
+
+
+COMMAND = analysis_command("portfolio", USAGE, _functions)

@@ -1,6 +1,6 @@
 """``futures robustness``: the command's name, usage, check and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures robustness [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -28,10 +28,13 @@ examples:
   futures robustness robustness.grid.ai_investment=[0,0.5,1] \\
                      robustness.grid.cyber_resilience=[0.5,1]
   futures robustness robustness.statistic=quantile robustness.quantile=0.1
-
-Bad input ends with one line on stderr naming the key, the value and what is allowed,
-exit status 2, and nothing written.
 """
 
-COMMAND = analysis_command("robustness", USAGE, "scenarios.analysis.robustness.compute:robustness_job",
-                           "scenarios.analysis.robustness.compute:check_config")
+
+def _functions() -> Functions:
+    from scenarios.analysis.robustness.compute import check_config, robustness_job
+
+    return robustness_job, check_config
+
+
+COMMAND = analysis_command("robustness", USAGE, _functions)

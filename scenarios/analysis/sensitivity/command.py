@@ -1,6 +1,6 @@
 """``futures sensitivity``: the command's name, usage, check and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures sensitivity [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -27,5 +27,11 @@ examples:
   futures sensitivity sensitivity.events=true sensitivity.output=autonomisering
 """
 
-COMMAND = analysis_command("sensitivity", USAGE, "scenarios.analysis.sensitivity.compute:sensitivity_job",
-                           "scenarios.analysis.sensitivity.compute:check_config")
+
+def _functions() -> Functions:
+    from scenarios.analysis.sensitivity.compute import check_config, sensitivity_job
+
+    return sensitivity_job, check_config
+
+
+COMMAND = analysis_command("sensitivity", USAGE, _functions)

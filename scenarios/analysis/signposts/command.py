@@ -1,6 +1,6 @@
 """``futures signposts``: the command's name, usage, check and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures signposts [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -22,5 +22,12 @@ examples:
   futures signposts ensemble.members=4000 signposts.depth=3 hydra.run.dir=runs/sp
 """
 
-COMMAND = analysis_command("signposts", USAGE, "scenarios.analysis.signposts.report:signposts_job",
-                           "scenarios.analysis.signposts.compute:check_config")
+
+def _functions() -> Functions:
+    from scenarios.analysis.signposts.compute import check_config
+    from scenarios.analysis.signposts.report import signposts_job
+
+    return signposts_job, check_config
+
+
+COMMAND = analysis_command("signposts", USAGE, _functions)

@@ -1,6 +1,6 @@
 """``futures validate``: the command's name, usage and job."""
 
-from scenarios.engine.command import analysis_command
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures validate [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -21,4 +21,11 @@ examples:
   futures validate hydra.run.dir=runs/validate
 """
 
-COMMAND = analysis_command("validate", USAGE, "scenarios.analysis.validation.report:validate_job")
+
+def _functions() -> Functions:
+    from scenarios.analysis.validation.report import validate_job
+
+    return validate_job, None
+
+
+COMMAND = analysis_command("validate", USAGE, _functions, section=False)
