@@ -103,6 +103,24 @@ def test_settings_from_config_and_grid():
     assert grid.values[ai] == 0.0 and grid.values[cyber] == 1.0
 
 
+def test_default_settings_offer_budget_neutral_packages():
+    """Beside `reference` and `austerity` (a cut), at least two default settings move money
+    between programmes and cost no more than the 2021 budget, by study.costs."""
+    from scenarios.analysis.robustness.costs import cost_of, reference_budget
+
+    cfg, spec = load([])
+    robust, world = robustness_of(cfg, spec), spec.world
+    values = np.stack([s.values for s in robust.settings])
+    cost = cost_of(values, spec.study, world.levers, world.lever_reference)[0]
+    budget = reference_budget(spec.study, world.levers, world.lever_reference)
+    ref = np.asarray(world.lever_reference)
+    neutral = [s.name for s, c in zip(robust.settings, cost)
+               if budget * 0.95 <= c <= budget and (s.values > ref).any()
+               and (s.values < ref).any()]
+    assert len(neutral) >= 2, neutral
+    assert {"reference", "austerity", "all_high"} <= {s.name for s in robust.settings}
+
+
 def test_same_setting_twice_gives_identical_outcomes_and_equal_regret():
     """Common random numbers: a setting listed twice runs the very same members and event
     draws, so its impacts are bit-identical and its regret equal, in every future."""
