@@ -81,6 +81,31 @@ def server():
     assert status == 0, err
 
 
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory) -> Path:
+    """A finished two-job sweep (seeds 1 and 2, 4 members), for tests that collect or damage
+    one."""
+    out = tmp_path_factory.mktemp("sweep") / "s"
+    result = futures_cli("run", "-m", "seed=1,2", "ensemble.members=4", f"hydra.sweep.dir={out}")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def documented_cases(section: str, prefix: str) -> dict[str, str]:
+    """A case table of docs/reliability.md (the one under ``### {section}``): case name -> the
+    line it says is shown, without its backticks ("" where it shows nothing)."""
+    text = (ROOT / "docs" / "reliability.md").read_text()
+    rows = {}
+    for line in text.split(f"### {section}", 1)[-1].splitlines():
+        cells = [c.strip() for c in line.split(" | ")]
+        if len(cells) == 5 and cells[0].lstrip("| ").startswith(prefix):
+            shown = cells[4].rstrip(" |")
+            # one backtick each side (a line may itself end with one: `futures run`)
+            rows[cells[2]] = "" if shown.startswith("(nothing") else \
+                shown[1:-1].replace("\\|", "|")
+    return rows
+
+
 @pytest.fixture
 def cli():
     """The `futures` command as a callable."""
