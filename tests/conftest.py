@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xarray as xr
@@ -32,6 +35,24 @@ def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
     assert len(lines) == 1 and lines[0].startswith("futures: error: "), proc.stderr
     assert "Traceback" not in proc.stderr
     return lines[0]
+
+
+def refused(proc: subprocess.CompletedProcess[str], message: str, out: Path) -> None:
+    """Assert that a command was refused as bad input (:func:`one_error_line`) with a line
+    matching the regular expression ``message``, and that its folder ``out`` was not made."""
+    line = one_error_line(proc)
+    assert re.search(message, line), line
+    assert not out.exists()
+
+
+def check_refuses(check_config: Callable[[Any], None], override: str, message: str) -> None:
+    """Assert that an analysis' check of the composed config (the command's, before Hydra
+    makes a folder) raises a ConfigError matching ``message`` for ``override``."""
+    from scenarios.config.errors import ConfigError
+
+    cfg, _ = load([override])
+    with pytest.raises(ConfigError, match=message):
+        check_config(cfg)
 
 
 @pytest.fixture(scope="session")
