@@ -134,3 +134,26 @@ def test_a_stale_posterior_warns_in_one_line_naming_the_command(caplog, monkeypa
     assert len(warnings) == 1 and "\n" not in warnings[0]
     assert engine.REGENERATE in warnings[0] and "nds2021_posterior.nc" in warnings[0]
     engine._warn_once.cache_clear()
+
+
+def test_pulls_table_has_every_text_cell_and_matches_the_hold_shares(loaded):
+    """scenarios.analysis.narratives.pulls: one row per TEXT cell; the posterior share in
+    the table is the share of the given particles whose own path holds the cell."""
+    from scenarios.analysis.narratives import pulls
+
+    cfg, spec = loaded
+    post = stored("nds2021")
+    target = posterior.Target(cfg, spec, posterior.evidence(spec))
+    column = {n: k for k, n in enumerate(post.names)}
+    unit = post.unit[:64][:, [column[n] for n in target.names]]
+    ll, text = pulls.terms(target, unit)
+    table = pulls.report(target, unit, unit[::-1].copy())
+    rows = [line for line in table.splitlines()[2:]]
+    assert len(rows) == len(text) == 6
+    for row, (name, (d, _)) in zip(rows, text.items()):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[0] == name.split(" ", 1)[1]
+        assert float(cells[1]) == pytest.approx(float(np.mean(d == 0.0)), abs=0.005)
+        below, above = (int(x) for x in cells[3].split(" / "))
+        assert below + above == int(np.sum(d > 0.0))
+    assert all(v.shape == (64,) and (v <= 0).all() for v in ll.values())
