@@ -174,6 +174,14 @@ def input_words(name: str, lang: str) -> str:
                 f"the own momentum of {trend_name}"
         return f"het niveau van {trend_name} in 2021" if lang == "nl" else \
             f"the 2021 level of {trend_name}"
+    target, _, source = trend.partition(".")
+    if kind in ("A", "W") and source:  # structural: offsets from a judged entry or weight
+        what, by = display_name(target, lang), display_name(source, lang)
+        if kind == "A":
+            return f"hoe sterk {by} {what} drijft (afwijking van het oordeel)" if lang == "nl" \
+                else f"how strongly {by} drives {what} (offset from the judgment)"
+        return f"het gewicht van {by} in {what} (afwijking)" if lang == "nl" else \
+            f"the weight of {by} in {what} (offset)"
     return name
 
 
