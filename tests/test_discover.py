@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -45,6 +46,23 @@ def test_trajectory_and_the_named_conditions(run):
     assert "## The conditions of failure (PRIM box)" in text
     assert "`ownership` below" in text and "coverage" in text and "density" in text
     assert float(chosen[0]["ownership_high"]) < 0.5
+    assert int(chosen[0]["res_dim"]) <= 3  # discover.max_dims
+
+
+def test_the_box_reported_restricts_few_inputs():
+    """Most coverage at the density among boxes of 1..max_dims inputs; when none is that
+    dense, the densest of them; max_dims=None: any box."""
+    import pandas as pd
+
+    from scenarios.analysis.discover.compute import chosen_box
+
+    traj = pd.DataFrame({"coverage": [1.0, 0.95, 0.9, 0.7, 0.5],
+                         "density": [0.2, 0.62, 0.7, 0.81, 0.9],
+                         "res_dim": [0, 1, 2, 9, 12]})
+    assert chosen_box(traj, 0.8, 3) == 2  # the densest box of at most 3 inputs
+    assert chosen_box(traj, 0.6, 3) == 1  # the most coverage at density >= 0.6
+    assert chosen_box(traj, 0.8, None) == 3
+    assert chosen_box(traj, 0.8, 12) == 3
 
 
 def test_a_portfolio_from_futures_portfolio(cli, tmp_path):
@@ -56,7 +74,11 @@ def test_a_portfolio_from_futures_portfolio(cli, tmp_path):
     result = cli("discover", "ensemble.members=30", f"discover.portfolios={port}/portfolios.nc",
                  "discover.portfolio=P1", f"hydra.run.dir={out}")
     assert result.returncode == 0, result.stderr
-    assert "Setting **P1**" in (out / "discovery.md").read_text()
+    text = (out / "discovery.md").read_text()
+    assert "Setting **P1**" in text
+    # the conditions under which the portfolio fails, named as inputs and limits
+    assert "## The conditions of failure (PRIM box)" in text
+    assert re.search(r"^- `[\w.]+` (below|above) -?[\d.]", text, re.MULTILINE), text
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
@@ -64,6 +86,7 @@ def test_a_portfolio_from_futures_portfolio(cli, tmp_path):
     (["discover.portfolio=P1"], "give both discover.portfolios=PATH"),
     (["discover.setting.ai_investment=2"],
      "discover.setting.ai_investment=2: expected a number in [0.0, 1.0]"),
+    (["discover.max_dims=0"], "discover.max_dims=0: expected an integer >= 1"),
 ])
 def test_bad_input_is_one_clear_line(cli, tmp_path, overrides, message):
     out = tmp_path / "run"

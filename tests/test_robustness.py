@@ -232,6 +232,10 @@ def test_settings_name_their_cost_and_the_2021_budget(two_runs):
     assert {r["cost_eur_m_per_year"] for r in rows if r["setting"] == "all_high"} == {"560.000000"}
     text = (root / "a" / "regret.md").read_text()
     assert "## What the settings cost" in text and "| `all_high` | 560 |" in text
+    # all_high is not crowned free: the within-budget winner is another, its cost is named
+    short = text[text.index("## In short"):text.index("## No-regret settings")]
+    assert "minimax-regret setting over all areas is `reference`" in short
+    assert "`all_high`" in short and "2.0x the budget: its gain is bought, not free" in short
 
 
 def test_regret_per_world_and_satisficing(two_runs):

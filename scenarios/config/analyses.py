@@ -91,4 +91,5 @@ class DiscoverConfig:
     area: str | None = None
     threshold: float = 0.0
     density: float = 0.8
+    max_dims: int | None = 3
     year: float | None = None

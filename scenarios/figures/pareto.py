@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import xarray as xr
 
 from scenarios.figures.base import SIZE, style
@@ -32,6 +33,22 @@ TEXT = {
 }
 
 
+def _close_groups(x: np.ndarray, y: np.ndarray, chosen: range) -> list[list[int]]:
+    """The ``chosen`` points in groups of those within 3% of the panel's ranges of each other,
+    so that nearly equal portfolios share one label ("P3/P4") instead of printing over it."""
+    span_x, span_y = max(float(np.ptp(x)), 1e-9), max(float(np.ptp(y)), 1e-9)
+    groups: list[list[int]] = []
+    for p in chosen:
+        for group in groups:
+            q = group[0]
+            if abs(x[p] - x[q]) < 0.03 * span_x and abs(y[p] - y[q]) < 0.03 * span_y:
+                group.append(p)
+                break
+        else:
+            groups.append([p])
+    return groups
+
+
 def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
     """Per area (five panels in a 2 x 3 grid) bad-luck outcome against cost."""
     words = TEXT[lang]
@@ -45,8 +62,9 @@ def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
             ax.scatter(cost[1:], y[1:], s=30, color="tab:blue", label=words["portfolios"])
             ax.scatter(cost[:1], y[:1], s=160, marker="*", color="black",
                        label=words["reference"], zorder=3)
-            for p, name in enumerate(ds.portfolio.values[1:5], start=1):  # the best four
-                ax.annotate(str(name), (cost[p], y[p]), fontsize=11, xytext=(4, 4),
+            for group in _close_groups(cost, y, range(1, min(5, len(cost)))):  # the best four
+                ax.annotate("/".join(str(ds.portfolio.values[p]) for p in group),
+                            (cost[group[0]], y[group[0]]), fontsize=11, xytext=(4, 4),
                             textcoords="offset points")
             ax.axvline(float(ds.attrs["budget"]), color="tab:red", ls="--", lw=1.2)
             ax.set_title(display_name(area, lang), fontsize=14)

@@ -174,6 +174,24 @@ def input_words(name: str, lang: str) -> str:
                 f"the own momentum of {trend_name}"
         return f"het niveau van {trend_name} in 2021" if lang == "nl" else \
             f"the 2021 level of {trend_name}"
+    target, _, source = trend.partition(".")
+    if kind == "L" and source:  # the lever response sampled per world
+        lever = display_name(target, lang)
+        if source == "doubling":
+            return f"wat verdubbeling van {lever} oplevert" if lang == "nl" else \
+                f"what doubling {lever} achieves"
+        on, _, driver = source.partition(".")
+        return f"hoe {display_name(driver, lang)} het effect van {lever} op " \
+            f"{display_name(on, lang)} verandert" if lang == "nl" else \
+            f"how {display_name(driver, lang)} changes the effect of {lever} on " \
+            f"{display_name(on, lang)}"
+    if kind in ("A", "W") and source:  # structural: offsets from a judged entry or weight
+        what, by = display_name(target, lang), display_name(source, lang)
+        if kind == "A":
+            return f"hoe sterk {by} {what} drijft (afwijking van het oordeel)" if lang == "nl" \
+                else f"how strongly {by} drives {what} (offset from the judgment)"
+        return f"het gewicht van {by} in {what} (afwijking)" if lang == "nl" else \
+            f"the weight of {by} in {what} (offset)"
     return name
 
 

@@ -26,13 +26,15 @@ TEXT = {
                     "index in {year:g}",
            "note": "\u2713 boxed = no-regret (worst case \u2264 {tol:g}). Regret = the best "
                    "setting's outcome minus this one's in that future; 0 = best there",
-           "worst": "worst", "bar": "regret (impact-index units)"},
+           "worst": "worst", "bar": "regret (impact-index units)",
+           "budget": "\nGrey names cost more than the budget (\u20ac{budget:.0f} m a year)"},
     "nl": {"title": "Spijt van beleidskeuzes over de toekomsten: {statistic} van de "
                     "impactindex in {year:g}",
            "note": "\u2713 omkaderd = zonder spijt (slechtste geval \u2264 {tol:g}). Spijt = "
                    "uitkomst van de beste keuze min die van deze, in die toekomst; 0 = daar "
                    "de beste",
-           "worst": "slechtst", "bar": "spijt (eenheden van de impactindex)"},
+           "worst": "slechtst", "bar": "spijt (eenheden van de impactindex)",
+           "budget": "\nGrijze namen kosten meer dan het budget (\u20ac{budget:.0f} mln per jaar)"},
 }
 STATISTIC = {"nl": {"median": "mediaan", "mean": "gemiddelde", "quantile": "kwantiel"},
              "en": {}}
@@ -44,10 +46,24 @@ SETTING_WORDS = {
            "stopped": "gestopt", "halved": "gehalveerd", "times": "\u00d7{factor:g}"},
 }
 
+#: The default packages of conf/robustness.yaml in words, (English, Dutch); any other package
+#: keeps its name with underscores as spaces.
+PACKAGE_WORDS = {
+    "innovation": ("Innovation package", "Innovatiepakket"),
+    "trust_and_security": ("Trust and security package", "Pakket vertrouwen en veiligheid"),
+    "open_and_inclusive": ("Open and inclusive package", "Pakket open en inclusief"),
+    "shift_ai_to_security": ("AI money partly to security", "AI-geld deels naar veiligheid"),
+    "budget_neutral_security": ("Same budget: AI to cyber", "Zelfde budget: AI naar cyber"),
+    "budget_neutral_welfare": ("Same budget: AI to data, skills",
+                               "Zelfde budget: AI naar data, vaardigheden"),
+    "budget_neutral_open": ("Same budget: networks to open", "Zelfde budget: netwerken naar open"),
+}
+
 
 def setting_name(ds: xr.Dataset, setting: str, lang: str = "en") -> str:
     """A setting in words: "2021 programme", "AI investment doubled", "every programme
-    halved"; a package of several changes keeps its name (underscores as spaces).
+    halved"; a package of several changes is named by :data:`PACKAGE_WORDS` or keeps its
+    name (underscores as spaces).
 
     ``ds`` holds ``lever_setting(setting, lever)``; the 2021 programme is the ``reference``
     setting's values if there is one, else 0.5 for every lever.
@@ -73,6 +89,8 @@ def setting_name(ds: xr.Dataset, setting: str, lang: str = "en") -> str:
         return f"{display_name(str(ds.lever.values[k]), lang)} {how(values[k], ref[k])}"
     if changed.size == values.size and np.allclose(values / ref, values[0] / ref[0]):
         return f"{words['all']} {how(values[0], ref[0])}"
+    if setting in PACKAGE_WORDS:
+        return PACKAGE_WORDS[setting][0 if lang == "en" else 1]
     return setting.replace("_", " ")
 
 
@@ -123,10 +141,15 @@ def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
                 side.set_visible(False)
         first = np.atleast_1d(axes)[0]
         names = [setting_name(ds, s, lang) for s in settings]
+        names = [n[:1].upper() + n[1:] for n in names]  # row labels start with a capital
         if "cost" in ds:
-            names = [f"{n} (\u20ac{c:.0f} m)" for n, c in zip(names, ds.cost.values)]
+            million = "m" if lang == "en" else "mln"
+            names = [f"{n} (\u20ac{c:.0f} {million})" for n, c in zip(names, ds.cost.values)]
         first.set_yticks(range(n_s), names,
                          fontsize=13 if n_s <= 14 else max(7, int(180 / n_s)))
+        over = ds.within_budget.values == 0 if "within_budget" in ds else np.zeros(n_s, bool)
+        for label, grey in zip(first.get_yticklabels(), over):
+            label.set_color("0.45" if grey else "black")
         statistic = STATISTIC[lang].get(ds.attrs["statistic"], ds.attrs["statistic"])
         fig.suptitle(words["title"].format(statistic=statistic, year=ds.attrs["year"]),
                      fontsize=18)
@@ -136,5 +159,7 @@ def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
         handles = [Rectangle((0, 0), 1, 1, color=future_colour(f, futures)) for f in futures]
         fig.legend(handles, [display_name(f, lang) for f in futures], loc="outside lower "
                    "center", ncols=n_f, fontsize=13, frameon=False,
-                   title=words["note"].format(tol=ds.attrs["tolerance"]), title_fontsize=12)
+                   title=words["note"].format(tol=ds.attrs["tolerance"]) + (
+                       words["budget"].format(budget=ds.attrs["budget"]) if over.any() else ""),
+                   title_fontsize=12)
     return fig

@@ -19,6 +19,7 @@ words) and discovery.png/.svg. Prints the run directory as the last line. Takes 
   discover.area=AREA               only this area's failure counts (default: any area)
   discover.threshold=X             an area fails below this impact (default 0)
   discover.density=D               the box reported: most coverage with density >= D
+  discover.max_dims=N              ... among boxes restricting at most N inputs (default 3)
   discover.year=YEAR               judge at this time point (default time.end)
 
 examples:

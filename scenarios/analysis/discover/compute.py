@@ -35,7 +35,7 @@ from omegaconf import DictConfig
 from scenarios.analysis.robustness.compute import evaluate
 from scenarios.analysis.robustness.config import RobustnessSpec, Setting, judged_year
 from scenarios.analysis.robustness.costs import cost_of
-from scenarios.config.checks import expect, label, mapping, number
+from scenarios.config.checks import expect, integer, label, mapping, number
 from scenarios.config.compose import check, resolved
 from scenarios.config.schema import RunSpec
 from scenarios.engine.seeds import draw_members
@@ -54,6 +54,7 @@ class DiscoverSpec:
     density: float
     year: float
     time_index: int
+    max_dims: int | None = 3
 
 
 def discover_spec(node: Mapping[str, Any], spec: RunSpec) -> DiscoverSpec:
@@ -98,7 +99,9 @@ def discover_spec(node: Mapping[str, Any], spec: RunSpec) -> DiscoverSpec:
         threshold=number("discover.threshold", node.get("threshold", 0.0), -10.0, 10.0),
         density=number("discover.density", node.get("density", 0.8), 0.0, 1.0,
                        open_low=True),
-        year=year, time_index=index)
+        year=year, time_index=index,
+        max_dims=None if node.get("max_dims", 3) is None else
+        integer("discover.max_dims", node.get("max_dims", 3), 1, 1000))
 
 
 def check_config(cfg: DictConfig) -> None:
@@ -133,6 +136,19 @@ def inputs_of(spec: RunSpec, members: Mapping[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def chosen_box(traj: pd.DataFrame, target: float, max_dims: int | None) -> int:
+    """The box reported from a peeling trajectory: the most coverage among boxes with density
+    >= ``target`` that restrict 1 to ``max_dims`` inputs (a signpost a reader can watch);
+    when none of those is that dense, the densest of them; with no such box (or
+    ``max_dims=None``) the same over every box that restricts something."""
+    some = traj["res_dim"] > 0
+    few = some & (traj["res_dim"] <= (max_dims or np.inf))
+    pool = traj[few] if few.any() else traj[some] if some.any() else traj
+    dense = pool.index[pool["density"] >= target - 1e-12]
+    return int(pool.loc[dense, "coverage"].idxmax()) if len(dense) else \
+        int(pool["density"].idxmax())
+
+
 def discover(spec: RunSpec, disc: DiscoverSpec, config: Mapping[str, Any]) -> Discovery:
     """Simulate the setting, mark failures and run PRIM."""
     from ema_workbench.analysis import prim
@@ -161,9 +177,7 @@ def discover(spec: RunSpec, disc: DiscoverSpec, config: Mapping[str, Any]) -> Di
         finder = prim.Prim(x, failed, threshold=target)
         box = finder.find_box()
     traj = box.peeling_trajectory.copy()
-    dense = traj.index[(traj["density"] >= target - 1e-12) & (traj["res_dim"] > 0)]
-    chosen = int(traj.loc[dense, "coverage"].idxmax()) if len(dense) else \
-        int(traj["density"].idxmax())
+    chosen = chosen_box(traj, target, disc.max_dims)
     lims = box.box_lims[chosen]
     full = box.box_lims[0]
     restricted = [c for c in lims.columns

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -21,23 +22,31 @@ from scenarios.config.compose import check, config_text, resolved
 from scenarios.config.schema import RunSpec
 from scenarios.engine.names import DISCOVERY_CSV, DISCOVERY_FIGURE, DISCOVERY_MD
 from scenarios.engine.storage import atomic_output, write_text
+from scenarios.figures.base import SIZE, style
+from scenarios.figures.policy import input_words
 from scenarios.figures.style import display_name
 
 log = logging.getLogger("futures")
 
 
 def _words(name: str) -> str:
-    if name in ("ownership", "purpose"):
-        return {"ownership": "ownership axis (0 shareholder, 1 stakeholder)",
-                "purpose": "purpose axis (0 growth, 1 broad welfare)"}[name]
-    return name
+    return input_words(name, "en")
+
+
+def restricted_by_cut(result: Discovery) -> list[str]:
+    """The box's restricted inputs, the one whose sampled range it cuts most first."""
+    def cut(col: str) -> float:
+        lo, hi = (float(v) for v in result.limits[col].values)
+        flo, fhi = (float(v) for v in result.full[col].values)
+        return 1.0 - (hi - lo) / max(fhi - flo, 1e-12)
+    return sorted(result.limits.columns, key=cut, reverse=True)
 
 
 def conditions(result: Discovery) -> list[str]:
-    """The chosen box as sentences: one per restricted input."""
+    """The chosen box as sentences: one per restricted input, the strongest cut first."""
     out = []
     note = {c: f": {_words(c)}" if _words(c) != c else "" for c in result.limits.columns}
-    for col in result.limits.columns:
+    for col in restricted_by_cut(result):
         lo, hi = (float(v) for v in result.limits[col].values)
         flo, fhi = (float(v) for v in result.full[col].values)
         if lo > flo + 1e-12 and hi < fhi - 1e-12:
@@ -92,24 +101,42 @@ def markdown(spec: RunSpec, disc: DiscoverSpec, result: Discovery, cfg: DictConf
 
 def figure(disc: DiscoverSpec, result: Discovery) -> plt.Figure:
     """Left: the peeling trajectory (coverage against density, colour = restricted inputs),
-    the reported box starred. Right: failures over the box's two first restricted inputs."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(19.2, 7.2), layout="constrained")
-    t = result.trajectory
-    sc = left.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=30)
-    row = t.loc[result.chosen]
-    left.scatter([row["coverage"]], [row["density"]], marker="*", s=300, color="red",
-                 label=f"box {result.chosen}")
-    left.set_xlabel("coverage / dekking (share of failures inside the box)")
-    left.set_ylabel("density / dichtheid (share failing inside the box)")
-    left.legend()
-    fig.colorbar(sc, ax=left, label="restricted inputs")
-    cols = list(result.limits.columns)[:2]
-    x = result.inputs
+    the reported box starred. Right: failures over the box's two first restricted inputs.
+    1920 x 1080 at 150 dpi with the fonts of every figure, in English, inputs in words."""
+    with style():
+        fig, (left, right) = plt.subplots(1, 2, figsize=SIZE, layout="constrained")
+        t = result.trajectory
+        sc = left.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=30)
+        row = t.loc[result.chosen]
+        left.scatter([row["coverage"]], [row["density"]], marker="*", s=300, color="red",
+                     label=f"box reported ({int(row['res_dim'])} inputs)")
+        left.set_xlabel("coverage: share of the failures inside the box")
+        left.set_ylabel("density: share failing inside the box")
+        left.legend(loc="lower left")
+        fig.colorbar(sc, ax=left, label="inputs restricted")
+        cols = _plotted(result)
+        _worlds(right, result, cols)
+        right.set_xlabel(textwrap.fill(input_words(cols[0], "en"), 45))
+        right.set_ylabel(textwrap.fill(input_words(cols[1], "en"), 40))
+        right.legend(loc="upper right", framealpha=0.9)
+        fig.suptitle(f"Where does {disc.name} fail? {result.failed.mean():.0%} of the "
+                     "simulated worlds fail", fontsize=17)
+    return fig
+
+
+def _plotted(result: Discovery) -> list[str]:
+    """The two inputs drawn: the box's first two restricted ones, filled up with the axes."""
+    cols = restricted_by_cut(result)[:2]
     if len(cols) == 0:
         cols = ["ownership", "purpose"]
     if len(cols) == 1:
         cols = [cols[0], "purpose" if cols[0] != "purpose" else "ownership"]
-    f = result.failed
+    return cols
+
+
+def _worlds(ax: plt.Axes, result: Discovery, cols: list[str]) -> None:
+    """The worlds over two inputs, failing ones red, and the box."""
+    x, f = result.inputs, result.failed
     # An input with few values (the futures' axis positions) would pile every world of a
     # future on one point, the last colour drawn hiding the other: spread them a little
     # (deterministically) so the share that fails shows as the share of red.
@@ -120,23 +147,15 @@ def figure(disc: DiscoverSpec, result: Discovery) -> plt.Figure:
         few = np.unique(v).size <= 10
         spread = 0.02 * max(float(np.ptp(v)), 1e-9)
         xy.append(v + jitter.uniform(-spread, spread, v.size) if few else v)
-    right.scatter(xy[0][~f], xy[1][~f], s=8, color="tab:blue", alpha=0.5,
-                  label="holds / houdt stand")
-    right.scatter(xy[0][f], xy[1][f], s=8, color="tab:red", alpha=0.6,
-                  label="fails / faalt")
+    ax.scatter(xy[0][~f], xy[1][~f], s=8, color="tab:blue", alpha=0.5, label="holds")
+    ax.scatter(xy[0][f], xy[1][f], s=8, color="tab:red", alpha=0.6, label="fails")
     if result.limits.shape[1]:
         lo = [float(result.limits[c].values[0]) if c in result.limits else float(x[c].min())
               for c in cols]
         hi = [float(result.limits[c].values[1]) if c in result.limits else float(x[c].max())
               for c in cols]
-        right.add_patch(plt.Rectangle((lo[0], lo[1]), hi[0] - lo[0], hi[1] - lo[1],
-                                      fill=False, lw=2, ec="black"))
-    right.set_xlabel(cols[0])
-    right.set_ylabel(cols[1])
-    right.legend()
-    fig.suptitle(f"Waar faalt het beleid? / Where does the setting fail? {disc.name} "
-                 f"({f.mean():.0%} of simulated worlds fail)", fontsize=14)
-    return fig
+        ax.add_patch(plt.Rectangle((lo[0], lo[1]), hi[0] - lo[0], hi[1] - lo[1],
+                                   fill=False, lw=2, ec="black"))
 
 
 def write_reports(spec: RunSpec, disc: DiscoverSpec, result: Discovery, output_dir: Path,

@@ -38,6 +38,12 @@ def rows(ds: xr.Dataset) -> list[dict[str, object]]:
     return out
 
 
+def _lever_words(lever: str) -> str:
+    """A lever's name inside a sentence: "data sharing", "AI investment"."""
+    name = display_name(lever, "en")
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
 def markdown(ds: xr.Dataset) -> str:
     """``portfolios.md``: the portfolios in plain words, what each gives up."""
     names = [str(p) for p in ds.portfolio.values]
@@ -71,8 +77,8 @@ def markdown(ds: xr.Dataset) -> str:
     out += ["", "## In plain words", ""]
     for p, n in enumerate(names[1:], start=1):
         x = ds.lever_setting.values[p]
-        up = [levers[k] for k in range(len(levers)) if x[k] > 0.55]
-        down = [levers[k] for k in range(len(levers)) if x[k] < 0.45]
+        up = [_lever_words(levers[k]) for k in range(len(levers)) if x[k] > 0.55]
+        down = [_lever_words(levers[k]) for k in range(len(levers)) if x[k] < 0.45]
         gains = [display_name(areas[a], "en") for a in range(len(areas))
                  if bad[p, a] > bad[0, a] + 1e-4]
         losses = [display_name(areas[a], "en") for a in range(len(areas))
