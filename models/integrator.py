@@ -254,11 +254,8 @@ class Block:
                 assert part is not None
                 trend = self.fused[:, :n]
                 np.multiply(self.x, self.scale, out=trend)
-                # fancy indexing, not np.take: take copies its non-contiguous input and
-                # output once more each (~20 % of this gather at 8 x 256 members)
-                tail = self.fused[:, n:]
-                tail[...] = self.fused[:, part.cols]
-                tail *= part.coef
+                np.take(trend, part.cols, axis=1, out=self.fused[:, n:])
+                self.fused[:, n:] *= part.coef
                 np.matmul(self.trend_product, self.fused, out=self.sums)
             else:
                 np.multiply(self.x, self.scale, out=self.impactors[:, :n])
