@@ -45,7 +45,7 @@ from models.dynamics import Ramped, stack_matrix, static_terms
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 from models.integrator import integrate
-from models.levers import LeverResponse, effective, lever_ramps
+from models.levers import LeverResponse, effective, lever_events, lever_ramps, live_pairs
 from models.structural import Nominal, structural_terms
 
 #: The driver column that is constant 1: a trend's own push or pull (every world has it).
@@ -77,7 +77,9 @@ def parameters(world: World | tuple[str, ...]) -> dict[str, tuple[str, str, floa
     has a **structural** parameter for every entry of its matrices (:func:`structural_names`):
     ``A.<trend>.<impactor>`` (an entry of the cross-impact matrix: a trend-on-trend impact,
     a driver or a lever loading; not the momentum column, which is ``momentum.<trend>``)
-    and ``W.<area>.<impactor>`` (an impact weight of a trend or driver).
+    and ``W.<area>.<impactor>`` (an impact weight of a trend or driver), and a
+    **lever-response** parameter (:func:`lever_names`) per doubling gain and future-dependent
+    loading of :mod:`models.levers`.
     """
     trends = world if isinstance(world, tuple) else world.trends
     out = {**GLOBAL_PARAMETERS,
@@ -89,7 +91,23 @@ def parameters(world: World | tuple[str, ...]) -> dict[str, tuple[str, str, floa
             kind, row, col = name.split(".")
             out[name] = ((f"impact of {col} on {row}", "1/year") if kind == "A" else
                          (f"weight of {col} in the {row} index", "1")) + (-10.0, 10.0)
+        for name in lever_names(world):
+            parts = name.split(".")
+            meaning = f"doubling gain of {parts[1]}" if len(parts) == 3 else \
+                f"loading of {parts[1]}'s change on {parts[2]} per unit of {parts[3]}'s change"
+            out[name] = (meaning, "1", 1.0, 2.0) if len(parts) == 3 else \
+                (meaning, "1/year", -5.0, 5.0)
     return out
+
+
+def lever_names(world: World) -> tuple[str, ...]:
+    """Labels of the lever-response parameters: ``L.<lever>.doubling`` per lever and
+    ``L.<lever>.<trend>.<driver>`` per trend and future-dependent column (:mod:`models.levers`:
+    the doubling gain :math:`\\rho_k` and the loading :math:`B_{ikd}`)."""
+    response = world.lever_response
+    return tuple(f"L.{lv}.doubling" for lv in world.levers) + \
+        tuple(f"L.{world.levers[k]}.{t}.{world.drivers[d]}"
+              for k, d in response.pairs for t in world.trends)
 
 
 def structural_names(world: World) -> tuple[str, ...]:
@@ -307,7 +325,18 @@ def _nominal(world: World) -> Nominal:
                                            world.area_driver_weights[:, dyn],
                                            world.area_lever_weights], axis=1),
                    reference=np.concatenate([world.status_quo[dyn], world.lever_reference]),
-                   floor=world.floor)
+                   floor=world.floor, pairs=world.lever_response.labels,
+                   pair_loadings=world.lever_response.pair_loadings(len(world.trends)))
+
+
+def _doubling(world: World, members: Mapping[str, np.ndarray], shape: tuple[int, int]
+              ) -> np.ndarray:
+    """Every lever's doubling gain per member, shape (F, n_levers, M) (``L.<lever>.doubling``,
+    default the world's)."""
+    nominal = world.lever_response.doubling
+    return np.stack([_member_values(f"L.{lv}.doubling", float(nominal[k]), members, shape)
+                     for k, lv in enumerate(world.levers)], axis=1)
+
 
 
 def dynamic_rows(world: World) -> tuple[str, ...]:
@@ -390,12 +419,14 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     # Lever changes act through their effective setting and, per future, through the
     # future-dependent columns (models.levers).
     response = world.lever_response
-    ref_col, doubling = world.lever_reference[:, None], response.doubling[:, None]
+    ref_col, doubling = world.lever_reference[:, None], _doubling(world, members, shape)
     lever_delta = (effective(lever_targets, ref_col, doubling) - ref_col) * efficacy[:, None, :]
     moved = targets - world.status_quo[None, :, None]  # (F, n_drivers, M)
     pair_delta = np.stack([lever_delta[:, k] * moved[:, d] for k, d in response.pairs],
                           axis=1) if response.pairs else np.zeros((n_fut, 0, n_mem))
     delta = np.concatenate([driver_delta, lever_delta, pair_delta], axis=1)  # (F, K, M)
+    live = live_pairs(world.lever_response, len(world.levers), events, pair_delta,
+                      len(dyn_idx))
 
     # Static part: status-quo drivers (shared), momentum (per member), reference levers
     # (shared; the 2021 programme is part of the calibrated baseline, so lever_efficacy
@@ -406,7 +437,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
                           world.lever_reference[None, :, None], dt) - 1.0  # (1, 2n, 1)
     c0 = 1.0 + shared + levers + np.zeros_like(efficacy)[:, None, :]  # (F, 2n, M)
     c0 += dt * np.concatenate([np.maximum(momentum, 0.0), np.maximum(-momentum, 0.0)], axis=1)
-    structural, c0_change = structural_terms(_nominal(world), members, shape, dt)
+    structural, c0_change = structural_terms(_nominal(world), members, shape, dt, live)
     c0 += c0_change
 
     n_trends = len(world.trends)
@@ -426,7 +457,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         reference = np.concatenate([world.status_quo[dyn_idx], world.lever_reference,
                                     np.zeros(response.n_pairs)])
         top = reference[None, :, None] + np.maximum(delta, 0.0)
-        events = _lever_events(events, world, lever_targets, efficacy, moved, len(dyn_idx))
+        events = lever_events(events, response, world.lever_reference, lever_targets,
+                              efficacy, moved, len(dyn_idx), doubling)
         events = replace(events, headroom=np.maximum(1.0 - top, 0.0))
         pools = draw_pools(events, n_mem, rngs, start=member_start)
         drive = make_drive(events, pools, dt, logs)
@@ -456,38 +488,3 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         log = EventLog.merge([found], exhausted, events, pools)
     return Outcome(levels=levels, impacts=impacts,
                    times=times if keep is None else times[np.asarray(keep)], events=log)
-
-
-def _lever_events(events: EventModel, world: World, lever_targets: np.ndarray,
-                  efficacy: np.ndarray, moved: np.ndarray, n_drivers: int) -> EventModel:
-    """The event model with election lever changes in effective units (:mod:`models.levers`)
-    and copied to the lever's future-dependent columns, and the per-member ``lever_scale``.
-
-    ``lever_targets`` (F, n_levers, M) are the settings the futures hold before any election
-    (constant over members); ``moved`` (F, n_drivers, M) the drivers' change from 2021.
-    """
-    response = world.lever_response
-    n_levers = len(world.levers)
-    ref_col, doubling = world.lever_reference[:, None], response.doubling[:, None]
-    current = lever_targets[:, :, 0]  # (F, n_levers)
-    scheduled = []
-    for ev in events.scheduled:
-        changes = ev.lever_changes.copy()
-        part = changes[:, n_drivers:n_drivers + n_levers]
-        if ev.kind == "election" and np.isfinite(part).any():
-            new = np.where(np.isnan(part), current, current + np.nan_to_num(part))
-            step = (effective(new.T, ref_col, doubling) - effective(current.T, ref_col,
-                                                                   doubling)).T
-            # A linear lever keeps the change as given (the same bits as without a response).
-            step = np.where(response.doubling[None, :] >= 2.0, part, step)
-            changes[:, n_drivers:n_drivers + n_levers] = np.where(np.isnan(part), np.nan, step)
-            for j, (k, _) in enumerate(response.pairs):
-                changes[:, n_drivers + n_levers + j] = changes[:, n_drivers + k]
-            ev = replace(ev, lever_changes=changes)
-        scheduled.append(ev)
-    n_rows = n_drivers + n_levers + response.n_pairs
-    scale = np.zeros((lever_targets.shape[0], n_rows, lever_targets.shape[2]))
-    scale[:, n_drivers:n_drivers + n_levers] = efficacy[:, None, :]
-    for j, (_, d) in enumerate(response.pairs):
-        scale[:, n_drivers + n_levers + j] = efficacy * moved[:, d]
-    return replace(events, scheduled=scheduled, lever_scale=scale)

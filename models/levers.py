@@ -40,14 +40,28 @@ transition time :math:`\tau` like the drivers do:
 ramp (:attr:`LeverResponse.groups`).
 
 Lever changes at elections (:mod:`models.events`) go through :math:`e_k` and the
-future-dependent columns too; they take effect after the elections' own lag.
+future-dependent columns too (:func:`lever_events`); they take effect after the elections'
+own lag.
+
+**Sampled per member.** With ``lever_response.sampled`` (the default) every :math:`\rho_k`
+and :math:`B_{ikd}` of conf/lever_response.yaml is an uncertain parameter
+(``L.<lever>.doubling``, ``L.<lever>.<trend>.<driver>``, uniform in its ``[low, high]``): the
+doubling enters :func:`effective` per member, the loadings enter the kernel as per-member
+corrections (:func:`models.structural.pair_entries`). A lever at its 2021 setting does not
+act whatever its parameters, so at the reference they change nothing. The lag stays a point
+value: a lag drawn per member and lever would make each lever its own ramp group (each an
+extra product over the push rows per step, ``models.integrator``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from models.events import EventModel
 
 
 @dataclass(frozen=True)
@@ -129,23 +143,23 @@ def effective(setting: np.ndarray, reference: np.ndarray, doubling: np.ndarray) 
     ----------
     setting : ndarray, shape (..., n_levers, M) or broadcastable
         Settings :math:`u` in [0, 1].
-    reference, doubling : ndarray, shape (n_levers, 1) or broadcastable to ``setting``
-        The 2021 setting :math:`r_k` and the doubling gain :math:`\\rho_k` in (1, 2].
+    reference, doubling : ndarray, shape (n_levers, 1), (..., n_levers, M) or broadcastable
+        The 2021 setting :math:`r_k` and the doubling gain :math:`\\rho_k` in (1, 2] (per
+        member when sampled).
 
     Returns
     -------
     ndarray
-        Same shape as ``setting``; equal to it where ``doubling == 2`` and at the reference.
+        The broadcast shape of the three; equal to it where ``doubling == 2`` and (exactly) at the
+        reference.
 
     Examples
     --------
     >>> float(effective(np.array(1.0), np.array(0.5), np.array(1.5)))
     0.75
     """
-    u = np.asarray(setting, float)
-    r = np.broadcast_to(np.asarray(reference, float), np.broadcast(u, reference).shape)
-    rho = np.broadcast_to(np.asarray(doubling, float), r.shape)
-    u = np.broadcast_to(u, r.shape)
+    u, r, rho = np.broadcast_arrays(np.asarray(setting, float), np.asarray(reference, float),
+                                    np.asarray(doubling, float))
     linear = rho >= 2.0
     # kappa = -r / ln(rho - 1); with r = 0 (no 2021 programme) the curve is scaled to slope 1
     # at 0 instead of e(r) = r, and kappa is taken from the doubling of 0.5.
@@ -154,7 +168,9 @@ def effective(setting: np.ndarray, reference: np.ndarray, doubling: np.ndarray) 
     shape = kappa * -np.expm1(-u / kappa)
     at_ref = kappa * -np.expm1(-base / kappa)  # e's shape at the reference (at 0.5 if r = 0)
     norm = np.where(r > 0, base / at_ref, 1.0)
-    return np.where(linear, u, norm * shape)
+    # At the reference the curve is r by construction; the product above can miss it in the
+    # last bit, and a lever at its 2021 setting must not act at all.
+    return np.where(linear, u, np.where(u == r, r, norm * shape))
 
 
 def lever_ramps(elapsed: float, years: np.ndarray, group_lag: np.ndarray) -> np.ndarray:
@@ -171,3 +187,71 @@ def lever_ramps(elapsed: float, years: np.ndarray, group_lag: np.ndarray) -> np.
     """
     since = np.maximum(elapsed - group_lag, 0.0)[None, :, None]
     return np.minimum(since / years[:, None, :], 1.0)
+
+
+def live_pairs(response: LeverResponse, n_levers: int, events: EventModel | None,
+               pair_delta: np.ndarray, n_drivers: int) -> np.ndarray:
+    """Per future-dependent lever column, whether it can be non-zero in the run: its lever
+    moves in a future, or an election may move it (:func:`models.structural.pair_entries`)."""
+    live = np.any(pair_delta != 0.0, axis=(0, 2))
+    if events is not None:
+        for ev in events.scheduled:
+            changes = ev.lever_changes[:, n_drivers:n_drivers + n_levers]
+            moving = np.isfinite(changes).any(axis=0)
+            live |= np.array([moving[k] for k, _ in response.pairs], dtype=bool)
+    return live
+
+
+def lever_events(events: EventModel, response: LeverResponse, reference: np.ndarray,
+                 lever_targets: np.ndarray, efficacy: np.ndarray, moved: np.ndarray,
+                 n_drivers: int, doubling: np.ndarray) -> EventModel:
+    """The event model with election lever changes in effective units (:mod:`models.levers`)
+    and copied to the lever's future-dependent columns, and the per-member ``lever_scale``.
+
+    ``reference`` (n_levers,) holds the 2021 settings, ``lever_targets`` (F, n_levers, M)
+    the settings the futures hold before any election (constant over members); ``moved`` (F, n_drivers, M) the drivers' change from 2021;
+    ``doubling`` (F, n_levers, M) the members' doubling gains. The changes are those of the
+    world's doubling gains (one per future); a member's own gain enters its ``lever_scale``
+    as the ratio of its effective change to the world's from the setting before the
+    elections to the last one planned (exact for one election per lever and future; in the
+    default study two levers have two elections in one future each, 0.6 then 0.7, and take
+    the ratio of 0.7 for both).
+    """
+    n_levers = len(reference)
+    ref_col, rho = reference[:, None], response.doubling[:, None]
+    current = lever_targets[:, :, 0]  # (F, n_levers)
+    final = current.copy()  # the last planned setting of each lever
+    scheduled = []
+    for ev in events.scheduled:
+        changes = ev.lever_changes.copy()
+        part = changes[:, n_drivers:n_drivers + n_levers]
+        if ev.kind == "election" and np.isfinite(part).any():
+            new = np.where(np.isnan(part), current, current + np.nan_to_num(part))
+            final = np.where(np.isnan(part), final, new)
+            step = (effective(new.T, ref_col, rho) - effective(current.T, ref_col, rho)).T
+            # A linear lever keeps the change as given (the same bits as without a response).
+            step = np.where(response.doubling[None, :] >= 2.0, part, step)
+            changes[:, n_drivers:n_drivers + n_levers] = np.where(np.isnan(part), np.nan, step)
+            for j, (k, _) in enumerate(response.pairs):
+                changes[:, n_drivers + n_levers + j] = changes[:, n_drivers + k]
+            ev = replace(ev, lever_changes=changes)
+        scheduled.append(ev)
+    n_rows = n_drivers + n_levers + response.n_pairs
+    ratio = member_ratio(current, final, ref_col, response.doubling, doubling)
+    scale = np.zeros((lever_targets.shape[0], n_rows, lever_targets.shape[2]))
+    scale[:, n_drivers:n_drivers + n_levers] = efficacy[:, None, :] * ratio
+    for j, (k, d) in enumerate(response.pairs):
+        scale[:, n_drivers + n_levers + j] = efficacy * moved[:, d] * ratio[:, k]
+    return replace(events, scheduled=scheduled, lever_scale=scale)
+
+
+def member_ratio(before: np.ndarray, after: np.ndarray, reference: np.ndarray,
+                  world_doubling: np.ndarray, doubling: np.ndarray) -> np.ndarray:
+    """Per future, lever and member, the member's effective change from ``before`` to
+    ``after`` (F, n_levers) over the world's (1 where the world's is 0), shape (F, n_levers, M).
+    """
+    ref = reference[None]  # (1, n_levers, 1)
+    nominal = effective(after[..., None], ref, world_doubling[None, :, None]) - \
+        effective(before[..., None], ref, world_doubling[None, :, None])
+    own = effective(after[..., None], ref, doubling) - effective(before[..., None], ref, doubling)
+    return np.where(nominal != 0.0, own / np.where(nominal != 0.0, nominal, 1.0), 1.0)

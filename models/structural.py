@@ -10,9 +10,13 @@ Its correction reads the lever's row of the dynamic drivers, which holds the cha
 effective units times ``lever_efficacy`` and ramps in the lever's lag group (the
 integrator applies it per ramp group), and the 2021 programme in ``C0``. The
 future-dependent columns ``"<lever>*<driver>"`` carry only their own loadings
-:math:`B_{ikd}` (conf/lever_response.yaml), which are not structural entries: an ``A``
-entry has no part in them. Levers have no impact weights (conf/impacts.yaml), so there is
-no ``W.<area>.<lever>``.
+:math:`B_{ikd}` (conf/lever_response.yaml), which are not ``A`` entries: an ``A`` entry has
+no part in them. Their sampled values ``L.<lever>.<trend>.<driver>`` (the lever-response
+parameters, :func:`models.ensemble.lever_names`) correct the column's loading the same way
+(push and brake rows, no ``C0`` part: the column is 0 in 2021); a column that stays 0 in a
+run (the lever at its reference, no election moving it) takes no correction, which is
+exact and keeps the kernel's sums as they were. Levers have no impact weights
+(conf/impacts.yaml), so there is no ``W.<area>.<lever>``.
 """
 
 from __future__ import annotations
@@ -44,6 +48,10 @@ class Nominal:
         The 2021 value of each dynamic row (its part of ``C0``).
     floor : float
         The level floor (the readout weighs the share above it).
+    pairs : tuple of str
+        The future-dependent lever columns (``"<lever>*<driver>"``), after the K0 rows.
+    pair_loadings : ndarray, shape (n, P), optional
+        Their nominal loadings :math:`B_{ikd}`.
     """
 
     trends: tuple[str, ...]
@@ -53,10 +61,43 @@ class Nominal:
     weights: np.ndarray
     reference: np.ndarray
     floor: float
+    pairs: tuple[str, ...] = ()
+    pair_loadings: np.ndarray | None = None
+
+
+def _push_brake(value: np.ndarray, a: float, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """The change of a push and a brake row when an entry ``a`` takes the values ``value``."""
+    return (dt * (np.maximum(value, 0.0) - max(a, 0.0)),
+            dt * (np.maximum(-value, 0.0) - max(-a, 0.0)))
+
+
+def pair_entries(nominal: Nominal, members: Mapping[str, np.ndarray], shape: tuple[int, int],
+                 dt: float, live: np.ndarray | None = None
+                 ) -> list[tuple[int, int, np.ndarray]]:
+    """The sampled loadings ``L.<lever>.<trend>.<driver>`` as driver-row corrections.
+
+    ``live`` (one bool per pair column, default all) says which columns can be non-zero in
+    the run; the others take no correction (module docstring).
+    """
+    n, k0 = len(nominal.trends), len(nominal.columns) - len(nominal.trends)
+    out: list[tuple[int, int, np.ndarray]] = []
+    for name in members:
+        parts = name.split(".")
+        if parts[0] != "L" or len(parts) != 4:
+            continue
+        p = nominal.pairs.index(f"{parts[1]}*{parts[3]}")
+        if live is not None and not live[p]:
+            continue
+        i = nominal.trends.index(parts[2])
+        b = 0.0 if nominal.pair_loadings is None else float(nominal.pair_loadings[i, p])
+        push, brake = _push_brake(np.broadcast_to(members[name], shape), b, dt)
+        out.extend((r, k0 + p, coef) for r, coef in ((i, push), (n + i, brake)) if np.any(coef))
+    return out
 
 
 def structural_terms(nominal: Nominal, members: Mapping[str, np.ndarray],
-                     shape: tuple[int, int], dt: float) -> tuple[Structural | None, np.ndarray]:
+                     shape: tuple[int, int], dt: float, live: np.ndarray | None = None
+                     ) -> tuple[Structural | None, np.ndarray]:
     """The sampled structural entries of ``members`` as kernel corrections.
 
     An entry ``A.<trend>.<impactor>`` drawn at ``v`` per member, nominal ``a``, changes the
@@ -65,7 +106,8 @@ def structural_terms(nominal: Nominal, members: Mapping[str, np.ndarray],
     driver or lever (its change from 2021, :class:`models.dynamics.Structural`) and, for a
     driver or lever, its 2021 value (the returned change of ``C0``). ``W.<area>.<impactor>``
     changes the impact readout by ``v - w`` times the trend's level above its floor
-    (``(1 - floor)`` scaled, as the readout) or the driver's change.
+    (``(1 - floor)`` scaled, as the readout) or the driver's change. The lever-response
+    loadings come from :func:`pair_entries` (``live`` is passed on).
 
     Returns
     -------
@@ -78,7 +120,8 @@ def structural_terms(nominal: Nominal, members: Mapping[str, np.ndarray],
     n_fut, n_mem = shape
     c0 = np.zeros((n_fut, 2 * n, n_mem))
     names = [name for name in members if name[:2] in ("A.", "W.")]
-    if not names:
+    pairs = pair_entries(nominal, members, shape, dt, live)
+    if not names and not pairs:
         return None, c0
     parts: dict[str, list[tuple[int, int, np.ndarray]]] = {
         "trend": [], "driver": [], "index_trend": [], "index_driver": []}
@@ -89,9 +132,7 @@ def structural_terms(nominal: Nominal, members: Mapping[str, np.ndarray],
         is_trend = j < n
         if kind == "A":
             i = nominal.trends.index(row)
-            a = nominal.matrix[i, j]
-            push = dt * (np.maximum(value, 0.0) - max(a, 0.0))
-            brake = dt * (np.maximum(-value, 0.0) - max(-a, 0.0))
+            push, brake = _push_brake(value, nominal.matrix[i, j], dt)
             target = parts["trend" if is_trend else "driver"]
             for r, coef in ((i, push), (n + i, brake)):
                 if np.any(coef):
@@ -105,6 +146,7 @@ def structural_terms(nominal: Nominal, members: Mapping[str, np.ndarray],
                 parts["index_trend"].append((a_i, j, coef * (1.0 - nominal.floor)))
             else:
                 parts["index_driver"].append((a_i, j - n, coef))
+    parts["driver"].extend(pairs)
     n_rows = {"trend": 2 * n, "driver": 2 * n, "index_trend": len(nominal.areas),
               "index_driver": len(nominal.areas)}
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xarray as xr
@@ -34,6 +37,24 @@ def one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def refused(proc: subprocess.CompletedProcess[str], message: str, out: Path) -> None:
+    """Assert that a command was refused as bad input (:func:`one_error_line`) with a line
+    matching the regular expression ``message``, and that its folder ``out`` was not made."""
+    line = one_error_line(proc)
+    assert re.search(message, line), line
+    assert not out.exists()
+
+
+def check_refuses(check_config: Callable[[Any], None], override: str, message: str) -> None:
+    """Assert that an analysis' check of the composed config (the command's, before Hydra
+    makes a folder) raises a ConfigError matching ``message`` for ``override``."""
+    from scenarios.config.errors import ConfigError
+
+    cfg, _ = load([override])
+    with pytest.raises(ConfigError, match=message):
+        check_config(cfg)
+
+
 @pytest.fixture(scope="session")
 def default_run() -> xr.Dataset:
     """The default configuration exactly as `futures run` uses it (all four futures)."""
@@ -58,6 +79,31 @@ def server():
     yield running
     status, _, err = running.stop()
     assert status == 0, err
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory) -> Path:
+    """A finished two-job sweep (seeds 1 and 2, 4 members), for tests that collect or damage
+    one."""
+    out = tmp_path_factory.mktemp("sweep") / "s"
+    result = futures_cli("run", "-m", "seed=1,2", "ensemble.members=4", f"hydra.sweep.dir={out}")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def documented_cases(section: str, prefix: str) -> dict[str, str]:
+    """A case table of docs/reliability.md (the one under ``### {section}``): case name -> the
+    line it says is shown, without its backticks ("" where it shows nothing)."""
+    text = (ROOT / "docs" / "reliability.md").read_text()
+    rows = {}
+    for line in text.split(f"### {section}", 1)[-1].splitlines():
+        cells = [c.strip() for c in line.split(" | ")]
+        if len(cells) == 5 and cells[0].lstrip("| ").startswith(prefix):
+            shown = cells[4].rstrip(" |")
+            # one backtick each side (a line may itself end with one: `futures run`)
+            rows[cells[2]] = "" if shown.startswith("(nothing") else \
+                shown[1:-1].replace("\\|", "|")
+    return rows
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import pytest
 import xarray as xr
 
 from scenarios.engine.storage import open_outcomes
-from tests.conftest import ROOT, futures_cli
+from tests.conftest import ROOT, documented_cases, futures_cli
 from tests.test_security import Case, attempt, run_dir_exists_not, write
 
 EXE = str(Path(sys.executable).with_name("futures"))
@@ -93,19 +93,11 @@ def test_store_left_aside_by_a_killed_writer_is_put_back(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".old"))]
 
 
-@pytest.fixture(scope="module")
-def sweep_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sweep") / "s"
-    result = futures_cli("run", "-m", "seed=1,2", "ensemble.members=4", f"hydra.sweep.dir={out}")
-    assert result.returncode == 0, result.stderr
-    return out
-
-
-def test_stale_temporaries_of_a_killed_collect_are_cleaned(tmp_path, sweep_dir):
+def test_stale_temporaries_of_a_killed_collect_are_cleaned(tmp_path, small_sweep):
     """A collect killed mid-write leaves ``.sweep.nc.PID.*.tmp``; the next collect removes
     it (and leaves a running writer's alone)."""
     sweep = tmp_path / "s"
-    shutil.copytree(sweep_dir, sweep)
+    shutil.copytree(small_sweep, sweep)
     stale = sweep / f".sweep.nc.{dead_pid()}.x1y2.tmp"
     stale.write_bytes(b"\x89HDF half")
     live = sweep / f".sweep.nc.{os.getppid()}.a3b4.tmp"  # a process that runs (pytest's parent)
@@ -476,19 +468,6 @@ CASES = [
 ]
 
 
-def documented() -> dict[str, str]:
-    text = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
-    rows = {}
-    for line in text.split("### Hardening cases", 1)[-1].splitlines():
-        cells = [c.strip() for c in line.split(" | ")]
-        if len(cells) == 5 and cells[0].lstrip("| ").startswith("H"):
-            shown = cells[4].rstrip(" |")
-            # one backtick each side (a line may itself end with one: `futures run`)
-            rows[cells[2]] = "" if shown.startswith("(nothing") else \
-                shown[1:-1].replace("\\|", "|")
-    return rows
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hardening_case(case):
     """Each case: its exit status and line; and docs/reliability.md shows that line."""
@@ -504,7 +483,7 @@ def test_hardening_case(case):
         if case.check and case.check.__name__ != "check":
             case.check(Path(tmp))
     line = _scheduler_line(line)
-    assert documented().get(case.name) == line, (case.name, line)
+    assert documented_cases("Hardening cases", "H").get(case.name) == line, (case.name, line)
 
 
 def test_foreign_jobs_are_named(tmp_path):

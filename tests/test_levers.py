@@ -168,6 +168,7 @@ BAD = [
      r"by_future.mega_ecosystemen.momentum.*driver \(every driver but momentum\) not found"),
     (["lever_response.nothing.lag={value:1,low:0,high:2,source:x}"],
      r"lever_response.nothing.*lever not found"),
+    (["lever_response.sampled=maybe"], r"lever_response.sampled='maybe'.*expected true or false"),
     (["impacts.drivers.veiligheid.cyber_resilience=0.3"],
      r"impacts.drivers.veiligheid.cyber_resilience.*acts through the trends"),
 ]
@@ -177,3 +178,80 @@ BAD = [
 def test_bad_lever_response_names_key_value_and_allowed(overrides, message):
     with pytest.raises(ConfigError, match=message):
         load(normalize(overrides))
+
+
+# --- the lever response sampled per member (lever_response.sampled) ------------------------
+
+def _off_reference(spec, lever, value):
+    return [type(f)(f.label, f.ownership, f.purpose, dict(f.drivers), {lever: value})
+            for f in spec.futures]
+
+
+def test_lever_response_is_drawn_within_its_ranges_and_reproducibly():
+    """Every doubling and by_future entry is a parameter L.*, uniform inside [low, high],
+    the same member in every future, the same draws for the same seed, none when off."""
+    from scenarios.engine.seeds import draw_members
+
+    spec = _spec(["ensemble.members=64", "ensemble.prior=true"])
+    names = {u.name for u in spec.lever_uncertainties}
+    assert {f"L.{lv}.doubling" for lv in STUDY.lever_labels} <= names
+    assert "L.ai_investment.mega_ecosystemen.stakeholder" in names
+    assert "L.data_sharing.data_soevereiniteit.eu_regulation" in names
+    assert not any(n.endswith(".lag") for n in names)  # the lags stay fixed
+    drawn = draw_members(spec)
+    for u in spec.lever_uncertainties:
+        v = drawn[u.name]
+        assert v.min() >= u.low and v.max() <= u.high and v.std() > 0, u.name
+        assert (v == v[:1]).all(), u.name  # one world, every future
+    again = draw_members(spec)
+    for name in drawn:
+        np.testing.assert_array_equal(drawn[name], again[name])
+    other = draw_members(_spec(["ensemble.members=64", "ensemble.prior=true", "seed=5"]))
+    assert not np.array_equal(other["L.ai_investment.doubling"],
+                              drawn["L.ai_investment.doubling"])
+    off = _spec(["ensemble.members=64", "ensemble.prior=true", "lever_response.sampled=false"])
+    assert off.lever_uncertainties == []
+    plain = draw_members(off)
+    assert not any(n.startswith("L.") for n in plain)
+    for name in plain:  # the other parameters draw what they drew without the L.* ones
+        np.testing.assert_array_equal(plain[name], drawn[name])
+
+
+def test_sampled_lever_response_acts_off_the_reference_only():
+    """With only the L.* parameters sampled: at the 2021 reference the levels are the nominal
+    world's bit for bit; with ai_investment doubled (and data_sharing, which has
+    future-dependent loadings, stopped) the members differ, by doubling and loading."""
+    from scenarios.engine.seeds import draw_members
+
+    spec = _spec(["ensemble.members=32", "ensemble.prior=true"])
+    drawn = draw_members(spec)
+    lever_only = {k: v for k, v in drawn.items() if k.startswith("L.")}
+    n = 32
+    at_ref = run(spec.world, spec.futures, lever_only, n).levels
+    nominal = run(spec.world, spec.futures, {}, n).levels
+    np.testing.assert_array_equal(at_ref, nominal)
+    for lever, value, key in (("ai_investment", 1.0, "L.ai_investment.doubling"),
+                              ("data_sharing", 0.0,
+                               "L.data_sharing.data_soevereiniteit.eu_regulation")):
+        futures = _off_reference(spec, lever, value)
+        moved = run(spec.world, futures, lever_only, n).levels[:, -1]  # (F, n, M) in 2030
+        assert moved.std(axis=-1).max() > 1e-3, lever
+        fixed = run(spec.world, futures, {key: drawn[key]}, n).levels[:, -1]
+        assert fixed.std(axis=-1).max() > 1e-4, key  # this one parameter alone moves them
+        flat = run(spec.world, futures, {}, n).levels[:, -1]
+        assert flat.std(axis=-1).max() == 0.0
+
+
+def test_an_election_change_follows_the_members_doubling():
+    """The ratio that scales an election's change (models.levers.member_ratio): the
+    member's effective change over the world's; 1 where the member has the world's gain."""
+    from models.levers import member_ratio
+
+    before, after = np.array([[0.5, 0.5]]), np.array([[0.7, 0.5]])
+    ref, world = np.array([[0.5], [0.5]]), np.array([1.6, 1.6])
+    own = np.array([[[1.6, 1.4, 1.8], [1.4, 1.4, 1.4]]])
+    ratio = member_ratio(before, after, ref, world, own)
+    expect = (effective(0.7, 0.5, own[0, 0]) - 0.5) / (effective(0.7, 0.5, 1.6) - 0.5)
+    np.testing.assert_allclose(ratio[0, 0], expect)
+    assert ratio[0, 0, 0] == 1.0 and ratio[0, 0, 1] < 1.0 < ratio[0, 0, 2]
+    np.testing.assert_array_equal(ratio[0, 1], 1.0)  # no change: nothing to scale

@@ -15,7 +15,7 @@ from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
 from scenarios.config.study import default_study
 from scenarios.figures.style import future_colour
-from tests.twice import run_twice
+from tests.twice import assert_wrote, twice_into
 
 STUDY = default_study()
 
@@ -122,14 +122,12 @@ ARGS = ["plane.grid=4", "plane.members=8", "seed=3"]
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    root = tmp_path_factory.mktemp("plane")
-    return root, run_twice("plane", ARGS, root)
+    return twice_into(tmp_path_factory, "plane", ARGS)
 
 
 def test_command_writes_plane_and_figures(two_runs):
     root, (result, _) = two_runs
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == str(root / "a")
+    assert_wrote(root, result, ("plane.nc", "plane.png", "plane.svg"))
     with xr.open_dataset(root / "a" / "plane.nc", engine="h5netcdf") as ds:
         assert ds.outcome.shape == (4, 4, len(STUDY.area_labels))
         assert ds.attrs["seed"] == 3 and ds.attrs["futures_version"]

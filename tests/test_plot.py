@@ -240,7 +240,7 @@ def test_report_says_what_was_run(reported_run):
     run_dir, _ = reported_run
     page = (run_dir / "report.html").read_text(encoding="utf-8")
     for phrase in ("Acceleration, Conditional growth, Radical markets, Level playing field",
-                   "16 members per future", "seed 5", "latin_hypercube design",
+                   "16 simulated worlds per future", "seed 5", "latin_hypercube design",
                    "Events (cyber incidents", "Changed from the defaults: ensemble.members=16",
                    "Largest rise:", "Best impact in 2030:", "Findings per future"):
         assert phrase in page, phrase
@@ -255,8 +255,8 @@ def test_settings_of_a_sweep_and_the_changes(small_sweep):
     """A sweep names its swept key and values; changes() lists only what differs."""
     run = open_run(small_sweep)
     lines = settings(run, "en")
-    assert lines[0] == "Each run: Acceleration, Level playing field (2 futures), 16 members " \
-        "per future, latin_hypercube design, 2021\u20132030."
+    assert lines[0] == "Each run: Acceleration, Level playing field (2 futures), 16 simulated " \
+        "worlds per future, latin_hypercube design, 2021\u20132030."
     assert "A sweep over seed: 2 runs (seed=1; seed=2)." in lines
     assert "Changed from the defaults: ensemble.members=16, " \
         "futures=[versnelling,gelijk_speelveld]." in lines
@@ -568,8 +568,8 @@ def test_large_runs_are_read_at_evenly_spaced_members(small_run, monkeypatch):
     assert list(run.ds.member.values) == [0, 3, 6, 9, 12, 15]
     with style():
         drawn = texts(fans(run, "versnelling", Options(lang="en")))
-    assert "16 members per future (quantiles from 6 evenly spaced members)" in drawn
-    assert "16 members per future" in settings(run, "en", default={})[0]
+    assert "16 simulated worlds per future (quantiles from 6 evenly spaced worlds)" in drawn
+    assert "16 simulated worlds per future" in settings(run, "en", default={})[0]
 
 
 def test_write_failure_is_one_line_with_status_1(small_run, tmp_path):

@@ -77,3 +77,60 @@ def test_small_smc_is_reproducible_and_raises_the_likelihood():
     post_ll, _ = target(first.unit)
     assert info["beta"] == 1.0
     assert post_ll.mean() > prior_ll.mean() + 1.0
+
+
+# --- staleness (scenarios.engine.posterior.inputs_digest) -----------------------------------
+
+def test_the_stored_posterior_is_current():
+    """The stored posterior was computed on the current conf/ (CI fails when an input it
+    depends on changed and it was not regenerated)."""
+    from scenarios.engine.posterior import REGENERATE, inputs_digest, stale
+
+    post = stored("nds2021")
+    assert post is not None
+    assert not stale(post, "nds2021"), (
+        f"conf/study/nds2021_posterior.nc is stale: inputs digest {inputs_digest('nds2021')} "
+        f"!= stored {post.attrs.get('inputs_digest')}; regenerate it with {REGENERATE}")
+
+
+def test_the_digest_follows_the_inputs_not_their_comments(tmp_path):
+    import shutil
+
+    from scenarios.config.where import conf_dir
+    from scenarios.engine.posterior import inputs_digest
+
+    conf = tmp_path / "conf"
+    shutil.copytree(conf_dir(), conf)
+    base = inputs_digest("nds2021", conf)
+    assert base == inputs_digest("nds2021")
+
+    def edited(name, old, new):
+        path = conf / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return inputs_digest("nds2021", conf)
+
+    assert edited("cross_impact.yaml", "\n", "\n# a comment\n") == base
+    assert edited("robustness.yaml", "\n", "\n# not read by the posterior\nx_extra: 1\n") == base
+    changed = edited("lever_response.yaml", "value: 1.6", "value: 1.65")
+    assert changed != base
+    assert edited("study/nds2021.yaml", "narratives:", "narratives:  ") == changed  # layout
+    # words shown to people (names, meanings, sources) are not what the posterior reads
+    assert edited("study/nds2021.yaml", 'en: "Mega ecosystems"', 'en: "Mega-ecosystems"') == changed
+    assert edited("study/nds2021.yaml", "description_nl: ", "description_nl: Nieuw. ") == changed
+    assert edited("study/nds2021.yaml", "rise, H, TEXT\n", "rise, H, INF\n") != changed
+
+
+def test_a_stale_posterior_warns_in_one_line_naming_the_command(caplog, monkeypatch):
+    from scenarios.engine import posterior as engine
+
+    engine._warn_once.cache_clear()
+    monkeypatch.setattr(engine, "inputs_digest", lambda study, conf=None: "0" * 16)
+    with caplog.at_level("WARNING", logger="futures"):
+        assert stored("nds2021") is not None
+        assert stored("nds2021") is not None  # once per file
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "\n" not in warnings[0]
+    assert engine.REGENERATE in warnings[0] and "nds2021_posterior.nc" in warnings[0]
+    engine._warn_once.cache_clear()

@@ -198,14 +198,6 @@ def test_future_labels_are_plain(tmp_path):
     assert shutil.which("futures") or EXE
 
 
-@pytest.fixture(scope="module")
-def small_sweep(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sweep") / "s"
-    result = futures_cli("run", "-m", "seed=1,2", "ensemble.members=4", f"hydra.sweep.dir={out}")
-    assert result.returncode == 0, result.stderr
-    return out
-
-
 @pytest.mark.parametrize("damage", ["truncated", "foreign", "empty", "text"])
 def test_collect_refuses_corrupt_outcomes(tmp_path, small_sweep, damage):
     """A job's outcomes.nc cut short, replaced by another netCDF, emptied or made text:

@@ -16,7 +16,7 @@ from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
 from scenarios.config.study import default_study
 from tests.conftest import dataset_for, one_error_line
-from tests.twice import run_twice
+from tests.twice import assert_wrote, twice_into
 
 STUDY = default_study()
 
@@ -103,6 +103,24 @@ def test_settings_from_config_and_grid():
     assert grid.values[ai] == 0.0 and grid.values[cyber] == 1.0
 
 
+def test_default_settings_offer_budget_neutral_packages():
+    """Beside `reference` and `austerity` (a cut), at least two default settings move money
+    between programmes and cost no more than the 2021 budget, by study.costs."""
+    from scenarios.analysis.robustness.costs import cost_of, reference_budget
+
+    cfg, spec = load([])
+    robust, world = robustness_of(cfg, spec), spec.world
+    values = np.stack([s.values for s in robust.settings])
+    cost = cost_of(values, spec.study, world.levers, world.lever_reference)[0]
+    budget = reference_budget(spec.study, world.levers, world.lever_reference)
+    ref = np.asarray(world.lever_reference)
+    neutral = [s.name for s, c in zip(robust.settings, cost)
+               if budget * 0.95 <= c <= budget and (s.values > ref).any()
+               and (s.values < ref).any()]
+    assert len(neutral) >= 2, neutral
+    assert {"reference", "austerity", "all_high"} <= {s.name for s in robust.settings}
+
+
 def test_same_setting_twice_gives_identical_outcomes_and_equal_regret():
     """Common random numbers: a setting listed twice runs the very same members and event
     draws, so its impacts are bit-identical and its regret equal, in every future."""
@@ -164,18 +182,13 @@ ARGS = ["ensemble.members=16", "robustness.include=[reference,all_high,austerity
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
     """The command run twice with the same config and seed into two folders."""
-    root = tmp_path_factory.mktemp("robustness")
-    return root, run_twice("robustness", ARGS, root)
+    return twice_into(tmp_path_factory, "robustness", ARGS)
 
 
 def test_command_writes_every_output_and_prints_directory_last(two_runs):
     root, (result, _) = two_runs
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == str(root / "a")
-    for name in ("robustness.nc", "regret.csv", "regret.md", "robustness.png",
-                 "robustness.svg"):
-        assert (root / "a" / name).is_file(), name
-    assert not [p for p in (root / "a").iterdir() if ".tmp" in p.name]
+    assert_wrote(root, result, ("robustness.nc", "regret.csv", "regret.md", "robustness.png",
+                                "robustness.svg"))
 
 
 def test_robustness_dataset_schema_and_provenance(two_runs):

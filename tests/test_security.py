@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
-from tests.conftest import futures_cli
+from tests.conftest import documented_cases, futures_cli
 
 VICTIM = "victim.txt"  # a file outside every run folder: no case may change it
 
@@ -405,20 +405,7 @@ def attempt(case: Case, tmp: Path) -> tuple[int, str]:
     return result.returncode, shown.replace(str(tmp), "T")
 
 
-def documented() -> dict[str, str]:
-    """docs/reliability.md's security table: case name -> the line it shows."""
-    text = (Path(__file__).resolve().parents[1] / "docs" / "reliability.md").read_text()
-    rows = {}
-    for line in text.split("### Security cases", 1)[-1].splitlines():
-        cells = [c.strip() for c in line.split(" | ")]
-        if len(cells) == 5 and cells[0].lstrip("| ").startswith("S"):
-            shown = cells[4].rstrip(" |")
-            rows[cells[2]] = "" if shown.startswith("(nothing") else \
-                shown.strip("`").replace("\\|", "|")
-    return rows
-
-
-DOCUMENTED = documented()
+DOCUMENTED = documented_cases("Security cases", "S")
 
 
 @pytest.fixture

@@ -57,6 +57,16 @@ def test_default_study_is_nds2021():
     assert STUDY.axis_priors["decentralisering"] == (1.5, 0.0)
 
 
+def test_every_term_has_its_meaning_in_both_languages():
+    """The page and the handout explain each trend, area, lever and future in NL and EN."""
+    terms = STUDY.trends + STUDY.areas + STUDY.levers + STUDY.futures
+    assert len(terms) == 26
+    for term in terms:
+        assert term.description and term.description_nl, term.label
+        assert term.meaning("en") == term.description
+        assert term.meaning("nl") == term.description_nl != term.description
+
+
 def test_study_names_can_be_overridden():
     """The vocabulary is config: a display name is one override away."""
     _, spec = load(["study.trends.kwetsbaarheid.en=Fragility"])

@@ -323,6 +323,9 @@ def test_the_page_explains_itself_in_both_languages(server, browser):
     area_ticks = page.eval_on_selector_all("#areas .axis text", "(ns) => ns.map(n => "
                                            "n.textContent)")
     assert any("," in v for v in area_ticks) and not any("." in v for v in area_ticks)
+    page.hover("#trend-strijd_der_stacks text.title")  # the study's Dutch meaning
+    assert "Grootmachten bouwen elk hun eigen Stack" in page.text_content("#tip")
+    page.mouse.move(5, 760)
     assert re.fullmatch(r"Bijgewerkt: de server rekende 4 toekomsten met elk \d+ gesimuleerde "
                         r"werelden door in \d,\d\d s \(plotselinge gebeurtenissen staan uit\)\.",
                         page.text_content("#status"))

@@ -21,3 +21,19 @@ def run_twice(command: str, args: list[str], root) -> list:
         out, err = proc.communicate(timeout=300)
         results.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
     return results
+
+
+def twice_into(tmp_path_factory, command: str, args: list[str]) -> tuple:
+    """:func:`run_twice` into a fresh temporary folder: (the folder, [result a, result b])."""
+    root = tmp_path_factory.mktemp(command)
+    return root, run_twice(command, args, root)
+
+
+def assert_wrote(root, result, names: tuple[str, ...]) -> None:
+    """Assert that run ``a`` exited 0, printed its folder last, wrote every file of ``names``
+    and left no temporary file behind."""
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(root / "a")
+    for name in names:
+        assert (root / "a" / name).is_file(), name
+    assert not [p for p in (root / "a").iterdir() if ".tmp" in p.name]

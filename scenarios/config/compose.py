@@ -171,17 +171,29 @@ def _compose(overrides: list[str], config_dirs: tuple[str, ...] = (),
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3",
                                    job_name="futures"):
             return compose(config_name=config_name, overrides=overrides)
+    return compose_in([str(Path(folder).resolve()) for folder in config_dirs], config_name,
+                      overrides)
+
+
+def compose_in(folders: list[str], config_name: str, overrides: list[str],
+               return_hydra_config: bool = False) -> Any:
+    """Compose as ``hydra.main`` does with ``--config-dir FOLDER`` for each of ``folders``
+    (absolute paths): Hydra's own configs, ``conf/``, the folders (after ``conf/``, before
+    the schema), then the schema; with the hydra node if ``return_hydra_config``."""
     from hydra._internal.hydra import Hydra
     from hydra._internal.utils import create_config_search_path
     from hydra.core.config_search_path import SearchPathQuery
 
+    register_schema()
+    GlobalHydra.instance().clear()
     search_path = create_config_search_path(f"file://{conf_dir()}")
-    for folder in config_dirs:
-        search_path.prepend(provider="command-line", path=f"file://{Path(folder).resolve()}",
+    for folder in folders:
+        search_path.prepend(provider="command-line", path=f"file://{folder}",
                             anchor=SearchPathQuery(provider="schema"))
     try:
         Hydra.create_main_hydra2(task_name="futures", config_search_path=search_path)
-        return compose(config_name=config_name, overrides=overrides)
+        return compose(config_name=config_name, overrides=overrides,
+                       return_hydra_config=return_hydra_config)
     finally:
         GlobalHydra.instance().clear()
 

@@ -208,25 +208,10 @@ def _compose(folders: list[str], config_name: str, overrides: list[str]) -> Any:
     """Compose as ``hydra.main`` does: Hydra's own configs, ``conf/``, the user folders
     (after ``conf/``, before the schema, as ``--config-dir`` puts them), with the hydra
     node."""
-    from hydra import compose
-    from hydra._internal.hydra import Hydra
-    from hydra._internal.utils import create_config_search_path
-    from hydra.core.config_search_path import SearchPathQuery
-    from hydra.core.global_hydra import GlobalHydra
+    from scenarios.config.compose import compose_in
 
-    from scenarios.config.compose import conf_dir, register_schema
-
-    register_schema()
-    GlobalHydra.instance().clear()
-    search_path = create_config_search_path(f"file://{conf_dir()}")
-    for folder in folders:
-        search_path.prepend(provider="command-line", path=f"file://{os.path.abspath(folder)}",
-                            anchor=SearchPathQuery(provider="schema"))
-    try:
-        Hydra.create_main_hydra2(task_name="futures", config_search_path=search_path)
-        return compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
-    finally:
-        GlobalHydra.instance().clear()
+    return compose_in([os.path.abspath(folder) for folder in folders], config_name, overrides,
+                      return_hydra_config=True)
 
 
 #: Parts of the hydra node that say how it was composed, not what Hydra will do.

@@ -3,6 +3,11 @@
 ``lever_response.<lever>`` may hold ``doubling``, ``lag`` and ``by_future.<trend>.<driver>``,
 each an entry ``{value, low, high, source}`` (docs/model.md "Levers as policy"). A lever left
 out is linear, without lag, and acts the same in every future.
+
+``lever_response.sampled`` (default true) makes the doubling gains and the future-dependent
+loadings uncertain parameters drawn per member inside ``[low, high]``
+(:func:`lever_uncertainties`: ``L.<lever>.doubling``, ``L.<lever>.<trend>.<driver>``); the lags
+stay at their values (each distinct lag is one more ramp group of the kernel).
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ import numpy as np
 
 from models.ensemble import MOMENTUM
 from models.levers import LeverResponse
+from models.sampling import Uncertainty
 from scenarios.config.checks import expect, label, mapping, number
 
 LEVER_FIELDS = ("doubling", "lag", "by_future")
 ENTRY_FIELDS = ("value", "low", "high", "source")
 #: Bounds of each kind of entry: (low, high, open at low).
 BOUNDS = {"doubling": (1.0, 2.0, True), "lag": (0.0, 10.0, False), "by_future": (-5.0, 5.0, False)}
+#: The switch beside the levers: sample the entries (true) or use their values (false).
+SAMPLED = "sampled"
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ def lever_entries(node: object, levers: tuple[str, ...], trends: tuple[str, ...]
     movable = tuple(d for d in drivers if d != MOMENTUM)
     out = []
     for lever, spec in mapping("lever_response", node).items():
+        if lever == SAMPLED:
+            continue
         key = f"lever_response.{lever}"
         label(key, lever, levers, "lever")
         spec = mapping(key, spec)
@@ -104,3 +114,28 @@ def lever_response(node: Mapping[str, object] | None, levers: tuple[str, ...],
         else np.zeros((len(trends), 0))
     return LeverResponse(doubling=doubling, lag=lag, pairs=tuple(pairs), loadings=loadings,
                          labels=tuple(f"{levers[k]}*{drivers[d]}" for k, d in pairs))
+
+
+def lever_uncertainties(node: Mapping[str, object] | None, levers: tuple[str, ...],
+                        trends: tuple[str, ...], drivers: tuple[str, ...]) -> list[Uncertainty]:
+    """The sampled entries of ``lever_response`` (none with ``sampled: false``).
+
+    ``L.<lever>.doubling`` and ``L.<lever>.<trend>.<driver>`` (a ``by_future`` loading), uniform
+    over the entry's ``[low, high]`` with its ``value`` as nominal; an entry with
+    ``low == high`` is a point value. The lags are not sampled (module docstring).
+    """
+    node = node or {}
+    switch = mapping("lever_response", node).get(SAMPLED, True)
+    expect(isinstance(switch, bool), f"lever_response.{SAMPLED}", switch,
+           "expected true or false")
+    if not switch:
+        return []
+    out = []
+    for entry in lever_entries(node, levers, trends, drivers):
+        parts = entry.key.split(".")
+        if parts[2] == "lag" or entry.low == entry.high:
+            continue
+        name = f"L.{parts[1]}.doubling" if parts[2] == "doubling" else \
+            f"L.{parts[1]}.{parts[3]}.{parts[4]}"
+        out.append(Uncertainty(name, entry.low, entry.high, entry.value))
+    return out

@@ -51,7 +51,7 @@ from scenarios.config.declare import (
     number_in,
     one_of,
 )
-from scenarios.config.levers import lever_response
+from scenarios.config.levers import lever_response, lever_uncertainties
 from scenarios.config.study import Study, default_study, study_node, study_of
 
 
@@ -229,6 +229,9 @@ class RunSpec:
     #: ``ensemble.prior``: draw the members from the prior (the uncertainties as configured)
     #: instead of the study's stored posterior (scenarios.engine.seeds).
     prior: bool = False
+    #: The sampled lever-response entries (``L.*``, scenarios.config.levers): drawn beside
+    #: :attr:`uncertainties` under their own name, never from the posterior.
+    lever_uncertainties: list[Uncertainty] = field(default_factory=list)
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -275,9 +278,11 @@ def _uncertainties(node: Mapping[str, Any], world: World) -> list[Uncertainty]:
     out = []
     for name, entry in leaves:
         key = f"uncertainties.{name}"
-        plain = [n for n in names if n[:2] not in ("A.", "W.")]
-        expect(name in known, key, name, f"uncertain parameter not found; expected one of "
-               f"{plain} or A.<trend>.<impactor>, W.<area>.<impactor> (conf/structural.yaml)")
+        plain = [n for n in names if n[:2] not in ("A.", "W.", "L.")]
+        expect(name in known and not name.startswith("L."), key, name,
+               f"uncertain parameter not found; expected one of {plain} or "
+               "A.<trend>.<impactor>, W.<area>.<impactor> (conf/structural.yaml); the L.* "
+               "parameters come from lever_response (its low and high, lever_response.sampled)")
         extra = sorted(set(entry) - {"low", "high", "distribution"})
         expect(not extra, f"{key}.{extra[0] if extra else ''}", "...",
                 "unknown field; expected low, high, distribution")
@@ -449,4 +454,6 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
                    design=design, nominal=bool(nominal), seed=seed, threads=threads,
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
-                   format=fmt, study=study, store=store, prior=bool(ens["prior"]))
+                   format=fmt, study=study, store=store, prior=bool(ens["prior"]),
+                   lever_uncertainties=lever_uncertainties(cfg.get("lever_response"), levers,
+                                                           trends, drivers))

@@ -29,7 +29,7 @@ AXES = ("ownership", "purpose")
 DIRECTIONS = ("decline", "flat", "rise", "strong rise")
 LEVELS = ("L", "L-M", "M", "M-H", "H")
 BASES = ("TEXT", "PARTIAL", "INF")
-TERM_FIELDS = ("nl", "en", "description", "source")
+TERM_FIELDS = ("nl", "en", "description", "description_nl", "source")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,13 @@ class Term:
     name_en: str
     description: str = ""
     source: str = ""
+    description_nl: str = ""
+
+    def meaning(self, lang: str) -> str:
+        """The one-sentence meaning in ``lang`` (Dutch where the study gives it, else
+        English)."""
+        return self.description_nl if lang == "nl" and self.description_nl else \
+            self.description
 
 
 @dataclass(frozen=True)
@@ -158,7 +165,8 @@ def _terms(key: str, node: object, *, required: bool = True) -> tuple[Term, ...]
                    f"unknown field; expected {list(TERM_FIELDS)}")
             expect(isinstance(v, str), f"{key}.{name}.{k}", v, "expected text")
         out.append(Term(str(name), str(entry.get("nl", name)), str(entry.get("en", name)),
-                        str(entry.get("description", "")), str(entry.get("source", ""))))
+                        str(entry.get("description", "")), str(entry.get("source", "")),
+                        str(entry.get("description_nl", ""))))
     return tuple(out)
 
 

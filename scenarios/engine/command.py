@@ -70,3 +70,44 @@ class Command:
     def __post_init__(self) -> None:
         if (self.job is None) == (self.main is None):
             raise ValueError(f"command {self.name!r}: give a job (Hydra) or a main, not both")
+
+
+
+#: The last lines of every analysis's usage.
+BAD_INPUT = """
+Bad input ends with one line on stderr naming the key, the value and what is allowed,
+exit status 2, and nothing written.
+"""
+#: An analysis's job (``job(cfg, output_dir)``, returning its main output's path; no
+#: progress bar) and the check of its config section (or None).
+Functions = tuple[Callable[["DictConfig", Path], Path], Callable[["DictConfig"], None] | None]
+
+
+def analysis_command(name: str, usage: str, functions: Callable[[], Functions], *,
+                     section: bool = True) -> Command:
+    """The :class:`Command` of an analysis (``scenarios/analysis/*/command.py``).
+
+    Parameters
+    ----------
+    name : str
+        ``futures NAME``.
+    usage : str
+        What ``futures NAME --help`` prints, before :data:`BAD_INPUT`.
+    functions : callable
+        Imports the analysis's job and check (:data:`Functions`) when the command runs, so
+        that ``futures --help`` and bad input import none of it (start-up time).
+    section : bool
+        Whether the analysis reads (and checks) a config section of its own, named as the
+        command (``futures plane`` reads ``plane``); without one its check is None.
+    """
+
+    def run(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
+        return functions()[0](cfg, output_dir)
+
+    def validate(cfg: DictConfig) -> None:
+        check = functions()[1]
+        if check is not None:
+            check(cfg)
+
+    return Command(name, usage.rstrip("\n") + "\n" + BAD_INPUT, job=run,
+                   check=validate if section else None, section=name if section else None)

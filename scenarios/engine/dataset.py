@@ -7,12 +7,15 @@ every dataset carries the same provenance attributes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from scenarios import __version__
 from scenarios.config.study import Study, default_study
+
+if TYPE_CHECKING:
+    from scenarios.config.schema import RunSpec
 
 #: A variable or coordinate as ``xarray.Dataset`` takes it: (dims, values, attrs).
 Entry = tuple[Any, Any, dict[str, Any]]
@@ -72,6 +75,18 @@ def label_coords(**dims: Iterable[str]) -> dict[str, Entry]:
              "lever": "policy lever label", "axis": "scenario axis", "driver": "driver label",
              "setting": "lever setting label", "parameter": "uncertain parameter"}
     return {dim: coord(dim, list(values), words[dim]) for dim, values in dims.items()}
+
+
+def futures_coords(spec: RunSpec, n_members: int, **labels: Sequence[str]) -> dict[str, Entry]:
+    """The coordinates of an analysis over the run's futures on common members: ``future``,
+    ``member`` (``n_members``), ``area``, the label dimensions in ``labels`` (e.g.
+    ``lever=...``), ``axis``, and the display names of the futures, areas and levers."""
+    futures, areas = [f.label for f in spec.futures], list(spec.world.areas)
+    named = {"future": futures, "area": areas,
+             **{dim: values for dim, values in labels.items() if dim == "lever"}}
+    return {**label_coords(future=futures), "member": member_coord(n_members),
+            **label_coords(area=areas, **labels, axis=AXES),
+            **name_coordinates(named, spec.study)}
 
 
 def position(futures: Sequence[Any], long_name: str = AXIS_LONG_NAME) -> Entry:

@@ -12,7 +12,10 @@ draws does not depend on what else runs beside it:
 * an analysis' own draws (``sensitivity:design``, ``sensitivity:bootstrap``):
   :func:`named_rng`;
 * the posterior particles of the members (:mod:`scenarios.engine.posterior`): the name
-  ``posterior``, common to every future (a particle is one world).
+  ``posterior``, common to every future (a particle is one world);
+* the lever-response parameters ``L.*`` (``lever_response.sampled``): the name
+  ``lever_response``, common to every future (the lever response is a property of the
+  world), in the prior and the posterior ensemble alike (the posterior does not hold them).
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ def draw_members(spec: RunSpec, labels: Sequence[str] | None = None,
     ``ensemble.prior`` (or no stored posterior, or ``posterior=False``) every parameter comes
     from the prior: a design per future (``ensemble.design``) under the future's label.
     ``posterior`` may also be a :class:`~scenarios.engine.posterior.Posterior` to draw from.
+    ``spec.lever_uncertainties`` (``L.*``) are drawn under their own name ``lever_response``,
+    the same in every future, so the other parameters draw what they drew without them.
     """
     names = _labels(spec, labels)
     n = spec.members if n is None else n
@@ -75,6 +80,7 @@ def draw_members(spec: RunSpec, labels: Sequence[str] | None = None,
         for u in spec.uncertainties:
             out[u.name][:] = u.nominal
         return out
+    out.update(_lever_members(spec, len(names), n))
     chosen = None
     if posterior is True:
         chosen = None if spec.prior else stored(spec.study.name)
@@ -95,3 +101,13 @@ def draw_members(spec: RunSpec, labels: Sequence[str] | None = None,
         for name, values in sample(rest, n, spec.design, rng=rng).items():
             out[name][i] = values
     return out
+
+
+def _lever_members(spec: RunSpec, n_futures: int, n: int) -> dict[str, np.ndarray]:
+    """The lever-response parameters (``spec.lever_uncertainties``): name -> (F, M)."""
+    if not spec.lever_uncertainties:
+        return {}
+    drawn = sample(spec.lever_uncertainties, n, spec.design,
+                   rng=named_rng(spec.seed, "lever_response"))
+    return {name: np.broadcast_to(values, (n_futures, n)).copy()
+            for name, values in drawn.items()}

@@ -10,7 +10,7 @@ so the results do not depend on the grouping.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from models.ensemble import Future
 from scenarios.config.events import build
 from scenarios.config.schema import RunSpec
-from scenarios.engine.simulate import simulate
+from scenarios.engine.simulate import draw_members, event_rngs, simulate
 
 
 def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.ndarray],
@@ -70,3 +70,26 @@ def impacts_at(spec: RunSpec, futures: list[Future], members: Mapping[str, np.nd
                               precision="float64")
         out[part] = outcome.impacts[:, time_index].transpose(0, 2, 1)
     return out
+
+
+def impacts_on_worlds(spec: RunSpec, futures: list[Future], labels: Sequence[str],
+                      n_members: int, time_index: int, events_node: Mapping[str, Any] | None,
+                      *, batch_members: int | None = None) -> np.ndarray:
+    """:func:`impacts_at` of futures on common random numbers: the members and event draws
+    of ``labels`` (:mod:`scenarios.engine.seeds`) repeat over ``futures``, future ``i``
+    taking those of ``labels[i % len(labels)]`` (``len(futures)`` a multiple of
+    ``len(labels)``). Without the run's events (or with ``events_node=None``) the model is
+    continuous.
+
+    Returns
+    -------
+    ndarray, shape (F, M, A)
+    """
+    repeats = len(futures) // len(labels)
+    drawn = draw_members(spec, labels, n_members)
+    members = {name: np.tile(values, (repeats, 1)) for name, values in drawn.items()}
+    events = spec.events is not None and events_node is not None
+    return impacts_at(spec, futures, members, n_members, time_index,
+                      events_node if events else None,
+                      event_rngs(spec, labels) * repeats if events else None,
+                      batch_members=batch_members)

@@ -19,13 +19,13 @@ from scenarios.figures.trends import key_trends, medians_2030
 
 #: Sentences: key -> (Dutch, English).
 WORDS: dict[str, tuple[str, str]] = {
-    "run": (("Eén run van {futures} ({n} toekomsten), {members} leden per toekomst"
+    "run": (("Eén run van {futures} ({n} toekomsten), {members} gesimuleerde werelden per toekomst"
              "{seed}, steekproef {design}, {start:g}\u2013{end:g}."),
-            ("One run of {futures} ({n} futures), {members} members per future"
+            ("One run of {futures} ({n} futures), {members} simulated worlds per future"
              "{seed}, {design} design, {start:g}\u2013{end:g}.")),
-    "each": (("Elke run: {futures} ({n} toekomsten), {members} leden per toekomst"
+    "each": (("Elke run: {futures} ({n} toekomsten), {members} gesimuleerde werelden per toekomst"
               "{seed}, steekproef {design}, {start:g}\u2013{end:g}."),
-             ("Each run: {futures} ({n} futures), {members} members per future"
+             ("Each run: {futures} ({n} futures), {members} simulated worlds per future"
               "{seed}, {design} design, {start:g}\u2013{end:g}.")),
     "seed": (", seed {seed}", ", seed {seed}"),
     "sweep": ("Een sweep over {keys}: {jobs} runs ({values}).",
@@ -43,8 +43,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "version": ("futures {version}; configuratie opgeslagen in het bestand.",
                 "futures {version}; the configuration is stored in the file."),
     "rise": (("Sterkste stijging: {trend} van {a:.2f} ({wa}) naar {b:.2f} ({wb}; 90% van de "
-              "leden: {lo:.2f}\u2013{hi:.2f})."),
-             ("Largest rise: {trend} from {a:.2f} ({wa}) to {b:.2f} ({wb}; 90% of members: "
+              "werelden: {lo:.2f}\u2013{hi:.2f})."),
+             ("Largest rise: {trend} from {a:.2f} ({wa}) to {b:.2f} ({wb}; 90% of worlds: "
               "{lo:.2f}\u2013{hi:.2f}).")),
     "fall": ("Sterkste daling: {trend} van {a:.2f} ({wa}) naar {b:.2f} ({wb}).",
              "Largest fall: {trend} from {a:.2f} ({wa}) to {b:.2f} ({wb})."),
@@ -60,11 +60,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "higher": ("hogere {trend} ({v:.2f} tegen {o:.2f})", "higher {trend} ({v:.2f} vs {o:.2f})"),
     "lower": ("lagere {trend} ({v:.2f} tegen {o:.2f})", "lower {trend} ({v:.2f} vs {o:.2f})"),
     "best": (("Beste impact in {year:g}: {area} ({v:+.2f}; beter dan 2021 in {p:.0f}% van de "
-             "leden)."),
+             "werelden)."),
              ("Best impact in {year:g}: {area} ({v:+.2f}; better than 2021 in {p:.0f}% of "
-             "members).")),
-    "worst": ("Zwakste impact: {area} ({v:+.2f}; beter dan 2021 in {p:.0f}% van de leden).",
-              "Weakest impact: {area} ({v:+.2f}; better than 2021 in {p:.0f}% of members)."),
+             "worlds).")),
+    "worst": ("Zwakste impact: {area} ({v:+.2f}; beter dan 2021 in {p:.0f}% van de werelden).",
+              "Weakest impact: {area} ({v:+.2f}; better than 2021 in {p:.0f}% of worlds)."),
     "pooled": ("Over alle waarden van de sweep samen.", "Pooled over the swept values."),
     "and": (" en ", " and "),
 }

@@ -56,15 +56,15 @@ PAGE: dict[str, tuple[str, str]] = {
                  ("The futures on the study's two axes, each with the trends that set it "
                  "apart most (bar: median 2030; tick: mean of the other futures).")),
     "fans_compared": (("De elf trends in alle toekomsten: mediaan en de middelste 50% van de "
-                      "leden van het ensemble."),
+                      "gesimuleerde werelden."),
                       ("The eleven trends in every future: median and the middle 50% of the "
-                      "ensemble's members.")),
-    "fans": ("Waaiers voor {future}: mediaan, 50% en 90% van de leden per trend.",
-             "Fan chart for {future}: median, 50% and 90% of the members per trend."),
+                      "simulated worlds.")),
+    "fans": ("Waaiers voor {future}: mediaan, 50% en 90% van de gesimuleerde werelden per trend.",
+             "Fan chart for {future}: median, 50% and 90% of the simulated worlds per trend."),
     "impacts": (("De vijf impactgebieden in het laatste jaar: de hele verdeling over de "
-                "leden, niet alleen het gemiddelde."),
+                "gesimuleerde werelden, niet alleen het gemiddelde."),
                 ("The five impact areas in the final year: the whole distribution over the "
-                "members, not just the mean.")),
+                "simulated worlds, not just the mean.")),
     "cross_impact": (("De kruisimpactmatrix: hoe sterk elke oorzaak (kolom) een trend (rij) "
                      "per jaar duwt of remt."),
                      ("The cross-impact matrix: how strongly each cause (column) pushes or "
@@ -205,14 +205,14 @@ def _title_page(run: RunData, lang: str, setting_lines: list[str],
         fig.text(0.05 + 0.29 * column, y - row * 0.036, f"{page}  {label}", fontsize=11.5,
                  va="top")
     _futures_map(fig.add_axes((0.66, 0.52, 0.3, 0.32)), run, lang)
-    about = {t.label: t.description for t in run.study.futures}
+    about = {t.label: t.meaning(lang) for t in run.study.futures}
     y = 0.41
     for future in run.futures:
         colour = future_colour(future, run.futures)
         fig.text(0.645, y + 0.004, "\u25cf", color=colour, fontsize=16, va="top")
         fig.text(0.667, y, name(future, lang), fontsize=12.5, fontweight="bold", va="top")
         y -= 0.04
-        if lang == "en" and about.get(future):  # the study's descriptions are English
+        if about.get(future):
             wrapped = textwrap.fill(about[future], 50)
             fig.text(0.667, y, wrapped, fontsize=11, va="top", color="0.2")
             y -= (wrapped.count("\n") + 1) * 1.35 * 11 / 72 / SIZE[1]

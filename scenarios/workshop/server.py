@@ -141,8 +141,10 @@ class Session:
             "times": [round(float(t), 4) for t in model.times],
             "trends": list(world.trends), "areas": list(world.areas),
             "names": names,
-            # what the page shows on hover and tap: description (English) and NDS 2021 lines
-            "about": {t.label: {"en": t.description, "source": t.source} for t in
+            # what the page shows on hover and tap: the meaning (NL where the study has it)
+            # and the NDS 2021 lines
+            "about": {t.label: {"en": t.description, "nl": t.meaning("nl"),
+                                "source": t.source} for t in
                       study.trends + study.areas + study.levers + study.futures},
             "costs": lever_costs(self.spec),  # yearly cost of the levers (issue 17 item 5)
             "futures": [{"label": f, "colour": future_colour(f, labels),

@@ -1,14 +1,6 @@
-"""``futures calibrate``: the command's name, usage, config section, check and job."""
+"""``futures calibrate``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures calibrate [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -33,19 +25,11 @@ examples:
 """
 
 
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``calibrate`` section before Hydra makes a folder."""
+def _functions() -> Functions:
     from scenarios.analysis.calibration.compute import check_config
-
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.calibration.report.calibrate_job`;
-    it shows no progress bar)."""
     from scenarios.analysis.calibration.report import calibrate_job
 
-    return calibrate_job(cfg, output_dir)
+    return calibrate_job, check_config
 
 
-COMMAND = Command("calibrate", USAGE, job=job, check=check, section="calibrate")
+COMMAND = analysis_command("calibrate", USAGE, _functions)

@@ -1,14 +1,6 @@
 """``futures consistency``: the command's name, usage and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures consistency [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -29,12 +21,10 @@ examples:
 """
 
 
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir``
-    (:func:`scenarios.analysis.consistency.report.consistency_job`)."""
+def _functions() -> Functions:
     from scenarios.analysis.consistency.report import consistency_job
 
-    return consistency_job(cfg, output_dir)
+    return consistency_job, None
 
 
-COMMAND = Command("consistency", USAGE, job=job)
+COMMAND = analysis_command("consistency", USAGE, _functions, section=False)

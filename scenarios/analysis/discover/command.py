@@ -1,14 +1,6 @@
-"""``futures discover``: the command's name, usage, config section, check and job."""
+"""``futures discover``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures discover [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -32,24 +24,14 @@ words) and discovery.png/.svg. Prints the run directory as the last line. Takes 
 examples:
   futures discover ensemble.members=200
   futures discover discover.portfolios=runs/DATE/TIME/portfolios.nc discover.portfolio=P1
-
-Bad input ends with one line on stderr naming the key, the value and what is allowed,
-exit status 2, and nothing written.
 """
 
 
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``discover`` section before Hydra makes a folder."""
+def _functions() -> Functions:
     from scenarios.analysis.discover.compute import check_config
-
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the discovery into ``output_dir``."""
     from scenarios.analysis.discover.report import discover_job
 
-    return discover_job(cfg, output_dir)
+    return discover_job, check_config
 
 
-COMMAND = Command("discover", USAGE, job=job, check=check, section="discover")
+COMMAND = analysis_command("discover", USAGE, _functions)

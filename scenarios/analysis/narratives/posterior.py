@@ -64,7 +64,7 @@ from scenarios.analysis.calibration.compute import (
 )
 from scenarios.analysis.calibration.compute import fit as calibrate_fit
 from scenarios.analysis.narratives.table import BANDS, FLAT, STRONG, Cell, cells, rankings
-from scenarios.engine.posterior import SUFFIX, Posterior, path_of
+from scenarios.engine.posterior import SUFFIX, Posterior, code_digest, inputs_digest, path_of
 from scenarios.engine.seeds import named_rng
 from scenarios.engine.simulate import simulate
 
@@ -310,11 +310,14 @@ def compute(cfg: DictConfig, spec: RunSpec, ev: Evidence | None = None,
     return smc(target, particles, rng=named_rng(spec.seed, "posterior:smc"), moves=moves)
 
 
-def write(posterior: Posterior, path, command: str) -> None:
-    """Store ``posterior`` as netCDF (``unit(particle, parameter)``)."""
+def write(posterior: Posterior, path, command: str, study: str | None = None) -> None:
+    """Store ``posterior`` as netCDF (``unit(particle, parameter)``); with ``study``, the
+    digests of its inputs and of the model code (scenarios.engine.posterior, staleness)."""
     import xarray as xr
 
     attrs = {k: (str(v) if isinstance(v, list) else v) for k, v in posterior.attrs.items()}
+    if study is not None:
+        attrs.update(inputs_digest=inputs_digest(study), code_digest=code_digest())
     ds = xr.Dataset(
         {"unit": (("particle", "parameter"), posterior.unit.astype(np.float64),
                   {"long_name": "posterior particle in the unit cube of the prior",
@@ -339,7 +342,7 @@ def main(argv: list[str]) -> None:
     if "--write" in argv:
         path = path_of(spec.study.name)
         write(posterior, path, "python -m scenarios.analysis.narratives.posterior --write "
-              + " ".join(overrides))
+              + " ".join(overrides), study=None if overrides else spec.study.name)
         print(f"wrote {path}")
 
 

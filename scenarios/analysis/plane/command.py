@@ -1,14 +1,6 @@
-"""``futures plane``: the command's name, usage, config section, check and job."""
+"""``futures plane``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures plane [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -30,25 +22,13 @@ examples:
   futures plane
   futures plane plane.grid=15 plane.members=32
   futures plane plane.drivers=status_quo events.enabled=false
-
-Bad input ends with one line on stderr naming the key, the value and what is allowed,
-exit status 2, and nothing written.
 """
 
 
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``plane`` section before Hydra makes a folder."""
-    from scenarios.analysis.plane.compute import check_config
+def _functions() -> Functions:
+    from scenarios.analysis.plane.compute import check_config, plane_job
 
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.plane.compute.plane_job`;
-    it shows no progress bar)."""
-    from scenarios.analysis.plane.compute import plane_job
-
-    return plane_job(cfg, output_dir)
+    return plane_job, check_config
 
 
-COMMAND = Command("plane", USAGE, job=job, check=check, section="plane")
+COMMAND = analysis_command("plane", USAGE, _functions)

@@ -32,20 +32,10 @@ from scenarios.analysis.plane.config import PlaneSpec, plane_spec
 from scenarios.analysis.robustness.regret import summarise
 from scenarios.config.compose import check, config_text, resolved
 from scenarios.config.schema import RunSpec
-from scenarios.engine.dataset import (
-    AXES,
-    coord,
-    label_coords,
-    member_coord,
-    name_coordinates,
-    position,
-    provenance,
-    var,
-)
+from scenarios.engine.dataset import coord, futures_coords, label_coords, position, provenance, var
 from scenarios.engine.names import PLANE
-from scenarios.engine.seeds import draw_members, event_rngs
 from scenarios.engine.storage import write_atomic
-from scenarios.engine.year_impacts import impacts_at
+from scenarios.engine.year_impacts import impacts_on_worlds
 
 log = logging.getLogger("futures")
 #: The label the plane's common members are drawn under (as a future's label would be).
@@ -131,12 +121,8 @@ def evaluate(spec: RunSpec, plane: PlaneSpec, events: dict | None
         The spread drivers.
     """
     axis, futures, fields = grid_futures(spec, plane)
-    drawn = draw_members(spec, [MEMBERS_KEY], plane.members)  # (1, M): one sample for all
-    everyone = futures + list(spec.futures)
-    members = {k: np.repeat(v, len(everyone), axis=0) for k, v in drawn.items()}
-    rngs = event_rngs(spec, [MEMBERS_KEY] * len(everyone)) if spec.events is not None else None
-    impacts = impacts_at(spec, everyone, members, plane.members, plane.time_index, events,
-                         rngs)
+    impacts = impacts_on_worlds(spec, futures + list(spec.futures), [MEMBERS_KEY],
+                                plane.members, plane.time_index, events)  # one sample for all
     g = plane.grid
     return axis, impacts[:g * g].reshape(g, g, plane.members, -1), impacts[g * g:], fields
 
@@ -166,8 +152,6 @@ def to_dataset(spec: RunSpec, plane: PlaneSpec, axis: np.ndarray, grid: np.ndarr
     mine = summarise(own, plane.statistic, plane.quantile, axis=1)  # (F, A)
     positions = np.array([[f.ownership, f.purpose] for f in spec.futures])
     at = RegularGridInterpolator((axis, axis), outcome)(positions)  # (F, A), bilinear
-    labels = [f.label for f in spec.futures]
-    areas = list(spec.world.areas)
     year = f"{plane.year:g}"
     per_axis = "1 per unit of axis"
     cells = ("ownership", "purpose", "area")
@@ -193,9 +177,7 @@ def to_dataset(spec: RunSpec, plane: PlaneSpec, axis: np.ndarray, grid: np.ndarr
                            "model)", "1"),
         "purpose": coord("purpose", axis, "purpose axis (0 economic growth, 1 broad welfare)",
                          "1"),
-        "member": member_coord(plane.members),
-        **label_coords(area=areas, future=labels, axis=AXES),
-        **name_coordinates({"future": labels, "area": areas}, spec.study),
+        **futures_coords(spec, plane.members),
     }
     if fields:
         names = sorted(fields)

@@ -1,14 +1,6 @@
-"""``futures portfolio``: the command's name, usage, config section, check and job."""
+"""``futures portfolio``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures portfolio [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -31,24 +23,13 @@ Prints the run directory as the last line. Takes every `futures run` key and:
 examples:
   futures portfolio
   futures portfolio portfolio.budget=350 portfolio.generations=20
-
-Bad input ends with one line on stderr naming the key, the value and what is allowed,
-exit status 2, and nothing written.
 """
 
 
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``portfolio`` section before Hydra makes a folder."""
-    from scenarios.analysis.portfolio.compute import check_config
+def _functions() -> Functions:
+    from scenarios.analysis.portfolio.compute import check_config, portfolio_job
 
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the search into ``output_dir``."""
-    from scenarios.analysis.portfolio.compute import portfolio_job
-
-    return portfolio_job(cfg, output_dir)
+    return portfolio_job, check_config
 
 
-COMMAND = Command("portfolio", USAGE, job=job, check=check, section="portfolio")
+COMMAND = analysis_command("portfolio", USAGE, _functions)

@@ -68,6 +68,18 @@ class PortfolioSpec:
 def portfolio_spec(node: Mapping[str, Any], spec: RunSpec) -> PortfolioSpec:
     """Check the ``portfolio`` node against the run.
 
+    Parameters
+    ----------
+    node : mapping
+        ``portfolio`` as plain containers (``conf/portfolio.yaml`` and the overrides).
+    spec : RunSpec
+        The validated run: its levers, their costs (``study.costs``) and time points.
+
+    Returns
+    -------
+    PortfolioSpec
+        The budget (default the 2021 total), the search's size and the judging rule.
+
     Raises
     ------
     ConfigError

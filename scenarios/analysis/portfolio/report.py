@@ -3,7 +3,6 @@ the Pareto figure, made from ``portfolios.nc`` alone."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import matplotlib
@@ -11,9 +10,9 @@ import matplotlib
 matplotlib.use("Agg")
 import xarray as xr
 
-from scenarios.analysis.robustness.report import save_figure
+from scenarios.analysis.robustness.report import markdown_table, save_figure, write_rows
 from scenarios.engine.names import PORTFOLIOS_CSV, PORTFOLIOS_FIGURE, PORTFOLIOS_MD
-from scenarios.engine.storage import atomic_output, write_text
+from scenarios.engine.storage import write_text
 from scenarios.figures.pareto import figure
 from scenarios.figures.style import display_name
 
@@ -39,12 +38,6 @@ def rows(ds: xr.Dataset) -> list[dict[str, object]]:
     return out
 
 
-def _table(header: list[str], body: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
-    return lines + ["| " + " | ".join(r) + " |" for r in body]
-
-
 def markdown(ds: xr.Dataset) -> str:
     """``portfolios.md``: the portfolios in plain words, what each gives up."""
     names = [str(p) for p in ds.portfolio.values]
@@ -65,14 +58,14 @@ def markdown(ds: xr.Dataset) -> str:
             "at no higher cost; the 2021 reference is shown for comparison."), ""]
     out += ["## The portfolios", "", ("Lever settings: 0.5 = the 2021 programme, 1 = doubled, "
             "0 = stopped."), ""]
-    out += _table(["portfolio", "EUR m/yr", *levers],
+    out += markdown_table(["portfolio", "EUR m/yr", *levers],
                   [[f"`{n}`", (f"{ds.cost.values[p]:.0f} ({ds.cost_low.values[p]:.0f}-"
                     f"{ds.cost_high.values[p]:.0f})"),
                     *(f"{v:.2f}" for v in ds.lever_setting.values[p])]
                    for p, n in enumerate(names)])
     out += ["", f"## Bad-luck outcome per area ({q:.0%} of worlds do worse; higher is better)",
             ""]
-    out += _table(["portfolio", *(display_name(a, "en") for a in areas)],
+    out += markdown_table(["portfolio", *(display_name(a, "en") for a in areas)],
                   [[f"`{n}`", *(f"{bad[p, a]:+.3f}" for a in range(len(areas)))]
                    for p, n in enumerate(names)])
     out += ["", "## In plain words", ""]
@@ -94,7 +87,7 @@ def markdown(ds: xr.Dataset) -> str:
             ("Share of simulated worlds (all futures) in which each area does not worsen "
              "since 2021. Portfolios at least as often safe as the 2021 programme in every "
              f"area: {', '.join(f'`{h}`' for h in holds) or 'none'}."), ""]
-    out += _table(["portfolio", *(display_name(a, "en") for a in areas)],
+    out += markdown_table(["portfolio", *(display_name(a, "en") for a in areas)],
                   [[f"`{n}`", *(f"{ds.satisficing.values[p, a]:.0%}"
                                 for a in range(len(areas)))] for p, n in enumerate(names)])
     out += ["", "<details><summary>Resolved configuration of this run</summary>", "",
@@ -105,12 +98,7 @@ def markdown(ds: xr.Dataset) -> str:
 def write_reports(ds: xr.Dataset, output_dir: Path) -> list[Path]:
     """Write ``portfolios.csv``, ``portfolios.md`` and ``portfolios.png``/``.svg``."""
     output_dir = Path(output_dir)
-    table = rows(ds)
-    with atomic_output(output_dir / PORTFOLIOS_CSV) as tmp, tmp.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(table[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: f"{v:.6f}" if isinstance(v, float) else v for k, v in r.items()}
-                         for r in table)
+    write_rows(output_dir / PORTFOLIOS_CSV, rows(ds))
     write_text(output_dir / PORTFOLIOS_MD, markdown(ds))
     return [output_dir / PORTFOLIOS_CSV, output_dir / PORTFOLIOS_MD,
             *save_figure(figure(ds), output_dir / PORTFOLIOS_FIGURE, ds.attrs)]

@@ -1,14 +1,6 @@
-"""``futures robustness``: the command's name, usage, config section, check and job."""
+"""``futures robustness``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures robustness [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -36,25 +28,13 @@ examples:
   futures robustness robustness.grid.ai_investment=[0,0.5,1] \\
                      robustness.grid.cyber_resilience=[0.5,1]
   futures robustness robustness.statistic=quantile robustness.quantile=0.1
-
-Bad input ends with one line on stderr naming the key, the value and what is allowed,
-exit status 2, and nothing written.
 """
 
 
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``robustness`` section before Hydra makes a folder."""
-    from scenarios.analysis.robustness.compute import check_config
+def _functions() -> Functions:
+    from scenarios.analysis.robustness.compute import check_config, robustness_job
 
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.robustness.compute.robustness_job`;
-    it shows no progress bar)."""
-    from scenarios.analysis.robustness.compute import robustness_job
-
-    return robustness_job(cfg, output_dir)
+    return robustness_job, check_config
 
 
-COMMAND = Command("robustness", USAGE, job=job, check=check, section="robustness")
+COMMAND = analysis_command("robustness", USAGE, _functions)

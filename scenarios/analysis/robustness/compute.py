@@ -30,19 +30,10 @@ from scenarios.analysis.robustness.costs import cost_of, reference_budget
 from scenarios.analysis.robustness.regret import Regret, regret_of, summarise, world_regret
 from scenarios.config.compose import check, config_text, resolved
 from scenarios.config.schema import RunSpec
-from scenarios.engine.dataset import (
-    AXES,
-    label_coords,
-    member_coord,
-    name_coordinates,
-    position,
-    provenance,
-    var,
-)
+from scenarios.engine.dataset import futures_coords, label_coords, position, provenance, var
 from scenarios.engine.names import ROBUSTNESS
-from scenarios.engine.seeds import draw_members, event_rngs
 from scenarios.engine.storage import write_atomic
-from scenarios.engine.year_impacts import impacts_at
+from scenarios.engine.year_impacts import impacts_on_worlds
 
 log = logging.getLogger("futures")
 
@@ -110,16 +101,11 @@ def evaluate(spec: RunSpec, robust: RobustnessSpec, config: Mapping[str, Any], *
     ndarray, shape (S, F, M, A)
         The impact index of each area in ``robust.year``.
     """
-    n_set, n_fut, n_mem = len(robust.settings), len(spec.futures), spec.members
-    members = draw_members(spec)  # common to every setting
     futures = [f for s in robust.settings for f in setting_futures(spec, s, robust.election_plans)]
-    tiled = {name: np.tile(values, (n_set, 1)) for name, values in members.items()}
-    events = spec.events is not None
-    out = impacts_at(spec, futures, tiled, n_mem, robust.time_index,
-                     events_node(config, robust.election_plans) if events else None,
-                     event_rngs(spec) * n_set if events else None,
-                     batch_members=batch_members)
-    return out.reshape(n_set, n_fut, n_mem, -1)
+    out = impacts_on_worlds(spec, futures, [f.label for f in spec.futures], spec.members,
+                            robust.time_index, events_node(config, robust.election_plans),
+                            batch_members=batch_members)  # every setting on the same worlds
+    return out.reshape(len(robust.settings), len(spec.futures), spec.members, -1)
 
 
 def analyse(impacts: np.ndarray, robust: RobustnessSpec) -> Regret:
@@ -180,8 +166,7 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
         ``futures_version`` and the judging rule.
     """
     names = [s.name for s in robust.settings]
-    futures = [f.label for f in spec.futures]
-    areas, levers = list(spec.world.areas), list(spec.world.levers)
+    levers = list(spec.world.levers)
     values = np.stack([s.values for s in robust.settings])
     ref = spec.world.lever_reference
     cost = cost_of(values, spec.study, levers, ref)
@@ -219,12 +204,7 @@ def to_dataset(spec: RunSpec, robust: RobustnessSpec, impacts: np.ndarray, resul
             **_policy_vars(cost, budget, worlds, robust.threshold, flag),
             "position": position(spec.futures),
         },
-        coords={
-            **label_coords(setting=names, future=futures),
-            "member": member_coord(spec.members),
-            **label_coords(area=areas, lever=levers, axis=AXES),
-            **name_coordinates({"future": futures, "area": areas, "lever": levers}, spec.study),
-        },
+        coords={**label_coords(setting=names), **futures_coords(spec, spec.members, lever=levers)},
         attrs=provenance(
             "futures robustness: regret of lever settings across the futures", spec.seed,
             config_yaml,

@@ -63,7 +63,8 @@ def regret_rows(ds: xr.Dataset) -> list[dict[str, object]]:
     return rows
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table's lines: the first column left-aligned, the others right-aligned."""
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
     return lines + ["| " + " | ".join(r) + " |" for r in rows]
@@ -102,7 +103,7 @@ def markdown(ds: xr.Dataset) -> str:
                                    for a in range(len(areas))), f"{across[s]:.4f}",
              f"{cost[s]:.0f}"]
             for s in np.argsort(across, kind="stable")]
-    out += _table(["setting", *(f"`{a}`" for a in areas), "all areas", "EUR m/yr"], rows)
+    out += markdown_table(["setting", *(f"`{a}`" for a in areas), "all areas", "EUR m/yr"], rows)
     if "cost" in ds:
         out += _cost_section(ds, settings, areas)
     out += ["", "## Most robust setting per area (smallest worst-case regret)", ""]
@@ -112,10 +113,10 @@ def markdown(ds: xr.Dataset) -> str:
         best = int(np.argmin(worst))
         rows.append([f"{display_name(area, 'nl')} (`{area}`)", f"`{settings[best]}`",
                      f"{worst[best]:.4f}", f"{ds.spread.values[best, a]:.4f}"])
-    out += _table(["area", "setting", "worst-case regret", "spread across futures"], rows)
+    out += markdown_table(["area", "setting", "worst-case regret", "spread across futures"], rows)
     out += ["", "## Settings (lever values; 0.5 = NDS 2021 reference, 1 = doubled)", ""]
     levers = [str(x) for x in ds.lever.values]
-    out += _table(["setting", *levers],
+    out += markdown_table(["setting", *levers],
                   [[f"`{s}`", *(f"{v:g}" for v in ds.lever_setting.values[i])]
                    for i, s in enumerate(settings)])
     for a, area in enumerate(areas):
@@ -193,7 +194,7 @@ def _cost_section(ds: xr.Dataset, settings: list[str], areas: list[str]) -> list
              f"{ds.cost.values[s] - ref:+.0f}", "yes" if ok[s] else "**no**",
              f"{ds.worst_regret_overall.values[s]:.4f}"]
             for s in np.argsort(ds.cost.values, kind="stable")]
-    out += _table(["setting", "cost", "range", "vs 2021", "within budget",
+    out += markdown_table(["setting", "cost", "range", "vs 2021", "within budget",
                    "worst-case regret (all areas)"], rows)
     out += ["", "## Most robust setting within the budget, per area", "",
             ("Smallest worst-case regret among the settings that fit the budget, and the "
@@ -215,7 +216,7 @@ def _cost_section(ds: xr.Dataset, settings: list[str], areas: list[str]) -> list
                      f"{ds.world_regret_max.values[b, a]:.4f}"),
                      f"{ds.satisficing.values[b, a]:.0%}",
                      f"`{settings[free]}` ({ds.cost.values[free]:.0f})"])
-    return out + _table(["area", "within budget", "cost", "worst-case regret",
+    return out + markdown_table(["area", "within budget", "cost", "worst-case regret",
                          "world regret median / p90 / max", "worlds satisfied",
                          "ignoring cost (cost)"], rows)
 
@@ -234,7 +235,7 @@ def _area_section(ds: xr.Dataset, a: int, area: str, settings: list[str],
         rows.append([f"`{settings[s]}`", *cells, f"{ds.worst_regret.values[s, a]:.4f}",
                      f"{ds.spread.values[s, a]:.4f}",
                      "yes" if ds.no_regret.values[s, a] else ""])
-    return out + _table(["setting", *(display_name(f, "nl") for f in futures), "worst-case",
+    return out + markdown_table(["setting", *(display_name(f, "nl") for f in futures), "worst-case",
                          "spread", "no-regret"], rows)
 
 
@@ -258,15 +259,20 @@ def save_figure(fig: plt.Figure, stem: Path, attrs: dict, dpi: int = DPI) -> lis
     return paths
 
 
-def write_reports(ds: xr.Dataset, output_dir: Path) -> list[Path]:
-    """Write ``regret.csv``, ``regret.md`` and ``robustness.png``/``.svg``."""
-    output_dir = Path(output_dir)
-    rows = regret_rows(ds)
-    with atomic_output(output_dir / CSV) as tmp, tmp.open("w", newline="") as stream:
+def write_rows(path: Path, rows: list[dict[str, object]]) -> None:
+    """Write ``rows`` (one dict per line, the first one's keys as the header) as a CSV file,
+    atomically; floats with six decimals."""
+    with atomic_output(path) as tmp, tmp.open("w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows({k: f"{v:.6f}" if isinstance(v, float) else v for k, v in row.items()}
                          for row in rows)
+
+
+def write_reports(ds: xr.Dataset, output_dir: Path) -> list[Path]:
+    """Write ``regret.csv``, ``regret.md`` and ``robustness.png``/``.svg``."""
+    output_dir = Path(output_dir)
+    write_rows(output_dir / CSV, regret_rows(ds))
     write_text(output_dir / MARKDOWN, markdown(ds))
     return [output_dir / CSV, output_dir / MARKDOWN,
             *save_figure(figure(ds), output_dir / FIGURE, ds.attrs)]

@@ -1,14 +1,6 @@
-"""``futures sensitivity``: the command's name, usage, config section, check and job."""
+"""``futures sensitivity``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures sensitivity [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -36,19 +28,10 @@ examples:
 """
 
 
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``sensitivity`` section before Hydra makes a folder."""
-    from scenarios.analysis.sensitivity.compute import check_config
+def _functions() -> Functions:
+    from scenarios.analysis.sensitivity.compute import check_config, sensitivity_job
 
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.sensitivity.compute.sensitivity_job`;
-    it shows no progress bar)."""
-    from scenarios.analysis.sensitivity.compute import sensitivity_job
-
-    return sensitivity_job(cfg, output_dir)
+    return sensitivity_job, check_config
 
 
-COMMAND = Command("sensitivity", USAGE, job=job, check=check, section="sensitivity")
+COMMAND = analysis_command("sensitivity", USAGE, _functions)

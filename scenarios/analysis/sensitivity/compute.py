@@ -74,6 +74,17 @@ class Settings:
 def settings(cfg: DictConfig, spec: RunSpec) -> Settings:
     """Check the ``sensitivity`` section of a composed config.
 
+    Parameters
+    ----------
+    cfg : DictConfig
+        The composed config (``conf/sensitivity.yaml`` and the overrides).
+    spec : RunSpec
+        The validated run: its time grid, events and outputs.
+
+    Returns
+    -------
+    Settings
+
     Raises
     ------
     ConfigError

@@ -29,44 +29,45 @@ SIZE, DPI = (12.8, 7.2), 150
 #: heatmap's year are left out of it (named in the figure's footnote).
 SHOWN_FROM = 0.02
 
-#: The figures' words per language (``sensitivity.lang``); trend, area and future names come
-#: from the catalogue.
-TEXT: dict[str, dict[str, Any]] = {
-    "en": {
-        "heatmap_title": "Which uncertain parameters drive each trend (left) and impact area "
-                         "(right of the white line) in {year}",
-        "colourbar": "total-order Sobol index ST",
-        "note": "{samples} base samples, {runs} runs per future; events: {events}.",
-        "hidden": " Not shown (ST < {limit} everywhere): {n} parameters.",
-        "year": "year", "index": "Sobol index",
-        "st": "total order ST (band: interval)", "s1": "first order S1",
-        "time_title": "{output}: the {n} most influential parameters over time "
-                      "({pct} intervals)",
-        "parameters": {"cross_impact_strength": "cross impact strength",
-                       "transition_years": "transition years",
-                       "ownership_shift": "ownership shift", "purpose_shift": "purpose shift",
-                       "lever_efficacy": "lever efficacy", "events": "events",
-                       "momentum": "momentum", "initial": "initial"},
-    },
-    "nl": {
-        "heatmap_title": "Welke onzekere parameters elke trend (links) en elk effectgebied "
-                         "(rechts van de witte lijn) bepalen in {year}",
-        "colourbar": "totale-orde Sobol-index ST",
-        "note": "{samples} basissteekproeven, {runs} modelruns per toekomst; "
-                "gebeurtenissen: {events}.",
-        "hidden": " Niet getoond (overal ST < {limit}): {n} parameters.",
-        "year": "jaar", "index": "Sobol-index",
-        "st": "totale orde ST (band: interval)", "s1": "eerste orde S1",
-        "time_title": "{output}: de {n} invloedrijkste parameters door de tijd "
-                      "({pct}-intervallen)",
-        "parameters": {"cross_impact_strength": "sterkte wisselwerking",
-                       "transition_years": "overgangsduur",
-                       "ownership_shift": "verschuiving eigendom",
-                       "purpose_shift": "verschuiving doel",
-                       "lever_efficacy": "effectiviteit beleid", "events": "gebeurtenissen",
-                       "momentum": "momentum", "initial": "beginniveau"},
-    },
+#: The figures' words, English then Dutch (``sensitivity.lang``); trend, area and future
+#: names come from the catalogue.
+WORDS: dict[str, tuple[str, str]] = {
+    "heatmap_title": (("Which uncertain parameters drive each trend (left) and impact area "
+                       "(right of the white line) in {year}"),
+                      ("Welke onzekere parameters elke trend (links) en elk effectgebied "
+                       "(rechts van de witte lijn) bepalen in {year}")),
+    "colourbar": ("total-order Sobol index ST", "totale-orde Sobol-index ST"),
+    "note": ("{samples} base samples, {runs} runs per future; events: {events}.",
+             ("{samples} basissteekproeven, {runs} modelruns per toekomst; "
+              "gebeurtenissen: {events}.")),
+    "hidden": (" Not shown (ST < {limit} everywhere): {n} parameters.",
+               " Niet getoond (overal ST < {limit}): {n} parameters."),
+    "year": ("year", "jaar"),
+    "index": ("Sobol index", "Sobol-index"),
+    "st": ("total order ST (band: interval)", "totale orde ST (band: interval)"),
+    "s1": ("first order S1", "eerste orde S1"),
+    "time_title": ("{output}: the {n} most influential parameters over time ({pct} intervals)",
+                   ("{output}: de {n} invloedrijkste parameters door de tijd "
+                    "({pct}-intervallen)")),
 }
+#: The uncertain parameters' names in the figures, English then Dutch.
+PARAMETER_WORDS: dict[str, tuple[str, str]] = {
+    "cross_impact_strength": ("cross impact strength", "sterkte wisselwerking"),
+    "transition_years": ("transition years", "overgangsduur"),
+    "ownership_shift": ("ownership shift", "verschuiving eigendom"),
+    "purpose_shift": ("purpose shift", "verschuiving doel"),
+    "lever_efficacy": ("lever efficacy", "effectiviteit beleid"),
+    "events": ("events", "gebeurtenissen"),
+    "momentum": ("momentum", "momentum"),
+    "initial": ("initial", "beginniveau"),
+}
+#: The same words per language: ``TEXT[lang][key]``.
+TEXT: dict[str, dict[str, Any]] = {
+    lang: {**{key: pair[i] for key, pair in WORDS.items()},
+           "parameters": {key: pair[i] for key, pair in PARAMETER_WORDS.items()}}
+    for i, lang in enumerate(("en", "nl"))
+}
+
 
 #: How the dataset's ``events`` attribute reads in Dutch.
 EVENTS_NL = {"disabled": "uit", "common random numbers": "aan, gemeenschappelijke toevalsgetallen"}

@@ -1,14 +1,6 @@
-"""``futures signposts``: the command's name, usage, config section, check and job."""
+"""``futures signposts``: the command's name, usage, check and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures signposts [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -31,19 +23,11 @@ examples:
 """
 
 
-def check(cfg: DictConfig) -> None:
-    """Validate the model config and the ``signposts`` section before Hydra makes a folder."""
+def _functions() -> Functions:
     from scenarios.analysis.signposts.compute import check_config
-
-    check_config(cfg)
-
-
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir`` (:func:`scenarios.analysis.signposts.report.signposts_job`;
-    it shows no progress bar)."""
     from scenarios.analysis.signposts.report import signposts_job
 
-    return signposts_job(cfg, output_dir)
+    return signposts_job, check_config
 
 
-COMMAND = Command("signposts", USAGE, job=job, check=check, section="signposts")
+COMMAND = analysis_command("signposts", USAGE, _functions)

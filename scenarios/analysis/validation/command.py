@@ -1,14 +1,6 @@
 """``futures validate``: the command's name, usage and job."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from scenarios.engine.command import Command
-
-if TYPE_CHECKING:
-    from omegaconf import DictConfig
+from scenarios.engine.command import Functions, analysis_command
 
 USAGE = """\
 usage: futures validate [KEY=VALUE ...] [hydra.run.dir=DIR]
@@ -30,12 +22,10 @@ examples:
 """
 
 
-def job(cfg: DictConfig, output_dir: Path, *, progress: bool) -> Path:
-    """Run the analysis into ``output_dir``
-    (:func:`scenarios.analysis.validation.report.validate_job`)."""
+def _functions() -> Functions:
     from scenarios.analysis.validation.report import validate_job
 
-    return validate_job(cfg, output_dir)
+    return validate_job, None
 
 
-COMMAND = Command("validate", USAGE, job=job)
+COMMAND = analysis_command("validate", USAGE, _functions, section=False)

@@ -94,35 +94,6 @@ const TEXT = {
   },
 };
 
-// Dutch meanings (the server sends the English ones and the NDS 2021 lines from the catalogue).
-const ABOUT_NL = {
-  mega_ecosystemen: "Diensten gebundeld in een 'super-app' waar gebruikers rechtstreeks binnenkomen.",
-  decentralisering: "Radicale alternatieven voor winner-takes-all-platforms: decentrale opslag, intelligentie en toepassingen.",
-  data_soevereiniteit: "Burgers, bedrijven en overheden houden zeggenschap over hun data en kiezen wat ze delen.",
-  digitale_valuta: "Cryptovaluta laten mensen betalen zonder banken, met nieuwe beloningsstructuren.",
-  eigenwijze_data: "Sensordata en AI maken steden, huizen en fabrieken voorspelbaar en bestuurbaar.",
-  autonomisering: "AI-systemen handelen zelfstandig en nemen steeds complexere taken over.",
-  zwermcultuur: "Platforms laten massa's samenwerken en ideeen verspreiden, versneld door AR en eenvoudige AI.",
-  virtuele_leefwerelden: "Vermaak, werk en onderwijs verhuizen naar virtuele werelden.",
-  mensoptimalisering: "Intieme technologie vergroot de fysieke en cognitieve vermogens van mensen.",
-  strijd_der_stacks: "Grootmachten bouwen elk hun eigen Stack en duwen die als wereldstandaard.",
-  kwetsbaarheid: "Afhankelijkheid van technische systemen en hun bouwers stelt de samenleving bloot aan conflict, sabotage en kettingstoringen.",
-  verdienvermogen: "Het vermogen van de Nederlandse economie om aan digitalisering te verdienen.",
-  openbaar_bestuur: "Het vermogen van het openbaar bestuur om te sturen en toezicht te houden.",
-  brede_welvaart: "Welzijn voorbij inkomen: gezondheid, inclusie, leefomgeving.",
-  publieke_waarden: "Privacy, autonomie, gelijkheid en andere publieke waarden.",
-  veiligheid: "Nationale, economische en digitale veiligheid.",
-  ai_investment: "SAPAI, NL AI Coalitie, AiNed: publiek AI-geld en -programma's.",
-  data_sharing: "Regels en coalities voor datadeling, Regie op Gegevens, DGA/Data Act.",
-  connectivity: "Glasvezel, 5G-frequenties, datacenters.",
-  cyber_resilience: "NCSA, NCSC, Digital Trust Center, certificering.",
-  open_source_standards: "'Open, tenzij', open standaarden, standaardisatie en internetgovernance.",
-  digital_skills: "Vaardigheden en inclusie: informatiepunten, AI-cursus, omscholing.",
-  versnelling: "Aandeelhoudersmodel, economische groei: big tech houdt de platforms.",
-  voorwaardelijke_groei: "Aandeelhoudersmodel, brede welvaart: strenge EU-regels.",
-  radicale_markten: "Stakeholdermodel, economische groei: een open, decentraal web 3.0.",
-  gelijk_speelveld: "Stakeholdermodel, brede welvaart: publiek-private samenwerking.",
-};
 const LEVER_SCALE = {
   en: " Setting: 0 none, 0.5 the NDS 2021 programme, 1 the strongest the model allows.",
   nl: " Stand: 0 niets, 0,5 het programma van de NDS 2021, 1 het sterkste dat het model toelaat.",
@@ -201,7 +172,7 @@ function about(key) {
   }
   const info = state.meta.about[key];
   if (!info) return null;
-  let text = lang === "nl" && ABOUT_NL[key] ? ABOUT_NL[key] : info.en;
+  let text = info[lang] || info.en;
   if (slider && slider.group === "lever") text += LEVER_SCALE[lang];
   const cost = state.meta.costs && state.meta.costs.levers[key];
   if (slider && cost && key in state.values) {
