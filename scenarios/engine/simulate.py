@@ -29,7 +29,7 @@ from scenarios.engine.dataset import (
 from scenarios.engine.seeds import draw_members, event_rngs, future_seed
 
 __all__ = ["RAGGED", "draw_members", "event_rngs", "event_variables", "future_seed",
-           "simulate", "to_dataset"]
+           "run_attrs", "simulate", "to_dataset"]
 
 #: The event table: one row per stochastic event (dim ``event``), its length differing from
 #: run to run.
@@ -135,18 +135,24 @@ def to_dataset(spec: RunSpec, outcome: Outcome, members: dict[str, np.ndarray],
             "parameter_units": coord("parameter", [known[p][1] for p in params],
                                      "units of the uncertain parameter"),
         },
-        attrs=provenance(
-            "futures: Dutch digital transition to 2030, KSIM cross-impact ensemble",
-            spec.seed, config_yaml,
-            source="NDS 2021, chapter 4 (Toekomstverkenning Digitalisering 2030)",
-            model="KSIM cross-impact simulation (Kane 1972), see docs/model.md",
-            after_seed={"ensemble_design": "nominal" if spec.nominal else spec.design}),
+        attrs=run_attrs(spec, config_yaml),
     )
     if outcome.events is not None:
         ds = ds.merge(event_variables(spec, outcome))
         ds.attrs["events_exhausted"] = outcome.events.exhausted
     ds.attrs["events"] = "enabled" if outcome.events is not None else "disabled"
     return ds
+
+
+def run_attrs(spec: RunSpec, config_yaml: str, what: str = "") -> dict:
+    """The provenance attributes of a run's dataset (``outcomes.nc``; ``summary.nc`` with
+    ``what=" summary"``)."""
+    return provenance(
+        f"futures: Dutch digital transition to 2030, KSIM cross-impact ensemble{what}",
+        spec.seed, config_yaml,
+        source="NDS 2021, chapter 4 (Toekomstverkenning Digitalisering 2030)",
+        model="KSIM cross-impact simulation (Kane 1972), see docs/model.md",
+        after_seed={"ensemble_design": "nominal" if spec.nominal else spec.design})
 
 
 def event_variables(spec: RunSpec, outcome: Outcome) -> xr.Dataset:
