@@ -19,11 +19,21 @@ class SparsePart:
         self.scatter, self.cols, self.coef = scatter, cols, coef
         self.buf = np.empty_like(coef)
         self.out = np.empty(coef.shape[:1] + scatter.shape[:1] + coef.shape[2:])
+        # When no row of ``target`` takes more than one entry, ``S @ buf`` only moves each
+        # entry to its row (1 x v exactly, the other rows +-0): add it there directly, the
+        # same numbers without the product over every row (e.g. an event pulse's one entry).
+        self.rows: list[int] | None = None
+        if 0 < scatter.shape[1] <= 8 and (scatter.sum(axis=1) <= 1).all():
+            self.rows = [int(r) for r in scatter.argmax(axis=0)]
 
     def add(self, target: np.ndarray, source: np.ndarray) -> None:
         """Add the correction of ``source`` (F, ·, width) to ``target`` (F, rows, width)."""
         np.take(source, self.cols, axis=1, out=self.buf)
         self.buf *= self.coef
+        if self.rows is not None:
+            for e, row in enumerate(self.rows):
+                target[:, row] += self.buf[:, e]
+            return
         np.matmul(self.scatter, self.buf, out=self.out)
         target += self.out
 

@@ -608,3 +608,23 @@ def test_world_without_labels_gets_generic_ones():
     assert world.axes == (("axis0_low", "axis0_high"), ("axis1_low", "axis1_high"))
     targets = Future("f", 0.25, 0.75).driver_targets(world, 0.25, 0.75)
     np.testing.assert_allclose(targets[1:5], [0.75, 0.25, 0.25, 0.75])
+
+
+@pytest.mark.parametrize("rows", [[3], [0, 7, 21], [4, 4], [1, 2, 2, 9]])
+def test_sparse_part_direct_rows_equal_the_scatter_product(rows):
+    """A correction whose rows take one entry each is added row by row (no scatter product):
+    the same bits as ``target += S @ (coef * source[:, cols])``; rows taking two entries
+    keep the product."""
+    from models.sparse import SparsePart
+
+    rng = np.random.default_rng(len(rows))
+    scatter = np.zeros((22, len(rows)))
+    scatter[rows, np.arange(len(rows))] = 1.0
+    cols = rng.integers(0, 5, len(rows))
+    part = SparsePart(scatter, cols, rng.normal(size=(3, len(rows), 40)))
+    assert (part.rows is not None) == (len(set(rows)) == len(rows))
+    target = rng.normal(size=(3, 22, 40)) + 2.0
+    source = rng.normal(size=(3, 5, 40))
+    expected = target + np.matmul(scatter, part.coef * source[:, cols])
+    part.add(target, source)
+    assert np.array_equal(target, expected)

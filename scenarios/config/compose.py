@@ -25,8 +25,13 @@ __all__ = ["CONFIG_NAME", "check", "compose_config", "conf_dir", "load", "normal
 
 
 def register_schema() -> None:
-    """Store :class:`scenarios.config.schema.Config` as ``futures_schema`` (idempotent)."""
-    ConfigStore.instance().store(name="futures_schema", node=Config)
+    """Store :class:`scenarios.config.schema.Config` as ``futures_schema`` (idempotent).
+
+    Storing builds the structured config of the whole schema (~50 ms): done once a process,
+    unless the store lost it."""
+    store = ConfigStore.instance()
+    if "futures_schema.yaml" not in store.repo:
+        store.store(name="futures_schema", node=Config)
 
 
 def compose_config(overrides: list[str], config_dirs: tuple[str, ...] = (),

@@ -35,7 +35,7 @@ from models.integrator import block_width
 from scenarios.config.schema import RunSpec
 from scenarios.engine.names import SUMMARY
 from scenarios.engine.seeds import draw_members
-from scenarios.engine.simulate import simulate
+from scenarios.engine.simulate import run_attrs, simulate
 
 log = logging.getLogger("futures")
 
@@ -161,7 +161,7 @@ def summary_dataset(spec: RunSpec, levels: Streamed, impacts: Streamed, times: n
     time, trend|area) and ``<var>_quantile`` (..., quantile) for ``level`` and ``impact``."""
     import xarray as xr
 
-    from scenarios.engine.dataset import coord, label_coords, name_coordinates, provenance, var
+    from scenarios.engine.dataset import coord, label_coords, name_coordinates, var
 
     labels = [f.label for f in spec.futures]
     trends, areas = list(spec.world.trends), list(spec.world.areas)
@@ -192,12 +192,7 @@ def summary_dataset(spec: RunSpec, levels: Streamed, impacts: Streamed, times: n
             **label_coords(trend=trends, area=areas),
             **names,
         },
-        attrs=provenance(
-            "futures: Dutch digital transition to 2030, KSIM cross-impact ensemble summary",
-            spec.seed, config_yaml,
-            source="NDS 2021, chapter 4 (Toekomstverkenning Digitalisering 2030)",
-            model="KSIM cross-impact simulation (Kane 1972), see docs/model.md",
-            after_seed={"ensemble_design": "nominal" if spec.nominal else spec.design}),
+        attrs=run_attrs(spec, config_yaml, " summary"),
     )
     ds.attrs["members"] = spec.members
     ds.attrs["events"] = "enabled" if spec.events is not None else "disabled"
