@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -100,7 +101,12 @@ def _inputs(study: str, conf: Path) -> dict[str, object]:
     """The parsed inputs of :func:`inputs_digest`: file (relative to ``conf``) -> content."""
     import yaml
 
-    node = yaml.safe_load((conf / "study" / f"{study}.yaml").read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster, same values
+
+    def parsed(path: Path) -> Any:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # a safe loader
+
+    node = parsed(conf / "study" / f"{study}.yaml")
     out: dict[str, object] = {
         "study": {k: _numbers(k, v) for k, v in (node.get("study") or {}).items()
                   if k in STUDY_KEYS},
@@ -114,7 +120,7 @@ def _inputs(study: str, conf: Path) -> dict[str, object]:
         if name.split("/")[0] in NOT_READ:
             continue
         path = conf / f"{name}.yaml"
-        out[name] = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        out[name] = parsed(path) if path.is_file() else None
     return out
 
 
