@@ -45,7 +45,16 @@ from models.dynamics import Ramped, stack_matrix, static_terms
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
 from models.integrator import integrate
-from models.levers import LeverResponse, effective, lever_events, lever_ramps, live_pairs
+from models.levers import (
+    LeverResponse,
+    effective,
+    lever_events,
+    lever_parameters,
+    lever_ramps,
+    live_pairs,
+    member_doubling,
+    ramp_groups,
+)
 from models.structural import Nominal, structural_terms
 
 #: The driver column that is constant 1: a trend's own push or pull (every world has it).
@@ -91,23 +100,15 @@ def parameters(world: World | tuple[str, ...]) -> dict[str, tuple[str, str, floa
             kind, row, col = name.split(".")
             out[name] = ((f"impact of {col} on {row}", "1/year") if kind == "A" else
                          (f"weight of {col} in the {row} index", "1")) + (-10.0, 10.0)
-        for name in lever_names(world):
-            parts = name.split(".")
-            meaning = f"doubling gain of {parts[1]}" if len(parts) == 3 else \
-                f"loading of {parts[1]}'s change on {parts[2]} per unit of {parts[3]}'s change"
-            out[name] = (meaning, "1", 1.0, 2.0) if len(parts) == 3 else \
-                (meaning, "1/year", -5.0, 5.0)
+        out.update(lever_parameters(world.lever_response, world.levers, world.trends,
+                                    world.drivers))
     return out
 
 
 def lever_names(world: World) -> tuple[str, ...]:
-    """Labels of the lever-response parameters: ``L.<lever>.doubling`` per lever and
-    ``L.<lever>.<trend>.<driver>`` per trend and future-dependent column (:mod:`models.levers`:
-    the doubling gain :math:`\\rho_k` and the loading :math:`B_{ikd}`)."""
-    response = world.lever_response
-    return tuple(f"L.{lv}.doubling" for lv in world.levers) + \
-        tuple(f"L.{world.levers[k]}.{t}.{world.drivers[d]}"
-              for k, d in response.pairs for t in world.trends)
+    """Labels of the lever-response parameters (:func:`models.levers.lever_parameters`)."""
+    return tuple(lever_parameters(world.lever_response, world.levers, world.trends,
+                                  world.drivers))
 
 
 def structural_names(world: World) -> tuple[str, ...]:
@@ -329,14 +330,6 @@ def _nominal(world: World) -> Nominal:
                    pair_loadings=world.lever_response.pair_loadings(len(world.trends)))
 
 
-def _doubling(world: World, members: Mapping[str, np.ndarray], shape: tuple[int, int]
-              ) -> np.ndarray:
-    """Every lever's doubling gain per member, shape (F, n_levers, M) (``L.<lever>.doubling``,
-    default the world's)."""
-    nominal = world.lever_response.doubling
-    return np.stack([_member_values(f"L.{lv}.doubling", float(nominal[k]), members, shape)
-                     for k, lv in enumerate(world.levers)], axis=1)
-
 
 
 def dynamic_rows(world: World) -> tuple[str, ...]:
@@ -419,7 +412,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     # Lever changes act through their effective setting and, per future, through the
     # future-dependent columns (models.levers).
     response = world.lever_response
-    ref_col, doubling = world.lever_reference[:, None], _doubling(world, members, shape)
+    ref_col = world.lever_reference[:, None]
+    doubling = member_doubling(response, world.levers, members, shape)
     lever_delta = (effective(lever_targets, ref_col, doubling) - ref_col) * efficacy[:, None, :]
     moved = targets - world.status_quo[None, :, None]  # (F, n_drivers, M)
     pair_delta = np.stack([lever_delta[:, k] * moved[:, d] for k, d in response.pairs],
@@ -463,13 +457,14 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         pools = draw_pools(events, n_mem, rngs, start=member_start)
         drive = make_drive(events, pools, dt, logs)
 
-    column_group, group_lag = response.groups(len(dyn_idx))
-    groups = column_group if len(group_lag) > 1 else None
+    column_group, group_lag = ramp_groups(response, world.levers, members, shape, len(dyn_idx))
+    groups = column_group if group_lag.shape[-2 if group_lag.ndim == 3 else 0] > 1 else None
 
     def ramp(step: int, sl: slice) -> np.ndarray:
         if groups is None:
             return np.minimum(elapsed[step] / years[:, sl], 1.0)
-        return lever_ramps(elapsed[step], years[:, sl], group_lag)
+        return lever_ramps(elapsed[step], years[:, sl],
+                           group_lag if group_lag.ndim == 1 else group_lag[..., sl])
 
     area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights,
                                np.zeros((len(world.areas), response.n_pairs))], axis=1)

@@ -43,18 +43,19 @@ Lever changes at elections (:mod:`models.events`) go through :math:`e_k` and the
 future-dependent columns too (:func:`lever_events`); they take effect after the elections'
 own lag.
 
-**Sampled per member.** With ``lever_response.sampled`` (the default) every :math:`\rho_k`
-and :math:`B_{ikd}` of conf/lever_response.yaml is an uncertain parameter
-(``L.<lever>.doubling``, ``L.<lever>.<trend>.<driver>``, uniform in its ``[low, high]``): the
-doubling enters :func:`effective` per member, the loadings enter the kernel as per-member
-corrections (:func:`models.structural.pair_entries`). A lever at its 2021 setting does not
-act whatever its parameters, so at the reference they change nothing. The lag stays a point
-value: a lag drawn per member and lever would make each lever its own ramp group (each an
-extra product over the push rows per step, ``models.integrator``).
+**Sampled per member.** With ``lever_response.sampled`` (the default) every :math:`\rho_k`,
+:math:`L_k` and :math:`B_{ikd}` of conf/lever_response.yaml is an uncertain parameter
+(``L.<lever>.doubling``, ``L.<lever>.lag``, ``L.<lever>.<trend>.<driver>``, uniform in its
+``[low, high]``): the doubling enters :func:`effective` per member, the loadings enter the
+kernel as per-member corrections (:func:`models.structural.pair_entries`), and with sampled
+lags every lever is its own ramp group (:meth:`LeverResponse.lever_groups`) whose lag is
+per member (:func:`lever_ramps`). A lever at its 2021 setting does not act whatever its
+parameters, so at the reference they change nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -135,6 +136,14 @@ class LeverResponse:
         column = np.concatenate([np.zeros(n_drivers, int), lever_group, pair_group])
         return column.astype(int), lags
 
+    def lever_groups(self, n_drivers: int) -> np.ndarray:
+        """Ramp group of every dynamic column when every lever has its own lag (sampled per
+        member): group 0 for the drivers, ``1 + k`` for lever ``k`` and its
+        future-dependent columns."""
+        lever_group = 1 + np.arange(len(self.lag))
+        pair_group = np.array([lever_group[k] for k, _ in self.pairs], dtype=int)
+        return np.concatenate([np.zeros(n_drivers, int), lever_group, pair_group]).astype(int)
+
 
 def effective(setting: np.ndarray, reference: np.ndarray, doubling: np.ndarray) -> np.ndarray:
     """Effective lever setting :math:`e_k(u)` (module docstring), elementwise.
@@ -182,10 +191,14 @@ def lever_ramps(elapsed: float, years: np.ndarray, group_lag: np.ndarray) -> np.
         Years since the start.
     years : ndarray, shape (F, M)
         The members' transition time :math:`\\tau`.
-    group_lag : ndarray, shape (G,)
-        Lag of each group; group 0 (lag 0) is the drivers' ramp ``min(1, elapsed / years)``.
+    group_lag : ndarray, shape (G,) or (F, G, M)
+        Lag of each group (per member when sampled); group 0 (lag 0) is the drivers' ramp
+        ``min(1, elapsed / years)``.
     """
-    since = np.maximum(elapsed - group_lag, 0.0)[None, :, None]
+    lag = np.asarray(group_lag, float)
+    since = np.maximum(elapsed - lag, 0.0)
+    if lag.ndim == 1:
+        since = since[None, :, None]
     return np.minimum(since / years[:, None, :], 1.0)
 
 
@@ -255,3 +268,50 @@ def member_ratio(before: np.ndarray, after: np.ndarray, reference: np.ndarray,
         effective(before[..., None], ref, world_doubling[None, :, None])
     own = effective(after[..., None], ref, doubling) - effective(before[..., None], ref, doubling)
     return np.where(nominal != 0.0, own / np.where(nominal != 0.0, nominal, 1.0), 1.0)
+
+
+def lever_parameters(response: LeverResponse, levers: tuple[str, ...], trends: tuple[str, ...],
+                     drivers: tuple[str, ...]) -> dict[str, tuple[str, str, float, float]]:
+    """The lever-response parameters: name -> (meaning, units, low, high).
+
+    ``L.<lever>.doubling`` (:math:`\\rho_k`) and ``L.<lever>.lag`` (:math:`L_k`) per lever,
+    ``L.<lever>.<trend>.<driver>`` (:math:`B_{ikd}`) per trend and future-dependent column.
+    """
+    out = {}
+    for lv in levers:
+        out[f"L.{lv}.doubling"] = (f"doubling gain of {lv}", "1", 1.0, 2.0)
+        out[f"L.{lv}.lag"] = (f"years until a change of {lv} acts", "year", 0.0, 10.0)
+    for k, d in response.pairs:
+        for t in trends:
+            out[f"L.{levers[k]}.{t}.{drivers[d]}"] = (
+                f"loading of {levers[k]}'s change on {t} per unit of {drivers[d]}'s change",
+                "1/year", -5.0, 5.0)
+    return out
+
+
+def _per_member(members: Mapping[str, np.ndarray], name: str, nominal: float,
+                shape: tuple[int, int]) -> np.ndarray:
+    value = members.get(name)
+    return np.full(shape, nominal) if value is None else np.broadcast_to(value, shape)
+
+
+def member_doubling(response: LeverResponse, levers: tuple[str, ...],
+                    members: Mapping[str, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """Every lever's doubling gain per member, shape (F, n_levers, M) (``L.<lever>.doubling``,
+    default the response's)."""
+    return np.stack([_per_member(members, f"L.{lv}.doubling", float(response.doubling[k]),
+                                 shape) for k, lv in enumerate(levers)], axis=1)
+
+
+def ramp_groups(response: LeverResponse, levers: tuple[str, ...],
+                members: Mapping[str, np.ndarray], shape: tuple[int, int],
+                n_drivers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ramp group of every dynamic column and the lag of every group: (G,) as
+    :meth:`LeverResponse.groups`, or with sampled lags (``L.<lever>.lag``) one group per
+    lever (:meth:`LeverResponse.lever_groups`) with its members' lags, (F, G, M)."""
+    if not any(f"L.{lv}.lag" in members for lv in levers):
+        return response.groups(n_drivers)
+    lags = np.stack([_per_member(members, f"L.{lv}.lag", float(response.lag[k]), shape)
+                     for k, lv in enumerate(levers)], axis=1)  # (F, n_levers, M)
+    return response.lever_groups(n_drivers), \
+        np.concatenate([np.zeros((shape[0], 1, shape[1])), lags], axis=1)

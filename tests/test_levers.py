@@ -188,7 +188,7 @@ def _off_reference(spec, lever, value):
 
 
 def test_lever_response_is_drawn_within_its_ranges_and_reproducibly():
-    """Every doubling and by_future entry is a parameter L.*, uniform inside [low, high],
+    """Every doubling, lag and by_future entry is a parameter L.*, uniform inside [low, high],
     the same member in every future, the same draws for the same seed, none when off."""
     from scenarios.engine.seeds import draw_members
 
@@ -197,7 +197,7 @@ def test_lever_response_is_drawn_within_its_ranges_and_reproducibly():
     assert {f"L.{lv}.doubling" for lv in STUDY.lever_labels} <= names
     assert "L.ai_investment.mega_ecosystemen.stakeholder" in names
     assert "L.data_sharing.data_soevereiniteit.eu_regulation" in names
-    assert not any(n.endswith(".lag") for n in names)  # the lags stay fixed
+    assert {f"L.{lv}.lag" for lv in STUDY.lever_labels} <= names
     drawn = draw_members(spec)
     for u in spec.lever_uncertainties:
         v = drawn[u.name]
@@ -219,8 +219,9 @@ def test_lever_response_is_drawn_within_its_ranges_and_reproducibly():
 
 def test_sampled_lever_response_acts_off_the_reference_only():
     """With only the L.* parameters sampled: at the 2021 reference the levels are the nominal
-    world's bit for bit; with ai_investment doubled (and data_sharing, which has
-    future-dependent loadings, stopped) the members differ, by doubling and loading."""
+    world's bit for bit; with ai_investment or connectivity doubled (or data_sharing, which
+    has future-dependent loadings, stopped) the members differ, by doubling, lag (at 2024,
+    while the change ramps in) and loading."""
     from scenarios.engine.seeds import draw_members
 
     spec = _spec(["ensemble.members=32", "ensemble.prior=true"])
@@ -231,6 +232,7 @@ def test_sampled_lever_response_acts_off_the_reference_only():
     nominal = run(spec.world, spec.futures, {}, n).levels
     np.testing.assert_array_equal(at_ref, nominal)
     for lever, value, key in (("ai_investment", 1.0, "L.ai_investment.doubling"),
+                              ("connectivity", 1.0, "L.connectivity.lag"),
                               ("data_sharing", 0.0,
                                "L.data_sharing.data_soevereiniteit.eu_regulation")):
         futures = _off_reference(spec, lever, value)

@@ -4,10 +4,10 @@
 each an entry ``{value, low, high, source}`` (docs/model.md "Levers as policy"). A lever left
 out is linear, without lag, and acts the same in every future.
 
-``lever_response.sampled`` (default true) makes the doubling gains and the future-dependent
-loadings uncertain parameters drawn per member inside ``[low, high]``
-(:func:`lever_uncertainties`: ``L.<lever>.doubling``, ``L.<lever>.<trend>.<driver>``); the lags
-stay at their values (each distinct lag is one more ramp group of the kernel).
+``lever_response.sampled`` (default true) makes the doubling gains, the lags and the
+future-dependent loadings uncertain parameters drawn per member inside ``[low, high]``
+(:func:`lever_uncertainties`: ``L.<lever>.doubling``, ``L.<lever>.lag``,
+``L.<lever>.<trend>.<driver>``).
 """
 
 from __future__ import annotations
@@ -120,9 +120,9 @@ def lever_uncertainties(node: Mapping[str, object] | None, levers: tuple[str, ..
                         trends: tuple[str, ...], drivers: tuple[str, ...]) -> list[Uncertainty]:
     """The sampled entries of ``lever_response`` (none with ``sampled: false``).
 
-    ``L.<lever>.doubling`` and ``L.<lever>.<trend>.<driver>`` (a ``by_future`` loading), uniform
-    over the entry's ``[low, high]`` with its ``value`` as nominal; an entry with
-    ``low == high`` is a point value. The lags are not sampled (module docstring).
+    ``L.<lever>.doubling``, ``L.<lever>.lag`` and ``L.<lever>.<trend>.<driver>`` (a
+    ``by_future`` loading), uniform over the entry's ``[low, high]`` with its ``value`` as
+    nominal; an entry with ``low == high`` is a point value.
     """
     node = node or {}
     switch = mapping("lever_response", node).get(SAMPLED, True)
@@ -133,9 +133,9 @@ def lever_uncertainties(node: Mapping[str, object] | None, levers: tuple[str, ..
     out = []
     for entry in lever_entries(node, levers, trends, drivers):
         parts = entry.key.split(".")
-        if parts[2] == "lag" or entry.low == entry.high:
+        if entry.low == entry.high:
             continue
-        name = f"L.{parts[1]}.doubling" if parts[2] == "doubling" else \
+        name = f"L.{parts[1]}.{parts[2]}" if parts[2] in ("doubling", "lag") else \
             f"L.{parts[1]}.{parts[3]}.{parts[4]}"
         out.append(Uncertainty(name, entry.low, entry.high, entry.value))
     return out

@@ -138,8 +138,17 @@ def _numbers(key: str, node: object) -> object:
 def inputs_digest(study: str, conf: Path | None = None) -> str:
     """Digest of the inputs the posterior of ``study`` depends on (module docstring):
     the config files of its defaults list but :data:`NOT_READ` and the parts
-    :data:`STUDY_KEYS` of its ``study`` node, parsed, so comments and layout do not count."""
-    return _digest(_inputs(study, conf_dir() if conf is None else conf))
+    :data:`STUDY_KEYS` of its ``study`` node, parsed, so comments and layout do not count.
+    Cached per state of the YAML files (their modification times): every run reads it."""
+    conf = conf_dir() if conf is None else conf
+    stamp = tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                         for p in conf.rglob("*.yaml")))
+    return _cached_digest(study, str(conf), stamp)
+
+
+@cache
+def _cached_digest(study: str, conf: str, stamp: tuple) -> str:
+    return _digest(_inputs(study, Path(conf)))
 
 
 def code_digest(root: Path | None = None) -> str:
