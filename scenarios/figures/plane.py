@@ -61,12 +61,16 @@ def _mark_futures(ax: plt.Axes, ds: xr.Dataset, labels: bool, lang: str = "en") 
         x, y = ds.position.values[f]
         drawn += [ax.scatter([x], [y], s=110, color=future_colour(fut, futures), edgecolor="black",
                    linewidth=1.6, zorder=6)]
-        if labels:  # beside the marker, towards the middle; below it in the lower left
-            below = x < 0.5 and y < 0.5
+        if labels:  # beside the marker, towards the middle; below it in the lower left; to
+            # its side near the top edge (above it the label would run into the panel's title)
+            below, top = x < 0.5 and y < 0.5, y > 0.85
             ha = "left" if x < 0.3 else "right" if x > 0.7 else "center"
+            offset = (0, -12 if below else 10)
+            if top:
+                ha, offset = ("right", (-10, 0)) if x > 0.5 else ("left", (10, 0))
             drawn += [ax.annotate(display_name(fut, lang), (x, y),
-                        xytext=(0, -12 if below else 10), textcoords="offset points",
-                        ha=ha, va="top" if below else "bottom", fontsize=11,
+                        xytext=offset, textcoords="offset points", ha=ha,
+                        va="center" if top else "top" if below else "bottom", fontsize=11,
                         fontweight="bold", zorder=7,
                         bbox={"boxstyle": "round,pad=0.2", "fc": "white",
                               "ec": future_colour(fut, futures), "lw": 1.2, "alpha": 0.9})]

@@ -18,6 +18,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib.image
 import numpy as np
 import xarray as xr
 from matplotlib.backends.backend_pdf import PdfPages
@@ -63,10 +64,12 @@ WORDS: dict[str, tuple[str, str]] = {
                ("Within the budget \u201c{name}\u201d (EUR {cost:.0f} m/yr) holds up best: in "
                "no future and no area does it lose more than {regret:.3f} on the impact index "
                "against the best choice compared.")),
-    "bought": (("\u201c{name}\u201d doet het overal het best maar kost {cost:.0f} mln/jaar, "
-               "{times:.1f} keer het budget: die winst is gekocht, niet gratis."),
-               ("\u201c{name}\u201d does best everywhere but costs EUR {cost:.0f} m/yr, "
-               "{times:.1f} times the budget: that gain is bought, not free.")),
+    "bought": (("\u201c{name}\u201d komt overal het dichtst bij de beste keuze (verliest hooguit "
+               "{regret:.3f}) maar kost {cost:.0f} mln/jaar, {times:.1f} keer het budget: die "
+               "winst is gekocht, niet gratis."),
+               ("\u201c{name}\u201d comes closest to the best choice everywhere (it loses at "
+               "most {regret:.3f}) but costs EUR {cost:.0f} m/yr, {times:.1f} times the "
+               "budget: that gain is bought, not free.")),
     "depends": (("Welke keuze het best is, hangt af van de toekomst in {n} van de {total} "
                 "gebieden:"),
                 "Which choice is best depends on the future in {n} of the {total} areas:"),
@@ -259,6 +262,16 @@ class Chapter:
     figures: list[tuple[str, Figure, str]]
 
 
+def _capital(text: str) -> str:
+    """``text`` with a capital first letter (a setting's name opening a phrase)."""
+    return text[:1].upper() + text[1:]
+
+
+def _in_sentence(name: str) -> str:
+    """A lever's name inside a sentence: "data sharing", but "AI investment"."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
 def _settings_section(ds: xr.Dataset, lang: str) -> list[str]:
     settings = [str(s) for s in ds.setting.values]
     areas = [str(a) for a in ds.area.values]
@@ -269,19 +282,20 @@ def _settings_section(ds: xr.Dataset, lang: str) -> list[str]:
     out = []
     if ok.any():
         b = int(np.argmin(np.where(ok, across, np.inf)))
-        out.append(say("within", lang, name=setting_name(ds, settings[b], lang),
+        out.append(say("within", lang, name=_capital(setting_name(ds, settings[b], lang)),
                        cost=float(ds.cost.values[b]), regret=float(across[b])))
     free = int(np.argmin(across))
     if not ok[free]:
-        out.append(say("bought", lang, name=setting_name(ds, settings[free], lang),
-                       cost=float(ds.cost.values[free]),
+        out.append(say("bought", lang, name=_capital(setting_name(ds, settings[free], lang)),
+                       cost=float(ds.cost.values[free]), regret=float(across[free]),
                        times=float(ds.cost.values[free]) / budget))
     best = ds.best_setting.values
     varies = [a for a in range(len(areas)) if len(set(best[:, a])) > 1]
     if varies:
         out.append(say("depends", lang, n=len(varies), total=len(areas)))
         for a in varies:
-            parts = "; ".join(f"{display_name(f, lang)}: {setting_name(ds, settings[best[j, a]], lang)}"
+            parts = "; ".join(f"{display_name(f, lang)}: "
+                              f"{_capital(setting_name(ds, settings[best[j, a]], lang))}"
                               for j, f in enumerate(futures))
             out.append(f"\u2022 {display_name(areas[a], lang)} \u2014 {parts}")
     else:
@@ -302,8 +316,9 @@ def _portfolio_section(ds: xr.Dataset, lang: str) -> list[str]:
     for p in shown:
         i = names.index(p)
         values = ds.lever_setting.values[i]
-        up = [display_name(lv, lang) for k, lv in enumerate(levers) if values[k] > base[k] + 0.05]
-        down = [display_name(lv, lang) for k, lv in enumerate(levers)
+        up = [_in_sentence(display_name(lv, lang)) for k, lv in enumerate(levers)
+              if values[k] > base[k] + 0.05]
+        down = [_in_sentence(display_name(lv, lang)) for k, lv in enumerate(levers)
                 if values[k] < base[k] - 0.05]
         parts = [say("raises", lang, what=", ".join(up))] if up else []
         parts += [say("lowers", lang, what=", ".join(down))] if down else []
@@ -438,9 +453,18 @@ def pdf_pages(pdf: PdfPages, ch: Chapter) -> None:
     for page in text_pages(ch):
         pdf.savefig(page)
     for _, fig, text in ch.figures:
-        fig.text(0.5, 0.005, textwrap.fill(text, 150), ha="center", va="bottom", fontsize=11,
-                 color="0.2")
-        pdf.savefig(fig)
+        # the figure as drawn (its legends placed by its own layout) above its caption
+        caption = textwrap.fill(text, 150)
+        room = 0.035 * (caption.count("\n") + 1)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=150)
+        buffer.seek(0)
+        page = Figure(figsize=SIZE)
+        ax = page.add_axes((0.0, room, 1.0, 1.0 - room))
+        ax.imshow(matplotlib.image.imread(buffer))
+        ax.axis("off")
+        page.text(0.5, 0.005, caption, ha="center", va="bottom", fontsize=11, color="0.2")
+        pdf.savefig(page)
 
 
 CSS = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45;"

@@ -94,6 +94,23 @@ def setting_name(ds: xr.Dataset, setting: str, lang: str = "en") -> str:
     return setting.replace("_", " ")
 
 
+def _setting_labels(first: plt.Axes, ds: xr.Dataset, lang: str) -> np.ndarray:
+    """The settings in words with their cost as the rows' labels, those over the budget in
+    grey; returns which are over it."""
+    settings = [str(s) for s in ds.setting.values]
+    names = [setting_name(ds, s, lang) for s in settings]
+    names = [n[:1].upper() + n[1:] for n in names]  # row labels start with a capital
+    if "cost" in ds:
+        million = "m" if lang == "en" else "mln"
+        names = [f"{n} (\u20ac{c:.0f} {million})" for n, c in zip(names, ds.cost.values)]
+    n_s = len(settings)
+    first.set_yticks(range(n_s), names, fontsize=13 if n_s <= 14 else max(7, int(180 / n_s)))
+    over = ds.within_budget.values == 0 if "within_budget" in ds else np.zeros(n_s, bool)
+    for label, grey in zip(first.get_yticklabels(), over):
+        label.set_color("0.45" if grey else "black")
+    return np.asarray(over, bool)
+
+
 def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
     """Regret heatmaps, one panel per area: settings (rows) by futures and worst case
     (columns); no-regret settings ticked and boxed. 1920 x 1080 pixels at 150 dpi
@@ -139,17 +156,7 @@ def figure(ds: xr.Dataset, lang: str = "en") -> plt.Figure:
             ax.grid(False)
             for side in ax.spines.values():
                 side.set_visible(False)
-        first = np.atleast_1d(axes)[0]
-        names = [setting_name(ds, s, lang) for s in settings]
-        names = [n[:1].upper() + n[1:] for n in names]  # row labels start with a capital
-        if "cost" in ds:
-            million = "m" if lang == "en" else "mln"
-            names = [f"{n} (\u20ac{c:.0f} {million})" for n, c in zip(names, ds.cost.values)]
-        first.set_yticks(range(n_s), names,
-                         fontsize=13 if n_s <= 14 else max(7, int(180 / n_s)))
-        over = ds.within_budget.values == 0 if "within_budget" in ds else np.zeros(n_s, bool)
-        for label, grey in zip(first.get_yticklabels(), over):
-            label.set_color("0.45" if grey else "black")
+        over = _setting_labels(np.atleast_1d(axes)[0], ds, lang)
         statistic = STATISTIC[lang].get(ds.attrs["statistic"], ds.attrs["statistic"])
         fig.suptitle(words["title"].format(statistic=statistic, year=ds.attrs["year"]),
                      fontsize=18)
