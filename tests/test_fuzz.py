@@ -96,11 +96,15 @@ def test_valid_configs_run_and_invalid_ones_say_why(overrides):
 def test_the_command_agrees(tmp_path_factory, overrides):
     """Through the real `futures run`: exit 0 with the run folder, or exit 2 with one line
     and nothing written."""
+    from scenarios.config.precheck import refuse_split_and_repeated
     from tests.conftest import futures_cli
 
     out = tmp_path_factory.mktemp("fuzz") / "run"
     overrides = _small(overrides)
     try:
+        # the command's own pre-Hydra checks first (a key given twice is refused there; the
+        # library's load() lets the last one win, as Hydra does)
+        refuse_split_and_repeated(overrides)
         load(overrides)
         valid = True
     except ConfigError:
