@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import matplotlib
+import matplotlib.colors
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -106,19 +107,26 @@ def figure(disc: DiscoverSpec, result: Discovery) -> plt.Figure:
     with style():
         fig, (left, right) = plt.subplots(1, 2, figsize=SIZE, layout="constrained")
         t = result.trajectory
-        sc = left.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=30)
+        dims = t["res_dim"].astype(int)
+        top = max(int(dims.max()), 1)
+        # whole numbers of inputs: one colour each, integer ticks
+        norm = matplotlib.colors.BoundaryNorm(np.arange(-0.5, top + 1.5), 256)
+        sc = left.scatter(t["coverage"], t["density"], c=dims, cmap="viridis", norm=norm, s=30)
         row = t.loc[result.chosen]
         left.scatter([row["coverage"]], [row["density"]], marker="*", s=300, color="red",
-                     label=f"box reported ({int(row['res_dim'])} inputs)")
+                     label=f"box reported ({int(row['res_dim'])} "
+                           f"input{'' if int(row['res_dim']) == 1 else 's'})")
         left.set_xlabel("coverage: share of the failures inside the box")
         left.set_ylabel("density: share failing inside the box")
-        left.legend(loc="lower left")
-        fig.colorbar(sc, ax=left, label="inputs restricted")
+        left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+        bar = fig.colorbar(sc, ax=left, label="inputs restricted")
+        bar.set_ticks(sorted({int(v) for v in np.linspace(0, top, min(top + 1, 8))}))
         cols = _plotted(result)
         _worlds(right, result, cols)
         right.set_xlabel(textwrap.fill(input_words(cols[0], "en"), 45))
         right.set_ylabel(textwrap.fill(input_words(cols[1], "en"), 40))
-        right.legend(loc="upper right", framealpha=0.9)
+        right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2,
+                     frameon=False)  # below the panel: the worlds fill it
         fig.suptitle(f"Where does {disc.name} fail? {result.failed.mean():.0%} of the "
                      "simulated worlds fail", fontsize=17)
     return fig
