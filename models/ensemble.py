@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from models.compiled import block_kind
+from models.compiled import block_kind, kernel_width
 from models.dynamics import Ramped, stack_matrix, static_terms
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
@@ -474,6 +474,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     floor = world.floor
     readout = impact_readout(world.area_trend_weights * (1.0 - floor), area_dyn, n_fut)
     above = np.log(np.maximum((initial - floor) / (1.0 - floor), 1e-12))
+    chunk, width = kernel_width(kernel, chunk, width)
     levels, impacts = integrate(above, product, c0, strength, world.n_steps,
                                 ramped=Ramped(delta, ramp, groups), out_dtype=out_dtype,
                                 readout=readout,

@@ -79,6 +79,17 @@ def test_numba_bit_identical_across_runs_and_threads(spec) -> None:
         np.testing.assert_array_equal(other.impacts, runs[0].impacts)
 
 
+@pytest.mark.parametrize("events", [False, True])
+def test_numba_does_not_depend_on_block_width(spec, events: bool) -> None:
+    """Without BLAS a member's numbers are its own: chunks of 8, 24 and 40 give the same
+    bits (models.compiled.kernel_width relies on it)."""
+    runs = [simulate(spec, n_members=40, chunk=c, events=events, kernel="numba")[0]
+            for c in (8, 24, 40)]
+    for other in runs[1:]:
+        np.testing.assert_array_equal(other.levels, runs[0].levels)
+        np.testing.assert_array_equal(other.impacts, runs[0].impacts)
+
+
 def test_numba_events_bit_identical_across_runs(spec) -> None:
     """With events the compiled kernel repeats itself bit for bit."""
     a, b = (simulate(spec, n_members=24, chunk=16, kernel="numba")[0] for _ in range(2))
