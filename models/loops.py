@@ -6,7 +6,6 @@ Each function works on a block's arrays in place, futures outermost and members 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -94,19 +93,14 @@ def step(trend, const, ramp, pulses, log_x, sums):  # pragma: no cover - compile
 
 
 @_jit
-def levels(log_x, x, stored, keep, bounds, floor):  # pragma: no cover - compiled
-    """``x = exp(ln x)``; if ``keep``, the valid members clipped into ``stored`` and, with a
-    floor, ``floor + (1 - floor) y`` in the storage precision (``floor = (on, f, 1 - f)``)."""
-    n_fut, n, width = log_x.shape
+def levels(x, stored, bounds, floor):  # pragma: no cover - compiled
+    """The valid members of ``x`` clipped into ``stored`` and, with a floor, ``floor +
+    (1 - floor) y`` in the storage precision (``bounds = (low, high)``, ``floor = (on, f,
+    1 - f)``)."""
+    n_fut, n, valid = stored.shape
     for f in range(n_fut):
         for i in range(n):
-            for w in range(width):
-                x[f, i, w] = math.exp(log_x[f, i, w])
-    if not keep:
-        return
-    for f in range(n_fut):
-        for i in range(n):
-            for w in range(stored.shape[2]):
+            for w in range(valid):
                 stored[f, i, w] = min(max(x[f, i, w], bounds[0]), bounds[1])
                 if floor[0]:
                     stored[f, i, w] = stored[f, i, w] * floor[2] + floor[1]

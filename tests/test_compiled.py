@@ -1,9 +1,9 @@
 """The compiled kernel (``ensemble.kernel=numba``, models/compiled.py) against the numpy one.
 
-The two kernels sum the same terms in other orders and take ``exp`` from other libraries
-(numpy's SIMD ``exp``, LLVM's libm), so they differ in the last bits of a step; over 108
-steps the difference measured stays below 4e-15 relative in the levels and 7e-16 absolute in
-the impacts (4 x 1,100 members, events on). The tolerances below (1e-12, i.e. a thousand
+The two kernels sum the same terms in other orders (BLAS products against compiled loops),
+so they differ in the last bits of a step; over 108 steps the difference measured stays
+below 4e-15 relative in the levels and 7e-16 absolute in the impacts (4 x 1,100 members,
+events on). The tolerances below (1e-12, i.e. a thousand
 times that) leave room for other inputs while a wrong term (a missing ramp group, a sampled
 entry in the wrong row, an event offset added twice) moves levels by 1e-6 or more.
 """
