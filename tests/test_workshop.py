@@ -10,6 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from scenarios.config.errors import ConfigError
 from scenarios.config.study import default_study
 from scenarios.engine.simulate import simulate
 from scenarios.figures.style import FUTURE_COLOURS
-from scenarios.workshop import worker
+from scenarios.workshop import session, worker
 from scenarios.workshop.costs import lever_costs
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.scheduler import Scheduler
@@ -163,6 +165,63 @@ def test_efficacy_without_a_moved_lever_simulates_nothing_new(model):
         assert data["trends"][trend]["current"]["median"] == median[:, j].tolist()
     model.compute(label, model.check(label, {"lever_efficacy": 0.5, "digital_skills": 0.9}))
     assert model.simulated == before + 4  # the four current variants, not the world ones
+
+
+def test_simulations_split_into_small_calls_give_the_same_bytes(model, monkeypatch):
+    """Variants simulated in calls of at most SIMULATE_BLOCK (here 3) give the answers of
+    larger calls bit for bit (a member's numbers do not depend on the call's other futures)."""
+    requests = [("gelijk_speelveld", {"cross_impact_strength": 0.55, "digital_skills": 0.6}),
+                ("radicale_markten", {"ownership": 0.12, "connectivity": 0.3})]
+    checked = [(f, model.check(f, v)) for f, v in requests]
+    monkeypatch.setattr(session, "SIMULATE_BLOCK", 3)
+    calls = []
+    small = Workshop(model.spec, model.members)
+    run = small._run
+    monkeypatch.setattr(small, "_run", lambda futures, sample: calls.append(len(futures))
+                        or run(futures, sample))
+    start = small.simulated  # the four baselines
+    texts = small.compute_json(checked)
+    # new: the first moves a shared world slider (4 world + 4 current variants), the second
+    # an axis (its own world variant) and a lever (4 current): 13 in five even calls
+    assert small.simulated - start == 13 and calls == [3, 2, 3, 2, 3]
+    monkeypatch.setattr(session, "SIMULATE_BLOCK", 64)
+    assert texts == model.compute_json(checked)
+
+
+def test_the_scheduler_takes_waiting_requests_within_its_budget(model):
+    """Three waiting pages that each need 4 new variants: the first two share a round (8
+    variants, the budget), the third waits for the next; a request needing nothing new
+    joins any round. Every answer is the one computed alone."""
+    scheduler = Scheduler(model, process=False)
+    label = "voorwaardelijke_groei"
+    payloads = [model.check(label, {lever: 0.95}) for lever in
+                ("ai_investment", "data_sharing", "connectivity")]
+    first = model.simulated
+    with scheduler.cond:
+        scheduler.busy = True  # as if a computation were running: the requests wait
+    answers: dict[int, str] = {}
+    threads = [threading.Thread(target=lambda i=i, v=v: answers.update(
+        {i: scheduler.run(label, v, f"budget-{i}", 1)})) for i, v in enumerate(payloads)]
+    for thread in threads:
+        thread.start()
+        while len(scheduler.pending) < len(answers) + threads.index(thread) + 1:
+            time.sleep(0.01)  # in this order: the waiting list is oldest first
+    again = threading.Thread(target=lambda: answers.update(
+        {3: scheduler.run(label, payloads[0], "budget-3", 1)}))
+    again.start()
+    while len(scheduler.pending) < 4:
+        time.sleep(0.01)
+    with scheduler.cond:
+        assert [scheduler._cost(j, set()) for j in scheduler.pending] == [4, 4, 4, 4]
+        scheduler.busy = False
+        scheduler.cond.notify_all()
+    for thread in [*threads, again]:
+        thread.join(timeout=60)
+    assert scheduler.batches == 2 and scheduler.computed == 4
+    assert model.simulated == first + 12  # the fourth shared the first's variants
+    assert answers[3] == answers[0]
+    for i, values in enumerate(payloads):
+        assert answers[i] == model.compute_json([(label, values)])[0]
 
 
 @pytest.mark.skipif(not worker.available(), reason="the model process needs fork (Linux)")

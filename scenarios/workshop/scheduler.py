@@ -9,9 +9,12 @@ answered as usual: the work is done, and the page draws it while the newer one i
 (the saved scenarios a page draws beside the current one) are never superseded.
 
 One computation runs at a time (the cores are few and BLAS limits are process-wide): the
-request thread that finds the model free takes *every* waiting request into one batch and
-simulates what they lack in one call (:meth:`Workshop.compute_json`); the others wait for it.
-So ten pages moving sliders at once cost one simulation per round, not ten. On Linux the
+request thread that finds the model free takes the oldest waiting requests into one batch,
+as many as add up to :data:`BUDGET` future-variants not yet simulated (at least one request;
+requests needing nothing new always join), and simulates what they lack in one call
+(:meth:`Workshop.compute_json`); the others wait for the next round. So ten pages moving
+sliders at once share simulations, a round stays as short as a kernel call of a few
+variants, and a request that waits is still one latest-wins can drop. On Linux the
 computation runs in a child process (:class:`~scenarios.workshop.worker.Worker`), so the
 request threads never hold up the simulation's GIL.
 """
@@ -24,10 +27,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scenarios.workshop import worker
-from scenarios.workshop.session import Workshop
+from scenarios.workshop.session import LRU, Workshop
 
 #: Clients whose newest sequence number is remembered (the oldest are forgotten first).
 MAX_CLIENTS = 4096
+#: New future-variants one computation takes on (waiting requests beyond it wait for the
+#: next): a kernel call costs least per variant at 4-8 (``session.SIMULATE_BLOCK``).
+BUDGET = 8
 
 
 class Superseded(Exception):
@@ -45,6 +51,8 @@ class _Job:
     client: str | None
     seq: int
     state: str = "waiting"  # waiting -> running -> done | failed; waiting -> superseded
+    #: the future-variants of its answer, and whether each is drawn as lines
+    needs: dict[tuple, bool] = field(default_factory=dict)
     result: str | None = None
     error: BaseException | None = None
     latest: int = field(default=-1)
@@ -73,6 +81,12 @@ class Scheduler:
         self.cond = threading.Condition()
         self.pending: list[_Job] = []
         self.latest: OrderedDict[str, int] = OrderedDict()
+        # What the model has simulated (with lines or only the dots), as far as this
+        # process can tell: it counts the cost of a waiting request (the cache itself may
+        # live in the model process).
+        self.known = LRU(model.variants.capacity)
+        for key, summary in model.variants.items():
+            self.known.put(key, summary.trends is not None)
         self.busy = False
         self.batches = self.computed = self.superseded = 0
 
@@ -99,24 +113,22 @@ class Scheduler:
     def run(self, future: str, values: Mapping[str, float], client: str | None = None,
             seq: int = 0) -> str:
         """The chart data (JSON text) for a checked request, or :class:`Superseded`."""
+        job = _Job(future, values, client, seq, needs=self.model.needs(future, values))
         with self.cond:
             if client is not None:
                 self._see(client, seq)
-            job = _Job(future, values, client, seq)
             self.pending.append(job)
-            while job.state == "waiting" and self.busy:
-                self.cond.wait()
-            if job.state == "waiting":  # the model is free: this thread computes the batch
-                batch, self.pending = self.pending, []
-                for j in batch:
-                    j.state = "running"
-                self.busy = True
-                lead = True
-            else:
-                lead = False
-        if lead:
-            self._compute(batch)
-        with self.cond:
+            while True:
+                while job.state == "waiting" and self.busy:
+                    self.cond.wait()
+                if job.state != "waiting":
+                    break
+                batch = self._take()  # the model is free: this thread computes a batch
+                self.cond.release()
+                try:
+                    self._compute(batch)
+                finally:
+                    self.cond.acquire()
             while job.state == "running":
                 self.cond.wait()
             if job.state == "superseded":
@@ -126,6 +138,33 @@ class Scheduler:
             raise job.error
         assert job.result is not None
         return job.result
+
+    def _cost(self, job: _Job, taken: set) -> int:
+        """Future-variants ``job`` would simulate beyond the known ones and ``taken``."""
+        new = 0
+        for key, lines in job.needs.items():
+            have = self.known.get(key)
+            if key not in taken and (have is None or (lines and not have)):
+                new += 1
+        return new
+
+    def _take(self) -> list[_Job]:
+        """The oldest waiting jobs within :data:`BUDGET` new variants (holds ``cond``)."""
+        batch: list[_Job] = []
+        taken: set = set()
+        spent = 0
+        for job in self.pending:
+            cost = self._cost(job, taken)
+            if not batch or spent + cost <= BUDGET:
+                batch.append(job)
+                taken |= set(job.needs)
+                spent += cost
+        chosen = {id(j) for j in batch}
+        self.pending = [j for j in self.pending if id(j) not in chosen]
+        for j in batch:
+            j.state = "running"
+        self.busy = True
+        return batch
 
     def _compute(self, batch: list[_Job]) -> None:
         requests = [(j.future, j.values) for j in batch]
@@ -138,6 +177,9 @@ class Scheduler:
             for job, result in zip(batch, results):
                 job.result, job.error = result, error
                 job.state = "done" if error is None else "failed"
+                if error is None:
+                    for key, lines in job.needs.items():
+                        self.known.put(key, lines or bool(self.known.get(key)))
             self.busy = False
             self.batches += 1
             self.computed += len(batch)
