@@ -340,6 +340,41 @@ def test_exported_override_line_runs_and_reproduces_the_page(model, tmp_path):
                                rtol=1e-5, atol=1e-6)
 
 
+def _yaml_by_omegaconf(spec, startup: list[str], label: str, values, defaults) -> str:
+    """The oracle: the export's YAML built wholly by OmegaConf, as ``futures run`` merges."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    from scenarios.workshop.export import setting_overrides
+
+    node = OmegaConf.create({"defaults": ["config", "_self_"]})
+    for o in OverridesParser.create().parse_overrides(startup):
+        if not o.is_delete() and not o.key_or_group.startswith(("seed", "events.", "futures")):
+            OmegaConf.update(node, o.key_or_group, o.value(), merge=True, force_add=True)
+    for key, value in [("seed", spec.seed), ("futures", [label]), ("events.enabled", False),
+                       *setting_overrides(spec, label, values, defaults).items()]:
+        OmegaConf.update(node, key, value, merge=True, force_add=True)
+    return OmegaConf.to_yaml(node)
+
+
+@pytest.mark.parametrize("startup", [
+    [], STARTUP,
+    ["uncertainties.cross_impact_strength.low=0.7", "uncertainties.lever_efficacy.distribution=uniform",
+     "future.radicale_markten.levers.connectivity=0.2",
+     "future.radicale_markten.ownership=0.1", "~levers.digital_skills"],
+])
+def test_exported_yaml_is_the_text_omegaconf_writes(model, startup):
+    """The YAML, built from a per-session base and plain dicts, is OmegaConf's text."""
+    label = "radicale_markten"
+    for moved in ({}, MOVED, {"lever_efficacy": 1.5, "connectivity": 0.9, "ownership": 0.3}):
+        values = model.check(label, moved)
+        text = config_yaml(model.spec, startup, label, values, model.defaults[label])
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        oracle = _yaml_by_omegaconf(model.spec, startup, label, values, model.defaults[label])
+        assert body + "\n" == oracle
+        assert ("~levers.digital_skills" in text) == ("~levers.digital_skills" in startup)
+
+
 def test_exported_yaml_runs_and_reproduces_the_page(model, tmp_path, cli):
     label = "radicale_markten"
     values = model.check(label, {**MOVED, "ownership": 0.9, "connectivity": 1.0})
