@@ -55,6 +55,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -67,6 +68,7 @@ from machine import machine_info  # bench/machine.py, beside this script
 
 from scenarios.config.compose import load
 from scenarios.engine.simulate import simulate
+from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.server import Session, make_server, settings
 from scenarios.workshop.session import QUANTILES, quantiles
 
@@ -268,6 +270,54 @@ def report_hands(members: int, participants: int, seconds: float,
     print(f"load average at the end: {os.getloadavg()}")
 
 
+def stage_times(session: Session, rng: np.random.Generator) -> dict[str, float]:
+    """One in-process request taken apart: seconds per stage (the kernel calls included)."""
+    model, stages = session.model, {}
+
+    def timed(name: str, f, *args):
+        started = time.perf_counter()
+        out = f(*args)
+        stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+        return out
+
+    sent = payload(rng)
+    label = sent["future"]
+    values = timed("check", model.check, label, sent["settings"])
+    variants = timed("variant keys", model._variants, [label], [values])
+    shown = model._shown(label, variants)
+    todo = [(k, f, x) for k, f, x in variants if model.variants.get(k) is None]
+    if todo:
+        out = timed("kernel (models.ensemble.run)", model._run_rows, [(f, x) for _, f, x in todo])
+        timed("summary (median, quantiles, JSON pieces)", model._summarise,
+              [k for k, _, _ in todo], out, shown)
+    mine = [model.variants.get(k) for k, _, _ in variants]
+    text = timed("answer assembly", model._answer, label, values, mine[:4], mine[4:])
+    timed("worker IPC (pickle both ways)", lambda: pickle.loads(pickle.dumps(
+        ([(label, values)], [text]))))
+    d = model.defaults[label]
+    timed("export (line and YAML)", lambda: (override_line(session.spec, [], label, values, d),
+                                             config_yaml(session.spec, [], label, values, d)))
+    timed("page parses the JSON", json.loads, text)
+    stages["variants simulated"] = len(todo)
+    return stages
+
+
+def report_breakdown(members: int, rounds: int) -> None:
+    """Median per stage of ``rounds`` in-process requests (``payload``: new settings)."""
+    cfg, spec = load([f"workshop.members={members}", "workshop.port=0"])
+    session = Session(spec, [], settings(cfg))
+    session.scheduler.close()
+    rng = np.random.default_rng(11)
+    rows = [stage_times(session, rng) for _ in range(rounds)]
+    print(f"\none request taken apart (in this process, 4 futures x {members} members, "
+          f"median of {rounds}; load {os.getloadavg()[0]:.2f})")
+    for name in rows[0]:
+        got = [r.get(name, 0.0) for r in rows]
+        unit = "" if name == "variants simulated" else " ms"
+        scale = 1.0 if name == "variants simulated" else 1e3
+        print(f"  {name:44s} {np.median(got) * scale:8.2f}{unit}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=256)
@@ -283,6 +333,7 @@ def main() -> None:
     machine_info()
     print(f"load average (1, 5, 15 min) at the start: {os.getloadavg()}")
     if args.rounds > 0:
+        report_breakdown(args.members, args.rounds)
         report_requests(args.members, args.rounds)
     servers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
     if args.against:
