@@ -284,12 +284,15 @@ def stage_times(session: Session, rng: np.random.Generator) -> dict[str, float]:
     label = sent["future"]
     values = timed("check", model.check, label, sent["settings"])
     variants = timed("variant keys", model._variants, [label], [values])
-    shown = model._shown(label, variants)
-    todo = [(k, f, x) for k, f, x in variants if model.variants.get(k) is None]
-    if todo:
-        out = timed("kernel (models.ensemble.run)", model._run_rows, [(f, x) for _, f, x in todo])
-        timed("summary (median, quantiles, JSON pieces)", model._summarise,
-              [k for k, _, _ in todo], out, shown)
+    todo = model.missing(variants, model._shown(label, variants))
+    if todo:  # at most 8 variants: one kernel call, as a model process makes it
+        rows = [model.labels.index(f.label) for _, f, _, _ in todo]
+        sample = timed("members and factors", model.members_of, rows,
+                       [x for _, _, x, _ in todo])
+        out = timed("kernel (models.ensemble.run)", model._run,
+                    [f for _, f, _, _ in todo], sample)
+        model.store(todo, timed("summary (median, quantiles, JSON pieces)", model._summarise,
+                                [lines for *_, lines in todo], out))
     mine = [model.variants.get(k) for k, _, _ in variants]
     text = timed("answer assembly", model._answer, label, values, mine[:4], mine[4:])
     timed("worker IPC (pickle both ways)", lambda: pickle.loads(pickle.dumps(

@@ -225,21 +225,31 @@ def test_the_scheduler_takes_waiting_requests_within_its_budget(model):
 
 
 @pytest.mark.skipif(not worker.available(), reason="the model process needs fork (Linux)")
-def test_the_scheduler_computes_in_a_child_process_with_the_same_bytes(model):
-    """Off the server's GIL: the child gives the in-process answer bit for bit; if it dies,
-    the batches are computed in the server's process."""
+def test_the_scheduler_simulates_in_child_processes_with_the_same_bytes(model, monkeypatch):
+    """Off the server's GIL and on every core: the children, splitting a computation's
+    variants, give the answer of one process bit for bit; if one dies the other goes on,
+    and with none left the server's process simulates."""
+    monkeypatch.setattr(worker, "WORKERS", 2)
     scheduler = Scheduler(model, process=True)
+    here = []
+    simulate_here = model.summaries
+    monkeypatch.setattr(model, "summaries", lambda todo: here.append(len(todo))
+                        or simulate_here(todo))
+    fresh = Workshop(model.spec, model.members)  # all in one process, nothing cached
     try:
         values = model.check("versnelling", {"ownership": 0.77, "digital_skills": 0.35})
-        before = model.simulated
-        text = scheduler.run("versnelling", values)
-        assert model.simulated == before  # nothing simulated in this process
-        assert scheduler.worker is not None and scheduler.worker.batches == 1
-        assert text == model.compute_json([("versnelling", values)])[0]
-        scheduler.worker._process.kill()
-        scheduler.worker._process.join()
-        again = scheduler.run("versnelling", {**values, "ownership": 0.78})
-        assert scheduler.worker is None and json.loads(again)["settings"]["ownership"] == 0.78
+        text = scheduler.run("versnelling", values)  # 5 new variants: 3 and 2
+        assert here == [] and [w.batches for w in scheduler.workers] == [1, 1]
+        assert text == fresh.compute_json([("versnelling", values)])[0]
+        for gone, moved in ((1, 0.78), (2, 0.79)):
+            dead = scheduler.workers[0]
+            dead._process.kill()
+            dead._process.join()
+            again = {**values, "ownership": moved}
+            assert scheduler.run("versnelling", again) == \
+                fresh.compute_json([("versnelling", again)])[0]
+            assert len(scheduler.workers) == 2 - gone
+        assert here == [2]  # the last request (its world and current variant), here
     finally:
         scheduler.close()
 

@@ -15,19 +15,21 @@ requests needing nothing new always join), and simulates what they lack in one c
 (:meth:`Workshop.compute_json`); the others wait for the next round. So ten pages moving
 sliders at once share simulations, a round stays as short as a kernel call of a few
 variants, and a request that waits is still one latest-wins can drop. On Linux the
-computation runs in a child process (:class:`~scenarios.workshop.worker.Worker`), so the
-request threads never hold up the simulation's GIL.
+simulations run in child processes (:class:`~scenarios.workshop.worker.Worker`, one per
+core), which split every computation's variants between them, so the request threads never
+hold up the simulation's GIL and both cores simulate.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scenarios.workshop import worker
-from scenarios.workshop.session import LRU, Workshop
+from scenarios.workshop.session import LRU, Summary, Todo, Workshop
 
 #: Clients whose newest sequence number is remembered (the oldest are forgotten first).
 MAX_CLIENTS = 4096
@@ -65,8 +67,9 @@ class Scheduler:
     ----------
     model : Workshop
     process : bool, optional
-        Compute in a child process (:class:`~scenarios.workshop.worker.Worker`); default:
-        where it is available (Linux). If the child dies, the batches are computed here.
+        Simulate in child processes (:data:`~scenarios.workshop.worker.WORKERS` of
+        :class:`~scenarios.workshop.worker.Worker`); default: where available (Linux). If a
+        child dies, the others (or this process) simulate from then on.
 
     Attributes
     ----------
@@ -77,7 +80,7 @@ class Scheduler:
     def __init__(self, model: Workshop, process: bool | None = None) -> None:
         self.model = model
         use = worker.available() if process is None else process
-        self.worker: worker.Worker | None = worker.Worker(model) if use else None
+        self.workers = [worker.Worker(model) for _ in range(worker.WORKERS)] if use else []
         self.cond = threading.Condition()
         self.pending: list[_Job] = []
         self.latest: OrderedDict[str, int] = OrderedDict()
@@ -186,17 +189,49 @@ class Scheduler:
             self.cond.notify_all()
 
     def _compute_json(self, requests: list[tuple[str, Mapping[str, float]]]) -> list[str]:
-        if self.worker is not None:
+        model = self.model
+        variants, shown = model.plan(requests)
+        todo = model.missing(variants, shown)
+        if todo:
+            model.store(todo, self._summaries(todo))
+        return model.answers(requests, variants)
+
+    def _summaries(self, todo: list[Todo]) -> list[Summary]:
+        """Simulate ``todo`` in the workers; if one is gone, in the others or here."""
+        while self.workers:
             try:
-                return self.worker.compute_json(requests)
+                return self._split(todo)
             except RuntimeError:
-                if self.worker.alive:
+                gone = [w for w in self.workers if not w.alive]
+                if not gone:
                     raise  # the batch itself failed
-                self.worker = None  # the child is gone: compute here from now on
-        return self.model.compute_json(requests)
+                for w in gone:
+                    self.workers.remove(w)
+        return self.model.summaries(todo)
+
+    def _split(self, todo: list[Todo]) -> list[Summary]:
+        """The summaries of ``todo``, its variants split evenly between the workers."""
+        n = min(len(self.workers), len(todo))
+        cuts = [round(k * len(todo) / n) for k in range(n + 1)]
+        sent, error = [], None
+        for w, (a, b) in zip(self.workers, itertools.pairwise(cuts)):
+            try:
+                w.send(todo[a:b])
+                sent.append(w)
+            except RuntimeError as err:
+                error = err
+        out: list[Summary] = []
+        for w in sent:  # every child sent a list is heard, so its pipe stays in step
+            try:
+                out += w.receive()
+            except RuntimeError as err:
+                error = err
+        if error is not None:
+            raise error
+        return out
 
     def close(self) -> None:
-        """End the child process, if any."""
-        if self.worker is not None:
-            self.worker.close()
-            self.worker = None
+        """End the child processes, if any."""
+        for w in self.workers:
+            w.close()
+        self.workers = []

@@ -119,6 +119,8 @@ def _fragments(q: np.ndarray, labels: tuple[str, ...]) -> dict[str, dict[str, st
 #: A future-variant as simulated: the future's label (its members), its resolved axis
 #: position, drivers and levers, and the three factors on its members' draws.
 VariantKey = tuple[Any, ...]
+#: A variant to simulate: its key, future, factors and whether its lines are drawn.
+Todo = tuple[VariantKey, Future, tuple[float, float, float], bool]
 
 
 class LRU(OrderedDict):
@@ -316,47 +318,61 @@ class Workshop:
         keys = [key for key, _, _ in variants] + list(self.baseline.values())
         return {key: key in shown for key in keys}
 
-    def _simulate(self, variants: list[tuple[VariantKey, Future, tuple[float, float, float]]],
-                  shown: set[VariantKey]) -> None:
-        """Simulate the variants not in the cache (or there without the series that
-        ``shown`` variants need), in calls of at most :data:`SIMULATE_BLOCK`; cache their
-        summaries."""
-        todo: dict[VariantKey, tuple[Future, tuple[float, float, float]]] = {}
+    def missing(self, variants: list[tuple[VariantKey, Future, tuple[float, float, float]]],
+                shown: set[VariantKey]) -> list[Todo]:
+        """The variants not in the cache (or there without the series a ``shown`` one needs):
+        what to simulate, each once, with whether its lines are drawn."""
+        todo: dict[VariantKey, Todo] = {}
         for key, future, factors in variants:
             have = self.variants.get(key)
             if have is None or (key in shown and have.trends is None):
-                todo[key] = (future, factors)
-        if not todo:
-            return
-        keys = list(todo)
+                todo[key] = (key, future, factors, key in shown)
+        return list(todo.values())
+
+    def summaries(self, todo: list[Todo]) -> list[Summary]:
+        """Simulate and summarise ``todo`` (in calls of at most :data:`SIMULATE_BLOCK`; the
+        cache is not touched: the model processes do this part)."""
+        out: list[Summary] = []
         # calls of about SIMULATE_BLOCK variants cost least per variant (bench_workshop)
-        calls = -(-len(keys) // SIMULATE_BLOCK)
-        cuts = np.linspace(0, len(keys), calls + 1).round().astype(int)
+        calls = -(-len(todo) // SIMULATE_BLOCK)
+        cuts = np.linspace(0, len(todo), calls + 1).round().astype(int)
         for start, stop in itertools.pairwise(int(c) for c in cuts):
-            part = keys[start:stop]
-            self._summarise(part, self._run_rows([todo[k] for k in part]), shown)
+            part = todo[start:stop]
+            rows = [self.labels.index(f.label) for _, f, _, _ in part]
+            run = self._run([f for _, f, _, _ in part],
+                            self.members_of(rows, [x for _, _, x, _ in part]))
+            out += self._summarise([lines for *_, lines in part], run)
+        return out
+
+    def store(self, todo: list[Todo], summaries: list[Summary]) -> None:
+        """Cache the summaries of ``todo``'s variants."""
+        for (key, *_), summary in zip(todo, summaries):
+            self.variants.put(key, summary)
         self.simulated += len(todo)
 
-    def _run_rows(self, todo: list[tuple[Future, tuple[float, float, float]]]) -> Outcome:
-        """Simulate the futures of ``todo``, each on its label's members under its factors."""
-        rows = [self.labels.index(f.label) for f, _ in todo]
-        return self._run([f for f, _ in todo], self.members_of(rows, [x for _, x in todo]))
+    def _simulate(self, variants: list[tuple[VariantKey, Future, tuple[float, float, float]]],
+                  shown: set[VariantKey]) -> None:
+        """Simulate, summarise and cache what :meth:`missing` names, in this process."""
+        todo = self.missing(variants, shown)
+        if todo:
+            self.store(todo, self.summaries(todo))
 
-    def _summarise(self, todo: list[VariantKey], out: Outcome, shown: set[VariantKey]
-                   ) -> None:
-        """Cache the summary of every variant of ``out`` (in the order of ``todo``)."""
+    def _summarise(self, lines: list[bool], out: Outcome) -> list[Summary]:
+        """The summary of every variant of ``out``; series where ``lines`` says so."""
         final = np.median(out.impacts[:, -1], axis=-1)  # (K, n_areas)
-        lines = [i for i, key in enumerate(todo) if key in shown]
-        if lines:  # quantiles only where lines are drawn: most variants are only a dot
-            trends = quantiles(out.levels[lines], QUANTILES)  # (3, K', T, n_trends)
-            areas = quantiles(out.impacts[lines], QUANTILES)
-        for i, key in enumerate(todo):
+        drawn = [i for i, shown in enumerate(lines) if shown]
+        if drawn:  # quantiles only where lines are drawn: most variants are only a dot
+            trends = quantiles(out.levels[drawn], QUANTILES)  # (3, K', T, n_trends)
+            areas = quantiles(out.impacts[drawn], QUANTILES)
+        result = []
+        for i in range(len(lines)):
             summary = Summary(final[i])
-            if i in lines:
-                k = lines.index(i)
+            if i in drawn:
+                k = drawn.index(i)
                 summary = Summary(final[i], _fragments(trends[:, k], tuple(self.spec.world.trends)),
                                   _fragments(areas[:, k], tuple(self.spec.world.areas)))
-            self.variants.put(key, summary)
+            result.append(summary)
+        return result
 
     def compute(self, label: str, values: Mapping[str, float]) -> dict[str, Any]:
         """Chart data for the chosen future and settings (already :meth:`check`-ed).
@@ -377,12 +393,26 @@ class Workshop:
 
     def compute_json(self, requests: list[tuple[str, Mapping[str, float]]]) -> list[str]:
         """The answers of :meth:`compute_many` as JSON texts (built from cached pieces)."""
+        variants, shown = self.plan(requests)
+        self._simulate(variants, shown)
+        return self.answers(requests, variants)
+
+    def plan(self, requests: list[tuple[str, Mapping[str, float]]]
+             ) -> tuple[list[tuple[VariantKey, Future, tuple[float, float, float]]],
+                        set[VariantKey]]:
+        """Every request's world and current variants, and those drawn as lines."""
         n_fut = len(self.labels)
         variants = self._variants([r[0] for r in requests], [r[1] for r in requests])
         shown = set()
         for r, (label, _) in enumerate(requests):
             shown |= self._shown(label, variants[2 * n_fut * r:2 * n_fut * (r + 1)])
-        self._simulate(variants, shown)
+        return variants, shown
+
+    def answers(self, requests: list[tuple[str, Mapping[str, float]]],
+                variants: list[tuple[VariantKey, Future, tuple[float, float, float]]]
+                ) -> list[str]:
+        """The JSON answers of ``requests`` from the cache (every variant must be in it)."""
+        n_fut = len(self.labels)
         out = []
         for r, (label, values) in enumerate(requests):
             mine = [self.variants.get(key) for key, _, _ in
