@@ -11,8 +11,9 @@ answered as usual: the work is done, and the page draws it while the newer one i
 One computation runs at a time (the cores are few and BLAS limits are process-wide): the
 request thread that finds the model free takes the oldest waiting requests into one batch,
 as many as add up to :data:`BUDGET` future-variants not yet simulated (at least one request;
-requests needing nothing new always join), and simulates what they lack in one call
-(:meth:`Workshop.compute_json`); the others wait for the next round. So ten pages moving
+requests needing nothing new always join), and simulates what they lack together (the
+variant cache: :meth:`Workshop.missing`, :meth:`Workshop.store`); the others wait for the
+next round. So ten pages moving
 sliders at once share simulations, a round stays as short as a kernel call of a few
 variants, and a request that waits is still one latest-wins can drop. On Linux the
 simulations run in child processes (:class:`~scenarios.workshop.worker.Worker`, one per

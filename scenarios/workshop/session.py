@@ -16,8 +16,9 @@ Every chart shows three variants of the chosen future, as En-ROADS does:
 ``current``
     the world assumptions plus the *policy levers*.
 
-One request computes ``world`` and ``current`` for every future of the session in one call of
-:func:`scenarios.engine.simulate.simulate` (2 x 4 futures); the baseline of every future is computed once at
+One request computes ``world`` and ``current`` for every future of the session (2 x 4
+futures, those not cached) through :func:`scenarios.engine.simulate.simulate`, in calls of at
+most :data:`SIMULATE_BLOCK` variants; the baseline of every future is computed once at
 start. Future-specific settings (the two axes and EU regulation) move the chosen future only;
 the shared world assumptions and the lever package apply to every future, so the page can
 show how the package fares in each of the four futures.
@@ -157,7 +158,8 @@ class Workshop:
 
     Every simulated future-variant is summarised (quantiles over members) and kept in an LRU
     cache keyed by exactly what it was simulated with (:meth:`key`); a request simulates only
-    the variants not in it, all in one call of :func:`scenarios.engine.simulate.simulate`.
+    the variants not in it (:meth:`missing`, :meth:`summaries`, :meth:`store`; the
+    scheduler's model processes run :meth:`summaries`).
     A member's numbers do not depend on which other futures share the call (every future is
     its own slice of the kernel's batched products, at the same block width), so a cached
     variant is bit for bit what a full recomputation gives (tested).
@@ -388,7 +390,7 @@ class Workshop:
 
     def compute_many(self, requests: list[tuple[str, Mapping[str, float]]]
                      ) -> list[dict[str, Any]]:
-        """:meth:`compute` for several requests, simulating what they lack in one call."""
+        """:meth:`compute` for several requests, simulating what they lack together."""
         return [json.loads(text) for text in self.compute_json(requests)]
 
     def compute_json(self, requests: list[tuple[str, Mapping[str, float]]]) -> list[str]:
