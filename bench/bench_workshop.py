@@ -44,6 +44,8 @@ Run from the repository root with the virtualenv active::
     python bench/bench_workshop.py                 # 25 rounds, 256 members, 10 participants
     python bench/bench_workshop.py --members 512 --rounds 15
     python bench/bench_workshop.py --rounds 0 --seconds 30   # many hands only
+    python bench/bench_workshop.py --rounds 0 --against /work/main  # and main's server
+    python bench/bench_workshop.py --rounds 0 --kernels  # workshop.kernel=numpy vs numba
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -65,6 +68,7 @@ from machine import machine_info  # bench/machine.py, beside this script
 
 from scenarios.config.compose import load
 from scenarios.engine.simulate import simulate
+from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.server import Session, make_server, settings
 from scenarios.workshop.session import QUANTILES, quantiles
 
@@ -85,6 +89,8 @@ SLIDERS = {"ownership": 0.01, "purpose": 0.01, "eu_regulation": 0.01, "ai_invest
            "open_source_standards": 0.05, "digital_skills": 0.05,
            "cross_impact_strength": 0.05, "lever_efficacy": 0.05}
 FUTURES = ["versnelling", "voorwaardelijke_groei", "radicale_markten", "gelijk_speelveld"]
+#: The kernels ``--kernels`` compares (``workshop.kernel``).
+KERNELS = ("numpy", "numba")
 #: The page sends at most one request per this many seconds while a slider moves.
 THROTTLE = 0.04
 
@@ -204,12 +210,18 @@ def many_hands(port: int, participants: int, seconds: float) -> dict[str, float]
             "final p90": float(np.percentile(final, 90))}
 
 
-def start_server(members: int) -> tuple[subprocess.Popen, int]:
-    """A real ``futures workshop --port 0`` (the script beside this Python)."""
+def start_server(members: int, tree: str | None = None, extra: tuple[str, ...] = ()
+                 ) -> tuple[subprocess.Popen, int]:
+    """A real ``futures workshop --port 0`` (the script beside this Python), running the
+    code of ``tree`` (a checkout put first on ``PYTHONPATH``) if given."""
     exe = Path(sys.executable).with_name("futures")
+    env = dict(os.environ)
+    if tree is not None:
+        env["PYTHONPATH"] = str(Path(tree).resolve())
     process = subprocess.Popen([str(exe), "workshop", "--port", "0",
-                                f"workshop.members={members}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                f"workshop.members={members}", *extra],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env=env)
     assert process.stdout is not None
     match = re.search(r"http://127\.0\.0\.1:(\d+)/", process.stdout.readline())
     if match is None:
@@ -218,32 +230,95 @@ def start_server(members: int) -> tuple[subprocess.Popen, int]:
     return process, int(match.group(1))
 
 
-def report_hands(members: int, participants: int, seconds: float) -> None:
-    """Single participant, then ``participants`` at once, against one real server each."""
+def hands_case(members: int, n: int, seconds: float, server: tuple[str | None, tuple[str, ...]]
+               ) -> dict[str, float]:
+    """``n`` participants against a fresh server (no answers cached) of ``server``."""
+    process, port = start_server(members, *server)
+    try:
+        load = os.getloadavg()
+        r = many_hands(port, n, seconds)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return {**r, "load": load[0]}
+
+
+def report_hands(members: int, participants: int, seconds: float,
+                 servers: dict[str, tuple[str | None, tuple[str, ...]]]) -> None:
+    """Single participant, then ``participants`` at once, against one real server each;
+    every server of ``servers`` (name: code tree, extra overrides) in turn per case."""
     print(f"\nmany hands: real `futures workshop` (4 futures x {members} members), "
           f"participants as processes, {seconds:g} s each case")
-    print(f"{'case':28s} {'events':>7s} {'median':>8s} {'p90':>8s} {'max':>8s} "
+    print(f"{'case':40s} {'load':>5s} {'events':>7s} {'median':>8s} {'p90':>8s} {'max':>8s} "
           f"{'settled median':>15s} {'settled p90':>12s} {'errors':>7s}  (ms)")
     figures = {}
     for n in (1, participants):
-        process, port = start_server(members)  # a fresh server: no answers cached
-        try:
-            print(f"  load average before: {os.getloadavg()}")
-            r = many_hands(port, n, seconds)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-        figures[n] = r
-        name = f"{n} participant{'s' if n > 1 else ''}"
-        print(f"{name:28s} {r['events']:7d} {r['median']:8.1f} {r['p90']:8.1f} "
-              f"{r['max']:8.1f} {r['final median']:15.1f} {r['final p90']:12.1f} "
-              f"{r['errors']:7d}")
-    one, many = figures[1], figures[participants]
-    print(f"\ntargets: one alone median < 60 ms -> {'MET' if one['median'] < 60 else 'NOT MET'}"
-          f" ({one['median']:.1f}); {participants} at once median < 150 ms -> "
-          f"{'MET' if many['median'] < 150 else 'NOT MET'} ({many['median']:.1f}), "
-          f"p90 < 300 ms -> {'MET' if many['p90'] < 300 else 'NOT MET'} ({many['p90']:.1f})")
+        for name, server in servers.items():
+            r = figures[name, n] = hands_case(members, n, seconds, server)
+            case = f"{name}: {n} participant{'s' if n > 1 else ''}"
+            print(f"{case:40s} {r['load']:5.2f} {r['events']:7d} {r['median']:8.1f} "
+                  f"{r['p90']:8.1f} {r['max']:8.1f} {r['final median']:15.1f} "
+                  f"{r['final p90']:12.1f} {r['errors']:7d}", flush=True)
+    for name in servers:
+        one, many = figures[name, 1], figures[name, participants]
+        print(f"\ntargets ({name}): one alone median < 60 ms -> "
+              f"{'MET' if one['median'] < 60 else 'NOT MET'} ({one['median']:.1f}); "
+              f"{participants} at once median < 150 ms -> "
+              f"{'MET' if many['median'] < 150 else 'NOT MET'} ({many['median']:.1f}), "
+              f"p90 < 300 ms -> {'MET' if many['p90'] < 300 else 'NOT MET'} "
+              f"({many['p90']:.1f})")
     print(f"load average at the end: {os.getloadavg()}")
+
+
+def stage_times(session: Session, rng: np.random.Generator) -> dict[str, float]:
+    """One in-process request taken apart: seconds per stage (the kernel calls included)."""
+    model, stages = session.model, {}
+
+    def timed(name: str, f, *args):
+        started = time.perf_counter()
+        out = f(*args)
+        stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+        return out
+
+    sent = payload(rng)
+    label = sent["future"]
+    values = timed("check", model.check, label, sent["settings"])
+    variants = timed("variant keys", model._variants, [label], [values])
+    todo = model.missing(variants, model._shown(label, variants))
+    if todo:  # at most 8 variants: one kernel call, as a model process makes it
+        rows = [model.labels.index(f.label) for _, f, _, _ in todo]
+        sample = timed("members and factors", model.members_of, rows,
+                       [x for _, _, x, _ in todo])
+        out = timed("kernel (models.ensemble.run)", model._run,
+                    [f for _, f, _, _ in todo], sample)
+        model.store(todo, timed("summary (median, quantiles, JSON pieces)", model._summarise,
+                                [lines for *_, lines in todo], out))
+    mine = [model.variants.get(k) for k, _, _ in variants]
+    text = timed("answer assembly", model._answer, label, values, mine[:4], mine[4:])
+    timed("worker IPC (pickle both ways)", lambda: pickle.loads(pickle.dumps(
+        ([(label, values)], [text]))))
+    d = model.defaults[label]
+    timed("export (line and YAML)", lambda: (override_line(session.spec, [], label, values, d),
+                                             config_yaml(session.spec, [], label, values, d)))
+    timed("page parses the JSON", json.loads, text)
+    stages["variants simulated"] = len(todo)
+    return stages
+
+
+def report_breakdown(members: int, rounds: int) -> None:
+    """Median per stage of ``rounds`` in-process requests (``payload``: new settings)."""
+    cfg, spec = load([f"workshop.members={members}", "workshop.port=0"])
+    session = Session(spec, [], settings(cfg))
+    session.scheduler.close()
+    rng = np.random.default_rng(11)
+    rows = [stage_times(session, rng) for _ in range(rounds)]
+    print(f"\none request taken apart (in this process, 4 futures x {members} members, "
+          f"median of {rounds}; load {os.getloadavg()[0]:.2f})")
+    for name in rows[0]:
+        got = [r.get(name, 0.0) for r in rows]
+        unit = "" if name == "variants simulated" else " ms"
+        scale = 1.0 if name == "variants simulated" else 1e3
+        print(f"  {name:44s} {np.median(got) * scale:8.2f}{unit}")
 
 
 def main() -> None:
@@ -252,12 +327,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=25, help="0: skip the per-request cases")
     parser.add_argument("--participants", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--against", metavar="TREE", help="also run the many-hands cases "
+                        "against a server of this checkout's code (e.g. /work/main), the "
+                        "named baseline, in the same run")
+    parser.add_argument("--kernels", action="store_true", help="many hands with "
+                        "workshop.kernel=numpy and =numba (this tree) instead of the default")
     args = parser.parse_args()
     machine_info()
     print(f"load average (1, 5, 15 min) at the start: {os.getloadavg()}")
     if args.rounds > 0:
+        report_breakdown(args.members, args.rounds)
         report_requests(args.members, args.rounds)
-    report_hands(args.members, args.participants, args.seconds)
+    servers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
+    if args.against:
+        servers[f"baseline {args.against}"] = (args.against, ())
+    if args.kernels:
+        servers |= {f"kernel={k}": (None, (f"workshop.kernel={k}",)) for k in KERNELS}
+    else:
+        servers["this tree"] = (None, ())
+    report_hands(args.members, args.participants, args.seconds, servers)
 
 
 def report_requests(m: int, rounds: int) -> None:

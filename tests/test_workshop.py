@@ -10,6 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from scenarios.config.errors import ConfigError
 from scenarios.config.study import default_study
 from scenarios.engine.simulate import simulate
 from scenarios.figures.style import FUTURE_COLOURS
-from scenarios.workshop import worker
+from scenarios.workshop import session, worker
 from scenarios.workshop.costs import lever_costs
 from scenarios.workshop.export import config_yaml, override_line
 from scenarios.workshop.scheduler import Scheduler
@@ -165,22 +167,89 @@ def test_efficacy_without_a_moved_lever_simulates_nothing_new(model):
     assert model.simulated == before + 4  # the four current variants, not the world ones
 
 
+def test_simulations_split_into_small_calls_give_the_same_bytes(model, monkeypatch):
+    """Variants simulated in calls of at most SIMULATE_BLOCK (here 3) give the answers of
+    larger calls bit for bit (a member's numbers do not depend on the call's other futures)."""
+    requests = [("gelijk_speelveld", {"cross_impact_strength": 0.55, "digital_skills": 0.6}),
+                ("radicale_markten", {"ownership": 0.12, "connectivity": 0.3})]
+    checked = [(f, model.check(f, v)) for f, v in requests]
+    monkeypatch.setattr(session, "SIMULATE_BLOCK", 3)
+    calls = []
+    small = Workshop(model.spec, model.members)
+    run = small._run
+    monkeypatch.setattr(small, "_run", lambda futures, sample: calls.append(len(futures))
+                        or run(futures, sample))
+    start = small.simulated  # the four baselines
+    texts = small.compute_json(checked)
+    # new: the first moves a shared world slider (4 world + 4 current variants), the second
+    # an axis (its own world variant) and a lever (4 current): 13 in five even calls
+    assert small.simulated - start == 13 and calls == [3, 2, 3, 2, 3]
+    monkeypatch.setattr(session, "SIMULATE_BLOCK", 64)
+    assert texts == model.compute_json(checked)
+
+
+def test_the_scheduler_takes_waiting_requests_within_its_budget(model):
+    """Three waiting pages that each need 4 new variants: the first two share a round (8
+    variants, the budget), the third waits for the next; a request needing nothing new
+    joins any round. Every answer is the one computed alone."""
+    scheduler = Scheduler(model, process=False)
+    label = "voorwaardelijke_groei"
+    payloads = [model.check(label, {lever: 0.95}) for lever in
+                ("ai_investment", "data_sharing", "connectivity")]
+    first = model.simulated
+    with scheduler.cond:
+        scheduler.busy = True  # as if a computation were running: the requests wait
+    answers: dict[int, str] = {}
+    threads = [threading.Thread(target=lambda i=i, v=v: answers.update(
+        {i: scheduler.run(label, v, f"budget-{i}", 1)})) for i, v in enumerate(payloads)]
+    for thread in threads:
+        thread.start()
+        while len(scheduler.pending) < len(answers) + threads.index(thread) + 1:
+            time.sleep(0.01)  # in this order: the waiting list is oldest first
+    again = threading.Thread(target=lambda: answers.update(
+        {3: scheduler.run(label, payloads[0], "budget-3", 1)}))
+    again.start()
+    while len(scheduler.pending) < 4:
+        time.sleep(0.01)
+    with scheduler.cond:
+        assert [scheduler._cost(j, set()) for j in scheduler.pending] == [4, 4, 4, 4]
+        scheduler.busy = False
+        scheduler.cond.notify_all()
+    for thread in [*threads, again]:
+        thread.join(timeout=60)
+    assert scheduler.batches == 2 and scheduler.computed == 4
+    assert model.simulated == first + 12  # the fourth shared the first's variants
+    assert answers[3] == answers[0]
+    for i, values in enumerate(payloads):
+        assert answers[i] == model.compute_json([(label, values)])[0]
+
+
 @pytest.mark.skipif(not worker.available(), reason="the model process needs fork (Linux)")
-def test_the_scheduler_computes_in_a_child_process_with_the_same_bytes(model):
-    """Off the server's GIL: the child gives the in-process answer bit for bit; if it dies,
-    the batches are computed in the server's process."""
+def test_the_scheduler_simulates_in_child_processes_with_the_same_bytes(model, monkeypatch):
+    """Off the server's GIL and on every core: the children, splitting a computation's
+    variants, give the answer of one process bit for bit; if one dies the other goes on,
+    and with none left the server's process simulates."""
+    monkeypatch.setattr(worker, "WORKERS", 2)
     scheduler = Scheduler(model, process=True)
+    here = []
+    simulate_here = model.summaries
+    monkeypatch.setattr(model, "summaries", lambda todo: here.append(len(todo))
+                        or simulate_here(todo))
+    fresh = Workshop(model.spec, model.members)  # all in one process, nothing cached
     try:
         values = model.check("versnelling", {"ownership": 0.77, "digital_skills": 0.35})
-        before = model.simulated
-        text = scheduler.run("versnelling", values)
-        assert model.simulated == before  # nothing simulated in this process
-        assert scheduler.worker is not None and scheduler.worker.batches == 1
-        assert text == model.compute_json([("versnelling", values)])[0]
-        scheduler.worker._process.kill()
-        scheduler.worker._process.join()
-        again = scheduler.run("versnelling", {**values, "ownership": 0.78})
-        assert scheduler.worker is None and json.loads(again)["settings"]["ownership"] == 0.78
+        text = scheduler.run("versnelling", values)  # 5 new variants: 3 and 2
+        assert here == [] and [w.batches for w in scheduler.workers] == [1, 1]
+        assert text == fresh.compute_json([("versnelling", values)])[0]
+        for gone, moved in ((1, 0.78), (2, 0.79)):
+            dead = scheduler.workers[0]
+            dead._process.kill()
+            dead._process.join()
+            again = {**values, "ownership": moved}
+            assert scheduler.run("versnelling", again) == \
+                fresh.compute_json([("versnelling", again)])[0]
+            assert len(scheduler.workers) == 2 - gone
+        assert here == [2]  # the last request (its world and current variant), here
     finally:
         scheduler.close()
 
@@ -279,6 +348,41 @@ def test_exported_override_line_runs_and_reproduces_the_page(model, tmp_path):
     assert result.stdout.strip().splitlines()[-1] == str(out)
     np.testing.assert_allclose(_run_outcomes(out, model.keep), _current_levels(model, label, values),
                                rtol=1e-5, atol=1e-6)
+
+
+def _yaml_by_omegaconf(spec, startup: list[str], label: str, values, defaults) -> str:
+    """The oracle: the export's YAML built wholly by OmegaConf, as ``futures run`` merges."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    from scenarios.workshop.export import setting_overrides
+
+    node = OmegaConf.create({"defaults": ["config", "_self_"]})
+    for o in OverridesParser.create().parse_overrides(startup):
+        if not o.is_delete() and not o.key_or_group.startswith(("seed", "events.", "futures")):
+            OmegaConf.update(node, o.key_or_group, o.value(), merge=True, force_add=True)
+    for key, value in [("seed", spec.seed), ("futures", [label]), ("events.enabled", False),
+                       *setting_overrides(spec, label, values, defaults).items()]:
+        OmegaConf.update(node, key, value, merge=True, force_add=True)
+    return OmegaConf.to_yaml(node)
+
+
+@pytest.mark.parametrize("startup", [
+    [], STARTUP,
+    ["uncertainties.cross_impact_strength.low=0.7", "uncertainties.lever_efficacy.distribution=uniform",
+     "future.radicale_markten.levers.connectivity=0.2",
+     "future.radicale_markten.ownership=0.1", "~levers.digital_skills"],
+])
+def test_exported_yaml_is_the_text_omegaconf_writes(model, startup):
+    """The YAML, built from a per-session base and plain dicts, is OmegaConf's text."""
+    label = "radicale_markten"
+    for moved in ({}, MOVED, {"lever_efficacy": 1.5, "connectivity": 0.9, "ownership": 0.3}):
+        values = model.check(label, moved)
+        text = config_yaml(model.spec, startup, label, values, model.defaults[label])
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        oracle = _yaml_by_omegaconf(model.spec, startup, label, values, model.defaults[label])
+        assert body + "\n" == oracle
+        assert ("~levers.digital_skills" in text) == ("~levers.digital_skills" in startup)
 
 
 def test_exported_yaml_runs_and_reproduces_the_page(model, tmp_path, cli):

@@ -16,8 +16,9 @@ Every chart shows three variants of the chosen future, as En-ROADS does:
 ``current``
     the world assumptions plus the *policy levers*.
 
-One request computes ``world`` and ``current`` for every future of the session in one call of
-:func:`scenarios.engine.simulate.simulate` (2 x 4 futures); the baseline of every future is computed once at
+One request computes ``world`` and ``current`` for every future of the session (2 x 4
+futures, those not cached) through :func:`scenarios.engine.simulate.simulate`, in calls of at
+most :data:`SIMULATE_BLOCK` variants; the baseline of every future is computed once at
 start. Future-specific settings (the two axes and EU regulation) move the chosen future only;
 the shared world assumptions and the lever package apply to every future, so the page can
 show how the package fares in each of the four futures.
@@ -25,6 +26,7 @@ show how the package fares in each of the four futures.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import OrderedDict
@@ -38,6 +40,7 @@ from models.ensemble import Future, Outcome
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
 from scenarios.engine.simulate import draw_members, simulate
+from scenarios.workshop.sliders import defaults, sliders
 
 VARIANTS = ("baseline", "world", "current")
 GROUPS = ("axis", "world", "lever")
@@ -52,94 +55,6 @@ def drawn_steps(steps_per_year: int, n_steps: int) -> np.ndarray:
     """Indices of the time points the page draws: every quarter and the last one."""
     stride = max(1, steps_per_year // POINTS_PER_YEAR)
     return np.unique(np.append(np.arange(0, n_steps + 1, stride), n_steps))
-
-
-@dataclass(frozen=True)
-class Slider:
-    """One setting the page offers.
-
-    Attributes
-    ----------
-    key : str
-        Name in requests and responses.
-    group : str
-        ``axis``, ``world`` (world assumptions) or ``lever`` (policy).
-    low, high, step : float
-        Range and granularity of the slider; requests must stay inside [low, high].
-    name_nl, name_en : str
-        Display names.
-    unit_nl, unit_en : str
-        Unit shown beside the value, per language.
-    """
-
-    key: str
-    group: str
-    low: float
-    high: float
-    step: float
-    name_nl: str
-    name_en: str
-    unit_nl: str = ""
-    unit_en: str = ""
-
-
-def sliders(spec: RunSpec) -> tuple[Slider, ...]:
-    """The sliders of a session started from ``spec``.
-
-    The transition-years slider starts where every member's sampled transition (the nominal
-    value plus its offset) stays above the 0.05-year bound that ``futures run`` checks, so
-    every exported setting is one ``futures run`` accepts. Cross-impact strength and lever
-    efficacy act as factors on the sampled draws; they are offered only when the draws come
-    from a uniform range (the default), since only then does scaling the range in
-    ``uncertainties`` reproduce them in ``futures run``.
-    """
-    drawn = {u.name: u for u in spec.uncertainties}
-
-    def factor(name: str) -> bool:
-        u = drawn.get(name)
-        return u is not None and u.distribution == "uniform" and not spec.nominal
-
-    low_offset = min((u.low for u in spec.uncertainties if u.name == "transition_years"),
-                     default=0.0)
-    years_low = max(1.0, math.ceil(2.0 * (0.1 - low_offset)) / 2.0)
-    axis = (
-        Slider("ownership", "axis", 0.0, 1.0, 0.01, "Eigendom: aandeelhouders (0) - "
-               "stakeholders (1)", "Ownership: shareholder (0) - stakeholder (1)"),
-        Slider("purpose", "axis", 0.0, 1.0, 0.01, "Doel: economische groei (0) - brede "
-               "welvaart (1)", "Purpose: economic growth (0) - broad welfare (1)"),
-    )
-    world = tuple(s for s in (
-        Slider("eu_regulation", "world", 0.0, 1.0, 0.01, "EU-regulering (doel van deze "
-               "toekomst)", "EU regulation (this future's target)"),
-        Slider("cross_impact_strength", "world", 0.25, 2.0, 0.05, "Sterkte van de "
-               "wisselwerking tussen trends", "Strength of trend-on-trend impacts", "x", "x"),
-        Slider("transition_years", "world", years_low, max(years_low + 1.0, 12.0), 0.5,
-               "Overgangsduur tot de toekomst", "Years until the future's regime is in place",
-               "jr", "yr"),
-        Slider("lever_efficacy", "world", 0.25, 2.0, 0.05, "Effectiviteit van beleid",
-               "Efficacy of policy", "x", "x"),
-    ) if s.key not in ("cross_impact_strength", "lever_efficacy") or factor(s.key))
-    levers = tuple(Slider(t.label, "lever", 0.0, 1.0, 0.05, t.name_nl, t.name_en)
-                   for t in spec.study.levers)
-    return axis + world + levers
-
-
-def defaults(spec: RunSpec, future: Future) -> dict[str, float]:
-    """Every slider's value in the baseline of ``future``."""
-    world = spec.world
-    eu_index = world.drivers.index("eu_regulation")
-    out = {
-        "ownership": future.ownership,
-        "purpose": future.purpose,
-        "eu_regulation": float(future.drivers.get("eu_regulation",
-                                                  world.status_quo[eu_index])),
-        "cross_impact_strength": 1.0,
-        "transition_years": world.transition_years,
-        "lever_efficacy": 1.0,
-    }
-    for k, lever in enumerate(world.levers):
-        out[lever] = float(future.levers.get(lever, world.lever_reference[k]))
-    return out
 
 
 def _round(values: np.ndarray, digits: int = 4) -> list:
@@ -205,6 +120,8 @@ def _fragments(q: np.ndarray, labels: tuple[str, ...]) -> dict[str, dict[str, st
 #: A future-variant as simulated: the future's label (its members), its resolved axis
 #: position, drivers and levers, and the three factors on its members' draws.
 VariantKey = tuple[Any, ...]
+#: A variant to simulate: its key, future, factors and whether its lines are drawn.
+Todo = tuple[VariantKey, Future, tuple[float, float, float], bool]
 
 
 class LRU(OrderedDict):
@@ -229,6 +146,11 @@ class LRU(OrderedDict):
 
 #: Future-variants whose summaries a session keeps (about 43 KB each).
 VARIANT_CACHE = 1024
+#: Future-variants simulated per kernel call at most: per variant, calls of 4-8 cost least
+#: (4 x 256 members: 1 variant 12 ms, 8 variants 60 ms, 32 variants 500 ms in one call, 310
+#: ms in four; the arrays of one step outgrow the core's cache). Bit for bit the same
+#: numbers (a member does not depend on the futures sharing its call).
+SIMULATE_BLOCK = 8
 
 
 class Workshop:
@@ -236,7 +158,8 @@ class Workshop:
 
     Every simulated future-variant is summarised (quantiles over members) and kept in an LRU
     cache keyed by exactly what it was simulated with (:meth:`key`); a request simulates only
-    the variants not in it, all in one call of :func:`scenarios.engine.simulate.simulate`.
+    the variants not in it (:meth:`missing`, :meth:`summaries`, :meth:`store`; the
+    scheduler's model processes run :meth:`summaries`).
     A member's numbers do not depend on which other futures share the call (every future is
     its own slice of the kernel's batched products, at the same block width), so a cached
     variant is bit for bit what a full recomputation gives (tested).
@@ -381,33 +304,77 @@ class Workshop:
             out += [(self.key(f, factors), f, factors) for f in world + current]
         return out
 
-    def _simulate(self, variants: list[tuple[VariantKey, Future, tuple[float, float, float]]],
-                  shown: set[VariantKey]) -> None:
-        """Simulate, in one call, the variants not in the cache (or there without the
-        series that ``shown`` variants need); cache their summaries."""
-        todo: dict[VariantKey, tuple[Future, tuple[float, float, float]]] = {}
+    def _shown(self, label: str, variants: list[tuple[VariantKey, Future, Any]]
+               ) -> set[VariantKey]:
+        """The variants of one request drawn as lines: the chosen future's three."""
+        c = self.labels.index(label)
+        return {self.baseline[label], variants[c][0], variants[c + len(self.labels)][0]}
+
+    def needs(self, label: str, values: Mapping[str, float]) -> dict[VariantKey, bool]:
+        """The future-variants a request's answer is made of, and which are drawn as lines.
+
+        The scheduler counts with it how much a waiting request would simulate.
+        """
+        variants = self._variants([label], [values])
+        shown = self._shown(label, variants)
+        keys = [key for key, _, _ in variants] + list(self.baseline.values())
+        return {key: key in shown for key in keys}
+
+    def missing(self, variants: list[tuple[VariantKey, Future, tuple[float, float, float]]],
+                shown: set[VariantKey]) -> list[Todo]:
+        """The variants not in the cache (or there without the series a ``shown`` one needs):
+        what to simulate, each once, with whether its lines are drawn."""
+        todo: dict[VariantKey, Todo] = {}
         for key, future, factors in variants:
             have = self.variants.get(key)
             if have is None or (key in shown and have.trends is None):
-                todo[key] = (future, factors)
-        if not todo:
-            return
-        futures = [f for f, _ in todo.values()]
-        rows = [self.labels.index(f.label) for f in futures]
-        out = self._run(futures, self.members_of(rows, [x for _, x in todo.values()]))
-        final = np.median(out.impacts[:, -1], axis=-1)  # (K, n_areas)
-        lines = [i for i, key in enumerate(todo) if key in shown]
-        if lines:  # quantiles only where lines are drawn: most variants are only a dot
-            trends = quantiles(out.levels[lines], QUANTILES)  # (3, K', T, n_trends)
-            areas = quantiles(out.impacts[lines], QUANTILES)
-        for i, key in enumerate(todo):
-            summary = Summary(final[i])
-            if i in lines:
-                k = lines.index(i)
-                summary = Summary(final[i], _fragments(trends[:, k], tuple(self.spec.world.trends)),
-                                  _fragments(areas[:, k], tuple(self.spec.world.areas)))
+                todo[key] = (key, future, factors, key in shown)
+        return list(todo.values())
+
+    def summaries(self, todo: list[Todo]) -> list[Summary]:
+        """Simulate and summarise ``todo`` (in calls of at most :data:`SIMULATE_BLOCK`; the
+        cache is not touched: the model processes do this part)."""
+        out: list[Summary] = []
+        # calls of about SIMULATE_BLOCK variants cost least per variant (bench_workshop)
+        calls = -(-len(todo) // SIMULATE_BLOCK)
+        cuts = np.linspace(0, len(todo), calls + 1).round().astype(int)
+        for start, stop in itertools.pairwise(int(c) for c in cuts):
+            part = todo[start:stop]
+            rows = [self.labels.index(f.label) for _, f, _, _ in part]
+            run = self._run([f for _, f, _, _ in part],
+                            self.members_of(rows, [x for _, _, x, _ in part]))
+            out += self._summarise([lines for *_, lines in part], run)
+        return out
+
+    def store(self, todo: list[Todo], summaries: list[Summary]) -> None:
+        """Cache the summaries of ``todo``'s variants."""
+        for (key, *_), summary in zip(todo, summaries):
             self.variants.put(key, summary)
         self.simulated += len(todo)
+
+    def _simulate(self, variants: list[tuple[VariantKey, Future, tuple[float, float, float]]],
+                  shown: set[VariantKey]) -> None:
+        """Simulate, summarise and cache what :meth:`missing` names, in this process."""
+        todo = self.missing(variants, shown)
+        if todo:
+            self.store(todo, self.summaries(todo))
+
+    def _summarise(self, lines: list[bool], out: Outcome) -> list[Summary]:
+        """The summary of every variant of ``out``; series where ``lines`` says so."""
+        final = np.median(out.impacts[:, -1], axis=-1)  # (K, n_areas)
+        drawn = [i for i, shown in enumerate(lines) if shown]
+        if drawn:  # quantiles only where lines are drawn: most variants are only a dot
+            trends = quantiles(out.levels[drawn], QUANTILES)  # (3, K', T, n_trends)
+            areas = quantiles(out.impacts[drawn], QUANTILES)
+        result = []
+        for i in range(len(lines)):
+            summary = Summary(final[i])
+            if i in drawn:
+                k = drawn.index(i)
+                summary = Summary(final[i], _fragments(trends[:, k], tuple(self.spec.world.trends)),
+                                  _fragments(areas[:, k], tuple(self.spec.world.areas)))
+            result.append(summary)
+        return result
 
     def compute(self, label: str, values: Mapping[str, float]) -> dict[str, Any]:
         """Chart data for the chosen future and settings (already :meth:`check`-ed).
@@ -423,18 +390,31 @@ class Workshop:
 
     def compute_many(self, requests: list[tuple[str, Mapping[str, float]]]
                      ) -> list[dict[str, Any]]:
-        """:meth:`compute` for several requests, simulating what they lack in one call."""
+        """:meth:`compute` for several requests, simulating what they lack together."""
         return [json.loads(text) for text in self.compute_json(requests)]
 
     def compute_json(self, requests: list[tuple[str, Mapping[str, float]]]) -> list[str]:
         """The answers of :meth:`compute_many` as JSON texts (built from cached pieces)."""
+        variants, shown = self.plan(requests)
+        self._simulate(variants, shown)
+        return self.answers(requests, variants)
+
+    def plan(self, requests: list[tuple[str, Mapping[str, float]]]
+             ) -> tuple[list[tuple[VariantKey, Future, tuple[float, float, float]]],
+                        set[VariantKey]]:
+        """Every request's world and current variants, and those drawn as lines."""
         n_fut = len(self.labels)
         variants = self._variants([r[0] for r in requests], [r[1] for r in requests])
-        shown = {self.baseline[label] for label, _ in requests}
+        shown = set()
         for r, (label, _) in enumerate(requests):
-            c = 2 * n_fut * r + self.labels.index(label)
-            shown |= {variants[c][0], variants[c + n_fut][0]}  # its world and current
-        self._simulate(variants, shown)
+            shown |= self._shown(label, variants[2 * n_fut * r:2 * n_fut * (r + 1)])
+        return variants, shown
+
+    def answers(self, requests: list[tuple[str, Mapping[str, float]]],
+                variants: list[tuple[VariantKey, Future, tuple[float, float, float]]]
+                ) -> list[str]:
+        """The JSON answers of ``requests`` from the cache (every variant must be in it)."""
+        n_fut = len(self.labels)
         out = []
         for r, (label, values) in enumerate(requests):
             mine = [self.variants.get(key) for key, _, _ in
