@@ -22,7 +22,7 @@ import xarray as xr
 
 from scenarios.engine.storage import open_outcomes
 from tests.conftest import ROOT, documented_cases, futures_cli
-from tests.test_security import Case, attempt, run_dir_exists_not, write
+from tests.test_security import Case, attempt, run_dir_exists_not, swept, write
 
 EXE = str(Path(sys.executable).with_name("futures"))
 
@@ -93,11 +93,10 @@ def test_store_left_aside_by_a_killed_writer_is_put_back(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".old"))]
 
 
-def test_stale_temporaries_of_a_killed_collect_are_cleaned(tmp_path, small_sweep):
+def test_stale_temporaries_of_a_killed_collect_are_cleaned(tmp_path):
     """A collect killed mid-write leaves ``.sweep.nc.PID.*.tmp``; the next collect removes
     it (and leaves a running writer's alone)."""
-    sweep = tmp_path / "s"
-    shutil.copytree(small_sweep, sweep)
+    sweep = _copy_sweep(tmp_path)
     stale = sweep / f".sweep.nc.{dead_pid()}.x1y2.tmp"
     stale.write_bytes(b"\x89HDF half")
     live = sweep / f".sweep.nc.{os.getppid()}.a3b4.tmp"  # a process that runs (pytest's parent)
@@ -112,18 +111,12 @@ def test_stale_temporaries_of_a_killed_collect_are_cleaned(tmp_path, small_sweep
 # --- items 7 and 8: exit codes; only this sweep's jobs ----------------------------------------
 
 def _copy_sweep(tmp: Path) -> Path:
-    out = tmp / "s"
-    result = futures_cli("run", "-m", "seed=1,2", "ensemble.members=4", f"hydra.sweep.dir={out}")
-    assert result.returncode == 0, result.stderr
-    return out
+    return swept(tmp / "s", "seed=1,2", "ensemble.members=4")
 
 
 def _foreign(tmp: Path) -> list[str]:
     sweep = _copy_sweep(tmp)
-    other = tmp / "o"
-    result = futures_cli("run", "-m", "seed=1,2,3", "ensemble.members=8",
-                         f"hydra.sweep.dir={other}")
-    assert result.returncode == 0, result.stderr
+    other = swept(tmp / "o", "seed=1,2,3", "ensemble.members=8")
     shutil.rmtree(sweep / "1")
     shutil.copytree(other / "1", sweep / "1")  # same number, another sweep's job
     shutil.copytree(other / "2", sweep / "2")  # a number this sweep never had

@@ -160,11 +160,29 @@ def _stored_config(text: str, command: str) -> Callable[[Path], list[str]]:
     return build
 
 
+#: Finished sweeps by their overrides, each run once per test process (:func:`swept`).
+_SWEPT: dict[tuple[str, ...], Path] = {}
+
+
+def swept(into: Path, *overrides: str) -> Path:
+    """A copy at ``into`` of a finished sweep ``futures run -m OVERRIDES``. The sweep is run
+    once per test process (the command as a user runs it) and copied for each case that
+    damages one; a copied sweep collects as the original does
+    (tests/test_hardening.py::test_stale_temporaries_of_a_killed_collect_are_cleaned)."""
+    if overrides not in _SWEPT:
+        import atexit
+
+        made = Path(tempfile.mkdtemp(prefix="sweeps-"))
+        atexit.register(shutil.rmtree, made, True)
+        result = futures_cli("run", "-m", *overrides, f"hydra.sweep.dir={made / 's'}")
+        assert result.returncode == 0, result.stderr
+        _SWEPT[overrides] = made / "s"
+    shutil.copytree(_SWEPT[overrides], into, symlinks=True)
+    return into
+
+
 def _sweep(tmp: Path) -> Path:
-    result = futures_cli("run", "-m", "seed=1,2", "ensemble.members=4",
-                         f"hydra.sweep.dir={tmp / 's'}")
-    assert result.returncode == 0, result.stderr
-    return tmp / "s"
+    return swept(tmp / "s", "seed=1,2", "ensemble.members=4")
 
 
 def _sweep_file(rel: str, text: str | None) -> Callable[[Path], list[str]]:

@@ -184,3 +184,58 @@ def test_main_with_arguments_leaves_the_collector_alone(tmp_path):
     before = (gc.isenabled(), gc.get_freeze_count())
     assert main(["run", "ensemble.members=-1", f"hydra.run.dir={tmp_path}"]) == 2
     assert (gc.isenabled(), gc.get_freeze_count()) == before
+
+
+def _typed(x):
+    """A parsed YAML value with the type of every leaf (1 and 1.0 and '1' differ)."""
+    if isinstance(x, dict):
+        return {_typed(k): _typed(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_typed(v) for v in x]
+    return type(x).__name__, x
+
+
+def test_libyaml_loader_reads_what_omegaconfs_reads():
+    """Every file of conf/ gives the same values and types; OmegaConf's float pattern, no
+    timestamps, a duplicate key and broken YAML raise OmegaConf's own error."""
+    import yaml
+    from omegaconf import _utils
+
+    from scenarios.config.fastyaml import c_loader
+
+    fast, slow = c_loader(), _utils.get_yaml_loader()
+    if fast is None:
+        pytest.skip("PyYAML without libyaml: OmegaConf's loader is used as it is")
+    files = sorted((ROOT / "conf").rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert _typed(yaml.load(text, Loader=fast)) == _typed(yaml.load(text, Loader=slow))
+    odd = "x: 1e-3\ny: 2001-01-01\nz: 1_000\nw: .inf\nv: 0x10\nu: !!str 5\n"
+    assert _typed(yaml.load(odd, Loader=fast)) == _typed(yaml.load(odd, Loader=slow))
+    assert yaml.load(odd, Loader=fast)["x"] == 0.001
+    for bad in ("a: 1\na: 2\n", "a: [b\n", "a: b: c\n"):
+        errors = []
+        for loader in (fast, slow):
+            with pytest.raises(yaml.YAMLError) as caught:
+                yaml.load(bad, Loader=loader)
+            errors.append(str(caught.value))
+        assert errors[0] == errors[1]
+
+
+def test_composition_is_the_same_with_libyaml(monkeypatch, tmp_path):
+    """Composed configs (also with a --config-dir study) are the same text either way."""
+    from scenarios.config import fastyaml
+    from scenarios.config.compose import compose_config
+
+    mine = tmp_path / "cfg"
+    mine.mkdir()
+    (mine / "mine.yaml").write_text("defaults:\n  - config\n  - _self_\nseed: 5\n"
+                                    "levers:\n  ai_investment: 1e-1\n")
+    cases = [([], (), "config"), (["seed=7", "futures=[versnelling]"], (), "config"),
+             (["events.enabled=false"], (str(mine),), "mine")]
+    fast = [OmegaConf.to_yaml(compose_config(o, d, n)) for o, d, n in cases]
+    monkeypatch.setattr(fastyaml, "_LOADER", [None])  # OmegaConf's loader
+    slow = [OmegaConf.to_yaml(compose_config(o, d, n)) for o, d, n in cases]
+    assert fast == slow
+    assert "ai_investment: 0.1" in fast[2]

@@ -89,7 +89,11 @@ def test_real_launchers(cli, tmp_path, launcher):
 
 
 def test_kill_and_resume(tmp_path):
-    """kill -9 mid-sweep, then the same command + resume=true: only missing jobs run."""
+    """kill -9 mid-sweep, then the same command + resume=true: only missing jobs run.
+
+    1,000 members of two futures make a job last a few tenths of a second (a few seconds
+    under load), far longer than the 50 ms between two looks for job 0's outcomes: the kill
+    lands before the last job is done (asserted below)."""
     import os
     import signal
     import subprocess
@@ -99,7 +103,7 @@ def test_kill_and_resume(tmp_path):
 
     exe = str(Path(sys.executable).with_name("futures"))
     out = tmp_path / "sweep"
-    command = [exe, "run", "-m", "seed=1,2,3,4", "ensemble.members=3000",
+    command = [exe, "run", "-m", "seed=1,2,3,4", "ensemble.members=1000",
                "futures=[versnelling,gelijk_speelveld]", f"hydra.sweep.dir={out}"]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)

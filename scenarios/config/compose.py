@@ -17,6 +17,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
+from scenarios.config import fastyaml
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import Config, RunSpec, validate
 from scenarios.config.where import CONFIG_NAME, conf_dir
@@ -169,7 +170,7 @@ def _compose(overrides: list[str], config_dirs: tuple[str, ...] = (),
     GlobalHydra.instance().clear()
     if not config_dirs:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3",
-                                   job_name="futures"):
+                                   job_name="futures"), fastyaml.loading():
             return compose(config_name=config_name, overrides=overrides)
     return compose_in([str(Path(folder).resolve()) for folder in config_dirs], config_name,
                       overrides)
@@ -192,8 +193,9 @@ def compose_in(folders: list[str], config_name: str, overrides: list[str],
                             anchor=SearchPathQuery(provider="schema"))
     try:
         Hydra.create_main_hydra2(task_name="futures", config_search_path=search_path)
-        return compose(config_name=config_name, overrides=overrides,
-                       return_hydra_config=return_hydra_config)
+        with fastyaml.loading():
+            return compose(config_name=config_name, overrides=overrides,
+                           return_hydra_config=return_hydra_config)
     finally:
         GlobalHydra.instance().clear()
 

@@ -187,6 +187,7 @@ def composed(overrides: list[str]) -> DictConfig | None:
     from hydra._internal.hydra import Hydra
     from hydra._internal.utils import create_config_search_path
 
+    from scenarios.config import fastyaml
     from scenarios.config.compose import compose_config
     from scenarios.engine import startup
 
@@ -198,8 +199,9 @@ def composed(overrides: list[str]) -> DictConfig | None:
     search = create_config_search_path(f"file://{conf_dir()}")
     hydra_ = Hydra.create_main_hydra2(task_name="app", config_search_path=search)
     try:
-        cfg = hydra_.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"],
-                                    run_mode=RunMode.RUN)
+        with fastyaml.loading():  # libyaml's parser, OmegaConf's values
+            cfg = hydra_.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"],
+                                        run_mode=RunMode.RUN)
     except Exception:
         try:
             compose_config(overrides)  # raises the one-line ConfigError
