@@ -188,6 +188,20 @@ def test_simulations_split_into_small_calls_give_the_same_bytes(model, monkeypat
     assert texts == model.compute_json(checked)
 
 
+def test_the_rehearsal_of_a_model_process_moves_every_kind_of_slider_and_caches_nothing(model):
+    """What a model process simulates before serving: world variants (the shared slider
+    moved) and current ones (a lever too) of every future, the chosen one's axis moved;
+    simulating them leaves the session's cache and counter as they were."""
+    todo = model.rehearsal()
+    keys = [key for key, *_ in todo]
+    assert len(todo) == 8 and all(lines for *_, lines in todo)
+    assert not set(keys) & set(model.baseline.values())
+    assert {key[0] for key in keys} == set(model.labels)
+    cached, simulated = len(model.variants), model.simulated
+    assert len(model.summaries(todo)) == 8
+    assert (len(model.variants), model.simulated) == (cached, simulated)
+
+
 def test_the_scheduler_takes_waiting_requests_within_its_budget(model):
     """Three waiting pages that each need 4 new variants: the first two share a round (8
     variants, the budget), the third waits for the next; a request needing nothing new

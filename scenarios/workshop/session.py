@@ -346,6 +346,19 @@ class Workshop:
             out += self._summarise([lines for *_, lines in part], run)
         return out
 
+    def rehearsal(self) -> list[Todo]:
+        """Variants to simulate once before serving (a model process does, so that its first
+        request does not also pay for the kernel's first use: a compiled kernel loads its
+        code then): the first future with a lever, an axis and a shared slider moved."""
+        label = self.labels[0]
+        values = dict(self.defaults[label])
+        lever = self.spec.world.levers[0]
+        values[lever] = 1.0 if values[lever] < 0.5 else 0.0
+        values["ownership"] = 1.0 - values["ownership"]
+        values["cross_impact_strength"] = 1.5
+        variants, _ = self.plan([(label, values)])
+        return [(key, f, x, True) for key, f, x in variants[:SIMULATE_BLOCK]]
+
     def store(self, todo: list[Todo], summaries: list[Summary]) -> None:
         """Cache the summaries of ``todo``'s variants."""
         for (key, *_), summary in zip(todo, summaries):
