@@ -21,6 +21,9 @@ model, events off / on
     ``scenarios.engine.simulate.simulate`` of the default config: ramps, per-member
     parameters, impacts (and events) - the full model without writing (item 3: at least
     60 % of ``dynamics.integrate``).
+model, numba kernel, events off / on
+    The same with ``ensemble.kernel=numba`` (models/compiled.py; skipped without numba),
+    and the command's marginal throughput with it (``futures run ensemble.kernel=numba``).
 
     python bench/bench_e2e.py                       # 100 and 5000 members, 3 rounds
     python bench/bench_e2e.py --large 2000 --rounds 2
@@ -152,8 +155,15 @@ def main() -> None:
         "model, events off (simulate)": lambda: simulate(spec, members=members, events=False),
         "model, events on (simulate)": lambda: simulate(spec, members=members),
     }
+    if kernel is not None:
+        cases["model, numba kernel, events off"] = \
+            lambda: simulate(spec, members=members, events=False, kernel="numba")
+        cases["model, numba kernel, events on"] = \
+            lambda: simulate(spec, members=members, kernel="numba")
+    kernels = ("numpy", "numba") if kernel is not None else ("numpy",)
     times: dict[str, list[float]] = {k: [] for k, fn in cases.items() if fn is not None}
-    e2e: dict[int, list[float]] = {args.small: [], args.large: []}
+    e2e: dict[tuple[str, int], list[float]] = {(k, m): [] for k in kernels
+                                               for m in (args.small, args.large)}
     tmp = Path(tempfile.mkdtemp(prefix="bench_e2e_"))
     try:
         for fn in cases.values():  # warm-up
@@ -166,35 +176,43 @@ def main() -> None:
                 t = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - t)
-            for m, series in e2e.items():
+            for (k, m), series in e2e.items():
+                folder = tmp / f"{k}_{m}_{r}"
                 series.append(wall([futures, "run", f"ensemble.members={m}",
-                                    f"hydra.run.dir={tmp / f'{m}_{r}'}"]))
-                shutil.rmtree(tmp / f"{m}_{r}", ignore_errors=True)
+                                    f"ensemble.kernel={k}", f"hydra.run.dir={folder}"]))
+                shutil.rmtree(folder, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     with open("/proc/loadavg") as f:
         load_avg = " ".join(f.read().split()[:3])
     steps = n_fut * args.large * n_steps
     rates = {name: steps / min(ts) for name, ts in times.items()}
-    t_small, t_large = min(e2e[args.small]), min(e2e[args.large])
-    marginal = n_fut * (args.large - args.small) * n_steps / (t_large - t_small)
+    marginals = {}
+    for k in kernels:
+        t_small, t_large = min(e2e[k, args.small]), min(e2e[k, args.large])
+        marginals[k] = (t_small, t_large,
+                        n_fut * (args.large - args.small) * n_steps / (t_large - t_small))
     print(f"\n{n_fut} futures x {args.large} members x {n_steps} months; best of "
           f"{args.rounds} interleaved rounds; load average {load_avg}\n")
     print("| case | best s | M member-steps/s |")
     print("|---|---:|---:|")
     for name, ts in times.items():
         print(f"| {name} | {min(ts):.3f} | {rates[name] / 1e6:.2f} |")
-    print(f"| futures run, marginal {args.small} -> {args.large} members "
-          f"({t_small:.2f} s -> {t_large:.2f} s) | {t_large - t_small:.3f} | "
-          f"{marginal / 1e6:.2f} |")
+    for k, (t_small, t_large, marginal) in marginals.items():
+        print(f"| futures run ensemble.kernel={k}, marginal {args.small} -> {args.large} "
+              f"members ({t_small:.2f} s -> {t_large:.2f} s) | {t_large - t_small:.3f} | "
+              f"{marginal / 1e6:.2f} |")
     print()
-    if "fused kernel (numba)" in rates:
-        print(f"end to end / fused kernel: {marginal / rates['fused kernel (numba)']:.3f}x "
-              "(goal >= 0.15x, aim 0.3x)")
-    print(f"end to end / naive numpy: {marginal / rates['naive numpy (bench_kernel (b))']:.3f}x")
+    for k, (_, _, marginal) in marginals.items():
+        if "fused kernel (numba)" in rates:
+            print(f"end to end ({k}) / fused kernel: "
+                  f"{marginal / rates['fused kernel (numba)']:.3f}x (goal >= 0.15x, aim 0.3x)")
+        print(f"end to end ({k}) / naive numpy: "
+              f"{marginal / rates['naive numpy (bench_kernel (b))']:.3f}x")
     base = rates["dynamics.integrate"]
-    for name in ("model, events off (simulate)", "model, events on (simulate)"):
-        print(f"{name} / dynamics.integrate: {rates[name] / base:.2f} (item 3: >= 0.60)")
+    for name, rate in rates.items():
+        if name.startswith("model"):
+            print(f"{name} / dynamics.integrate: {rate / base:.2f} (item 3: >= 0.60)")
 
 
 if __name__ == "__main__":

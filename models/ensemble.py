@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from models.compiled import block_kind, kernel_width
 from models.dynamics import Ramped, stack_matrix, static_terms
 from models.events import EventLog, EventModel, draw_pools, make_drive
 from models.impacts import impact_readout
@@ -344,7 +345,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         rngs: list[np.random.SeedSequence] | list[np.random.Generator] | None = None,
         member_start: int = 0, out_dtype: type = np.float64, chunk: int = 2048,
         threads: int = 1, width: int | None = None,
-        keep: np.ndarray | None = None) -> Outcome:  # long: all kernel inputs
+        keep: np.ndarray | None = None, kernel: str = "numpy") -> Outcome:  # long: all kernel inputs
     """Simulate every future and member.
 
     Parameters
@@ -373,6 +374,8 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     keep : ndarray of int, optional
         Only these time points are stored (indices into ``world.times()``; default all):
         the same numbers there, the outcome's ``times`` are those points.
+    kernel : str
+        ``numpy`` (the default, the golden bits) or ``numba`` (:mod:`models.compiled`).
 
     Returns
     -------
@@ -471,11 +474,13 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     floor = world.floor
     readout = impact_readout(world.area_trend_weights * (1.0 - floor), area_dyn, n_fut)
     above = np.log(np.maximum((initial - floor) / (1.0 - floor), 1e-12))
+    chunk, width = kernel_width(kernel, chunk, width)
     levels, impacts = integrate(above, product, c0, strength, world.n_steps,
                                 ramped=Ramped(delta, ramp, groups), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width,
-                                keep=keep, floor=floor, structural=structural)
+                                keep=keep, floor=floor, structural=structural,
+                                kernel=block_kind(kernel))
     assert impacts is not None  # a readout was given
     log = None
     if events is not None:

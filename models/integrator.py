@@ -366,7 +366,7 @@ def integrate(
     width: int | None = None,
     keep: np.ndarray | None = None,
     floor: float = 0.0,
-    structural: Structural | None = None,
+    structural: Structural | None = None, kernel: type[Block] = Block,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Advance every future and member ``n_steps`` KSIM steps at once.
 
@@ -420,6 +420,10 @@ def integrate(
         Per-member deviations of sampled matrix entries, loadings and impact weights from
         the nominal ones in ``product`` and ``readout`` (:class:`models.dynamics.Structural`);
         the static drivers' part of them belongs in ``c0``.
+    kernel : type
+        The block class: :class:`Block` (numpy) or one with compiled steps
+        (:func:`models.compiled.block_kind`: ``numba``, ramped drivers only; equal to
+        numpy's within rounding, not bit for bit).
 
     Returns
     -------
@@ -473,13 +477,13 @@ def integrate(
                     fn(block)
 
         if drive is None:  # each block runs through time on its own: no sync per step
-            each(lambda start: run_plain(Block(shared, start)), list(starts))
+            each(lambda start: run_plain(kernel(shared, start)), list(starts))
         else:  # one clock for all blocks; their state lives in ensemble-wide arrays
             n_blocks = len(starts)
             log_x = np.empty((n_blocks, n_fut, n, width))
             offsets = np.zeros((n_blocks, n_fut, n_dyn, width))
             x = np.empty((n_blocks, n_fut, n, width))
-            blocks = [Block(shared, start, log_x[b], offsets[b], x[b])
+            blocks = [kernel(shared, start, log_x[b], offsets[b], x[b])
                       for b, start in enumerate(starts)]
             drive(Ensemble(blocks, log_x, offsets, x, n_mem, lambda fn: each(fn, blocks)))
     return out, indices

@@ -292,6 +292,9 @@ def hydra_command(command: Command, args: list[str]) -> int:
         return spec
 
     if not line.flags:  # the common case: one composition (Hydra's own), validated, the job
+        from scenarios.engine import startup
+
+        startup.pause_gc()  # until the job starts (in the command's own process)
         from scenarios.engine.app import run_once
 
         def validate_once(cfg: DictConfig) -> None:
@@ -390,6 +393,10 @@ def dispatch(command: Command, args: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``futures`` console script."""
+    if argv is None:  # the console script: the process ends with the command
+        from scenarios.engine import startup
+
+        startup.command_process()
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE, end="")

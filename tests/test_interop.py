@@ -202,6 +202,30 @@ def test_ema_model_keeps_uncertainties_and_levers_apart(ema):
         api.ema_model("atlantis")
 
 
+def test_ema_model_samples_what_the_ensemble_samples(ema):
+    """Structural entries and the lever response are EMA uncertainties too; a lever-response
+    parameter moves an outcome once a policy moves its lever; lever_response.sampled=false
+    takes them out; a triangular parameter keeps its shape."""
+    from models.sampling import Uncertainty
+    from scenarios.interop.ema import parameter
+
+    model = api.ema_model("versnelling")
+    names = [u.name for u in model.uncertainties]
+    assert any(n.startswith("A.") for n in names) and any(n.startswith("W.") for n in names)
+    assert "L.ai_investment.doubling" in names
+    sim = model.simulator
+    mid = {u.name: (u.lower_bound + u.upper_bound) / 2 for u in model.uncertainties}
+    policy = {lv.name: 0.5 for lv in model.levers} | {"ai_investment": 1.0}
+    low = sim.one(**(mid | policy | {"L.ai_investment.doubling": 1.4}))
+    high = sim.one(**(mid | policy | {"L.ai_investment.doubling": 1.8}))
+    assert low["level.autonomisering"] != high["level.autonomisering"]
+    fixed = api.ema_model("versnelling", ["lever_response.sampled=false"])
+    assert not any(u.name.startswith("L.") for u in fixed.uncertainties)
+    tri = Uncertainty("x", -0.2, 0.1, nominal=0.5, distribution="triangular", relative=True)
+    u = np.linspace(0.01, 0.99, 7)
+    np.testing.assert_allclose(parameter(tri).dist.ppf(u), tri.ppf(u), rtol=1e-12)
+
+
 def test_ema_batch_evaluator_equals_one_at_a_time_and_prim_finds_a_box(ema):
     from ema_workbench.analysis import prim
     from ema_workbench.em_framework.samplers import sample_levers, sample_uncertainties

@@ -144,7 +144,9 @@ def test_events_switch_needs_events(tmp_path, cli):
     ("sensitivity.bootstrap=3",
      "sensitivity.bootstrap=3: expected an integer >= 10"),
     ("sensitivity.samples=65536",
-     "sensitivity.samples=65536: this analysis would hold 43.8 GiB"),  # 151 parameters
+     "sensitivity.samples=65536: this analysis would hold 98.5 GiB"),  # 151 parameters
+    ("sensitivity.samples=4096",  # 6.2 GiB of arrays; 2048 (3.1 GiB) is allowed
+     "sensitivity.samples=4096: this analysis would hold 6.2 GiB of designs, model outputs"),
     ("sensitivity.lang=fr",
      r"sensitivity.lang='fr': language not found; expected one of \['nl', 'en'\]"),
 ])

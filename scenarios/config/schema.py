@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from models.compiled import KERNELS, available
 from models.ensemble import (
     LEVEL_FLOOR,
     MOMENTUM,
@@ -93,6 +94,13 @@ def _address(key: str, value: Any, _: Mapping[str, Any]) -> Any:
     return value
 
 
+def _kernel(key: str, value: Any, _: Mapping[str, Any]) -> Any:
+    label(key, value, KERNELS, "kernel")
+    expect(value != "numba" or available(), key, value,
+           "numba is not installed: pip install 'futures-nl[fast]', or ensemble.kernel=numpy")
+    return value
+
+
 @dataclass
 class EnsembleConfig:
     """``ensemble``: how many members, how they are drawn, how they are computed."""
@@ -107,6 +115,7 @@ class EnsembleConfig:
     backend: str = declared("local", one_of(BACKENDS, "backend"))
     scheduler: Optional[str] = declared(None, _address)  # noqa: UP045 - OmegaConf reads typing.Optional
     workers: int = declared(2, between(1, 1024))
+    kernel: str = declared("numpy", _kernel)
 
 
 @dataclass
@@ -232,6 +241,8 @@ class RunSpec:
     #: The sampled lever-response entries (``L.*``, scenarios.config.levers): drawn beside
     #: :attr:`uncertainties` under their own name, never from the posterior.
     lever_uncertainties: list[Uncertainty] = field(default_factory=list)
+    #: ``ensemble.kernel``: ``numpy`` (the default) or ``numba`` (models.compiled).
+    kernel: str = "numpy"
 
 
 def _matrix(key: str, node: Mapping[str, Any], rows: tuple[str, ...],
@@ -455,5 +466,6 @@ def validate(cfg: Mapping[str, Any]) -> RunSpec:  # long: one pass in key order 
                    chunk=chunk, precision=precision, compression=compression, events=events,
                    batch=batch, backend=backend, scheduler=scheduler, workers=workers,
                    format=fmt, study=study, store=store, prior=bool(ens["prior"]),
+                   kernel=ens["kernel"],
                    lever_uncertainties=lever_uncertainties(cfg.get("lever_response"), levers,
                                                            trends, drivers))

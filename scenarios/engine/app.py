@@ -135,43 +135,28 @@ def run_once(task: Job, overrides: list[str],
     ``hydra.main`` composes the config to find the run mode and again to run, on top of
     the composition that validates the overrides before any folder is made. Here one
     composition (Hydra's own, with its ``hydra`` node) is validated by ``validate`` (given
-    the job's part, raising :class:`ConfigError`), and then handed to Hydra's ``run_job``,
-    which makes the run directory, writes ``.hydra/`` and calls ``task``: what
-    ``Hydra.run`` does, minus the repeated compositions. The same inputs composed before
-    are not composed again (:mod:`scenarios.engine.startup`). Overrides that do not compose
-    are worded by :func:`scenarios.config.compose.compose_config`. Returns the exit status.
+    the job's part, raising :class:`ConfigError`), and then run as Hydra's ``run_job``
+    would (:func:`scenarios.engine.startup.run_job`: it makes the run directory, writes
+    ``.hydra/`` and calls ``task`` on the very config that was checked): what
+    ``Hydra.run`` does, minus the repeated compositions and copies. The same inputs
+    composed before are not composed again (:mod:`scenarios.engine.startup`). Overrides
+    that do not compose are worded by :func:`scenarios.config.compose.compose_config`.
+    Returns the exit status.
     """
     from hydra import version
     from hydra._internal.callbacks import Callbacks
-    from hydra._internal.hydra import Hydra
-    from hydra._internal.utils import create_config_search_path, run_and_report
+    from hydra._internal.utils import run_and_report
     from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.utils import configure_log, run_job
-    from hydra.types import HydraContext
-    from omegaconf import OmegaConf
+    from hydra.core.utils import configure_log
 
-    from scenarios.config.compose import compose_config
     from scenarios.engine import startup
 
     version.setbase("1.3")  # as hydra.main(version_base="1.3") does
-    search = create_config_search_path(f"file://{conf_dir()}")
-    hydra_ = Hydra.create_main_hydra2(task_name="app", config_search_path=search)
     try:
-        cached = startup.key(conf_dir(), CONFIG_NAME, overrides)
-        cfg = startup.load(cached, overrides)  # the same inputs composed before (start-up)
+        cfg = composed(overrides)
         if cfg is None:
-            try:
-                cfg = hydra_.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"],
-                                            run_mode=RunMode.RUN)
-            except Exception:
-                try:
-                    compose_config(overrides)  # raises the one-line ConfigError
-                except ConfigError as err:
-                    print(f"futures: error: {err}", file=sys.stderr)
-                    return 2
-                raise
-            startup.store(cached, cfg)
-        job = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k != "hydra"])
+            return 2
+        job = startup.job_config(cfg)
         HydraConfig.instance().set_config(cfg)  # as the compose API does, for interpolations
         try:
             validate(job)
@@ -183,10 +168,7 @@ def run_once(task: Job, overrides: list[str],
         callbacks.on_run_start(config=cfg, config_name=CONFIG_NAME)
 
         def go() -> None:
-            ret = run_job(hydra_context=HydraContext(config_loader=hydra_.config_loader,
-                                                     callbacks=callbacks),
-                          task_function=hydra_app_task(task), config=cfg,
-                          job_dir_key="hydra.run.dir", job_subdir_key=None)
+            ret = startup.run_job(hydra_app_task(task), cfg, job, callbacks)
             callbacks.on_run_end(config=cfg, config_name=CONFIG_NAME, job_return=ret)
             _ = ret.return_value  # re-raises what the job raised
 
@@ -194,7 +176,39 @@ def run_once(task: Job, overrides: list[str],
             run_and_report(go)
     finally:
         GlobalHydra.instance().clear()
+        startup.resume_gc()  # bad input: no job started
     return 0
+
+
+def composed(overrides: list[str]) -> DictConfig | None:
+    """``futures run``'s composition with ``overrides`` and its ``hydra`` node: the cached
+    one (:mod:`scenarios.engine.startup`), else Hydra's (then cached); None after the one
+    error line of overrides that do not compose."""
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_config_search_path
+
+    from scenarios.config.compose import compose_config
+    from scenarios.engine import startup
+
+    cached = startup.key(conf_dir(), CONFIG_NAME, overrides)
+    cfg = startup.load(cached, overrides)  # the same inputs composed before (start-up)
+    if cfg is not None:
+        startup.hydra_ready("app")
+        return cfg
+    search = create_config_search_path(f"file://{conf_dir()}")
+    hydra_ = Hydra.create_main_hydra2(task_name="app", config_search_path=search)
+    try:
+        cfg = hydra_.compose_config(CONFIG_NAME, [*overrides, "hydra.mode=RUN"],
+                                    run_mode=RunMode.RUN)
+    except Exception:
+        try:
+            compose_config(overrides)  # raises the one-line ConfigError
+        except ConfigError as err:
+            print(f"futures: error: {err}", file=sys.stderr)
+            return None
+        raise
+    startup.store(cached, cfg)
+    return cfg
 
 
 def launch(task: Job, argv: list[str]) -> None:

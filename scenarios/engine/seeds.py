@@ -75,12 +75,10 @@ def draw_members(spec: RunSpec, labels: Sequence[str] | None = None,
     """
     names = _labels(spec, labels)
     n = spec.members if n is None else n
-    out = {u.name: np.empty((len(names), n)) for u in spec.uncertainties}
     if spec.nominal:
-        for u in spec.uncertainties:
-            out[u.name][:] = u.nominal
-        return out
-    out.update(_lever_members(spec, len(names), n))
+        return {u.name: np.full((len(names), n), u.nominal) for u in spec.uncertainties}
+    levers = _lever_members(spec, len(names), n)
+    out: dict[str, np.ndarray] = {}
     chosen = None
     if posterior is True:
         chosen = None if spec.prior else stored(spec.study.name)
@@ -90,17 +88,17 @@ def draw_members(spec: RunSpec, labels: Sequence[str] | None = None,
     if chosen is not None:
         pick = named_rng(spec.seed, "posterior").integers(len(chosen.unit), size=n)
         column = {name: k for k, name in enumerate(chosen.names)}
-        for u in spec.uncertainties:
+        for u in spec.uncertainties:  # one world, every future: a read-only view (F, M)
             if u.name in column:
-                out[u.name][:] = u.ppf(chosen.unit[pick, column[u.name]])[None, :]
+                out[u.name] = np.broadcast_to(u.ppf(chosen.unit[pick, column[u.name]]),
+                                              (len(names), n))
         rest = [u for u in spec.uncertainties if u.name not in column]
-    if not rest:
-        return out
-    for i, label in enumerate(names):
+    out.update({u.name: np.empty((len(names), n)) for u in rest})
+    for i, label in enumerate(names if rest else ()):
         rng = np.random.default_rng(future_seed(spec.seed, label))
         for name, values in sample(rest, n, spec.design, rng=rng).items():
             out[name][i] = values
-    return out
+    return {**{u.name: out[u.name] for u in spec.uncertainties}, **levers}
 
 
 def _lever_members(spec: RunSpec, n_futures: int, n: int) -> dict[str, np.ndarray]:
@@ -109,5 +107,4 @@ def _lever_members(spec: RunSpec, n_futures: int, n: int) -> dict[str, np.ndarra
         return {}
     drawn = sample(spec.lever_uncertainties, n, spec.design,
                    rng=named_rng(spec.seed, "lever_response"))
-    return {name: np.broadcast_to(values, (n_futures, n)).copy()
-            for name, values in drawn.items()}
+    return {name: np.broadcast_to(values, (n_futures, n)) for name, values in drawn.items()}

@@ -42,7 +42,7 @@ def simulate(spec: RunSpec, *, futures: Sequence[Future] | None = None,
              rngs: Sequence[np.random.SeedSequence] | None = None, member_start: int = 0,
              precision: str | None = None, chunk: int | None = None,
              threads: int | None = None, width: int | None = None,
-             keep: np.ndarray | None = None
+             keep: np.ndarray | None = None, kernel: str | None = None
              ) -> tuple[Outcome, dict[str, np.ndarray]]:
     """Simulate futures of a run; every argument not given comes from ``spec``.
 
@@ -63,8 +63,9 @@ def simulate(spec: RunSpec, *, futures: Sequence[Future] | None = None,
         EventModel: that one (built for ``futures``).
     rngs : sequence of SeedSequence, optional
         Event seeds per future (default :func:`event_rngs` of the futures' labels).
-    member_start, chunk, threads, width, keep :
-        As :func:`models.ensemble.run`; ``chunk`` and ``threads`` default to the run's.
+    member_start, chunk, threads, width, keep, kernel :
+        As :func:`models.ensemble.run`; ``chunk``, ``threads`` and ``kernel`` default to
+        the run's (``ensemble.kernel``).
     precision : str, optional
         ``float32`` or ``float64`` storage of levels and impacts (default
         ``output.precision``).
@@ -88,7 +89,7 @@ def simulate(spec: RunSpec, *, futures: Sequence[Future] | None = None,
                   out_dtype=np.dtype(precision or spec.precision).type,
                   chunk=spec.chunk if chunk is None else chunk,
                   threads=spec.threads if threads is None else threads, width=width,
-                  keep=keep)
+                  keep=keep, kernel=spec.kernel if kernel is None else kernel)
     return outcome, drawn
 
 

@@ -3,9 +3,11 @@
 :func:`build_model` returns an ``ema_workbench.Model`` of one future whose parts are the
 project's own, kept apart as EMA Workbench keeps them:
 
-- **uncertainties**: the world assumptions of ``conf/uncertainties.yaml`` (the parameters an
-  ensemble samples: initial levels, momenta, cross-impact strength, transition years, axis
-  shifts, lever efficacy), each a ``RealParameter`` over its absolute range;
+- **uncertainties**: every parameter an ensemble samples - the world assumptions of
+  ``conf/uncertainties.yaml`` (initial levels, momenta, cross-impact strength, transition
+  years, axis shifts, lever efficacy), the structural entries ``A.*``/``W.*`` and the lever
+  response ``L.*`` - each a ``RealParameter`` over its absolute range (triangular ones
+  through scipy's ``triang`` with the same mode);
 - **levers**: the policy levers (``levers.*``), ``RealParameter`` on [0, 1] (0.5 is the 2021
   reference programme);
 - **constants**: the future's axis position (``ownership``, ``purpose``), for the record;
@@ -36,8 +38,10 @@ from ema_workbench.em_framework.evaluators import BaseEvaluator
 from ema_workbench.em_framework.experiment_runner import ExperimentRunner
 from ema_workbench.em_framework.points import experiment_generator
 from ema_workbench.em_framework.util import NamedObjectMap, ProgressTrackingMixIn
+from scipy import stats
 
 from models.ensemble import Future
+from models.sampling import Uncertainty
 from scenarios.config.compose import load, normalize
 from scenarios.config.errors import ConfigError
 from scenarios.config.schema import RunSpec
@@ -54,7 +58,7 @@ class Simulator:
 
     @property
     def uncertainty_names(self) -> list[str]:
-        return [u.name for u in self.spec.uncertainties]
+        return [u.name for u in uncertain(self.spec)]
 
     @property
     def outcome_names(self) -> list[str]:
@@ -107,13 +111,31 @@ def build_model(future: str, overrides: list[str], *, year: float | None = None)
                           f"[{world.start}, {world.end}]")
     sim = Simulator(spec, chosen[future], int(hits[0]))
     model = Model(f"futures{future.replace('_', '')}", function=sim.one)
-    model.uncertainties = [RealParameter(u.name, *u.bounds) for u in spec.uncertainties]
+    model.uncertainties = [parameter(u) for u in uncertain(spec)]
     model.levers = [RealParameter(lv, 0.0, 1.0) for lv in world.levers]
     model.constants = [Constant("ownership", chosen[future].ownership),
                        Constant("purpose", chosen[future].purpose)]
     model.outcomes = [ScalarOutcome(name) for name in sim.outcome_names]
     model.simulator = sim  # the batch evaluator runs this directly
     return model
+
+
+def uncertain(spec: RunSpec) -> list[Uncertainty]:
+    """The parameters an experiment samples: the world's and, unless
+    ``lever_response.sampled=false``, the lever response's ``L.*`` (they act whenever a
+    policy moves a lever from the 2021 programme)."""
+    return [*spec.uncertainties, *spec.lever_uncertainties]
+
+
+def parameter(u: Uncertainty) -> RealParameter:
+    """``u`` as EMA Workbench samples it: uniform over its bounds, or scipy's triangular
+    distribution with the same mode, so EMA's designs draw what the ensemble draws."""
+    low, high = u.bounds
+    if u.distribution == "uniform":
+        return RealParameter(u.name, low, high)
+    shift = u.nominal if u.relative else 0.0
+    mode = (shift + u.mode - low) / (high - low)
+    return RealParameter.from_dist(u.name, stats.triang(mode, loc=low, scale=high - low))
 
 
 def _times(spec: RunSpec) -> np.ndarray:
