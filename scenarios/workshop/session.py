@@ -172,11 +172,17 @@ class Workshop:
         Members per future (>= 1); the page is specified for >= 200.
     cache : int
         Future-variants kept (:data:`VARIANT_CACHE`).
+    kernel : str
+        ``numpy`` or ``numba`` (``ensemble.kernel``; the server resolves ``workshop.kernel``).
+        The numba kernel's numbers equal the numpy kernel's to rounding, not bit for bit, so
+        the export names the one used.
     """
 
-    def __init__(self, spec: RunSpec, members: int, cache: int = VARIANT_CACHE) -> None:
+    def __init__(self, spec: RunSpec, members: int, cache: int = VARIANT_CACHE,
+                 kernel: str = "numpy") -> None:
         self.spec = replace(spec, members=members, events=None)
         self.members = members
+        self.kernel = kernel
         self.labels = [f.label for f in spec.futures]
         self.sliders = sliders(spec)
         self.by_key = {s.key: s for s in self.sliders}
@@ -198,7 +204,7 @@ class Workshop:
     def _run(self, futures: list[Future], sample: Mapping[str, np.ndarray]) -> Outcome:
         outcome, _ = simulate(self.spec, futures=futures, members=sample, events=False,
                               precision="float64", chunk=max(8, self.members), threads=1,
-                              keep=self.keep)
+                              keep=self.keep, kernel=self.kernel)
         return outcome
 
     def check(self, label: Any, settings: Any) -> dict[str, float]:
