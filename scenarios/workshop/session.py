@@ -352,10 +352,13 @@ class Workshop:
             out += self._summarise([lines for *_, lines in part], run)
         return out
 
-    def rehearsal(self) -> list[Todo]:
-        """Variants to simulate once before serving (a model process does, so that its first
-        request does not also pay for the kernel's first use: a compiled kernel loads its
-        code then): the first future with a lever, an axis and a shared slider moved."""
+    def rehearsal(self) -> list[list[Todo]]:
+        """Kernel calls to make once before serving (the scheduler does, before it forks the
+        model processes, so that no request pays for the kernel's first use: the compiled
+        kernel loads, or on a fresh install compiles, its code then, one version per array
+        layout, and a call of one variant has other layouts than a call of several): the
+        first future with a lever, an axis and a shared slider moved, one variant alone,
+        then seven."""
         label = self.labels[0]
         values = dict(self.defaults[label])
         lever = self.spec.world.levers[0]
@@ -363,7 +366,8 @@ class Workshop:
         values["ownership"] = 1.0 - values["ownership"]
         values["cross_impact_strength"] = 1.5
         variants, _ = self.plan([(label, values)])
-        return [(key, f, x, True) for key, f, x in variants[:SIMULATE_BLOCK]]
+        todo = [(key, f, x, True) for key, f, x in variants[:SIMULATE_BLOCK]]
+        return [todo[:1], todo[1:]]
 
     def store(self, todo: list[Todo], summaries: list[Summary]) -> None:
         """Cache the summaries of ``todo``'s variants."""

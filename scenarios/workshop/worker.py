@@ -44,7 +44,6 @@ def available() -> bool:
 def _serve(model: Workshop, conn: Connection) -> None:
     """The child: simulate every list of variants it is sent until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
-    model.summaries(model.rehearsal())  # the kernel's first use, before any request waits
     while True:
         try:
             todo = conn.recv()
