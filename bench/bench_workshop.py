@@ -305,15 +305,16 @@ def stage_times(session: Session, rng: np.random.Generator) -> dict[str, float]:
     return stages
 
 
-def report_breakdown(members: int, rounds: int) -> None:
+def report_breakdown(members: int, rounds: int, kernel: str = "auto") -> None:
     """Median per stage of ``rounds`` in-process requests (``payload``: new settings)."""
-    cfg, spec = load([f"workshop.members={members}", "workshop.port=0"])
+    cfg, spec = load([f"workshop.members={members}", "workshop.port=0",
+                      f"workshop.kernel={kernel}"])
     session = Session(spec, [], settings(cfg))
     session.scheduler.close()
     rng = np.random.default_rng(11)
     rows = [stage_times(session, rng) for _ in range(rounds)]
     print(f"\none request taken apart (in this process, 4 futures x {members} members, "
-          f"median of {rounds}; load {os.getloadavg()[0]:.2f})")
+          f"kernel {session.model.kernel}, median of {rounds}; load {os.getloadavg()[0]:.2f})")
     for name in rows[0]:
         got = [r.get(name, 0.0) for r in rows]
         unit = "" if name == "variants simulated" else " ms"
@@ -336,7 +337,8 @@ def main() -> None:
     machine_info()
     print(f"load average (1, 5, 15 min) at the start: {os.getloadavg()}")
     if args.rounds > 0:
-        report_breakdown(args.members, args.rounds)
+        for kernel in KERNELS if args.kernels else ("auto",):
+            report_breakdown(args.members, args.rounds, kernel)
         report_requests(args.members, args.rounds)
     servers: dict[str, tuple[str | None, tuple[str, ...]]] = {}
     if args.against:
@@ -349,7 +351,8 @@ def main() -> None:
 
 
 def report_requests(m: int, rounds: int) -> None:
-    """The per-request cases (in-process, HTTP) against full simulations, interleaved."""
+    """The per-request cases (in-process, HTTP) against full simulations, interleaved
+    (``workshop.kernel`` at its default, ``auto``)."""
     cfg, spec = load([f"workshop.members={m}", "workshop.port=0"])
     session = Session(spec, [], settings(cfg))
     _, spec_on = load([f"ensemble.members={m}"])

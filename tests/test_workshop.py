@@ -19,12 +19,14 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from models import compiled
 from scenarios.analysis.robustness.costs import cost_of
 from scenarios.config.compose import load
 from scenarios.config.errors import ConfigError
 from scenarios.config.study import default_study
 from scenarios.engine.simulate import simulate
 from scenarios.figures.style import FUTURE_COLOURS
+from scenarios.workshop import server as server_module
 from scenarios.workshop import session, worker
 from scenarios.workshop.costs import lever_costs
 from scenarios.workshop.export import config_yaml, override_line
@@ -186,6 +188,22 @@ def test_simulations_split_into_small_calls_give_the_same_bytes(model, monkeypat
     assert small.simulated - start == 13 and calls == [3, 2, 3, 2, 3]
     monkeypatch.setattr(session, "SIMULATE_BLOCK", 64)
     assert texts == model.compute_json(checked)
+
+
+def test_the_rehearsal_of_a_model_process_moves_every_kind_of_slider_and_caches_nothing(model):
+    """What the scheduler simulates before serving: world variants (the shared slider
+    moved) and current ones (a lever too) of every future, the chosen one's axis moved;
+    simulating them leaves the session's cache and counter as they were."""
+    calls = model.rehearsal()
+    assert [len(todo) for todo in calls] == [1, 7]  # one variant alone: other array layouts
+    todo = [t for part in calls for t in part]
+    keys = [key for key, *_ in todo]
+    assert all(lines for *_, lines in todo)
+    assert not set(keys) & set(model.baseline.values())
+    assert {key[0] for key in keys} == set(model.labels)
+    cached, simulated = len(model.variants), model.simulated
+    assert [len(model.summaries(part)) for part in calls] == [1, 7]
+    assert (len(model.variants), model.simulated) == (cached, simulated)
 
 
 def test_the_scheduler_takes_waiting_requests_within_its_budget(model):
@@ -362,6 +380,7 @@ def _yaml_by_omegaconf(spec, startup: list[str], label: str, values, defaults) -
         if not o.is_delete() and not o.key_or_group.startswith(("seed", "events.", "futures")):
             OmegaConf.update(node, o.key_or_group, o.value(), merge=True, force_add=True)
     for key, value in [("seed", spec.seed), ("futures", [label]), ("events.enabled", False),
+                       ("ensemble.kernel", "numpy"),
                        *setting_overrides(spec, label, values, defaults).items()]:
         OmegaConf.update(node, key, value, merge=True, force_add=True)
     return OmegaConf.to_yaml(node)
@@ -406,7 +425,45 @@ def test_export_names_only_what_moved(model):
     line = override_line(model.spec, STARTUP, label, model.check(label, {}),
                          model.defaults[label])
     assert line == ("futures run cross_impact.mega_ecosystemen.decentralisering=-0.3 seed=11 "
-                    "'futures=[versnelling]' events.enabled=false")
+                    "'futures=[versnelling]' events.enabled=false ensemble.kernel=numpy")
+
+
+def test_workshop_kernel_resolves_auto_and_refuses_a_missing_numba(monkeypatch):
+    """``auto`` is numba where it is installed, else numpy; ``numba`` without numba is one
+    ConfigError naming the key; the session simulates with the kernel named."""
+    for installed, auto in ((True, "numba"), (False, "numpy")):
+        monkeypatch.setattr(compiled, "available", lambda installed=installed: installed)
+        assert server_module.kernel_of("auto") == auto
+        assert server_module.kernel_of("numpy") == "numpy"
+    with pytest.raises(ConfigError) as info:
+        server_module.kernel_of("numba")
+    assert info.value.key == "workshop.kernel" and "not installed" in str(info.value)
+
+
+@pytest.mark.skipif(not compiled.available(), reason="numba is not installed")
+def test_the_numba_page_exports_its_kernel_and_the_run_reproduces_it(model, tmp_path):
+    """With workshop.kernel=numba the page's numbers are numpy's to far below the charts'
+    rounding, and its exported line (ensemble.kernel=numba) reproduces them in futures run."""
+    fast = Workshop(model.spec, model.members, kernel="numba")
+    label = "gelijk_speelveld"
+    values = model.check(label, MOVED)
+    mine, theirs = fast.compute(label, values), model.compute(label, values)
+    for group in ("trends", "areas"):
+        for name, block in mine[group].items():
+            for variant, series in block.items():
+                for key, got in series.items():
+                    np.testing.assert_allclose(got, theirs[group][name][variant][key],
+                                               atol=2e-4)  # 4 decimals, one may round apart
+    line = override_line(fast.spec, STARTUP, label, values, fast.defaults[label], "numba")
+    assert shlex.split(line).count("ensemble.kernel=numba") == 1
+    out = tmp_path / "run"
+    shell = f"{line} ensemble.members={fast.members} hydra.run.dir={shlex.quote(str(out))}"
+    bin_dir = Path(sys.executable).parent
+    result = subprocess.run(["bash", "-c", shell], check=False, capture_output=True, text=True,
+                            timeout=300, env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(_run_outcomes(out, fast.keep), _current_levels(fast, label, values),
+                               rtol=1e-5, atol=1e-6)
 
 
 # ------------------------------------------------------------------ the real server
@@ -639,6 +696,8 @@ def test_ctrl_c_stops_the_server_cleanly():
     (["--verbose"], "option='--verbose': not known"),
     (["workshop.members=0"], "workshop.members=0: expected an integer >= 1"),
     (["workshop.lang=de"], "workshop.lang='de': language not found"),
+    (["workshop.kernel=fortran"],
+     "workshop.kernel='fortran': kernel not found; expected one of ['auto', 'numpy', 'numba']"),
     (["futures=[versneling]"], "futures='versneling'"),
     (["+future.evil={_target_:os.system,ownership:0.5}"], "future.evil._target_"),
 ])

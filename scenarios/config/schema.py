@@ -71,6 +71,8 @@ def relative(world: World) -> set[str]:
 MAX_IMPACT = 5.0
 PRECISIONS = ("float32", "float64")
 BACKENDS = ("local", "dask")
+#: ``workshop.kernel``: ``auto`` is numba where it is installed, else numpy.
+WORKSHOP_KERNELS = ("auto", "numpy", "numba")
 FORMATS = ("netcdf", "zarr")
 #: ``output.store``: every member (outcomes.nc / .zarr) or streamed statistics (summary.nc).
 STORES = ("members", "summary")
@@ -172,6 +174,7 @@ class WorkshopConfig:
     host: str = "127.0.0.1"
     port: int = 8050
     lang: str = "en"
+    kernel: str = declared("auto", one_of(WORKSHOP_KERNELS, "kernel"))
 
 
 @dataclass

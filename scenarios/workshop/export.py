@@ -1,8 +1,8 @@
 """Export a workshop scenario as a ``futures run`` override line and as a YAML config.
 
 Both reproduce the page's *current* scenario: the session's start-up overrides, the chosen
-future only, events off (as on the page) and every slider that differs from the future's
-default. Run with the session's ``workshop.members`` as ``ensemble.members`` they give the
+future only, events off (as on the page), the page's kernel (``ensemble.kernel``) and every
+slider that differs from the future's default. Run with the session's ``workshop.members`` as ``ensemble.members`` they give the
 page's numbers member for member; without it, the full ensemble (``ensemble.members``,
 default 1000) of the same scenario. The YAML is a primary config that extends the project's
 ``config``::
@@ -28,7 +28,7 @@ from scenarios.config.schema import RunSpec
 
 #: Start-up overrides the export leaves out: the page sets these itself, or they only
 #: concern the server or Hydra's output folders.
-DROPPED = ("futures", "events.enabled", "seed", "workshop", "hydra")
+DROPPED = ("futures", "events.enabled", "seed", "workshop", "hydra", "ensemble.kernel")
 
 
 def _text(value: float) -> str:
@@ -88,17 +88,20 @@ def _parsed(overrides: tuple[str, ...]) -> tuple[Any, ...]:
 
 
 def override_line(spec: RunSpec, startup: list[str], label: str,
-                  values: Mapping[str, float], defaults: Mapping[str, float]) -> str:
-    """A ``futures run ...`` command line (shell-quoted) for the current scenario."""
+                  values: Mapping[str, float], defaults: Mapping[str, float],
+                  kernel: str = "numpy") -> str:
+    """A ``futures run ...`` command line (shell-quoted) for the current scenario, run
+    with the page's ``kernel`` (``ensemble.kernel``)."""
     settings = setting_overrides(spec, label, values, defaults)
     words = [o.input_line for o in _startup(startup) if o.key_or_group not in settings]
-    words += [f"seed={spec.seed}", f"futures=[{label}]", "events.enabled=false"]
+    words += [f"seed={spec.seed}", f"futures=[{label}]", "events.enabled=false",
+              f"ensemble.kernel={kernel}"]
     words += [f"{key}={_hydra(value)}" for key, value in settings.items()]
     return " ".join(["futures", "run", *(shlex.quote(w) for w in words)])
 
 
 def config_yaml(spec: RunSpec, startup: list[str], label: str, values: Mapping[str, float],
-                defaults: Mapping[str, float]) -> str:
+                defaults: Mapping[str, float], kernel: str = "numpy") -> str:
     """The current scenario as a YAML config that ``futures run --config-name`` accepts.
 
     Start-up overrides that a YAML merge cannot express (deleting a key, ``~KEY``) are listed
@@ -106,7 +109,7 @@ def config_yaml(spec: RunSpec, startup: list[str], label: str, values: Mapping[s
     set is built once per session and future (:func:`_base`); a request only adds its
     settings to a copy (about 0.3 ms instead of 2 ms; the same text, tested).
     """
-    base, by_line = _base(tuple(startup), spec.seed, label)
+    base, by_line = _base(tuple(startup), spec.seed, label, kernel)
     node = copy.deepcopy(base)
     for key, value in setting_overrides(spec, label, values, defaults).items():
         _merge(node, key.split("."), value)
@@ -122,7 +125,8 @@ def config_yaml(spec: RunSpec, startup: list[str], label: str, values: Mapping[s
 
 
 @functools.lru_cache(maxsize=64)
-def _base(startup: tuple[str, ...], seed: int, label: str) -> tuple[dict[str, Any], list[str]]:
+def _base(startup: tuple[str, ...], seed: int, label: str, kernel: str
+          ) -> tuple[dict[str, Any], list[str]]:
     """The export's config before the sliders (a plain container) and its ``~KEY`` lines."""
     node = OmegaConf.create({"defaults": ["config", "_self_"]})
     by_line = []
@@ -135,6 +139,7 @@ def _base(startup: tuple[str, ...], seed: int, label: str) -> tuple[dict[str, An
     OmegaConf.update(node, "seed", seed, force_add=True)
     OmegaConf.update(node, "futures", [label], force_add=True)
     OmegaConf.update(node, "events.enabled", False, force_add=True)
+    OmegaConf.update(node, "ensemble.kernel", kernel, force_add=True)
     container = OmegaConf.to_container(node, enum_to_str=True)
     assert isinstance(container, dict)
     return {str(k): v for k, v in container.items()}, by_line

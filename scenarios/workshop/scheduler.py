@@ -81,6 +81,8 @@ class Scheduler:
     def __init__(self, model: Workshop, process: bool | None = None) -> None:
         self.model = model
         use = worker.available() if process is None else process
+        for calls in model.rehearsal():  # the kernel's first use (the children inherit it)
+            model.summaries(calls)
         self.workers = [worker.Worker(model) for _ in range(worker.WORKERS)] if use else []
         self.cond = threading.Condition()
         self.pending: list[_Job] = []

@@ -38,10 +38,11 @@ from urllib.parse import urlsplit
 
 from omegaconf import DictConfig
 
+from models import compiled
 from scenarios import __version__
 from scenarios.config.checks import expect, integer, label
 from scenarios.config.errors import ConfigError
-from scenarios.config.schema import RunSpec
+from scenarios.config.schema import WORKSHOP_KERNELS, RunSpec
 from scenarios.engine.command import fail
 from scenarios.figures.style import display_name, future_colour
 from scenarios.workshop.costs import lever_costs
@@ -85,6 +86,7 @@ class Settings:
     host: str
     port: int
     lang: str
+    kernel: str = "numpy"  # resolved: numpy or numba (``workshop.kernel``)
 
 
 def check_host(key: str, host: object) -> str:
@@ -111,7 +113,19 @@ def settings(cfg: DictConfig) -> Settings:
     return Settings(members=integer("workshop.members", node.members, 1, 100_000),
                     host=check_host("workshop.host", node.host),
                     port=integer("workshop.port", node.port, 0, 65535),
-                    lang=label("workshop.lang", node.lang, LANGS, "language"))
+                    lang=label("workshop.lang", node.lang, LANGS, "language"),
+                    kernel=kernel_of(node.get("kernel", "auto")))
+
+
+def kernel_of(choice: object) -> str:
+    """The kernel ``workshop.kernel`` names: ``auto`` is numba where it is installed."""
+    choice = label("workshop.kernel", choice, WORKSHOP_KERNELS, "kernel")
+    installed = compiled.available()
+    if choice == "auto":
+        return "numba" if installed else "numpy"
+    expect(choice == "numpy" or installed, "workshop.kernel", choice,
+           "numba is not installed (pip install futures-nl[fast]); expected auto or numpy")
+    return choice
 
 
 class Session:
@@ -119,7 +133,7 @@ class Session:
 
     def __init__(self, spec: RunSpec, startup: list[str], config: Settings) -> None:
         self.spec, self.startup, self.config = spec, startup, config
-        self.model = Workshop(spec, config.members)
+        self.model = Workshop(spec, config.members, kernel=config.kernel)
         self.scheduler = Scheduler(self.model)  # latest-wins, one batch at a time
         self.lock = threading.Lock()  # guards the answer cache
         self.responses = LRU(RESPONSE_CACHE)
@@ -137,6 +151,7 @@ class Session:
         return {
             "futures_version": __version__, "seed": self.spec.seed, "members": model.members,
             "lang": self.config.lang, "events": "off", "quantiles": list(QUANTILES),
+            "kernel": model.kernel,
             "variants": list(VARIANTS), "groups": list(GROUPS),
             "times": [round(float(t), 4) for t in model.times],
             "trends": list(world.trends), "areas": list(world.areas),
@@ -189,9 +204,11 @@ class Session:
             return cached, True
         data = self.scheduler.run(future, values, client, seq)
         defaults = self.model.defaults[future]
+        kernel = self.model.kernel
         export = {
-            "overrides": override_line(self.spec, self.startup, future, values, defaults),
-            "yaml": config_yaml(self.spec, self.startup, future, values, defaults)}
+            "overrides": override_line(self.spec, self.startup, future, values, defaults,
+                                       kernel),
+            "yaml": config_yaml(self.spec, self.startup, future, values, defaults, kernel)}
         body = f'{data[:-1]}, "export": {json.dumps(export)}}}'.encode()
         with self.lock:
             self.responses.put(key, body)

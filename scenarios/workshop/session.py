@@ -172,11 +172,17 @@ class Workshop:
         Members per future (>= 1); the page is specified for >= 200.
     cache : int
         Future-variants kept (:data:`VARIANT_CACHE`).
+    kernel : str
+        ``numpy`` or ``numba`` (``ensemble.kernel``; the server resolves ``workshop.kernel``).
+        The numba kernel's numbers equal the numpy kernel's to rounding, not bit for bit, so
+        the export names the one used.
     """
 
-    def __init__(self, spec: RunSpec, members: int, cache: int = VARIANT_CACHE) -> None:
+    def __init__(self, spec: RunSpec, members: int, cache: int = VARIANT_CACHE,
+                 kernel: str = "numpy") -> None:
         self.spec = replace(spec, members=members, events=None)
         self.members = members
+        self.kernel = kernel
         self.labels = [f.label for f in spec.futures]
         self.sliders = sliders(spec)
         self.by_key = {s.key: s for s in self.sliders}
@@ -198,7 +204,7 @@ class Workshop:
     def _run(self, futures: list[Future], sample: Mapping[str, np.ndarray]) -> Outcome:
         outcome, _ = simulate(self.spec, futures=futures, members=sample, events=False,
                               precision="float64", chunk=max(8, self.members), threads=1,
-                              keep=self.keep)
+                              keep=self.keep, kernel=self.kernel)
         return outcome
 
     def check(self, label: Any, settings: Any) -> dict[str, float]:
@@ -345,6 +351,23 @@ class Workshop:
                             self.members_of(rows, [x for _, _, x, _ in part]))
             out += self._summarise([lines for *_, lines in part], run)
         return out
+
+    def rehearsal(self) -> list[list[Todo]]:
+        """Kernel calls to make once before serving (the scheduler does, before it forks the
+        model processes, so that no request pays for the kernel's first use: the compiled
+        kernel loads, or on a fresh install compiles, its code then, one version per array
+        layout, and a call of one variant has other layouts than a call of several): the
+        first future with a lever, an axis and a shared slider moved, one variant alone,
+        then seven."""
+        label = self.labels[0]
+        values = dict(self.defaults[label])
+        lever = self.spec.world.levers[0]
+        values[lever] = 1.0 if values[lever] < 0.5 else 0.0
+        values["ownership"] = 1.0 - values["ownership"]
+        values["cross_impact_strength"] = 1.5
+        variants, _ = self.plan([(label, values)])
+        todo = [(key, f, x, True) for key, f, x in variants[:SIMULATE_BLOCK]]
+        return [todo[:1], todo[1:]]
 
     def store(self, todo: list[Todo], summaries: list[Summary]) -> None:
         """Cache the summaries of ``todo``'s variants."""
