@@ -15,8 +15,8 @@ two kernels equal to a relative 1e-12 in float64 and within one float32 ulp in t
 levels and impacts. The compiled kernel is bit-identical to itself: a member's numbers
 depend only on its own inputs, not on ``threads`` nor on the block width (no BLAS).
 
-numba is optional (``pip install futures-nl[fast]``); :func:`available` says whether it is
-installed. The loops (:mod:`models.loops`) are compiled on first use and cached on disk
+numba is a dependency of the package, but the numpy path never needs it; :func:`available`
+says whether it is installed. The loops (:mod:`models.loops`) are compiled on first use and cached on disk
 (``cache=True``); importing this module does not import numba.
 """
 

@@ -40,7 +40,7 @@ Overrides use Hydra's grammar (KEY=VALUE, +KEY=VALUE to add, ~KEY to delete):
                                 month and trend/area, streamed without storing members
   ensemble.batch=INT            members per batch (default 8192, a multiple of ensemble.chunk)
   ensemble.backend=local|dask   dask: batches on a dask.distributed cluster (with zarr)
-  ensemble.kernel=numpy|numba   numba: the compiled step (pip install 'futures-nl[fast]'),
+  ensemble.kernel=numpy|numba   numba: the compiled step (numba, installed with futures),
                                 equal to numpy within 1e-12, 1.8-3x faster simulation
   ensemble.scheduler=ADDRESS    dask: tcp://host:8786 of a running cluster (default: a local
                                 cluster of ensemble.workers processes)
