@@ -448,6 +448,35 @@ def test_a_link_reopens_the_scenario_exactly(server, browser):
         p.context.close()
 
 
+def test_many_pages_at_once_each_draw_their_own_latest_answer(server, browser):
+    """Five participants, each in their own browser (phone and projector sizes), drag the
+    same slider at once: every page ends drawing the answer to its own last setting - the
+    curves a fresh page opened on its link draws - and no page shows an error."""
+    sizes = [(390, 844), (1280, 720), (1366, 768), (390, 844), (1920, 1080)]
+    finals = [0.2, 0.35, 0.65, 0.8, 0.95]
+    pages = [opened(browser, server, w, h) for w, h in sizes]
+    settled = "(v) => state.data && state.data.settings.ai_investment === v"
+    for step in range(4):  # interleaved drags: one input event per page in turn
+        for page, final in zip(pages, finals):
+            page.locator("#s-ai_investment").fill(f"{final - 0.05 * (3 - step):.2f}")
+    for page, final in zip(pages, finals):
+        page.wait_for_function(settled, arg=final, timeout=WAIT)
+    drawn = [page.get_attribute(DRAWN, "d") for page in pages]
+    assert len(set(drawn)) == len({(s, f) for s, f in zip(sizes, finals)})
+    for page, (w, h), final, curve in zip(pages, sizes, finals, drawn):
+        assert f"ai_investment={final:g}" in page.input_value("#export-line")
+        link = page.url
+        again = opened(browser, server, w, h, hash_=link[link.index("#"):])
+        again.wait_for_function(settled, arg=final, timeout=WAIT)
+        assert again.get_attribute(DRAWN, "d") == curve
+        # a superseded request is answered 409 (latest-wins), which Chromium logs; nothing else
+        assert [m for m in page.problems if "status of 409" not in m] == []
+        assert again.problems == []
+        again.context.close()
+    for page in pages:
+        page.context.close()
+
+
 def test_saved_scenarios_are_compared_and_exported(server, browser, tmp_path):
     page = opened(browser, server, 1920, 1080, accept_downloads=True)
     assert "None yet" in page.text_content("#saved")
