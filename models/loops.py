@@ -22,6 +22,23 @@ def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @_jit
+def _add_product(target, dense, src, rows, cols, coef):  # pragma: no cover - compiled
+    """One future: ``target += dense @ src + S (coef src[cols])``, the dense product column
+    by column with its zero entries skipped, then the sparse entries ``(rows, cols)``."""
+    width = target.shape[1]
+    for j in range(dense.shape[1]):
+        for r in range(dense.shape[0]):
+            d = dense[r, j]
+            if d != 0.0:
+                for w in range(width):
+                    target[r, w] += d * src[j, w]
+    for e in range(rows.shape[0]):
+        r, c = rows[e], cols[e]
+        for w in range(width):
+            target[r, w] += src[c, w] * coef[e, w]
+
+
+@_jit
 def _trend_sums(x, scale, z, tp, rows, cols, coef, sums):  # pragma: no cover - compiled
     """``sums = P (s x) + S (coef (s x)[cols])`` per future (zero entries of P skipped)."""
     n_fut, n, width = x.shape
@@ -30,16 +47,7 @@ def _trend_sums(x, scale, z, tp, rows, cols, coef, sums):  # pragma: no cover - 
             for w in range(width):
                 z[f, j, w] = x[f, j, w] * scale[f, 0, w]
         sums[f] = 0.0
-        for j in range(n):
-            for r in range(tp.shape[1]):
-                p = tp[f, r, j]
-                if p != 0.0:
-                    for w in range(width):
-                        sums[f, r, w] += p * z[f, j, w]
-        for e in range(rows.shape[0]):
-            r, c = rows[e], cols[e]
-            for w in range(width):
-                sums[f, r, w] += z[f, c, w] * coef[f, e, w]
+        _add_product(sums[f], tp[f], z[f], rows, cols, coef[f])
 
 
 @_jit
@@ -63,16 +71,7 @@ def _pulse_terms(target, static, dense, now, rows, cols, coef):  # pragma: no co
         for r in range(n_rows):
             for w in range(width):
                 target[f, r, w] += static[f, r, w]
-        for j in range(dense.shape[2]):
-            for r in range(n_rows):
-                d = dense[f, r, j]
-                if d != 0.0:
-                    for w in range(width):
-                        target[f, r, w] += d * now[f, j, w]
-        for e in range(rows.shape[0]):
-            r, c = rows[e], cols[e]
-            for w in range(width):
-                target[f, r, w] += now[f, c, w] * coef[f, e, w]
+        _add_product(target[f], dense[f], now[f], rows, cols, coef[f])
 
 
 @_jit
@@ -110,20 +109,11 @@ def levels(x, stored, bounds, floor):  # pragma: no cover - compiled
 def readout(weights, x, sparse, ramp, pulses, index):  # pragma: no cover - compiled
     """The impact indices before their base: ``T x + S (coef x[cols])``, the ramp groups'
     part and the event offsets' part."""
-    n_fut, n_areas, width = index.shape
+    n_fut = index.shape[0]
     rows, cols, coef = sparse
     for f in range(n_fut):
         index[f] = 0.0
-        for j in range(x.shape[1]):
-            for a in range(n_areas):
-                t = weights[f, a, j]
-                if t != 0.0:
-                    for w in range(width):
-                        index[f, a, w] += t * x[f, j, w]
-        for e in range(rows.shape[0]):
-            r, c = rows[e], cols[e]
-            for w in range(width):
-                index[f, r, w] += x[f, c, w] * coef[f, e, w]
+        _add_product(index[f], weights[f], x[f], rows, cols, coef[f])
     _ramp_terms(index, ramp[0], ramp[1])
     if pulses[0]:
         _pulse_terms(index, pulses[1], pulses[2], pulses[3], pulses[4], pulses[5], pulses[6])
