@@ -282,12 +282,18 @@ def config_text(cfg: DictConfig) -> str:
     the plain container with OmegaConf's YAML dumper and options (building a second
     config object from it cost as much as composing one; tests/test_speed.py compares).
     """
-    import omegaconf.omegaconf
-    import yaml
-
     container = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
     assert isinstance(container, dict)
     container.pop("resume", None)
+    return yaml_text(container)
+
+
+def yaml_text(container: dict[Any, Any]) -> str:
+    """A plain container as ``OmegaConf.to_yaml`` writes it (OmegaConf's YAML dumper and
+    options), without building a config object."""
+    import omegaconf.omegaconf
+    import yaml
+
     return yaml.dump(container, default_flow_style=False, allow_unicode=True, sort_keys=False,
                      Dumper=omegaconf.omegaconf.get_omega_conf_dumper())
 

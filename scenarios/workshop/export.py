@@ -2,8 +2,8 @@
 
 Both reproduce the page's *current* scenario: the session's start-up overrides, the chosen
 future only, events off (as on the page), the page's kernel (``ensemble.kernel``) and every
-slider that differs from the future's default. Run with the session's ``workshop.members`` as ``ensemble.members`` they give the
-page's numbers member for member; without it, the full ensemble (``ensemble.members``,
+slider that differs from the future's default. Run with the session's ``workshop.members``
+as ``ensemble.members`` they give the page's numbers member for member; without it, the full ensemble (``ensemble.members``,
 default 1000) of the same scenario. The YAML is a primary config that extends the project's
 ``config``::
 
@@ -18,12 +18,11 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
-from omegaconf._utils import get_omega_conf_dumper
 
 from scenarios import __version__
+from scenarios.config.compose import yaml_text
 from scenarios.config.schema import RunSpec
 
 #: Start-up overrides the export leaves out: the page sets these itself, or they only
@@ -119,9 +118,7 @@ def config_yaml(spec: RunSpec, startup: list[str], label: str, values: Mapping[s
             "# (add ensemble.members=M for the ensemble size; the page used workshop.members)"]
     if by_line:
         head.append("# also pass on the command line: " + " ".join(by_line))
-    text = yaml.dump(node, default_flow_style=False, allow_unicode=True, sort_keys=False,
-                     Dumper=get_omega_conf_dumper())  # as OmegaConf.to_yaml writes it
-    return "\n".join(head) + "\n" + text
+    return "\n".join(head) + "\n" + yaml_text(node)
 
 
 @functools.lru_cache(maxsize=64)
