@@ -217,6 +217,7 @@ class CompiledGroup:
         self.ramps = np.zeros((self.n_blocks,) + first.ramps.shape)
         self.ramp = (stack([b.pushes for b in blocks]), self.ramps)
         self.sums = np.empty((self.n_blocks,) + first.sums.shape)
+        self.spare = np.empty_like(self.log_x)
         self.low, self.high = float(first.low), float(first.high)
         # the ramps from their numbers (Ramped.linear), else from the callable each month
         linear = self.shared.ramped.linear if self.shared.ramped is not None else None
@@ -319,7 +320,7 @@ class CompiledGroup:
         indices = shared.indices[:, at] if shared.indices is not None else \
             np.zeros((shared.out.shape[0], 0, shared.out.shape[-1]), shared.out.dtype)
         self.loops.record_blocks(
-            (step, store, read, read and not self.has_base), self.log_x, self.x,
+            (step, store, read, read and not self.has_base), self.log_x, self.x, self.spare,
             (shared.out[:, at], self.start, (self.low, self.high),
              (bool(shared.floor), dtype(shared.floor), dtype(1.0 - shared.floor))),
             (self.linear, self.elapsed, self.years, self.lags, self.ramps),

@@ -157,6 +157,45 @@ def readout_blocks(weights, x, sparse, ramp, pulses, index):  # pragma: no cover
                       dense, now[b], p_rows, p_cols, p_coef[b], index[b])
 
 
+#: ``1.5 * 2**52``: a float64 plus it rounds to an integer held in its low mantissa bits.
+_SHIFT = 6755399441055744.0
+_SHIFT_BITS = int(np.array([_SHIFT]).view(np.int64)[0])
+
+
+@_jit
+def _exp(src, dst, spare):  # pragma: no cover - compiled
+    """``dst = exp(src)`` for contiguous arrays, in loops the compiler vectorises (libm's
+    ``exp`` is a call per number; numpy's SIMD one needs AVX-512): ``x = n ln 2 + r`` with
+    ``|r| <= ln 2 / 2`` (Cody-Waite, fdlibm's two-part ln 2), ``exp(r)`` by its Taylor
+    polynomial to degree 13 (truncation below 1e-17), then ``n`` added to the exponent bits.
+    Within one ulp of numpy's ``exp`` on [-28, 0] (the log levels' range; 2,000,000 points
+    tested), ~90 % of values equal; results are normal numbers for ``x > -700``."""
+    flat, out, shifted = src.reshape(-1), dst.reshape(-1), spare.reshape(-1)
+    for i in range(flat.size):
+        v = flat[i]
+        s = v * 1.4426950408889634 + _SHIFT
+        n = s - _SHIFT
+        r = (v - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10
+        p = 1.0 / 6227020800.0
+        p = p * r + 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        out[i] = p * r + 1.0
+        shifted[i] = s
+    bits, power = out.view(np.int64), shifted.view(np.int64)
+    for i in range(flat.size):
+        bits[i] += (power[i] - _SHIFT_BITS) << 52
+
+
 @_jit
 def _levels_blocks(x, stored, first, bounds, floor):  # pragma: no cover - compiled
     """:func:`levels` for consecutive blocks: block ``b``'s valid members into
@@ -189,8 +228,10 @@ def _ramps_blocks(step, elapsed, years, lags, ramps, n_members, first):  # pragm
 
 
 @_jit
-def record_blocks(when, log_x, x, levels_out, ramp, offsets, index_out):  # pragma: no cover
-    """The record of consecutive blocks in one call: ``x = exp(ln x)``, the stored levels,
+def record_blocks(when, log_x, x, spare, levels_out, ramp, offsets,
+                  index_out):  # pragma: no cover - compiled
+    """The record of consecutive blocks in one call: ``x = exp(ln x)`` (:func:`_exp`;
+    ``spare`` is scratch of the same shape), the stored levels,
     the ramps, the event offsets (:func:`take_offsets`) and the readout with its indices.
 
     ``when = (step, store, readout, set_base)``; ``levels_out = (stored, first, bounds,
@@ -201,11 +242,7 @@ def record_blocks(when, log_x, x, levels_out, ramp, offsets, index_out):  # prag
     """
     step, store, read, set_base = when
     n_blocks, n_fut, n, width = log_x.shape
-    for b in range(n_blocks):  # libm's exp: numpy's own is no faster without AVX-512
-        for f in range(n_fut):
-            for i in range(n):
-                for w in range(width):
-                    x[b, f, i, w] = np.exp(log_x[b, f, i, w])
+    _exp(log_x, x, spare)
     stored, first, bounds, floor = levels_out
     if store:
         _levels_blocks(x, stored, first, bounds, floor)
