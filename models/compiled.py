@@ -204,8 +204,9 @@ class CompiledGroup:
         self.use_offsets = first.use_offsets
         n_fut, width = first.log_x.shape[0], self.width
 
-        def stack(arrays: list[np.ndarray]) -> np.ndarray:
-            return np.ascontiguousarray(np.stack(arrays))
+        def stack(arrays: list[np.ndarray]) -> np.ndarray:  # one block: a view, no copy
+            return np.ascontiguousarray(arrays[0][None] if len(arrays) == 1 else
+                                        np.stack(arrays))
 
         self.log_x = stack([b.log_x for b in blocks]) if log_x is None else log_x
         self.x = np.empty_like(self.log_x) if x is None else x

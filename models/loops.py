@@ -39,6 +39,18 @@ def _add_product(target, dense, src, rows, cols, coef):  # pragma: no cover - co
 
 
 @_jit
+def _add_column(target, dense, src, j):  # pragma: no cover - compiled
+    """``target += dense[:, j] src[j]`` (the column's zero entries skipped), the order of
+    :func:`_add_product`'s dense part."""
+    width = target.shape[1]
+    for r in range(dense.shape[0]):
+        d = dense[r, j]
+        if d != 0.0:
+            for w in range(width):
+                target[r, w] += d * src[j, w]
+
+
+@_jit
 def _trend_sums(x, scale, z, tp, rows, cols, coef, sums):  # pragma: no cover - compiled
     """``sums = P (s x) + S (coef (s x)[cols])`` per future (zero entries of P skipped)."""
     n_fut, n, width = x.shape
@@ -300,7 +312,11 @@ def take_offsets(dirty, offsets, pulse_rows, is_pulse, static, steps, indices,
                     continue
                 for f in range(n_fut):
                     out[b, f] = 0.0
-                    _add_product(out[b, f], matrix[f], static[f], rows, cols, coef[b, f])
+                    for k in range(n_dyn):  # rows no event has set add +-0: skipped
+                        if np.any(static[f, k] != 0.0):
+                            _add_column(out[b, f], matrix[f], static[f], k)
+                    _add_product(out[b, f], matrix[f, :, :0], static[f], rows, cols,
+                                 coef[b, f])
             dirty[b] = False
         for f in range(n_fut):
             for p in range(pulse_rows.shape[0]):
