@@ -253,7 +253,7 @@ class CompiledGroup:
             self.index = np.empty((self.n_blocks,) + first.index.shape)
             self.base = np.empty_like(self.index)
             if first.base is not None:
-                self.base[...] = stack([b.base for b in blocks])
+                self.base[...] = stack([b.base for b in blocks if b.base is not None])
                 self.has_base = True
             self.index_driver = (np.ascontiguousarray(readout.driver_weights),
                                  *_triple(first.p_index_driver, n_fut, width)[:2],

@@ -486,13 +486,16 @@ def integrate(
 
         # A kernel with a ``group`` class (the compiled one) steps runs of consecutive blocks
         # in one call each, every run through time on its own (models.compiled.GROUP).
-        group = getattr(kernel, "group", None)
+        group: Callable[..., Any] | None = getattr(kernel, "group", None)
         parts = _split(len(starts), getattr(kernel, "group_blocks", 1))
         if drive is None and group is None:  # each block on its own: no sync per step
             each(lambda start: run_plain(kernel(shared, start)), list(starts))
         elif drive is None:
-            each(lambda part: run_plain(group([kernel(shared, starts[b]) for b in part])),
-                 parts)
+            def run_group(part: range) -> None:
+                assert group is not None
+                run_plain(group([kernel(shared, starts[b]) for b in part]))
+
+            each(run_group, parts)
         else:  # the blocks' state lives in ensemble-wide arrays the events act on
             n_blocks = len(starts)
             log_x = np.empty((n_blocks, n_fut, n, width))

@@ -253,7 +253,7 @@ def record_blocks(when, log_x, x, spare, levels_out, ramp, offsets,
     index_ramp, pulses, index, base, stored)``.
     """
     step, store, read, set_base = when
-    n_blocks, n_fut, n, width = log_x.shape
+    n_blocks, n_fut, _, width = log_x.shape
     _exp(log_x, x, spare)
     stored, first, bounds, floor = levels_out
     if store:
@@ -340,7 +340,7 @@ def hazards(step, x, log_x, offsets, room, dirty, rates, effects, state, found,
     k_ptr, k_trend, k_value, j_ptr, j_row, j_value, j_pulse, pulse_rows, decay = effects
     integral, nxt, count, thresholds, sizes, first, n_members = state
     f_future, f_member, f_step, f_kind, f_size = found
-    n_blocks, n_fut, n, width = log_x.shape
+    n_blocks, n_fut, _, width = log_x.shape
     n_h, pool = rated.shape[0], thresholds.shape[3]
     exhausted = 0
     for b in range(n_blocks):
