@@ -14,6 +14,7 @@ from scenarios.analysis.validation.report import markdown, table
 from scenarios.config.compose import load
 from scenarios.engine.posterior import stored
 from scenarios.engine.simulate import simulate
+from tests.conftest import refused
 
 
 def test_held_reads_direction_and_band():
@@ -64,7 +65,7 @@ def test_validate_counts_are_computed(monkeypatch):
     # the refitted posteriors replaced by the stored one: the refit is then the default model
     monkeypatch.setattr(compute.narrative_posterior, "compute",
                         lambda *a, **k: (stored(spec.study.name), {}))
-    ds = compute.validate(cfg, spec, members=64, score=256)
+    ds = compute.validate(cfg, spec, compute.Protocol(members=64, score=256))
     assert len(calls) == 5
     assert [len(c["cells"]) for c in calls] == [33, 33, 33, 33, 38]
     assert all("versnelling" not in c["rankings"] for c in calls[:1])
@@ -92,6 +93,64 @@ def test_validate_counts_are_computed(monkeypatch):
                                                  (rank[np.isfinite(rank)] <= 1)).all()
     for name in ds.data_vars:
         assert ds[name].attrs["units"] == "1" and ds[name].attrs["long_name"], name
+
+
+def test_protocol_keys_default_to_the_budgeted_protocol():
+    """``validate.*`` default to the budgeted protocol (the command's cost stays); each key
+    reaches the protocol, ``fit_iterations=null`` meaning until scipy's tolerance."""
+    cfg, _ = load([])
+    assert compute.Protocol.of(cfg) == compute.Protocol(
+        score=compute.SCORE_MEMBERS, members=compute.MEMBERS,
+        fit_iterations=compute.FIT_ITERATIONS, particles=compute.POSTERIOR_PARTICLES,
+        moves=compute.POSTERIOR_MOVES, jobs=1)
+    cfg, _ = load(["validate.members=256", "validate.fit_members=1024",
+                   "validate.fit_iterations=null", "validate.particles=2048",
+                   "validate.moves=4", "validate.jobs=2"])
+    assert compute.Protocol.of(cfg) == compute.Protocol(256, 1024, None, 2048, 4, 2)
+    assert compute.Protocol.of(load(["validate.fit_iterations=40"])[0]).fit_iterations == 40
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("validate.members=0", r"validate\.members=0: expected an integer >= 1"),
+    ("validate.fit_members=-3", r"validate\.fit_members=-3: expected an integer >= 1"),
+    ("validate.fit_iterations=0", (r"validate\.fit_iterations=0: expected null \(until "
+                                   r"least squares' own tolerance\) or an integer >= 1")),
+    ("validate.fit_iterations=many", r"validate\.fit_iterations='many': expected an integer"),
+    ("validate.particles=1", r"validate\.particles=1: expected an integer >= 2"),
+    ("validate.moves=-1", r"validate\.moves=-1: expected an integer >= 0"),
+    ("validate.jobs=0", r"validate\.jobs=0: expected an integer >= 1 and <= 64"),
+    ("validate.budget=3", r"validate\.budget=3: unknown config key; keys at validate are"),
+])
+def test_protocol_keys_refuse_bad_values(override, message):
+    """A bad ``validate.*`` value is a ConfigError naming key, value and what is allowed."""
+    from scenarios.config.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        load([override])
+
+
+def test_futures_validate_refuses_a_bad_protocol_key(cli, tmp_path):
+    """On the command line: one line, exit 2, before any work and without a run folder."""
+    out = tmp_path / "v"
+    refused(cli("validate", "validate.particles=1", f"hydra.run.dir={out}"),
+            r"^futures: error: validate\.particles=1: expected an integer >= 2", out)
+
+
+def test_refits_in_parallel_give_the_same_results(monkeypatch):
+    """``validate.jobs`` only spreads the refits over processes: the same medians and fit
+    reports, in the same order, as one after the other."""
+    cfg, spec = load([])
+    table_ = cells()
+    jobs = [(tuple(c for c in table_ if c.future != f), {}) for f in
+            ("versnelling", "gelijk_speelveld")]
+    small = compute.Protocol(score=16, members=8, fit_iterations=1, particles=16, moves=0)
+    one = compute.refits(cfg, spec, jobs, small)
+    two = compute.refits(cfg, spec, jobs, compute.Protocol(16, 8, 1, 16, 0, jobs=2))
+    assert len(one) == len(two) == 2
+    for a, b in zip(one, two):
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == b[2]
+    assert one[0][2]["nfev"] >= 1 and one[0][2]["status"] == 0  # stopped by the budget
+    assert not np.array_equal(one[0][1], one[1][1])  # the two refits differ
 
 
 def test_no_axis_or_eu_driver_scores_an_area():

@@ -1,11 +1,16 @@
 """The schema of the analyses' config nodes (``sensitivity``, ``calibrate``, ``signposts``,
-``robustness``, ``plane``, ``portfolio``, ``discover``): part of :class:`scenarios.config.schema.Config`.
-Their values are checked by each analysis's own ``config.py`` when it runs."""
+``robustness``, ``plane``, ``portfolio``, ``discover``, ``validate``): part of
+:class:`scenarios.config.schema.Config`. Their values are checked by each analysis's own
+``config.py`` when it runs, but ``validate``'s, whose fields declare their checks
+(:mod:`scenarios.config.declare`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
+
+from scenarios.config.checks import expect
+from scenarios.config.declare import between, declared
 
 
 @dataclass
@@ -93,3 +98,29 @@ class DiscoverConfig:
     density: float = 0.8
     max_dims: int | None = 3
     year: float | None = None
+
+
+def _iterations(key: str, value: Any, _: Any) -> Any:
+    """``validate.fit_iterations``: null (to scipy's own tolerance) or an integer >= 1."""
+    allowed = "expected null (until least squares' own tolerance) or an integer >= 1 and <= 100000"
+    ok = value is None or (isinstance(value, int) and not isinstance(value, bool)
+                           and 1 <= value <= 100_000)
+    expect(ok, key, value, allowed)
+    return value
+
+
+@dataclass
+class ValidateConfig:
+    """``validate``: the protocol of ``futures validate`` (docs/validation.md).
+
+    The defaults are the budgeted protocol (the command's cost stays a few minutes); the
+    full one is ``validate.fit_members=1024 validate.fit_iterations=null
+    validate.particles=2048 validate.moves=4``.
+    """
+
+    members: int = declared(1024, between(1, 1_000_000))
+    fit_members: int = declared(128, between(1, 1_000_000))
+    fit_iterations: Optional[int] = declared(6, _iterations)  # noqa: UP045 - OmegaConf reads typing.Optional
+    particles: int = declared(512, between(2, 1_000_000))
+    moves: int = declared(2, between(0, 1000))
+    jobs: int = declared(1, between(1, 64))

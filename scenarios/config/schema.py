@@ -40,6 +40,7 @@ from scenarios.config.analyses import (
     RobustnessConfig,
     SensitivityConfig,
     SignpostsConfig,
+    ValidateConfig,
 )
 from scenarios.config.checks import expect, label, mapping, number
 from scenarios.config.declare import (
@@ -211,6 +212,7 @@ class Config:
     plane: PlaneConfig = field(default_factory=PlaneConfig)
     portfolio: PortfolioConfig = field(default_factory=PortfolioConfig)
     discover: DiscoverConfig = field(default_factory=DiscoverConfig)
+    validate: ValidateConfig = field(default_factory=ValidateConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
     study: dict[str, Any] = field(default_factory=dict)  # checked by scenarios.config.study
 

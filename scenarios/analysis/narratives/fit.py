@@ -187,14 +187,17 @@ def ranking_pairs(futures: list[str], rankings: dict[str, tuple[tuple[str, str],
 def fit(overrides: list[str] | None = None, *, loaded: tuple[DictConfig, RunSpec] | None = None,
         cells: tuple[Cell, ...] = CELLS,
         rankings: dict[str, tuple[tuple[str, str], ...]] | None = None,
-        members: int = MEMBERS, max_nfev: int | None = None) -> dict[str, dict[str, float]]:
+        members: int = MEMBERS, max_nfev: int | None = None,
+        info: dict | None = None) -> dict[str, dict[str, float]]:
     """Fit and return ``{trend: {column: value}}`` for the fitted columns.
 
     ``cells`` and ``rankings`` are the targets (default all of them; ``futures validate``
     leaves some out), ``members`` the size of the fixed ensemble, ``loaded`` a composed
     config and its spec to fit in instead of ``overrides``, ``max_nfev`` a budget of
-    least-squares iterations (default: scipy's, to convergence). Calibrated trends
-    (``calibrate.series``) carry their momentum from the series fit.
+    least-squares function evaluations (default: scipy's, to convergence). Calibrated trends
+    (``calibrate.series``) carry their momentum from the series fit. ``info``, if given, is
+    filled with how least squares ended: ``nfev``, ``njev``, ``status`` (scipy's; 0 = the
+    budget ``max_nfev`` stopped it, > 0 = one of its tolerances) and ``cost``.
     """
     if loaded is None:
         loaded = load(list(overrides or []))
@@ -248,6 +251,9 @@ def fit(overrides: list[str] | None = None, *, loaded: tuple[DictConfig, RunSpec
     start = np.clip(np.zeros(n_free + 2 * len(TRENDS)), *_bounds(free))
     result = least_squares(residuals, start, bounds=_bounds(free), method="trf",
                            max_nfev=max_nfev)
+    if info is not None:
+        info.update(nfev=int(result.nfev), njev=int(result.njev or 0),
+                    status=int(result.status), cost=float(result.cost))
     _, m = with_params(result.x)
     s, w = result.x[n_free:].reshape(2, -1)
     m, s, w = np.round(m, 2), np.round(s, 2), np.round(w, 2)

@@ -35,7 +35,8 @@ the model and the study; none is stored.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,22 +60,65 @@ log = logging.getLogger("futures")
 SPLITS = ("in_sample", "leave_one_future_out", "leave_text_out", "flat", "additive")
 BASES = ("TEXT", "PARTIAL", "INF")
 
-#: Members of the fixed ensembles that are fitted (default seed); the fitted models are
+#: The budgeted protocol's defaults (``conf/validate.yaml``; the keys ``validate.*``):
+#: members of the fixed ensembles that are fitted (default seed); the fitted models are
 #: scored on :data:`SCORE_MEMBERS` members (the same seed, not only the fitted members).
 MEMBERS = 128
 SCORE_MEMBERS = 1024
 
-#: Least-squares iterations per refit (each costs one Jacobian: ~33 runs). The narrative
-#: fit of the defaults runs to convergence (~2.5 min alone, docs/calibration.md); five of
-#: them do not fit a command's budget on a shared machine, so the refits here stop after
-#: this many iterations, from the same zero start. A truncated fit holds fewer cells than a
-#: converged one: the out-of-sample counts are then lower bounds of the protocol's.
+#: Least-squares function evaluations per refit (each with a Jacobian: ~33 runs). The
+#: narrative fit of the defaults runs to convergence (~2.5 min alone, docs/calibration.md);
+#: five of them do not fit a command's budget on a shared machine, so the refits stop after
+#: this many by default, from the same zero start. A truncated fit holds fewer cells than a
+#: converged one: the out-of-sample counts are then lower bounds of the protocol's
+#: (``validate.fit_iterations=null`` runs each refit until scipy's own tolerance stops it).
 FIT_ITERATIONS = 6
 
 #: Particles and Metropolis moves of each refitted posterior (the stored default one has
 #: :data:`scenarios.analysis.narratives.posterior.PARTICLES`).
 POSTERIOR_PARTICLES = 512
 POSTERIOR_MOVES = 2
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How much work the refits of :func:`validate` do (the ``validate`` config node).
+
+    Attributes
+    ----------
+    score : int
+        Members per future whose medians are scored (every split).
+    members : int
+        Members of the fixed ensemble each refit's least squares fits.
+    fit_iterations : int or None
+        Least-squares function evaluations per refit (``max_nfev``); None: until scipy's
+        own tolerance stops it.
+    particles, moves : int
+        Particles and Metropolis moves per stage of each refit's posterior.
+    jobs : int
+        Refits computed in parallel processes; the results do not depend on it.
+    """
+
+    score: int = SCORE_MEMBERS
+    members: int = MEMBERS
+    fit_iterations: int | None = FIT_ITERATIONS
+    particles: int = POSTERIOR_PARTICLES
+    moves: int = POSTERIOR_MOVES
+    jobs: int = 1
+
+    @classmethod
+    def of(cls, cfg: DictConfig) -> Protocol:
+        """The protocol of a composed config (its ``validate`` node, checked like every key
+        by :func:`scenarios.config.compose.check`; missing keys take the defaults)."""
+        from scenarios.config.analyses import ValidateConfig
+        from scenarios.config.compose import resolved
+        from scenarios.config.declare import checked
+
+        node = checked("validate.", resolved(cfg).get("validate") or {}, ValidateConfig)
+        return cls(score=node["members"], members=node["fit_members"],
+                   fit_iterations=node["fit_iterations"], particles=node["particles"],
+                   moves=node["moves"], jobs=node["jobs"])
+
 
 #: Grades of the level bands in the additive baseline.
 GRADES = {"L": 1.0, "L-M": 1.5, "M": 2.0, "M-H": 2.5, "H": 3.0}
@@ -100,18 +144,43 @@ def medians(spec: RunSpec, world: World, members: int,
 
 
 def refit(cfg: DictConfig, spec: RunSpec, table: tuple[Cell, ...],
-          ranking: dict[str, tuple[tuple[str, str], ...]], members: int,
-          score: int) -> tuple[np.ndarray, np.ndarray]:
+          ranking: dict[str, tuple[tuple[str, str], ...]],
+          protocol: Protocol) -> tuple[np.ndarray, np.ndarray, dict]:
     """Point fit (prior centre) and posterior on ``table`` and ``ranking`` only; the medians
-    of ``score`` members drawn from that posterior."""
+    of ``protocol.score`` members drawn from that posterior, and how the fit and the
+    posterior ended (least squares' ``nfev``, ``njev``, ``status``; the SMC's stages)."""
+    info: dict = {}
     fitted = narrative_fit.fit(loaded=(cfg, spec), cells=table, rankings=ranking,
-                               members=members, max_nfev=FIT_ITERATIONS)
+                               members=protocol.members, max_nfev=protocol.fit_iterations,
+                               info=info)
     world = narrative_fit.fitted_world(spec.world, fitted)
     moved = replace(spec, world=world)
     ev = narrative_posterior.evidence(moved, table, ranking)
-    post, _ = narrative_posterior.compute(cfg, moved, ev, particles=POSTERIOR_PARTICLES,
-                                          moves=POSTERIOR_MOVES)
-    return medians(spec, world, score, post)
+    post, smc_info = narrative_posterior.compute(cfg, moved, ev, particles=protocol.particles,
+                                                 moves=protocol.moves)
+    info.update(stages=smc_info.get("stages", -1), evaluations=smc_info.get("evaluations", -1))
+    start, end = medians(spec, world, protocol.score, post)
+    return start, end, info
+
+
+def _refit_job(job: tuple) -> tuple[np.ndarray, np.ndarray, dict]:
+    return refit(*job)
+
+
+def refits(cfg: DictConfig, spec: RunSpec, jobs: list[tuple], protocol: Protocol) -> list:
+    """:func:`refit` of every ``(table, ranking)`` in ``jobs``, in order; in
+    ``protocol.jobs`` parallel processes when more than one (each refit is seeded on its
+    own, so the results are the same)."""
+    args = [(cfg, spec, table, ranking, protocol) for table, ranking in jobs]
+    if protocol.jobs <= 1 or len(args) <= 1:
+        return [_refit_job(a) for a in args]
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if "fork" in
+                                          multiprocessing.get_all_start_methods() else None)
+    with ProcessPoolExecutor(max_workers=min(protocol.jobs, len(args)),
+                             mp_context=context) as pool:
+        return list(pool.map(_refit_job, args))
 
 
 def probabilities(spec: RunSpec, table: tuple[Cell, ...], score: int,
@@ -175,10 +244,12 @@ def additive(spec: RunSpec, table: tuple[Cell, ...], leave_out: bool = True) -> 
     return grade_level(out)
 
 
-def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,  # long: the splits share the arrays `record` fills; to be split when the posterior lands
-             score: int = SCORE_MEMBERS) -> xr.Dataset:
-    """Score every split; the dataset of ``validation.nc``. ``members`` are fitted, ``score``
-    members scored."""
+def validate(cfg: DictConfig, spec: RunSpec,  # long: the splits share the arrays `record` fills
+             protocol: Protocol | None = None) -> xr.Dataset:
+    """Score every split; the dataset of ``validation.nc``. ``protocol``: how much work the
+    refits do (default: the config's ``validate`` node)."""
+    protocol = Protocol.of(cfg) if protocol is None else protocol
+    score = protocol.score
     study_cells = cells()
     ranking = rankings()
     futures = [f.label for f in spec.futures]
@@ -210,20 +281,25 @@ def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,  # long: th
     training_total = np.zeros(len(futures), dtype=int)
     cell_p, rank_p = probabilities(spec, table, score)
     prior_cell_p, prior_rank_p = probabilities(spec, table, score, posterior=False)
+    jobs = [(tuple(c for c in study_cells if c.future != future),
+             {f: r for f, r in ranking.items() if f != future}) for future in futures]
+    jobs.append((tuple(c for c in study_cells if c.basis != "TEXT"), ranking))
+    log.info("validate: %d refits (leave each future out, leave the TEXT cells out), "
+             "%s least-squares evaluations each on %d members, posteriors of %d particles "
+             "x %d moves, %d in parallel", len(jobs), protocol.fit_iterations or "unbounded",
+             protocol.members, protocol.particles, protocol.moves, protocol.jobs)
+    done = refits(cfg, spec, jobs, protocol)
+    fit_nfev, fit_njev, fit_status, smc_stages = (
+        np.array([d[2].get(k, -1) for d in done], dtype=int)
+        for k in ("nfev", "njev", "status", "stages"))  # -1: not reported
     for i, future in enumerate(futures):
-        log.info("validate: leave %s out (fit and posterior on the other futures)", future)
-        keep = tuple(c for c in study_cells if c.future != future)
-        s_, e_ = refit(cfg, spec, keep, {f: r for f, r in ranking.items() if f != future},
-                       members, score)
+        s_, e_, _ = done[i]
         which = np.array([c.future == future for c in table])
         record("leave_one_future_out", s_, e_, which)
         ok = held(table, futures, trends, s_, e_)
         training_held[i] = int(ok[~which].sum())
         training_total[i] = int((~which).sum())
-
-    log.info("validate: leave the TEXT cells out")
-    s_, e_ = refit(cfg, spec, tuple(c for c in study_cells if c.basis != "TEXT"), ranking,
-                   members, score)
+    s_, e_, _ = done[-1]
     record("leave_text_out", s_, e_, np.array([c.basis == "TEXT" for c in table]))
 
     basis = np.array([c.basis for c in table])
@@ -255,15 +331,22 @@ def validate(cfg: DictConfig, spec: RunSpec, members: int = MEMBERS,  # long: th
             "cell_probability_prior": ("cell", prior_cell_p),
             "rank_probability": (("future", "area"), rank_p),
             "rank_probability_prior": (("future", "area"), prior_rank_p),
+            "fit_nfev": ("refit", fit_nfev),
+            "fit_njev": ("refit", fit_njev),
+            "fit_status": ("refit", fit_status),
+            "posterior_stages": ("refit", smc_stages),
         },
         coords={"split": list(SPLITS), "basis": list(BASES), "future": futures,
                 "cell": np.arange(n), "area": list(spec.world.areas),
+                "refit": [f"{f}_out" for f in futures] + ["text_out"],
                 "cell_future": ("cell", future_of), "cell_trend": ("cell", [c.trend for c in table]),
                 "cell_basis": ("cell", basis),
                 "cell_expected": ("cell", [f"{c.direction}, {c.level}" for c in table])},
-        attrs={"members": score, "fit_members": members, "fit_iterations": FIT_ITERATIONS,
-               "posterior_particles": POSTERIOR_PARTICLES,
-               "posterior_moves": POSTERIOR_MOVES, "seed": spec.seed,
+        attrs={"members": score, "fit_members": protocol.members,
+               "fit_iterations": ("unbounded" if protocol.fit_iterations is None
+                                  else protocol.fit_iterations),
+               "posterior_particles": protocol.particles,
+               "posterior_moves": protocol.moves, "seed": spec.seed,
                "ensemble": "prior" if spec.prior else "posterior"},
     )
     describe(ds)
@@ -297,6 +380,11 @@ LONG_NAMES = {
     "rank_probability": "posterior probability that the area takes its ranking position "
                         "(study.narratives.rankings) in the future, by 2030 impact index",
     "rank_probability_prior": "the same in the prior ensemble",
+    "fit_nfev": "least-squares function evaluations of the refit",
+    "fit_njev": "least-squares Jacobian evaluations of the refit",
+    "fit_status": "scipy least_squares status of the refit: 0 = stopped by "
+                  "validate.fit_iterations, 1-4 = by one of its own tolerances",
+    "posterior_stages": "tempering stages of the refit's posterior",
 }
 
 
