@@ -27,11 +27,6 @@ model, numba kernel, events off / on
 
     python bench/bench_e2e.py                       # 100 and 5000 members, 3 rounds
     python bench/bench_e2e.py --large 2000 --rounds 2
-    python bench/bench_e2e.py --base DIR            # also the model cases of another tree
-
-``--base DIR`` times the four model cases of the code in ``DIR`` (e.g. ``git archive main``
-unpacked there) in a fresh process per round, between this tree's rounds: before/after
-figures under the same load (a best of ``--rounds`` each, after one warm-up call per case).
 """
 
 from __future__ import annotations
@@ -121,32 +116,6 @@ def fused_kernel():
     return kernel
 
 
-#: The model cases timed in another tree (``--base``): one process per round, JSON out.
-BASE_CASES = """
-import json, sys, time
-from scenarios.config.compose import load
-from scenarios.engine.simulate import draw_members, simulate
-_, spec = load([f"ensemble.members={sys.argv[1]}"])
-members = draw_members(spec)
-out = {}
-for kernel in sys.argv[2:]:
-    for events in (False, True):
-        simulate(spec, members=members, events=events, kernel=kernel)  # warm-up
-        t = time.perf_counter()
-        simulate(spec, members=members, events=events, kernel=kernel)
-        out[f"{kernel} {'on' if events else 'off'}"] = time.perf_counter() - t
-print(json.dumps(out))
-"""
-
-
-def base_round(base: Path, members: int, kernels: tuple[str, ...]) -> dict[str, float]:
-    """One round of the model cases of the tree in ``base`` (a fresh process)."""
-    env = {**__import__("os").environ, "PYTHONPATH": str(base)}
-    proc = subprocess.run([sys.executable, "-c", BASE_CASES, str(members), *kernels],
-                          check=True, capture_output=True, text=True, env=env, cwd=base)
-    return __import__("json").loads(proc.stdout.splitlines()[-1])
-
-
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -158,10 +127,6 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=100)
     parser.add_argument("--large", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--base", type=Path, default=None,
-                        help="another tree whose model cases are timed in the same rounds")
-    parser.add_argument("--no-command", action="store_true",
-                        help="skip the futures run processes (the marginal throughput)")
     args = parser.parse_args()
     print(machine_info())
     futures = str(Path(sys.executable).with_name("futures"))
@@ -197,9 +162,8 @@ def main() -> None:
             lambda: simulate(spec, members=members, kernel="numba")
     kernels = ("numpy", "numba") if kernel is not None else ("numpy",)
     times: dict[str, list[float]] = {k: [] for k, fn in cases.items() if fn is not None}
-    e2e: dict[tuple[str, int], list[float]] = {} if args.no_command else \
-        {(k, m): [] for k in kernels for m in (args.small, args.large)}
-    based: dict[str, list[float]] = {}
+    e2e: dict[tuple[str, int], list[float]] = {(k, m): [] for k in kernels
+                                               for m in (args.small, args.large)}
     tmp = Path(tempfile.mkdtemp(prefix="bench_e2e_"))
     try:
         for fn in cases.values():  # warm-up
@@ -212,9 +176,6 @@ def main() -> None:
                 t = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - t)
-            if args.base is not None:
-                for name, t in base_round(args.base.resolve(), args.large, kernels).items():
-                    based.setdefault(name, []).append(t)
             for (k, m), series in e2e.items():
                 folder = tmp / f"{k}_{m}_{r}"
                 series.append(wall([futures, "run", f"ensemble.members={m}",
@@ -227,7 +188,7 @@ def main() -> None:
     steps = n_fut * args.large * n_steps
     rates = {name: steps / min(ts) for name, ts in times.items()}
     marginals = {}
-    for k in kernels if e2e else ():
+    for k in kernels:
         t_small, t_large = min(e2e[k, args.small]), min(e2e[k, args.large])
         marginals[k] = (t_small, t_large,
                         n_fut * (args.large - args.small) * n_steps / (t_large - t_small))
@@ -252,14 +213,6 @@ def main() -> None:
     for name, rate in rates.items():
         if name.startswith("model"):
             print(f"{name} / dynamics.integrate: {rate / base:.2f} (item 3: >= 0.60)")
-    if based:
-        print(f"\nbase {args.base} (the same rounds, best of {args.rounds}):\n")
-        print("| case | best s | M member-steps/s | / dynamics.integrate |")
-        print("|---|---:|---:|---:|")
-        for name, ts in based.items():
-            rate = steps / min(ts)
-            print(f"| base model, {name} | {min(ts):.3f} | {rate / 1e6:.2f} | "
-                  f"{rate / base:.2f} |")
 
 
 if __name__ == "__main__":

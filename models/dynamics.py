@@ -169,18 +169,11 @@ class Ramped:
         (F, G, len(members)) with ``groups``.
     groups : ndarray of int, shape (K,), optional
         Ramp group of each column, in ``range(G)``; ``None`` = one group.
-    linear : tuple of ndarray, optional
-        When ``ramp`` is the linear ramp with lags, ``min(1, max(0, t - lag) / years)``:
-        ``(elapsed, years, lags)``, the time since the start per step (T + 1,), ``years``
-        (F, M) and the lags (G,) or (F, G, M) (one group of lag 0 without ``groups``). The
-        compiled kernel (:mod:`models.compiled`) computes the same numbers from them instead
-        of calling ``ramp``.
     """
 
     delta: np.ndarray
     ramp: Callable[[int, slice], np.ndarray]
     groups: np.ndarray | None = None
-    linear: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)

@@ -469,10 +469,6 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
         return lever_ramps(elapsed[step], years[:, sl],
                            group_lag if group_lag.ndim == 1 else group_lag[..., sl])
 
-    # the same ramp as numbers, for the compiled kernel (lever_ramps' formula; lag 0 and
-    # max(t - 0, 0) = t without groups)
-    linear = (np.asarray(elapsed, dtype=np.float64), years,
-              np.zeros(1) if groups is None else np.asarray(group_lag, dtype=np.float64))
     area_dyn = np.concatenate([world.area_driver_weights[:, dyn_idx], world.area_lever_weights,
                                np.zeros((len(world.areas), response.n_pairs))], axis=1)
     floor = world.floor
@@ -480,7 +476,7 @@ def run(world: World, futures: list[Future], members: Mapping[str, np.ndarray], 
     above = np.log(np.maximum((initial - floor) / (1.0 - floor), 1e-12))
     chunk, width = kernel_width(kernel, chunk, width)
     levels, impacts = integrate(above, product, c0, strength, world.n_steps,
-                                ramped=Ramped(delta, ramp, groups, linear), out_dtype=out_dtype,
+                                ramped=Ramped(delta, ramp, groups), out_dtype=out_dtype,
                                 readout=readout,
                                 drive=drive, chunk=chunk, threads=threads, width=width,
                                 keep=keep, floor=floor, structural=structural,

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from models.compiled import CompiledGroup
 from models.dynamics import LOG_FLOOR
 from models.integrator import Block, Ensemble
 
@@ -442,126 +441,6 @@ def _simulate_block(model: EventModel, haz: _Hazards | None, block: Block, decay
     return _block_rows(haz, rows, first, block.shared.log_x0.shape[-1]), exhausted[0]
 
 
-class _GroupHazards:
-    """The hazards' state of a :class:`models.compiled.CompiledGroup`, month by month in one
-    compiled call over all its blocks (:func:`models.loops.hazards`).
-
-    The same arithmetic, in the same order per member, as :func:`_hazard_process`: the
-    next threshold is the running sum of the member's thresholds (what ``np.cumsum`` adds),
-    knocks and jumps in kind order, the pulse rows' decay after the month's events. Fired
-    events go to preallocated arrays, grown when a month could overflow them.
-    """
-
-    def __init__(self, haz: _Hazards, group: CompiledGroup, thresholds: np.ndarray,
-                 sizes: np.ndarray, headroom: np.ndarray, decay: float,
-                 pulse_rows: np.ndarray) -> None:
-        self.group, self.room = group, headroom
-        self.rates = (np.ascontiguousarray(haz.rated), haz.need.astype(np.int64),
-                      haz.lows.astype(np.float64), haz.spans.astype(np.float64), haz.codes)
-
-        def ragged(pairs: list[list[tuple[int, float]]]) -> tuple[np.ndarray, ...]:
-            ptr = np.cumsum([0] + [len(p) for p in pairs]).astype(np.int64)
-            flat = [pair for p in pairs for pair in p]
-            return (ptr, np.array([i for i, _ in flat], dtype=np.int64),
-                    np.array([v for _, v in flat], dtype=np.float64))
-
-        jump_ptr, jump_row, jump_value = ragged(haz.jumps)
-        self.effects = (*ragged(haz.knocks), jump_ptr, jump_row, jump_value,
-                        np.isin(jump_row, list(haz.pulse)), pulse_rows.astype(np.int64),
-                        float(decay))
-        # (B, F, H, P, w) thresholds and sizes; per (B, F, H, w) the integral, the next
-        # threshold and the thresholds used
-        nxt = np.ascontiguousarray(thresholds[:, :, :, 0])
-        self.state = (np.zeros_like(nxt), nxt, np.zeros(nxt.shape, dtype=np.int64),
-                      thresholds, sizes, group.start, group.shared.log_x0.shape[-1])
-        self.per_month = nxt.size  # at most one event per member and kind a month
-        self.found = self._empty(4 * self.per_month)
-        self.n_found, self.exhausted = 0, 0
-
-    @staticmethod
-    def _empty(rows: int) -> tuple[np.ndarray, ...]:
-        return (np.empty(rows, np.int64), np.empty(rows, np.int64), np.empty(rows, np.int64),
-                np.empty(rows, np.int64), np.empty(rows, np.float64))
-
-    def month(self, step: int) -> None:
-        """The events of month ``step`` (after its record), then the pulses' decay."""
-        if self.n_found + self.per_month > self.found[0].size:
-            grown = self._empty(2 * self.found[0].size + self.per_month)
-            for new, old in zip(grown, self.found):
-                new[:self.n_found] = old[:self.n_found]
-            self.found = grown
-        group = self.group
-        self.n_found, exhausted = group.loops.hazards(
-            step, group.x, group.log_x, group.offsets, self.room, group.dirty, self.rates,
-            self.effects, self.state, self.found, self.n_found)
-        self.exhausted += exhausted
-
-    def rows(self) -> list[tuple[np.ndarray, ...]]:
-        """The events as ``(future, member, step, kind, size)`` arrays, as :func:`_block_rows`."""
-        if not self.n_found:
-            return []
-        return [tuple(column[:self.n_found].copy() for column in self.found)]
-
-
-def _simulate_group(model: EventModel, haz: _Hazards | None, group: CompiledGroup,
-                    decay: float, headroom: np.ndarray, lever_scale: np.ndarray,
-                    windows: np.ndarray, thresholds: np.ndarray,
-                    sizes: np.ndarray) -> tuple[list[tuple[np.ndarray, ...]], int]:
-    """:func:`_simulate_block` for a group of compiled blocks: one simpy clock, the same
-    four processes in the same order, each making one compiled call per month over all the
-    group's blocks (arrays with a leading block axis)."""
-    env = simpy.Environment()
-    group.set_pulses(tuple(model.pulse_rows))
-    n_steps = group.shared.n_steps
-    state = None if haz is None else _GroupHazards(haz, group, thresholds, sizes, headroom,
-                                                   decay, np.asarray(model.pulse_rows))
-
-    def ksim(env: simpy.Environment):
-        for _ in range(n_steps):
-            yield env.timeout(1)
-            group.advance()
-
-    def recorder(env: simpy.Environment):
-        group.record()
-        for _ in range(n_steps):
-            yield env.timeout(1)
-            group.record()
-
-    def hazards(env: simpy.Environment):
-        if state is None:
-            return
-        state.month(0)
-        for _ in range(n_steps):
-            yield env.timeout(1)
-            state.month(int(env.now))
-
-    def schedule(env: simpy.Environment):
-        plan = sorted({(int(s), j) for j, ev in enumerate(model.scheduled)
-                       for s in ev.steps if s >= 0})
-        offsets = group.offsets
-        for step, j in plan:
-            if step > env.now:
-                yield env.timeout(step - env.now)
-            ev = model.scheduled[j]
-            here = (ev.steps == step)[None, :, None, None]  # futures where it happens now
-            if ev.kind == "eu_rule":
-                jump = np.where(here, ev.jumps[None, :, :, None], 0.0)
-                np.minimum(offsets + jump, headroom, out=offsets)
-            else:
-                used = here & (windows[:, :, j] < ev.success)[:, :, None, :]
-                sets = ~np.isnan(ev.lever_changes)[None, :, :, None]  # the levers it sets
-                change = np.nan_to_num(ev.lever_changes)[None, :, :, None] * lever_scale
-                offsets[...] = np.where(used & sets, change, offsets)
-            group.dirty[:] = True
-
-    for process in (ksim, recorder, hazards, schedule):
-        env.process(process(env))
-    env.run()
-    if state is None:
-        return [], 0
-    return state.rows(), state.exhausted
-
-
 def make_drive(model: EventModel, pools: Pools, dt: float, logs: list):
     """A ``drive`` for :func:`models.integrator.integrate`: one simpy clock per block.
 
@@ -584,17 +463,6 @@ def make_drive(model: EventModel, pools: Pools, dt: float, logs: list):
         thresholds = _blocks(pools.thresholds, n_blocks, width, np.inf)  # (B, F, H, P, w)
         sizes = _blocks(pools.sizes, n_blocks, width, 0.0)
         found: dict[int, tuple[list, int]] = {}
-        if isinstance(ens.blocks[0], CompiledGroup):  # groups of compiled blocks, threads
-            def run_group(group: CompiledGroup) -> None:
-                b = slice(group.start // width, group.start // width + group.n_blocks)
-                found[b.start] = _simulate_group(model, haz, group, decay, headroom[b],
-                                                 lever_scale[b], windows[b], thresholds[b],
-                                                 sizes[b])
-
-            ens.each(run_group)
-            logs.append(([r for b in sorted(found) for r in found[b][0]],
-                         sum(v[1] for v in found.values())))
-            return
 
         def run_block(block: Block) -> None:
             b = block.members.start // width

@@ -294,9 +294,6 @@ class Ensemble:
     Attributes
     ----------
     blocks : list of Block
-        The blocks; for a kernel with groups (:class:`models.compiled.CompiledGroup`) the
-        groups of consecutive blocks instead, one per thread, whose ``log_x`` is a run of
-        blocks of ``log_x``.
     log_x : ndarray, shape (B, F, n, width)
         Log levels; ``blocks[b].log_x`` is ``log_x[b]``. Member ``b * width + j``.
     offsets : ndarray, shape (B, F, K, width)
@@ -344,11 +341,6 @@ def run_plain(block: Block) -> None:
     for _ in range(block.shared.n_steps):
         block.advance()
         block.record()
-
-
-def _split(n_blocks: int, size: int) -> list[range]:
-    """``n_blocks`` consecutive blocks in runs of ``size`` (the last one may be shorter)."""
-    return [range(lo, min(lo + size, n_blocks)) for lo in range(0, n_blocks, size)]
 
 
 def block_width(chunk: int, n_members: int) -> int:
@@ -484,28 +476,14 @@ def integrate(
                 for block in blocks:
                     fn(block)
 
-        # A kernel with a ``group`` class (the compiled one) steps runs of consecutive blocks
-        # in one call each, every run through time on its own (models.compiled.GROUP).
-        group: Callable[..., Any] | None = getattr(kernel, "group", None)
-        parts = _split(len(starts), getattr(kernel, "group_blocks", 1))
-        if drive is None and group is None:  # each block on its own: no sync per step
+        if drive is None:  # each block runs through time on its own: no sync per step
             each(lambda start: run_plain(kernel(shared, start)), list(starts))
-        elif drive is None:
-            def run_group(part: range) -> None:
-                assert group is not None
-                run_plain(group([kernel(shared, starts[b]) for b in part]))
-
-            each(run_group, parts)
-        else:  # the blocks' state lives in ensemble-wide arrays the events act on
+        else:  # one clock for all blocks; their state lives in ensemble-wide arrays
             n_blocks = len(starts)
             log_x = np.empty((n_blocks, n_fut, n, width))
             offsets = np.zeros((n_blocks, n_fut, n_dyn, width))
             x = np.empty((n_blocks, n_fut, n, width))
             blocks = [kernel(shared, start, log_x[b], offsets[b], x[b])
                       for b, start in enumerate(starts)]
-            if group is not None:
-                blocks = [group(blocks[p.start:p.stop],
-                                *(a[p.start:p.stop] for a in (log_x, offsets, x)))
-                          for p in parts]
             drive(Ensemble(blocks, log_x, offsets, x, n_mem, lambda fn: each(fn, blocks)))
     return out, indices
