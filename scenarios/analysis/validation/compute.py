@@ -163,24 +163,20 @@ def refit(cfg: DictConfig, spec: RunSpec, table: tuple[Cell, ...],
     return start, end, info
 
 
-def _refit_job(job: tuple) -> tuple[np.ndarray, np.ndarray, dict]:
-    return refit(*job)
-
-
 def refits(cfg: DictConfig, spec: RunSpec, jobs: list[tuple], protocol: Protocol) -> list:
     """:func:`refit` of every ``(table, ranking)`` in ``jobs``, in order; in
     ``protocol.jobs`` parallel processes when more than one (each refit is seeded on its
     own, so the results are the same)."""
     args = [(cfg, spec, table, ranking, protocol) for table, ranking in jobs]
     if protocol.jobs <= 1 or len(args) <= 1:
-        return [_refit_job(a) for a in args]
+        return [refit(*a) for a in args]
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else None)
     with ProcessPoolExecutor(max_workers=min(protocol.jobs, len(args)),
                              mp_context=context) as pool:
-        return list(pool.map(_refit_job, args))
+        return list(pool.map(refit, *zip(*args)))
 
 
 def probabilities(spec: RunSpec, table: tuple[Cell, ...], score: int,
