@@ -209,8 +209,12 @@ def fit(overrides: list[str] | None = None, *, loaded: tuple[DictConfig, RunSpec
     free = np.array([t not in calibrated for t in TRENDS])
     drawn_members = draw_members(spec)
     momentum = world.driver_loadings[:, DRIVERS.index(MOMENTUM)]
-    offsets = {f"momentum.{t}": drawn_members.pop(f"momentum.{t}") - momentum[i]
-               for i, t in enumerate(TRENDS) if f"momentum.{t}" in drawn_members}
+    # Sampled parameters whose nominal is a fitted entry (momentum.<trend>, the axis
+    # loadings A.<trend>.<axis driver>) are draws around the config's value: their offsets
+    # are kept and re-centred on the entries being fitted, else the members would override
+    # the fit with the config's own (already fitted) values.
+    offsets = {name: drawn_members.pop(name) - value
+               for name, value in fitted_entries(world).items() if name in drawn_members}
     futures = [f.label for f in spec.futures]
     goal, weight = targets(dict(zip(TRENDS, world.initial)), futures, cells)
     pairs = ranking_pairs(futures, rankings)
@@ -233,8 +237,9 @@ def fit(overrides: list[str] | None = None, *, loaded: tuple[DictConfig, RunSpec
         return fitted, m
 
     def residuals(p: np.ndarray) -> np.ndarray:
-        fitted, m = with_params(p)
-        drawn = {name: m[TRENDS.index(name.split(".")[1])] + off for name, off in offsets.items()}
+        fitted, _ = with_params(p)
+        now = fitted_entries(fitted)
+        drawn = {name: now[name] + off for name, off in offsets.items()}
         out, _ = simulate(spec, world=fitted, members={**drawn_members, **drawn}, n_members=members,
                           precision="float64", chunk=2048, threads=1)
         final = np.median(out.levels[:, -1], axis=-1)
@@ -261,6 +266,32 @@ def fit(overrides: list[str] | None = None, *, loaded: tuple[DictConfig, RunSpec
                 own_high: float(s[i]) + 0.0, pur_low: float(-w[i]) + 0.0,
                 pur_high: float(w[i]) + 0.0}
             for i, t in enumerate(TRENDS)}
+
+
+def fitted_entries(world) -> dict[str, float]:
+    """The values in ``world`` of the sampled parameters whose nominal is a fitted entry:
+    ``momentum.<trend>`` and the axis loadings ``A.<trend>.<axis driver>`` (the columns
+    :data:`COLUMNS` but momentum)."""
+    out = {}
+    for i, t in enumerate(TRENDS):
+        out[f"momentum.{t}"] = float(world.driver_loadings[i, DRIVERS.index(MOMENTUM)])
+        for column in COLUMNS[1:]:
+            out[f"A.{t}.{column}"] = float(world.driver_loadings[i, DRIVERS.index(column)])
+    return out
+
+
+def recentred(spec: RunSpec, world) -> RunSpec:
+    """``spec`` in ``world`` (a refit, :func:`fitted_world`), its sampled fitted entries
+    (:func:`fitted_entries`) drawn around ``world``'s values instead of the config's.
+
+    A relative uncertainty is ``nominal + offset`` with the nominal fixed when the config is
+    checked; without this a refitted world's momenta and axis loadings would be replaced,
+    member by member, by draws around the config's values (fitted to every cell).
+    """
+    values = fitted_entries(world)
+    kept = [replace(u, nominal=values[u.name]) if u.relative and u.name in values else u
+            for u in spec.uncertainties]
+    return replace(spec, world=world, uncertainties=kept)
 
 
 def fitted_world(world, fitted: dict[str, dict[str, float]]):

@@ -150,16 +150,19 @@ def refit(cfg: DictConfig, spec: RunSpec, table: tuple[Cell, ...],
     of ``protocol.score`` members drawn from that posterior, and how the fit and the
     posterior ended (least squares' ``nfev``, ``njev``, ``status``; the SMC's stages)."""
     info: dict = {}
-    fitted = narrative_fit.fit(loaded=(cfg, spec), cells=table, rankings=ranking,
-                               members=protocol.members, max_nfev=protocol.fit_iterations,
-                               info=info)
+    # The fit's fixed ensemble comes from the prior: the stored posterior was conditioned on
+    # every cell, the held-out ones too.
+    fitted = narrative_fit.fit(loaded=(cfg, replace(spec, prior=True)), cells=table,
+                               rankings=ranking, members=protocol.members,
+                               max_nfev=protocol.fit_iterations, info=info)
     world = narrative_fit.fitted_world(spec.world, fitted)
-    moved = replace(spec, world=world)
+    # The prior of the refit is centred on the refit (not on the config's fitted entries).
+    moved = narrative_fit.recentred(spec, world)
     ev = narrative_posterior.evidence(moved, table, ranking)
     post, smc_info = narrative_posterior.compute(cfg, moved, ev, particles=protocol.particles,
                                                  moves=protocol.moves)
     info.update(stages=smc_info.get("stages", -1), evaluations=smc_info.get("evaluations", -1))
-    start, end = medians(spec, world, protocol.score, post)
+    start, end = medians(moved, world, protocol.score, post)
     return start, end, info
 
 
